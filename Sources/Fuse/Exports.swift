@@ -1,0 +1,2 @@
+@_exported import FuseCore
+@_exported import FuseModels
