@@ -41,7 +41,7 @@ let package = Package(
         // Built-in modality plugins.
         .target(name: "TextBPE", dependencies: ["FuseCore"], path: "Plugins/TextBPE",
                 swiftSettings: numericSettings),
-        .target(name: "ImagePatch", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG"], path: "Plugins/ImagePatch",
+        .target(name: "ImagePatch", dependencies: ["FuseCore", "CPNG", "CJPEG"], path: "Plugins/ImagePatch",
                 swiftSettings: numericSettings),
         .target(name: "AudioFrames", dependencies: ["FuseCore", "CSndFile", "CKissFFT"], path: "Plugins/AudioFrames",
                 swiftSettings: numericSettings),
