@@ -10,6 +10,8 @@ struct FuseCommand: AsyncParsableCommand {
         version: FuseVersion.string,
         subcommands: [
             PluginsCommand.self,
+            InspectCommand.self,
+            BenchCommand.self,
         ]
     )
 }
