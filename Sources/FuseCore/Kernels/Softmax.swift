@@ -22,7 +22,7 @@ extension Kernels {
         }
         var sum: Float = 0
         for column in 0..<columns {
-            let value = expf(line[column] - maximum)
+            let value = FastMath.exp(line[column] - maximum)
             line[column] = value
             sum += value
         }
