@@ -62,3 +62,33 @@ import Testing
         #expect(throws: FuseError.self) { try Linear(weight: w, bias: try Tensor(shape: [3], values: [0, 0, 0])) }
     }
 }
+
+/// `Kernels.gatherRows` (embedding lookup): exact copies, and a named error for an id outside the table.
+@Suite struct GatherRowsKernelTests {
+    @Test func copiesTheRequestedRows() throws {
+        let table: [Float] = [0, 1, 10, 11, 20, 21]  // 3 rows × 2
+        let ids: [Int32] = [2, 0, 2]
+        var output = [Float](repeating: .nan, count: 6)
+        try ids.withUnsafeBufferPointer { ids in
+            try output.withUnsafeMutableBufferPointer {
+                try Kernels.gatherRows(table: table, tableRows: 3, columns: 2, ids: ids, output: $0.baseAddress!)
+            }
+        }
+        #expect(output == [20, 21, 0, 1, 20, 21])
+    }
+
+    @Test(arguments: [Int32(3), -1])
+    func rejectsIdsOutsideTheTable(_ bad: Int32) throws {
+        let table: [Float] = [0, 1, 10, 11, 20, 21]
+        var output = [Float](repeating: 0, count: 4)
+        #expect(throws: FuseError.invalidArgument(
+            what: "embedding lookup", reason: "id \(bad) at position 1 is outside the table's 3 rows")) {
+            try [Int32(0), bad].withUnsafeBufferPointer { ids in
+                try output.withUnsafeMutableBufferPointer {
+                    try Kernels.gatherRows(table: table, tableRows: 3, columns: 2, ids: ids, output: $0.baseAddress!)
+                }
+            }
+        }
+        #expect(output == [0, 0, 0, 0])
+    }
+}
