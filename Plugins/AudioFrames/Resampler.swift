@@ -59,31 +59,36 @@ public struct Resampler: Sendable {
         let fullTaps = 2 * w + o
 
         // Per phase j the kernel is sinc(π·t)·cos²(π·t / 2lw)·scale with t = ((k − width)/orig − j/new)·baseFreq,
-        // zero outside |t| < lw; find each phase's non-zero span.
-        func t(_ j: Int, _ k: Int) -> Double {
-            (Double(k - w) / Double(o) - Double(j) / Double(nw)) * baseFreq
+        // zero outside |t| < lw. torchaudio evaluates it in the waveform's dtype (float32), one rounded step at a
+        // time; the same steps are taken here so the taps agree to the last bit or two.
+        let baseF = Float(baseFreq), lwF = Float(lowpassFilterWidth), piF = Float.pi
+        func t(_ j: Int, _ k: Int) -> Float {
+            let idx = Float(k - w) / Float(o)
+            let phase = Float(-j) / Float(nw)
+            return min(max((phase + idx) * baseF, -lwF), lwF)
         }
         var spans: [Range<Int>] = []
         spans.reserveCapacity(nw)
         var longest = 0
         for j in 0..<nw {
             var lo = 0
-            while lo < fullTaps, abs(t(j, lo)) >= lw { lo += 1 }
+            while lo < fullTaps, abs(t(j, lo)) >= lwF { lo += 1 }
             var hi = fullTaps
-            while hi > lo, abs(t(j, hi - 1)) >= lw { hi -= 1 }
+            while hi > lo, abs(t(j, hi - 1)) >= lwF { hi -= 1 }
             spans.append(lo..<max(lo, hi))
             longest = max(longest, hi - lo)
         }
         let count = max(8, (longest + 7) / 8 * 8)
-        let scale = baseFreq / Double(o)
+        let scaleF = Float(baseFreq / Double(o))
         var bank = [Float](repeating: 0, count: nw * count)
         for j in 0..<nw {
             for (i, k) in spans[j].enumerated() {
-                let tk = min(max(t(j, k), -lw), lw)
-                let window = pow(cos(tk * Double.pi / lw / 2), 2)
-                let x = tk * Double.pi
-                let sinc = x == 0 ? 1 : sin(x) / x
-                bank[j * count + i] = Float(sinc * window * scale)
+                let tk = t(j, k)
+                let c = cos(tk * piF / lwF / 2)
+                let window = c * c
+                let x = tk * piF
+                let sinc: Float = x == 0 ? 1 : sin(x) / x
+                bank[j * count + i] = sinc * (window * scaleF)
             }
         }
         tapCount = count

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import AudioFrames
 
-/// Resampling parity with `torchaudio.functional.resample` (sinc_interp_hann, width 6, rolloff 0.99); ≤ 1e-4 max abs.
+/// Resampling parity with `torchaudio.functional.resample` (sinc_interp_hann, width 6, rolloff 0.99): the issue asks
+/// ≤ 1e-4 max abs; the float32 taps track torchaudio step by step, so the test holds it to 1e-5 (measured ≈ 2.4e-7).
 @Suite("Resampler")
 struct ResamplerTests {
     @Test("matches torchaudio.functional.resample", arguments: AudioFixtures.cases("resample"))
@@ -12,7 +13,7 @@ struct ResamplerTests {
         let output = resampler.resample(audio.samples)
         let expected = try AudioFixtures.floats(entry["expected"] as! String)
         #expect(output.count == expected.count)
-        #expect(AudioFixtures.maxAbsDiff(output, expected) <= 1e-4, "\(entry["file"]!) → \(entry["to"]!)")
+        #expect(AudioFixtures.maxAbsDiff(output, expected) <= 1e-5, "\(entry["file"]!) → \(entry["to"]!)")
     }
 
     @Test("keeps equal rates unchanged and refuses bad rates")
