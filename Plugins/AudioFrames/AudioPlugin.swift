@@ -84,3 +84,29 @@ public struct AudioPlugin: ModalityPlugin {
         return .ast
     }
 }
+
+extension AudioPlugin {
+    /// Streaming `decode` + `tokenize` for long files: calls `body` with each window's (or clip's) tokens as soon as
+    /// it is complete, holding only a few chunks of audio at a time. Same tokens as `tokenize(decode(url))`.
+    public func forEachTokens(contentsOf url: URL, context: PreprocessingContext, chunkFrames: Int = 1 << 17,
+                              _ body: (Tokens) throws -> Void) throws {
+        let recipe = try self.recipe(for: context)
+        let size = context.patchSize ?? recipe.patchSize
+        let stride = context.patchStride ?? recipe.patchStride
+        let overlap = context.windowOverlap ?? 0
+        guard overlap >= 0, overlap < recipe.targetLength else {
+            throw AudioError.invalidOption(name: "windowOverlap", reason: "\(overlap) frames; must be in "
+                                           + "0..<\(recipe.targetLength)")
+        }
+        var limits = decoder.limits
+        limits.maxDuration = .infinity
+        let stream = AudioStream(url: url, recipe: recipe, hopFrames: recipe.targetLength - overlap, limits: limits,
+                                 chunkFrames: chunkFrames)
+        try stream.forEachSpectrogram { _, spec in
+            let patches = try SpectrogramPatches.extract(spec, patchSize: size, stride: stride)
+            let grid = SpectrogramPatches.grid(frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
+                                               stride: stride)
+            try body(Tokens(modality: .audio, content: .features(patches), grid: grid))
+        }
+    }
+}
