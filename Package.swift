@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "FuseCoreTests", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT"]),
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
+        .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
     ],
     swiftLanguageModes: [.v6]
 )
