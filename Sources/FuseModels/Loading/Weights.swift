@@ -37,7 +37,10 @@ public struct Weights {
         let missing = expected.filter { !contains($0) }
         guard !missing.isEmpty else { return }
         var found: [String] = []
-        for name in missing.prefix(4) { found += Self.similar(to: prefix + name, in: names) }
+        // Names the checkpoint holds near the missing ones, leaving out those that were expected anyway: what is
+        // left is usually the misspelt or renamed tensor.
+        let unexpected = names.subtracting(expected.map { prefix + $0 })
+        for name in missing.prefix(4) { found += Self.similar(to: prefix + name, in: unexpected) }
         var seen = Set<String>()
         throw ModelError.missingTensors(file: file, expected: missing.map { prefix + $0 },
                                         found: found.filter { seen.insert($0).inserted })
