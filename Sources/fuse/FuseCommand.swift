@@ -9,7 +9,9 @@ struct FuseCommand: AsyncParsableCommand {
         abstract: "Turn files of any modality into embeddings in one shared space, and fuse them.",
         version: FuseVersion.string,
         subcommands: [
+            EmbedCommand.self,
             PluginsCommand.self,
-        ]
+        ],
+        defaultSubcommand: EmbedCommand.self
     )
 }
