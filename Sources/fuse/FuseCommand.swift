@@ -11,6 +11,8 @@ struct FuseCommand: AsyncParsableCommand {
         subcommands: [
             EmbedCommand.self,
             PluginsCommand.self,
+            InspectCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: EmbedCommand.self
     )
