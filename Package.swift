@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
         .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames"],
                 swiftSettings: numericSettings),
-        .target(name: "FuseLENS", dependencies: ["Fuse"]),
+        .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")]),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
 
         // The command-line tool: thin, parses and calls the libraries.
@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "FuseCoreTests", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT"]),
         .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels"]),
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
+        .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
+        .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
     ],
     swiftLanguageModes: [.v6]
 )
