@@ -9,9 +9,11 @@ struct FuseCommand: AsyncParsableCommand {
         abstract: "Turn files of any modality into embeddings in one shared space, and fuse them.",
         version: FuseVersion.string,
         subcommands: [
+            EmbedCommand.self,
             PluginsCommand.self,
             InspectCommand.self,
             BenchCommand.self,
-        ]
+        ],
+        defaultSubcommand: EmbedCommand.self
     )
 }

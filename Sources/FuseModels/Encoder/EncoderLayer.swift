@@ -1,0 +1,37 @@
+import FuseCore
+
+/// One transformer block's weights: self-attention (separate query/key/value projections, as Hugging Face
+/// checkpoints store them), the output projection, the MLP, and two LayerNorms whose placement the encoder's
+/// `NormPlacement` decides (`norm1` guards attention, `norm2` the MLP).
+public struct EncoderLayer: Sendable {
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
+    public let output: Linear
+    public let norm1: LayerNormWeights
+    public let fc1: Linear
+    public let fc2: Linear
+    public let norm2: LayerNormWeights
+
+    public init(query: Linear, key: Linear, value: Linear, output: Linear, norm1: LayerNormWeights,
+                fc1: Linear, fc2: Linear, norm2: LayerNormWeights) {
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+        self.norm1 = norm1
+        self.fc1 = fc1
+        self.fc2 = fc2
+        self.norm2 = norm2
+    }
+
+    /// Splits a fused `[3·D, D]` qkv projection (timm, Meta-Transformer) into query, key and value layers.
+    /// The rows are views of the fused tensor, so nothing is copied.
+    public static func splitFused(_ qkv: Linear, hiddenSize: Int) throws -> (Linear, Linear, Linear) {
+        func part(_ index: Int) throws -> Linear {
+            let rows = (index * hiddenSize)..<((index + 1) * hiddenSize)
+            return try Linear(weight: try qkv.weight.rows(rows), bias: try qkv.bias.map { try $0.rows(rows) })
+        }
+        return (try part(0), try part(1), try part(2))
+    }
+}

@@ -1,0 +1,85 @@
+import FuseCore
+
+/// Embeds discrete ids (text): `table[id] + positions[position] (+ tokenTypes[type])`, then an optional LayerNorm
+/// (BERT's embedding LayerNorm; CLIP has none).
+public struct IDEmbedder: ModalityEmbedder {
+    public let modality: Modality
+    /// `[vocab, hidden]`.
+    public let table: Tensor
+    /// `[maxPositions, hidden]`.
+    public let positions: Tensor
+    /// `[typeVocab, hidden]`, BERT's token-type (segment) embeddings.
+    public let tokenTypes: Tensor?
+    public let norm: LayerNormWeights?
+    public let modalityTypeEmbedding: Tensor?
+
+    public init(modality: Modality, table: Tensor, positions: Tensor, tokenTypes: Tensor? = nil,
+                norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil) {
+        self.modality = modality
+        self.table = table
+        self.positions = positions
+        self.tokenTypes = tokenTypes
+        self.norm = norm
+        self.modalityTypeEmbedding = modalityTypeEmbedding
+    }
+
+    public var hiddenSize: Int { table.shape[1] }
+    public var vocabSize: Int { table.shape[0] }
+    public var maxPositions: Int { positions.shape[0] }
+
+    public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
+        var idRows: [[Int32]] = []
+        for tokens in batch {
+            guard case .ids(let ids) = tokens.content else {
+                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
+                                                     available: ["\(modality) ids"])
+            }
+            for (index, id) in ids.enumerated() where tokens.attentionMask[index] != 0 {
+                guard id >= 0, Int(id) < vocabSize else {
+                    throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
+                }
+                guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
+                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
+                                                     limit: maxPositions)
+                }
+            }
+            idRows.append(ids)
+        }
+        let sequence = batch.map(\.count).max() ?? 0
+        let width = hiddenSize
+        var mask = [Int32](repeating: 0, count: batch.count * sequence)
+        var paddedIDs: [[Int32]] = []
+        let typeCount = tokenTypes?.shape[0] ?? 0
+        let hidden = try Tensor(shape: [batch.count, sequence, width]) { out in
+            table.withUnsafeBufferPointer { table in
+                positions.withUnsafeBufferPointer { positions in
+                    let types = tokenTypes?.withUnsafeBufferPointer { $0.baseAddress }
+                    for (item, tokens) in batch.enumerated() {
+                        var row = idRows[item]
+                        for t in 0..<sequence {
+                            let line = out.baseAddress! + (item * sequence + t) * width
+                            let real = t < tokens.count
+                            // Padded slots (beyond an item's own tokens) embed id 0 at position 0; they are masked.
+                            let id = real ? Int(row[t]) : 0
+                            let position = real ? Int(tokens.positions[t]) : 0
+                            let safeID = (0..<vocabSize).contains(id) ? id : 0
+                            let safePosition = (0..<maxPositions).contains(position) ? position : 0
+                            line.update(from: table.baseAddress! + safeID * width, count: width)
+                            addRows(positions.baseAddress!, start: safePosition, rows: 1, width: width, into: line)
+                            if let types, typeCount > 0 {
+                                let type = real ? Int(tokens.tokenTypeIDs?[t] ?? 0) : 0
+                                addRows(types, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                        width: width, into: line)
+                            }
+                            mask[item * sequence + t] = real ? tokens.attentionMask[t] : 0
+                        }
+                        while row.count < sequence { row.append(0) }
+                        paddedIDs.append(row)
+                    }
+                }
+            }
+            norm?.apply(out.baseAddress!, rows: batch.count * sequence)
+        }
+        return EmbeddedBatch(hidden: hidden, mask: mask, ids: paddedIDs, prefixCount: 0)
+    }
+}

@@ -1,0 +1,116 @@
+import FuseCore
+
+/// The one transformer encoder every family configures: a stack of `EncoderLayer`s, pre- or post-LayerNorm,
+/// with padding and causal masks, over a padded batch `[batch, sequence, hidden]`.
+///
+/// Each block is a handful of large GEMMs over all `batch · sequence` rows at once (projections, MLP), plus
+/// attention as two batched GEMMs per (batch item, head) spread over the cores by `Kernels.scaledDotProductAttention`.
+/// Scratch memory is allocated once per call, never per token.
+public struct TransformerEncoder: Sendable {
+    public let config: EncoderConfig
+    public let layers: [EncoderLayer]
+    /// LayerNorm applied to every token after the last block (CLIP text's `final_layer_norm`, ViT/AST `layernorm`).
+    public let finalNorm: LayerNormWeights?
+
+    public init(config: EncoderConfig, layers: [EncoderLayer], finalNorm: LayerNormWeights?) {
+        self.config = config
+        self.layers = layers
+        self.finalNorm = finalNorm
+    }
+
+    /// Runs the stack.
+    /// - Parameters:
+    ///   - hidden: `[batch, sequence, hidden]` embedded tokens.
+    ///   - mask: `batch · sequence` entries, 1 for real tokens and 0 for padding (nil: all real).
+    ///   - causal: whether token `i` may attend only to tokens `≤ i` (CLIP's text tower).
+    /// - Returns: the last hidden states, `[batch, sequence, hidden]`.
+    public func callAsFunction(_ hidden: Tensor, mask: [Int32]?, causal: Bool) throws -> Tensor {
+        let width = config.hiddenSize
+        guard hidden.rank == 3, hidden.shape[2] == width else {
+            throw FuseError.shapeMismatch(what: "encoder input", expected: [-1, -1, width], actual: hidden.shape)
+        }
+        let (batch, sequence) = (hidden.shape[0], hidden.shape[1])
+        if let mask, mask.count != batch * sequence {
+            throw FuseError.shapeMismatch(what: "encoder attention mask", expected: [batch * sequence],
+                                          actual: [mask.count])
+        }
+        var state = hidden
+        let rows = batch * sequence
+        guard rows > 0 else { return state }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows * (5 * width + config.intermediateSize))
+        defer { scratch.deallocate() }
+        let buffers = Scratch(base: scratch, rows: rows, width: width)
+        state.withUnsafeMutableBufferPointer { x in
+            let geometry = Geometry(batch: batch, sequence: sequence, causal: causal)
+            if let mask {
+                mask.withUnsafeBufferPointer { m in
+                    for layer in layers { run(layer, x: x.baseAddress!, geometry, mask: m.baseAddress, buffers) }
+                }
+            } else {
+                for layer in layers { run(layer, x: x.baseAddress!, geometry, mask: nil, buffers) }
+            }
+            finalNorm?.apply(x.baseAddress!, rows: rows)
+        }
+        return state
+    }
+
+    private struct Geometry {
+        let batch: Int
+        let sequence: Int
+        let causal: Bool
+    }
+
+    /// Views into one scratch allocation: normalised input, q, k, v, attention context, MLP activations.
+    private struct Scratch {
+        let normed, query, key, value, context, mlp: UnsafeMutablePointer<Float>
+
+        init(base: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+            let block = rows * width
+            normed = base
+            query = base + block
+            key = base + 2 * block
+            value = base + 3 * block
+            context = base + 4 * block
+            mlp = base + 5 * block
+        }
+    }
+
+    private func run(_ layer: EncoderLayer, x: UnsafeMutablePointer<Float>, _ g: Geometry,
+                     mask: UnsafePointer<Int32>?, _ s: Scratch) {
+        let rows = g.batch * g.sequence
+        let width = config.hiddenSize
+        let count = rows * width
+        let pre = config.normPlacement == .pre
+
+        // Attention sub-layer: pre-LN reads norm1(x), post-LN reads x and normalises after the residual sum.
+        var attentionInput = UnsafePointer(x)
+        if pre {
+            s.normed.update(from: x, count: count)
+            layer.norm1.apply(s.normed, rows: rows)
+            attentionInput = UnsafePointer(s.normed)
+        }
+        layer.query.apply(attentionInput, rows: rows, output: s.query)
+        layer.key.apply(attentionInput, rows: rows, output: s.key)
+        layer.value.apply(attentionInput, rows: rows, output: s.value)
+        Kernels.scaledDotProductAttention(
+            query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
+            queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
+            causal: g.causal)
+        layer.output.apply(s.context, rows: rows, output: s.query)
+        Kernels.add(x, s.query, count: count)
+        if !pre { layer.norm1.apply(x, rows: rows) }
+
+        // MLP sub-layer.
+        var mlpInput = UnsafePointer(x)
+        if pre {
+            s.normed.update(from: x, count: count)
+            layer.norm2.apply(s.normed, rows: rows)
+            mlpInput = UnsafePointer(s.normed)
+        }
+        layer.fc1.apply(mlpInput, rows: rows, output: s.mlp)
+        config.activation.apply(s.mlp, count: rows * config.intermediateSize)
+        layer.fc2.apply(s.mlp, rows: rows, output: s.query)
+        Kernels.add(x, s.query, count: count)
+        if !pre { layer.norm2.apply(x, rows: rows) }
+    }
+}

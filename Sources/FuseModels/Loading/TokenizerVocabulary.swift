@@ -1,0 +1,38 @@
+import Foundation
+import FuseCore
+
+/// Checks that a model folder's tokenizer fits the model's embedding table: a tokenizer that can emit ids the
+/// table has no row for is an error at load time, not a crash (or silent garbage) at the first unlucky input.
+enum TokenizerVocabulary {
+    /// The number of ids the tokenizer in `directory` can produce (`tokenizer.json`'s vocabulary and added tokens,
+    /// else `vocab.txt`'s lines), or nil when the folder has neither.
+    static func size(in directory: URL) throws -> (file: String, size: Int)? {
+        let json = directory.appendingPathComponent("tokenizer.json")
+        if FileManager.default.fileExists(atPath: json.path) {
+            let config = try ConfigFile(url: json)
+            let model = try config.section("model")
+            var largest = -1
+            if let vocab = model.object["vocab"] as? [String: Any] {
+                for value in vocab.values { largest = max(largest, (value as? NSNumber)?.intValue ?? -1) }
+            } else if let vocab = model.object["vocab"] as? [Any] {
+                largest = vocab.count - 1
+            }
+            for token in config.object["added_tokens"] as? [[String: Any]] ?? [] {
+                largest = max(largest, (token["id"] as? NSNumber)?.intValue ?? -1)
+            }
+            return largest >= 0 ? (json.path, largest + 1) : nil
+        }
+        let text = directory.appendingPathComponent("vocab.txt")
+        if let contents = try? String(contentsOf: text, encoding: .utf8) {
+            return (text.path, contents.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.isEmpty }.count)
+        }
+        return nil
+    }
+
+    /// Throws `tokenizerVocabMismatch` when the tokenizer in `directory` outgrows `vocabSize`.
+    static func check(directory: URL, vocabSize: Int) throws {
+        guard let (file, size) = try size(in: directory), size > vocabSize else { return }
+        throw ModelError.tokenizerVocabMismatch(file: file, tokenizerSize: size, vocabSize: vocabSize)
+    }
+}
