@@ -93,40 +93,12 @@ struct BenchGEMM: ParsableCommand {
 
     /// Runs the numpy peer and returns its rows.
     static func runPeer(python: String, threads: Int, repeats: Int) throws -> [(String, String, Rate)] {
-        let script = try peerScript()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path, "--threads", "\(threads)", "--repeats", "\(repeats)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let results = object["results"] as? [[String: Any]]
-        else {
-            throw ValidationError("the peer \(script.path) failed (exit \(process.terminationStatus))")
-        }
-        let peer = object["peer"] as? String ?? "numpy"
-        return results.compactMap { result in
+        let peer = try BenchPeer.run(
+            python: python, script: "gemm_peer.py", arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
+        return peer.results.compactMap { result in
             guard let shape = result["shape"] as? String, let best = result["best"] as? Double,
                   let median = result["median"] as? Double else { return nil }
-            return (shape, peer, Rate(best: best, median: median))
+            return (shape, peer.name, Rate(best: best, median: median))
         }
-    }
-
-    /// Benchmarks/peers/gemm_peer.py under the current directory, or beside this source file in a checkout.
-    static func peerScript() throws -> URL {
-        let relative = "Benchmarks/peers/gemm_peer.py"
-        let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(relative),
-        ]
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw ValidationError("cannot find \(relative); run from the repository root")
-        }
-        return found
     }
 }

@@ -92,3 +92,19 @@ import Testing
         #expect(output == [0, 0, 0, 0])
     }
 }
+
+/// `Kernels.withSingleThreadedBLAS`: OpenBLAS runs one thread inside a section (nested or not) whatever
+/// `blasThreads` says. (Outside a section the count depends on other tests' sections, so it is not checked.)
+@Suite struct BLASThreadingTests {
+    @Test func sectionsRunBLASSingleThreaded() {
+        Kernels.withSingleThreadedBLAS {
+            #expect(openblasThreads() == 1)
+            Kernels.withSingleThreadedBLAS { #expect(openblasThreads() == 1) }
+            #expect(openblasThreads() == 1)
+        }
+        #expect(Kernels.blasThreads >= 1)
+    }
+}
+
+import CBLAS
+private func openblasThreads() -> Int { Int(openblas_get_num_threads()) }

@@ -36,15 +36,18 @@ extension Kernels {
             query: query, key: key, value: value, output: output, heads: heads, kvHeads: kvHeads,
             queryLength: queryLength, keyLength: keyLength, headDim: headDim, keyPaddingMask: keyPaddingMask,
             causal: causal, scale: scale ?? 1 / Float(headDim).squareRoot())
-        configureBLASOnce()
         let workers = min(coreCount, pairs)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(queryLength * keyLength, 1))
-            defer { scores.deallocate() }
-            var pair = worker
-            while pair < pairs {
-                problem.solve(batchIndex: pair / heads, head: pair % heads, scores: scores)
-                pair += workers
+        // The per-head products are small: spreading heads over the cores with single-threaded BLAS is several times
+        // faster than multi-threaded BLAS per product (and concurrent multi-threaded calls are slower still).
+        withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(queryLength * keyLength, 1))
+                defer { scores.deallocate() }
+                var pair = worker
+                while pair < pairs {
+                    problem.solve(batchIndex: pair / heads, head: pair % heads, scores: scores)
+                    pair += workers
+                }
             }
         }
     }

@@ -5,18 +5,28 @@ import Foundation
 /// models need (bias add, normalisation, softmax, activations, attention).
 ///
 /// Every kernel works on raw, contiguous, row-major Float32 buffers so model code can chain them over one scratch
-/// allocation without per-call allocation. `Tensor`-level conveniences live in `Tensor+Kernels.swift`.
+/// allocation without per-call allocation. `Tensor`-level conveniences live in `TensorKernels.swift`.
 public enum Kernels {}
 
 extension Kernels {
-    /// The number of threads the BLAS library uses for one call (process-wide).
-    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads one BLAS call uses outside single-threaded sections (process-wide).
+    public static var blasThreads: Int { BLASGate.shared.configuredThreads }
 
-    /// Sets the number of threads the BLAS library uses for one call. The setting is process-wide: OpenBLAS keeps a
-    /// single thread pool. Use 1 when many tasks call BLAS at once, the core count when one caller does the work.
+    /// Sets the number of threads one BLAS call uses (process-wide: OpenBLAS keeps a single pool).
     public static func setBLASThreads(_ count: Int) {
         configureBLASOnce()
-        openblas_set_num_threads(Int32(max(1, count)))
+        BLASGate.shared.setThreads(max(1, count))
+    }
+
+    /// Runs `body` with BLAS single-threaded, for code that spreads many small products over the cores itself
+    /// (attention heads, independent chunks). Sections may nest and overlap across threads; BLAS returns to
+    /// `blasThreads` when the last one ends. Multi-threaded BLAS calls made through `Kernels` are serialised
+    /// (each already uses every core): OpenBLAS slows down ~20× when several multi-threaded calls run at once.
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        configureBLASOnce()
+        BLASGate.shared.enterSingleThreaded()
+        defer { BLASGate.shared.leaveSingleThreaded() }
+        return try body()
     }
 
     /// Makes OpenBLAS's idle workers sleep soon after each call instead of spinning for ~0.1 s, which would steal
@@ -39,4 +49,53 @@ extension Kernels {
         }
         return true
     }()
+}
+
+/// Process-wide coordination of OpenBLAS's one thread pool: serialises multi-threaded calls, and switches to
+/// single-threaded BLAS while any `withSingleThreadedBLAS` section runs.
+final class BLASGate: @unchecked Sendable {
+    // @unchecked: every mutable field is guarded by `state`.
+    static let shared = BLASGate()
+
+    private let state = NSLock()
+    /// Held for the duration of each multi-threaded BLAS call.
+    private let multiThreadedCall = NSLock()
+    private var threads = Kernels.coreCount
+    private var sections = 0
+
+    var configuredThreads: Int { state.withLock { threads } }
+
+    func setThreads(_ count: Int) {
+        state.withLock {
+            threads = count
+            if sections == 0 { multiThreadedCall.withLock { openblas_set_num_threads(Int32(count)) } }
+        }
+    }
+
+    func enterSingleThreaded() {
+        state.withLock {
+            sections += 1
+            if sections == 1, threads > 1 {
+                // Let an in-flight multi-threaded call finish before shrinking the pool under it.
+                multiThreadedCall.withLock { openblas_set_num_threads(1) }
+            }
+        }
+    }
+
+    func leaveSingleThreaded() {
+        state.withLock {
+            sections -= 1
+            if sections == 0, threads > 1 { openblas_set_num_threads(Int32(threads)) }
+        }
+    }
+
+    /// Runs one BLAS call: directly when BLAS is single-threaded, else one multi-threaded call at a time.
+    func call(_ body: () -> Void) {
+        let concurrentOK = state.withLock { sections > 0 || threads == 1 }
+        if concurrentOK {
+            body()
+        } else {
+            multiThreadedCall.withLock(body)
+        }
+    }
 }

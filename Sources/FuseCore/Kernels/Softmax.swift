@@ -1,5 +1,3 @@
-import Foundation
-
 extension Kernels {
     /// Softmax over each row of the row-major `rows × columns` matrix `x`, in place.
     ///
@@ -13,20 +11,40 @@ extension Kernels {
     }
 
     /// Softmax of one row of `columns` elements, in place (see `softmaxRows`).
+    ///
+    /// Three passes — max, exp, scale — with the two reductions on 8-wide vectors: Swift keeps scalar float
+    /// reductions in order (no reassociation), which would leave them unvectorised and latency-bound.
     static func softmaxRow(_ line: UnsafeMutablePointer<Float>, columns: Int) {
-        var maximum = -Float.infinity
-        for column in 0..<columns where line[column] > maximum { maximum = line[column] }
+        let vectorEnd = columns & ~7
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        var column = 0
+        while column < vectorEnd {
+            let values = UnsafeRawPointer(line + column).loadUnaligned(as: SIMD8<Float>.self)
+            maxima.replace(with: values, where: values .> maxima)
+            column += 8
+        }
+        var maximum = maxima.max()
+        while column < columns {
+            maximum = max(maximum, line[column])
+            column += 1
+        }
         guard maximum > -Float.infinity else {
             line.update(repeating: 0, count: columns)
             return
         }
-        var sum: Float = 0
-        for column in 0..<columns {
-            let value = FastMath.exp(line[column] - maximum)
-            line[column] = value
-            sum += value
+        for index in 0..<columns { line[index] = FastMath.exp(line[index] - maximum) }
+        var sums = SIMD8<Float>(repeating: 0)
+        column = 0
+        while column < vectorEnd {
+            sums += UnsafeRawPointer(line + column).loadUnaligned(as: SIMD8<Float>.self)
+            column += 8
+        }
+        var sum = sums.sum()
+        while column < columns {
+            sum += line[column]
+            column += 1
         }
         let inverse = 1 / sum
-        for column in 0..<columns { line[column] *= inverse }
+        for index in 0..<columns { line[index] *= inverse }
     }
 }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Fuse
+
+/// `fuse bench attention`: `Kernels.scaledDotProductAttention` on encoder-sized problems, next to torch's
+/// `scaled_dot_product_attention` (Benchmarks/peers/attention_peer.py) with `--peer-python`.
+struct BenchAttention: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attention", abstract: "Milliseconds per attention call vs. torch SDPA.")
+
+    @Option(help: "BLAS threads (default: all cores).")
+    var threads: Int = Kernels.coreCount
+
+    @Option(help: "Timed repetitions per shape (after one warm-up).")
+    var repeats: Int = 10
+
+    @Option(help: "A Python with torch: also runs Benchmarks/peers/attention_peer.py with the same settings.")
+    var peerPython: String?
+
+    /// The peer's shapes: (label, batch, heads, length, headDim, padded keys in the second half, causal).
+    static let shapes: [(String, Int, Int, Int, Int, Int, Bool)] = [
+        ("minilm b32 h12 s128 d32 pad", 32, 12, 128, 32, 32, false),
+        ("vit b8 h12 s197 d64", 8, 12, 197, 64, 0, false),
+        ("clip-text b32 h8 s77 d64 causal", 32, 8, 77, 64, 0, true),
+    ]
+
+    func validate() throws {
+        guard threads >= 1, repeats >= 1 else { throw ValidationError("--threads and --repeats must be at least 1") }
+    }
+
+    func run() throws {
+        Kernels.setBLASThreads(threads)
+        print("scaled dot-product attention fp32, \(threads) thread(s), \(repeats) repeats; ms per call best / median")
+        var rows: [(String, String, Double, Double)] = []
+        for (label, batch, heads, length, headDim, padded, causal) in Self.shapes {
+            let width = heads * headDim
+            let query = BenchGEMM.randomMatrix(batch * length * width, seed: 3)
+            let key = BenchGEMM.randomMatrix(batch * length * width, seed: 4)
+            let value = BenchGEMM.randomMatrix(batch * length * width, seed: 5)
+            var mask = [Int32](repeating: 1, count: batch * length)
+            for item in (batch / 2)..<batch { for position in (length - padded)..<length { mask[item * length + position] = 0 } }
+            var output = [Float](repeating: 0, count: batch * length * width)
+            let times = Self.time(repeats: repeats) {
+                output.withUnsafeMutableBufferPointer { output in
+                    Kernels.scaledDotProductAttention(
+                        query: query, key: key, value: value, output: output.baseAddress!, batch: batch, heads: heads,
+                        queryLength: length, keyLength: length, headDim: headDim, keyPaddingMask: mask, causal: causal)
+                }
+            }
+            rows.append((label, "Fuse Kernels.scaledDotProductAttention", times.best, times.median))
+        }
+        if let peerPython {
+            let peer = try BenchPeer.run(
+                python: peerPython, script: "attention_peer.py",
+                arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
+            for result in peer.results {
+                guard let shape = result["shape"] as? String, let best = result["best_ms"] as? Double,
+                      let median = result["median_ms"] as? Double else { continue }
+                rows.append((shape, peer.name, best, median))
+            }
+        }
+        for (label, who, best, median) in rows.sorted(by: { $0.0 < $1.0 }) {
+            print("\(label.padding(toLength: 32, withPad: " ", startingAt: 0)) "
+                + "\(who.padding(toLength: 40, withPad: " ", startingAt: 0)) " + String(format: "%8.2f / %8.2f", best, median))
+        }
+    }
+
+    /// Milliseconds for `body`: one warm-up, then `repeats` timed runs.
+    static func time(repeats: Int, _ body: () -> Void) -> (best: Double, median: Double) {
+        body()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        return (times[0], times[times.count / 2])
+    }
+}
