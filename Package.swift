@@ -34,12 +34,13 @@ let package = Package(
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CKissFFT", path: "Sources/CKissFFT", pkgConfig: "kissfft-float",
                        providers: [.apt(["libkissfft-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
         .target(name: "FuseCore", dependencies: ["CBLAS"], swiftSettings: numericSettings),
 
         // Built-in modality plugins.
-        .target(name: "TextBPE", dependencies: ["FuseCore"], path: "Plugins/TextBPE",
+        .target(name: "TextBPE", dependencies: ["FuseCore", "CZlib"], path: "Plugins/TextBPE",
                 swiftSettings: numericSettings),
         .target(name: "ImagePatch", dependencies: ["FuseCore", "CPNG", "CJPEG"], path: "Plugins/ImagePatch",
                 swiftSettings: numericSettings),
@@ -65,6 +66,7 @@ let package = Package(
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
+        .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,125 @@
+/// Unicode classes the hand-written pre-tokenizers and normalizers need, as bit flags per code point.
+///
+/// The regular expressions of GPT-2 and CLIP (`\p{L}`, `\p{N}`, `\s`) and BERT's rules (punctuation, control,
+/// CJK) are evaluated from this table instead of a regex engine: the BMP is classified once into a 64 KiB table,
+/// astral code points go through `Unicode.Scalar.Properties`.
+enum CharClass {
+    static let letter: UInt8 = 1        // \p{L}
+    static let number: UInt8 = 2        // \p{N}
+    static let space: UInt8 = 4         // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
+    static let punctuation: UInt8 = 8   // BERT: \p{P} or ASCII symbols
+    static let mark: UInt8 = 16         // \p{Mn}: what HF's strip_accents removes
+    static let spacingMark: UInt8 = 128 // \p{Mc}, \p{Me}
+    static let other: UInt8 = 32        // \p{C}: control, format, unassigned, private use, surrogate
+    static let cjk: UInt8 = 64          // BERT's "Chinese character" blocks
+
+    private static let bmp: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x10000)
+        for value in 0..<0x10000 {
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { table[value] = other; continue }
+            table[value] = compute(scalar)
+        }
+        return table
+    }()
+
+    @inline(__always)
+    static func of(_ value: UInt32) -> UInt8 {
+        if value < 0x10000 { return bmp.withUnsafeBufferPointer { $0[Int(value)] } }
+        guard let scalar = Unicode.Scalar(value) else { return other }
+        return compute(scalar)
+    }
+
+    private static func compute(_ scalar: Unicode.Scalar) -> UInt8 {
+        let props = scalar.properties
+        var flags: UInt8 = 0
+        switch props.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            flags |= letter
+        case .decimalNumber, .letterNumber, .otherNumber:
+            flags |= number
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            flags |= punctuation
+        case .nonspacingMark:
+            flags |= mark
+        case .spacingMark, .enclosingMark:
+            flags |= spacingMark
+        case .control, .format, .unassigned, .privateUse, .surrogate:
+            flags |= other
+        default:
+            break
+        }
+        if props.isWhitespace { flags |= space }
+        let v = scalar.value
+        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
+            flags |= punctuation
+        }
+        if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v)
+            || (0x2A700...0x2B73F).contains(v) || (0x2B740...0x2B81F).contains(v) || (0x2B920...0x2CEAF).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0x2F800...0x2FA1F).contains(v) {
+            flags |= cjk
+        }
+        return flags
+    }
+}
+
+/// Decodes the scalar starting at `i` of valid UTF-8 `bytes`: its value and its length in bytes.
+@inline(__always)
+func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (value: UInt32, length: Int) {
+    let b0 = UInt32(bytes[i])
+    if b0 < 0x80 { return (b0, 1) }
+    if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F), 2) }
+    if b0 < 0xF0 {
+        return ((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3)
+    }
+    return ((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                | UInt32(bytes[i + 3] & 0x3F), 4)
+}
+
+/// Length in bytes of the UTF-8 sequence that starts with `lead`.
+@inline(__always)
+func utf8Length(lead: UInt8) -> Int {
+    lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+}
+
+/// Appends the UTF-8 encoding of `value` to `out`.
+@inline(__always)
+func appendUTF8(_ value: UInt32, to out: inout [UInt8]) {
+    if value < 0x80 {
+        out.append(UInt8(value))
+    } else if value < 0x800 {
+        out.append(UInt8(0xC0 | value >> 6)); out.append(UInt8(0x80 | value & 0x3F))
+    } else if value < 0x10000 {
+        out.append(UInt8(0xE0 | value >> 12)); out.append(UInt8(0x80 | value >> 6 & 0x3F))
+        out.append(UInt8(0x80 | value & 0x3F))
+    } else {
+        out.append(UInt8(0xF0 | value >> 18)); out.append(UInt8(0x80 | value >> 12 & 0x3F))
+        out.append(UInt8(0x80 | value >> 6 & 0x3F)); out.append(UInt8(0x80 | value & 0x3F))
+    }
+}
+
+/// Finds the first invalid UTF-8 byte, or nil when all of `bytes` is valid UTF-8.
+func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    var i = 0
+    let n = bytes.count
+    while i < n {
+        let b0 = bytes[i]
+        if b0 < 0x80 { i += 1; continue }
+        let len: Int
+        var minValue: UInt32
+        var value: UInt32
+        if b0 >= 0xC2 && b0 < 0xE0 { len = 2; value = UInt32(b0 & 0x1F); minValue = 0x80 }
+        else if b0 >= 0xE0 && b0 < 0xF0 { len = 3; value = UInt32(b0 & 0x0F); minValue = 0x800 }
+        else if b0 >= 0xF0 && b0 < 0xF5 { len = 4; value = UInt32(b0 & 0x07); minValue = 0x10000 }
+        else { return i }
+        guard i + len <= n else { return i }
+        for k in 1..<len {
+            let b = bytes[i + k]
+            guard b & 0xC0 == 0x80 else { return i }
+            value = value << 6 | UInt32(b & 0x3F)
+        }
+        if value < minValue || value > 0x10FFFF || (0xD800...0xDFFF).contains(value) { return i }
+        i += len
+    }
+    return nil
+}
