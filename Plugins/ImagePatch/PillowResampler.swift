@@ -23,31 +23,39 @@ public enum PillowResampler {
         }
         let needHorizontal = width != image.width
         let needVertical = height != image.height
+        guard needHorizontal || needVertical else {
+            return try ImageBuffer(width: cols.count, height: rowRange.count,
+                                   pixels: crop(image.pixels, width: image.width, columns: cols, rows: rowRange))
+        }
+        // Pillow 13 runs the vertical pass first when the height shrinks by more than twice as many pixels as
+        // the width; the order changes the 8-bit intermediate, so it is followed exactly.
+        let shrinkY = image.height - height, shrinkX = image.width - width
+        let horizontalFirst = !(shrinkY > 0 && shrinkY > shrinkX * 2)
         let vertical = needVertical ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter) : nil
+        let horizontal = needHorizontal ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter) : nil
 
-        // Source rows the vertical pass reads (all rows of the requested region when there is no vertical pass).
-        let sourceRows: Range<Int>
-        if let v = vertical {
-            let firstRow = v.first[rowRange.lowerBound]
-            let lastRow = rowRange.map { v.first[$0] + v.count[$0] }.max() ?? firstRow
-            sourceRows = firstRow..<max(lastRow, firstRow + 1)
-        } else {
-            sourceRows = rowRange
+        if horizontalFirst {
+            // Source rows read by the vertical pass (the requested rows when there is none).
+            let sourceRows = vertical.map { $0.span(of: rowRange) } ?? rowRange
+            let stage = horizontal.map {
+                horizontalPass(image.pixels, width: image.width, rows: sourceRows, coefficients: $0, columns: cols,
+                               columnOffset: 0)
+            } ?? crop(image.pixels, width: image.width, columns: cols, rows: sourceRows)
+            let pixels = vertical.map {
+                verticalPass(stage, rowLength: cols.count * 3, coefficients: $0, rows: rowRange,
+                             rowOffset: sourceRows.lowerBound)
+            } ?? stage
+            return try ImageBuffer(width: cols.count, height: rowRange.count, pixels: pixels)
         }
-
-        // Horizontal pass: source rows → [sourceRows.count, cols.count, 3] (or a plain column crop).
-        let stage: [UInt8]
-        if needHorizontal {
-            let horizontal = ResampleCoefficients(inSize: image.width, outSize: width, filter: filter)
-            stage = horizontalPass(image, coefficients: horizontal, columns: cols, sourceRows: sourceRows)
-        } else {
-            stage = cropPixels(image, columns: cols, rows: sourceRows)
-        }
-        guard let v = vertical else {
-            return try ImageBuffer(width: cols.count, height: rowRange.count, pixels: stage)
-        }
-        let pixels = verticalPass(stage, rowLength: cols.count * 3, coefficients: v, rows: rowRange,
-                                  rowOffset: sourceRows.lowerBound)
+        // Vertical first (needVertical is true here): only the source columns the horizontal pass reads.
+        let sourceColumns = horizontal.map { $0.span(of: cols) } ?? cols
+        let columnStage = crop(image.pixels, width: image.width, columns: sourceColumns, rows: 0..<image.height)
+        let stage = verticalPass(columnStage, rowLength: sourceColumns.count * 3, coefficients: vertical!,
+                                 rows: rowRange, rowOffset: 0)
+        let pixels = horizontal.map {
+            horizontalPass(stage, width: sourceColumns.count, rows: 0..<rowRange.count, coefficients: $0,
+                           columns: cols, columnOffset: sourceColumns.lowerBound)
+        } ?? stage
         return try ImageBuffer(width: cols.count, height: rowRange.count, pixels: pixels)
     }
 
@@ -72,12 +80,14 @@ public enum PillowResampler {
         }
     }
 
-    private static func cropPixels(_ image: ImageBuffer, columns: Range<Int>, rows: Range<Int>) -> [UInt8] {
+    /// Copies a `columns × rows` window out of an interleaved RGB buffer `width` pixels wide.
+    private static func crop(_ pixels: [UInt8], width: Int, columns: Range<Int>, rows: Range<Int>) -> [UInt8] {
         let rowLength = columns.count * 3
+        if columns.count == width && rows.lowerBound == 0 && rows.count * width * 3 == pixels.count { return pixels }
         return [UInt8](unsafeUninitializedCapacity: rows.count * rowLength) { out, initialized in
-            image.pixels.withUnsafeBufferPointer { src in
+            pixels.withUnsafeBufferPointer { src in
                 for (i, y) in rows.enumerated() {
-                    let from = src.baseAddress! + (y * image.width + columns.lowerBound) * 3
+                    let from = src.baseAddress! + (y * width + columns.lowerBound) * 3
                     (out.baseAddress! + i * rowLength).initialize(from: from, count: rowLength)
                 }
             }
@@ -85,14 +95,17 @@ public enum PillowResampler {
         }
     }
 
-    private static func horizontalPass(_ image: ImageBuffer, coefficients c: ResampleCoefficients,
-                                       columns: Range<Int>, sourceRows: Range<Int>) -> [UInt8] {
+    /// Horizontal pass over `rows` of a `width`-pixel RGB buffer whose first column is source column
+    /// `columnOffset`, producing output `columns`.
+    private static func horizontalPass(_ pixels: [UInt8], width: Int, rows sourceRows: Range<Int>,
+                                       coefficients c: ResampleCoefficients, columns: Range<Int>,
+                                       columnOffset: Int) -> [UInt8] {
         let outRow = columns.count * 3
         let total = sourceRows.count * outRow
         let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
         return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
             let dst = out.baseAddress!
-            image.pixels.withUnsafeBufferPointer { srcBuffer in
+            pixels.withUnsafeBufferPointer { srcBuffer in
                 c.weights.withUnsafeBufferPointer { weights in
                     c.first.withUnsafeBufferPointer { first in
                         c.count.withUnsafeBufferPointer { counts in
@@ -100,11 +113,11 @@ public enum PillowResampler {
                             let work = total * c.kernelSize
                             parallelChunks(sourceRows.count, work: work) { chunk in
                                 for r in chunk {
-                                    let line = src + (sourceRows.lowerBound + r) * image.width * 3
+                                    let line = src + (sourceRows.lowerBound + r) * width * 3
                                     let target = dst + r * outRow
                                     for (j, x) in columns.enumerated() {
                                         let k = weights.baseAddress! + x * c.kernelSize
-                                        var p = line + first[x] * 3
+                                        var p = line + (first[x] - columnOffset) * 3
                                         var s0 = half, s1 = half, s2 = half
                                         for t in 0..<counts[x] {
                                             let w = k[t]

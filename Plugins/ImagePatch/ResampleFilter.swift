@@ -111,4 +111,11 @@ struct ResampleCoefficients {
         self.count = count
         self.weights = weights
     }
+
+    /// The source indices read by outputs `outputs` (at least one index).
+    func span(of outputs: Range<Int>) -> Range<Int> {
+        let lo = first[outputs.lowerBound]
+        let hi = outputs.map { first[$0] + count[$0] }.max() ?? lo
+        return lo..<max(hi, lo + 1)
+    }
 }

@@ -46,14 +46,18 @@ struct ResamplerParityTests {
     }
 
     /// A crop of the resized image must equal the same region of the full resize (the preprocessor relies on it).
-    @Test("resizing a region equals cropping the full resize")
-    func regionMatchesCrop() throws {
+    /// Both pass orders: 224×348 runs horizontal first, 300×150 vertical first.
+    @Test("resizing a region equals cropping the full resize", arguments: [(224, 348), (300, 150)])
+    func regionMatchesCrop(size: (width: Int, height: Int)) throws {
         let source = try ImageDecoder().decode(contentsOf: FixtureFiles.url("decode/coffee_333x517.jpg"))
-        let full = try PillowResampler.resize(source, width: 224, height: 348, filter: .bicubic)
-        let region = try PillowResampler.resize(source, width: 224, height: 348, filter: .bicubic,
-                                                columns: 10..<200, rows: 62..<286)
+        let full = try PillowResampler.resize(source, width: size.width, height: size.height, filter: .bicubic)
+        let columns = 10..<200, rows = 62..<140
+        let region = try PillowResampler.resize(source, width: size.width, height: size.height, filter: .bicubic,
+                                                columns: columns, rows: rows)
         var cropped: [UInt8] = []
-        for y in 62..<286 { cropped += full.pixels[(y * 224 + 10) * 3..<(y * 224 + 200) * 3] }
+        for y in rows {
+            cropped += full.pixels[(y * size.width + columns.lowerBound) * 3..<(y * size.width + columns.upperBound) * 3]
+        }
         #expect(region.pixels == cropped)
     }
 

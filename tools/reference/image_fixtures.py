@@ -186,7 +186,11 @@ def resize_fixtures():
              ("coffee_333x517.jpg", 61, 97, "lanczos"), ("coffee_333x517.jpg", 50, 120, "box"),
              ("coffee_333x517.jpg", 140, 150, "hamming"), ("astronaut_444.jpg", 250, 171, "bicubic"),
              ("astronaut_444.jpg", 131, 64, "bilinear"), ("one_pixel.png", 5, 3, "bicubic"),
-             ("rocket.jpg", 336, 224, "bicubic"), ("chelsea_progressive.jpg", 224, 224, "bilinear")]
+             ("rocket.jpg", 336, 224, "bicubic"), ("chelsea_progressive.jpg", 224, 224, "bilinear"),
+             # Pillow 13 runs the vertical pass first when the height shrinks by over twice the width's shrink.
+             ("coffee_333x517.jpg", 300, 200, "bicubic"), ("coffee_333x517.jpg", 224, 224, "lanczos"),
+             ("coffee_333x517.jpg", 333, 100, "hamming"), ("coffee_333x517.jpg", 200, 517, "bilinear"),
+             ("tall_12x1400.png", 30, 224, "bicubic"), ("wide_1400x12.png", 224, 30, "bicubic")]
     entries = []
     for i, (src, w, h, filt) in enumerate(cases):
         im = Image.open(ROOT / "decode" / src).convert("RGB")
