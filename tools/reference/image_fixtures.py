@@ -262,8 +262,48 @@ def patch_fixtures():
         "grid": [2, 3]}, indent=1))
 
 
+# ---------------------------------------------------------------- bad inputs (each must be a named error)
+def bad_fixtures():
+    out = ROOT / "bad"
+    out.mkdir(parents=True, exist_ok=True)
+    good_png = (ROOT / "decode" / "rgb8.png").read_bytes()
+    good_jpg = (ROOT / "decode" / "coffee_333x517.jpg").read_bytes()
+    cases = {}
+
+    def put(name, data, expect):
+        (out / name).write_bytes(data)
+        cases[name] = expect
+
+    put("truncated.png", good_png[: len(good_png) // 2], "corrupt")
+    idat = good_png.index(b"IDAT") + 20
+    put("crc_error.png", good_png[:idat] + bytes([good_png[idat] ^ 0xFF]) + good_png[idat + 1:], "corrupt")
+    ihdr = struct.pack(">IIBBBBB", 0, 29, 8, 2, 0, 0, 0)
+    put("zero_width.png", good_png[:8] + png_chunk(b"IHDR", ihdr) + good_png[33:], "corrupt")
+    # A valid header declaring 100000 × 100000 pixels and no data: must fail on the limit, before allocating.
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    put("bomb.png", good_png[:8] + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b""), "tooManyPixels")
+    put("not_an_image.png", b"Hello, this is plain text pretending to be a PNG file.\n", "unrecognizedFormat")
+    put("empty.png", b"", "empty")
+    put("truncated.jpg", good_jpg[: len(good_jpg) * 6 // 10], "corrupt")
+    dht = good_jpg.index(b"\xff\xc4")
+    # The 16 code-length counts follow the 2-byte length and the class/id byte; 0xFF in each claims far more
+    # codes than the table holds ("Bogus Huffman table definition").
+    put("bad_huffman.jpg", good_jpg[: dht + 5] + b"\xff" * 16 + good_jpg[dht + 21:], "corrupt")
+    sof = good_jpg.index(b"\xff\xc0")
+    put("zero_height.jpg", good_jpg[: sof + 5] + b"\x00\x00" + good_jpg[sof + 7:], "corrupt")
+    (ROOT / "bad.json").write_text(json.dumps(cases, indent=1, sort_keys=True))
+    for name in cases:  # Pillow rejects every one of them too
+        try:
+            Image.open(out / name).convert("RGB")
+            raise SystemExit(f"Pillow accepted {name}")
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            pass
+
+
 if __name__ == "__main__":
     decode_fixtures()
+    bad_fixtures()
     resize_fixtures()
     preprocess_fixtures()
     patch_fixtures()
