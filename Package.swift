@@ -36,13 +36,18 @@ let package = Package(
                        providers: [.apt(["libkissfft-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // C wrappers that keep libpng's and libjpeg's longjmp error paths out of Swift frames.
+        .target(name: "CImageShims", path: "Sources/CImageShims",
+                cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
         .target(name: "FuseCore", dependencies: ["CBLAS"], swiftSettings: numericSettings),
 
         // Built-in modality plugins.
         .target(name: "TextBPE", dependencies: ["FuseCore", "CZlib"], path: "Plugins/TextBPE",
                 swiftSettings: numericSettings),
-        .target(name: "ImagePatch", dependencies: ["FuseCore", "CPNG", "CJPEG"], path: "Plugins/ImagePatch",
+        .target(name: "ImagePatch", dependencies: ["FuseCore", "CImageShims"], path: "Plugins/ImagePatch",
                 swiftSettings: numericSettings),
         .target(name: "AudioFrames", dependencies: ["FuseCore", "CSndFile", "CKissFFT"], path: "Plugins/AudioFrames",
                 swiftSettings: numericSettings),
@@ -56,7 +61,7 @@ let package = Package(
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS",
+            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +72,7 @@ let package = Package(
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
+        .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
     ],
     swiftLanguageModes: [.v6]
 )
