@@ -55,7 +55,7 @@ let package = Package(
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM",
+            "Fuse", "FuseLENS", "FuseLLM", "AudioFrames",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
