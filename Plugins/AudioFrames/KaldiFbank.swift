@@ -65,7 +65,7 @@ public struct KaldiFbank: Sendable {
         let signalCount = signal.count
         forEachBlock(count: frames.count, minimumBlock: 32) { block in
             let signal = UnsafeBufferPointer(start: signalPointer.base, count: signalCount)
-            let scratch = FrameScratch(paddedSize: options.paddedWindowSize)
+            let scratch = FrameScratch(paddedSize: options.paddedWindowSize, melBins: options.numMelBins)
             for i in block {
                 computeFrame(frames.lowerBound + i, signal: signal, signalOffset: signalOffset, scratch: scratch,
                              row: outPointer.base + i * options.featureCount)
@@ -81,26 +81,31 @@ public struct KaldiFbank: Sendable {
         fillFrame(index, signal: signal, signalOffset: signalOffset, into: buf)
         if o.dither != 0 { scratch.addDither(seed: o.ditherSeed, frame: index, scale: Float(o.dither), count: size) }
         if o.removeDcOffset {
-            var sum: Double = 0
-            for j in 0..<size { sum += Double(buf[j]) }
-            let mean = Float(sum / Double(size))
+            let mean = VectorMath.sum(buf, count: size) / Float(size)
             for j in 0..<size { buf[j] -= mean }
         }
         var logEnergy: Float = 0
         if o.rawEnergy { logEnergy = energy(buf, count: size) }
-        if o.preemphasisCoefficient != 0 {
-            let c = Float(o.preemphasisCoefficient)
-            var j = size - 1
-            while j > 0 { buf[j] -= c * buf[j - 1]; j -= 1 }
-            buf[0] -= c * buf[0]
-        }
+        // Pre-emphasis (x[j] − c·x[j−1], with x[−1] = x[0]) and the window in one pass into the FFT input.
+        let fftIn = scratch.fftInput
+        let c = Float(o.preemphasisCoefficient)
         window.withUnsafeBufferPointer { w in
-            for j in 0..<size { buf[j] *= w[j] }
+            let win = w.baseAddress!
+            fftIn[0] = (buf[0] - c * buf[0]) * win[0]
+            var j = 1
+            while j + 8 <= size {
+                let x = UnsafeRawPointer(buf + j).loadUnaligned(as: SIMD8<Float>.self)
+                let previous = UnsafeRawPointer(buf + j - 1).loadUnaligned(as: SIMD8<Float>.self)
+                let wv = UnsafeRawPointer(win + j).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(fftIn + j).storeBytes(of: (x - c * previous) * wv, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j < size { fftIn[j] = (buf[j] - c * buf[j - 1]) * win[j]; j += 1 }
         }
-        for j in size..<padded { buf[j] = 0 }
-        if !o.rawEnergy { logEnergy = energy(buf, count: padded) }
+        for j in size..<padded { fftIn[j] = 0 }
+        if !o.rawEnergy { logEnergy = energy(fftIn, count: padded) }
 
-        kiss_fftr(scratch.plan, buf, scratch.spectrum)
+        kiss_fftr(scratch.plan, fftIn, scratch.spectrum)
         let bins = padded / 2 + 1
         let power = scratch.power
         for k in 0..<bins {
@@ -109,13 +114,28 @@ public struct KaldiFbank: Sendable {
             power[k] = o.usePower ? p : p.squareRoot()
         }
         let melOffset = o.useEnergy && !o.htkCompat ? 1 : 0
+        let mel = scratch.mel
         for b in 0..<o.numMelBins {
             var sum: Float = 0
             banks.weights[b].withUnsafeBufferPointer { w in
                 let p = power + banks.start[b]
                 for k in 0..<w.count { sum += w[k] * p[k] }
             }
-            row[melOffset + b] = o.useLogFbank ? log(max(sum, Self.epsilon)) : sum
+            mel[b] = sum
+        }
+        if o.useLogFbank {
+            let epsilon = SIMD8<Float>(repeating: Self.epsilon)
+            var b = 0
+            while b < o.numMelBins {
+                var v = SIMD8<Float>(repeating: 1)
+                let lanes = min(8, o.numMelBins - b)
+                for l in 0..<lanes { v[l] = mel[b + l] }
+                let logs = VectorMath.log(pointwiseMax(v, epsilon))
+                for l in 0..<lanes { row[melOffset + b + l] = logs[l] }
+                b += 8
+            }
+        } else {
+            for b in 0..<o.numMelBins { row[melOffset + b] = mel[b] }
         }
         if o.useEnergy { row[o.htkCompat ? o.numMelBins : 0] = logEnergy }
     }
@@ -140,8 +160,7 @@ public struct KaldiFbank: Sendable {
 
     /// `log(max(Σx², ε))`, floored at `log(energyFloor)` when that is non-zero.
     private func energy(_ buf: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        var sum: Float = 0
-        for j in 0..<count { sum += buf[j] * buf[j] }
+        let sum = VectorMath.sumOfSquares(buf, count: count)
         let value = log(max(sum, Self.epsilon))
         return options.energyFloor == 0 ? value : max(value, Float(log(options.energyFloor)))
     }
@@ -162,12 +181,18 @@ public struct KaldiFbank: Sendable {
 final class FrameScratch {
     let plan: OpaquePointer
     let frame: UnsafeMutablePointer<Float>
+    /// Pre-emphasized, windowed, zero-padded frame.
+    let fftInput: UnsafeMutablePointer<Float>
+    /// Mel energies before the log.
+    let mel: UnsafeMutablePointer<Float>
     let spectrum: UnsafeMutablePointer<kiss_fft_cpx>
     let power: UnsafeMutablePointer<Float>
 
-    init(paddedSize: Int) {
+    init(paddedSize: Int, melBins: Int) {
         plan = kiss_fftr_alloc(Int32(paddedSize), 0, nil, nil)
         frame = .allocate(capacity: paddedSize)
+        fftInput = .allocate(capacity: paddedSize)
+        mel = .allocate(capacity: melBins)
         spectrum = .allocate(capacity: paddedSize / 2 + 1)
         power = .allocate(capacity: paddedSize / 2 + 1)
     }
@@ -175,6 +200,8 @@ final class FrameScratch {
     deinit {
         free(UnsafeMutableRawPointer(plan))
         frame.deallocate()
+        fftInput.deallocate()
+        mel.deallocate()
         spectrum.deallocate()
         power.deallocate()
     }

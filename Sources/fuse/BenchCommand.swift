@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// `fuse bench …`: throughput measurements, each printed next to a peer's figure from the same run.
 /// Meaningful only from a release build (`swift build -c release`).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
-        subcommands: [BenchGEMM.self, BenchAttention.self, BenchImage.self]
+        subcommands: [BenchGEMM.self, BenchAttention.self, BenchImage.self, BenchAudio.self]
     )
 }
