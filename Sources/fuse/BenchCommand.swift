@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
-        subcommands: [BenchGEMM.self]
+        subcommands: [BenchGEMM.self, BenchEncoder.self]
     )
 }

@@ -139,7 +139,8 @@ public final class FuseRuntime: Sendable {
 
     // MARK: Helpers
 
-    func plugin(for modality: Modality) throws -> any ModalityPlugin {
+    /// The first registered plugin producing `modality` samples (what `embed(text:)` and friends use).
+    public func plugin(for modality: Modality) throws -> any ModalityPlugin {
         guard let plugin = registry.plugins.first(where: { $0.modality == modality }) else {
             throw FuseError.unsupportedSample(
                 plugin: "registry", reason: "no registered plugin produces \(modality) samples "

@@ -92,10 +92,16 @@ public struct TransformerEncoder: Sendable {
         layer.query.apply(attentionInput, rows: rows, output: s.query)
         layer.key.apply(attentionInput, rows: rows, output: s.key)
         layer.value.apply(attentionInput, rows: rows, output: s.value)
+        // The attention kernel already spreads its (batch item, head) pairs over the cores; if each of those small
+        // GEMMs also asked OpenBLAS for all cores, the workers would spin waiting on each other (measured: attention
+        // 5× slower than with one BLAS thread per pair). The setting is process-wide, so it only ever costs speed.
+        let blasThreads = Kernels.blasThreads
+        if blasThreads > 1 { Kernels.setBLASThreads(1) }
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
+        if blasThreads > 1 { Kernels.setBLASThreads(blasThreads) }
         layer.output.apply(s.context, rows: rows, output: s.query)
         Kernels.add(x, s.query, count: count)
         if !pre { layer.norm1.apply(x, rows: rows) }
