@@ -1,0 +1,94 @@
+import Foundation
+import FuseCore
+
+/// Inputs that describe one thing and are fused into one embedding (e.g. a photo, its spoken caption and its text).
+public struct InputGroup: Sendable, Equatable {
+    /// A name for output (the manifest's `group`, or the first input's file name).
+    public var name: String
+    public var inputs: [URL]
+
+    public init(name: String? = nil, inputs: [URL]) {
+        self.inputs = inputs
+        self.name = name ?? inputs.first?.lastPathComponent ?? "group"
+    }
+}
+
+/// Errors reading lists of inputs.
+public enum InputListError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case badLine(path: String, line: Int, reason: String)
+    case emptyGroup(path: String, line: Int)
+    case badShard(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "\(path): cannot read the input list: \(reason)"
+        case .badLine(let path, let line, let reason): return "\(path):\(line): \(reason)"
+        case .emptyGroup(let path, let line): return "\(path):\(line): the group lists no inputs"
+        case .badShard(let text):
+            return "--shard \(text): expected I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; Slurm: $SLURM_ARRAY_TASK_ID/N, "
+                + "Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N)"
+        }
+    }
+}
+
+/// Reads a manifest of groups: JSON Lines (`{"group": "cat", "inputs": ["a.png", "a.txt"]}`) or plain text
+/// (one group per line, paths separated by whitespace). Blank lines and lines starting with `#` are skipped;
+/// relative paths are resolved against the manifest's folder.
+public enum GroupManifest {
+    public static func read(_ url: URL) throws -> [InputGroup] {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw InputListError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let base = url.deletingLastPathComponent()
+        var groups: [InputGroup] = []
+        for (offset, raw) in text.components(separatedBy: .newlines).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let number = offset + 1
+            if line.hasPrefix("{") {
+                struct Entry: Decodable { let group: String?; let inputs: [String] }
+                let entry: Entry
+                do {
+                    entry = try JSONDecoder().decode(Entry.self, from: Data(line.utf8))
+                } catch {
+                    throw InputListError.badLine(path: url.path, line: number,
+                                                 reason: "expected {\"group\": …, \"inputs\": [paths]}: \(error)")
+                }
+                guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: url.path, line: number) }
+                groups.append(InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) }))
+            } else {
+                let paths = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                groups.append(InputGroup(inputs: paths.map { resolve($0, base: base) }))
+            }
+        }
+        return groups
+    }
+
+    static func resolve(_ path: String, base: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+    }
+}
+
+/// One of N deterministic shards of an input list: the input at position p (0-based, in list order) belongs to
+/// shard `p mod N`. Every machine of a cluster job runs the same list with its own index.
+public struct Shard: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+
+    /// Parses `I/N`.
+    public init(_ text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0,
+              index >= 0, index < count else { throw InputListError.badShard(text) }
+        self.index = index
+        self.count = count
+    }
+
+    public static let whole = try! Shard("0/1")
+
+    public func contains(position: Int) -> Bool { position % count == index }
+}
