@@ -1,9 +1,10 @@
+import AudioFrames
 import FuseCore
 
 /// The plugins that ship with Fuse, in precedence order.
 public enum BuiltinPlugins {
     /// Every built-in plugin.
-    public static var all: [any ModalityPlugin] { [] }
+    public static var all: [any ModalityPlugin] { [AudioPlugin()] }
 
     /// A registry holding the built-in plugins.
     public static func registry() throws -> PluginRegistry { try PluginRegistry(all) }

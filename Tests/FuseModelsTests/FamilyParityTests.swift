@@ -64,6 +64,18 @@ struct FamilyParityTests {
         #expect(maxAbsDifference(out.embeddings, try reference.tensor("pooler")) <= parityTolerance)
     }
 
+    @Test("a bfloat16 checkpoint is widened exactly (reference: the same model with bf16-rounded weights)")
+    func bfloat16() throws {
+        let model = try EncoderModel.load(directory: ModelFixtures.folder("vit-bf16"))
+        let reference = try ModelFixtures.reference("vit")
+        let out = try model.run(featureTokens(reference.featureItems("pixel_patches"), modality: .image),
+                                modality: .image)
+        #expect(maxAbsDifference(out.lastHidden, try reference.tensor("bf16_last_hidden")) <= parityTolerance)
+        #expect(maxAbsDifference(out.embeddings, try reference.tensor("bf16_pooler")) <= parityTolerance)
+        // The rounding is visible: the float32 model's outputs differ by far more than the tolerance.
+        #expect(maxAbsDifference(out.lastHidden, try reference.tensor("last_hidden")) > 10 * parityTolerance)
+    }
+
     @Test("AST: strided fbank patches, CLS + distillation tokens averaged")
     func ast() throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder("ast"))

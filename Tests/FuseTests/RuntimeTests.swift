@@ -73,6 +73,20 @@ struct RuntimeTests {
         #expect(maxAbs(single.vector, expected[1]) <= 1e-4)
     }
 
+    @Test("embed(samples:) batches decoded samples, sorted by length, and keeps their order")
+    func samplesKeepOrder() throws {
+        let runtime = try runtime()
+        let (files, expected) = try RuntimeFixtures.idFiles()
+        let plugin = TokenIDsPlugin()
+        let samples = try files.map { try plugin.decode(contentsOf: $0) }
+        let embeddings = try runtime.embed(samples: samples, sources: files.map(\.lastPathComponent))
+        for (index, embedding) in embeddings.enumerated() {
+            #expect(maxAbs(embedding.vector, expected[index]) <= 1e-4)
+            #expect(embedding.sources == [files[index].lastPathComponent])
+        }
+        #expect(throws: FuseError.self) { try runtime.embed(samples: samples, sources: ["one"]) }
+    }
+
     @Test("many tasks embedding at once get the same answers")
     func concurrentTasks() async throws {
         let runtime = try runtime()

@@ -109,6 +109,23 @@ public final class FuseRuntime: Sendable {
         return try embed(prepared: prepared, progress: progress)
     }
 
+    /// Embeds decoded samples (e.g. many strings) in batches per modality, keeping their order; `sources` names them
+    /// in the results (default: `"sample <i>"`).
+    public func embed(samples: [Sample], sources: [String]? = nil,
+                      progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [Embedding] {
+        if let sources, sources.count != samples.count {
+            throw FuseError.shapeMismatch(what: "sample sources", expected: [samples.count], actual: [sources.count])
+        }
+        var plugins: [Modality: any ModalityPlugin] = [:]
+        let prepared = try samples.enumerated().map { index, sample in
+            let plugin = try plugins[sample.modality] ?? self.plugin(for: sample.modality)
+            plugins[sample.modality] = plugin
+            return PreparedInput(source: sources?[index] ?? "sample \(index)", modality: sample.modality,
+                                 windows: try tokenize(sample, with: plugin))
+        }
+        return try embed(prepared: prepared, progress: progress)
+    }
+
     /// Embeds tokenised inputs in batches per modality, keeping their order.
     func embed(prepared: [PreparedInput], progress: (@Sendable (Int, Int) -> Void)?) throws -> [Embedding] {
         var embeddings = [Embedding?](repeating: nil, count: prepared.count)
@@ -117,8 +134,11 @@ public final class FuseRuntime: Sendable {
         for modality in byModality.keys.sorted(by: { $0.name < $1.name }) {
             let indices = byModality[modality]!
             let batchSize = Self.defaultBatchSizes[modality] ?? 8
-            // Windows of all inputs, flattened so a batch may mix windows of different inputs.
+            // Windows of all inputs, flattened so a batch may mix windows of different inputs, and sorted by
+            // length (as sentence-transformers does) so a batch pads its items to similar lengths.
             let windows = indices.flatMap { index in prepared[index].windows.map { (index, $0) } }
+                .enumerated().sorted { ($0.element.1.count, $0.offset) < ($1.element.1.count, $1.offset) }
+                .map(\.element)
             var vectors: [Int: [[Float]]] = [:]
             for start in stride(from: 0, to: windows.count, by: batchSize) {
                 let slice = windows[start..<min(start + batchSize, windows.count)]
@@ -139,7 +159,8 @@ public final class FuseRuntime: Sendable {
 
     // MARK: Helpers
 
-    func plugin(for modality: Modality) throws -> any ModalityPlugin {
+    /// The first registered plugin producing `modality` samples (what `embed(text:)` and friends use).
+    public func plugin(for modality: Modality) throws -> any ModalityPlugin {
         guard let plugin = registry.plugins.first(where: { $0.modality == modality }) else {
             throw FuseError.unsupportedSample(
                 plugin: "registry", reason: "no registered plugin produces \(modality) samples "

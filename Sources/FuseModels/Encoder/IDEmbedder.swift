@@ -50,7 +50,7 @@ public struct IDEmbedder: ModalityEmbedder {
         var mask = [Int32](repeating: 0, count: batch.count * sequence)
         var paddedIDs: [[Int32]] = []
         let typeCount = tokenTypes?.shape[0] ?? 0
-        let hidden = try Tensor(shape: [batch.count, sequence, width]) { out in
+        let hidden = Tensor(shape: [batch.count, sequence, width]) { out in
             table.withUnsafeBufferPointer { table in
                 positions.withUnsafeBufferPointer { positions in
                     let types = tokenTypes?.withUnsafeBufferPointer { $0.baseAddress }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import FuseCore
 
 /// The one transformer encoder every family configures: a stack of `EncoderLayer`s, pre- or post-LayerNorm,
@@ -35,23 +37,49 @@ public struct TransformerEncoder: Sendable {
                                           actual: [mask.count])
         }
         var state = hidden
-        let rows = batch * sequence
-        guard rows > 0 else { return state }
+        guard batch * sequence > 0 else { return state }
+        let maskValues = mask ?? []
+        state.withUnsafeMutableBufferPointer { x in
+            maskValues.withUnsafeBufferPointer { m in
+                let operands = Operands(x: x.baseAddress!, mask: mask == nil ? nil : m.baseAddress)
+                // Items never attend to each other, so the batch splits into independent groups, one per core, each
+                // running single-threaded BLAS: no thread hand-offs inside every GEMM. A single item uses BLAS's
+                // own threads instead.
+                let groups = ProcessInfo.processInfo.environment["FUSE_NOSPLIT"] != nil ? 1 : min(Kernels.coreCount, batch)
+                if groups <= 1 {
+                    runStack(operands, items: 0..<batch, sequence: sequence, causal: causal)
+                } else {
+                    let blasThreads = Kernels.blasThreads
+                    Kernels.setBLASThreads(1)
+                    DispatchQueue.concurrentPerform(iterations: groups) { group in
+                        let items = (batch * group / groups)..<(batch * (group + 1) / groups)
+                        runStack(operands, items: items, sequence: sequence, causal: causal)
+                    }
+                    Kernels.setBLASThreads(blasThreads)
+                }
+            }
+        }
+        return state
+    }
+
+    /// The batch's buffers, shared by the groups; each group touches only its own items' rows.
+    private struct Operands: @unchecked Sendable {
+        let x: UnsafeMutablePointer<Float>
+        let mask: UnsafePointer<Int32>?
+    }
+
+    /// Runs every layer (and the final norm) over `items` of the batch, with scratch memory of its own.
+    private func runStack(_ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool) {
+        let width = config.hiddenSize
+        let rows = items.count * sequence
+        let x = operands.x + items.lowerBound * sequence * width
+        let mask = operands.mask.map { $0 + items.lowerBound * sequence }
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows * (5 * width + config.intermediateSize))
         defer { scratch.deallocate() }
         let buffers = Scratch(base: scratch, rows: rows, width: width)
-        state.withUnsafeMutableBufferPointer { x in
-            let geometry = Geometry(batch: batch, sequence: sequence, causal: causal)
-            if let mask {
-                mask.withUnsafeBufferPointer { m in
-                    for layer in layers { run(layer, x: x.baseAddress!, geometry, mask: m.baseAddress, buffers) }
-                }
-            } else {
-                for layer in layers { run(layer, x: x.baseAddress!, geometry, mask: nil, buffers) }
-            }
-            finalNorm?.apply(x.baseAddress!, rows: rows)
-        }
-        return state
+        let geometry = Geometry(batch: items.count, sequence: sequence, causal: causal)
+        for layer in layers { run(layer, x: x, geometry, mask: mask, buffers) }
+        finalNorm?.apply(x, rows: rows)
     }
 
     private struct Geometry {
@@ -92,10 +120,16 @@ public struct TransformerEncoder: Sendable {
         layer.query.apply(attentionInput, rows: rows, output: s.query)
         layer.key.apply(attentionInput, rows: rows, output: s.key)
         layer.value.apply(attentionInput, rows: rows, output: s.value)
+        // The attention kernel already spreads its (batch item, head) pairs over the cores; if each of those small
+        // GEMMs also asked OpenBLAS for all cores, the workers would spin waiting on each other (measured: attention
+        // 5× slower than with one BLAS thread per pair). The setting is process-wide, so it only ever costs speed.
+        let blasThreads = Kernels.blasThreads
+        if blasThreads > 1 { Kernels.setBLASThreads(1) }
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
+        if blasThreads > 1 { Kernels.setBLASThreads(blasThreads) }
         layer.output.apply(s.context, rows: rows, output: s.query)
         Kernels.add(x, s.query, count: count)
         if !pre { layer.norm1.apply(x, rows: rows) }

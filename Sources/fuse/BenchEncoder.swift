@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import Fuse
+
+/// `fuse bench encoder`: transformer encoder throughput beside PyTorch in the same run — ViT-B/16 at 224²
+/// (random weights generated here, so nothing is downloaded) at batch 1 and 8, and all-MiniLM-L6-v2 embedding
+/// sentences at batch 32 (tokenisation included on both sides). Peers: Benchmarks/peers/encoder_*.py.
+struct BenchEncoder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder", abstract: "ViT-B/16 img/s and MiniLM sentences/s vs. PyTorch (use a release build).")
+
+    @Option(help: "Timed repetitions per measurement (after one warm-up).")
+    var repeats: Int = 5
+
+    @Option(help: "all-MiniLM-L6-v2 folder (tools/fetch_minilm.sh puts it at models/all-MiniLM-L6-v2).")
+    var minilm: String = "models/all-MiniLM-L6-v2"
+
+    @Option(help: "Sentences for the MiniLM measurement.")
+    var sentences: Int = 1000
+
+    @Option(help: "A Python with torch, transformers and sentence-transformers for the peers; '' skips them.")
+    var peerPython: String = ProcessInfo.processInfo.environment["FUSE_PEER_PYTHON"] ?? "python3"
+
+    func validate() throws {
+        guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
+    }
+
+    func run() async throws {
+        let threads = Kernels.coreCount
+        Kernels.setBLASThreads(threads)
+        print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
+        let vit = try RandomViT.base16()
+        var peerViT: [Int: (Double, Double)] = [:]
+        if !peerPython.isEmpty {
+            for line in try runPeer("encoder_vit.py", ["--threads", "\(threads)", "--batches", "1", "8",
+                                                       "--repeats", "\(repeats)"]) {
+                if let batch = line["batch"] as? Int, let median = line["images_per_second"] as? Double,
+                   let best = line["best"] as? Double { peerViT[batch] = (median, best) }
+            }
+        }
+        for (batch, target) in [(1, 6.0), (8, 8.0)] {
+            let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
+            report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
+        }
+        try benchMiniLM(threads: threads)
+    }
+
+    func benchMiniLM(threads: Int) throws {
+        let folder = URL(fileURLWithPath: minilm)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
+            print("MiniLM: skipped, no model at \(minilm) (run tools/fetch_minilm.sh)")
+            return
+        }
+        let runtime = try FuseRuntime(modelDirectory: folder)
+        let texts = Self.sentences(count: sentences)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-sentences.txt")
+        try texts.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var peer: (Double, Double)?
+        if !peerPython.isEmpty, let line = try runPeer("encoder_minilm.py", [
+            "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
+            "--repeats", "\(min(repeats, 3))",
+        ]).first, let median = line["sentences_per_second"] as? Double, let best = line["best"] as? Double {
+            peer = (median, best)
+        }
+        _ = try runtime.plugin(for: .text)
+        let samples = texts.map { Sample.text($0) }
+        // Tokenisation, length-sorted batching of 32 and the forward passes, as sentence-transformers' encode does.
+        let rate = try Self.measure(repeats: min(repeats, 3), items: texts.count) {
+            _ = try runtime.embed(samples: samples)
+        }
+        report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences)", unit: "sentences/s", fuse: rate, peer: peer,
+               target: 400)
+    }
+
+    func report(_ label: String, unit: String, fuse: (Double, Double), peer: (Double, Double)?, target: Double) {
+        let peerText = peer.map { String(format: "torch %.1f (%.1f)", $0.0, $0.1) } ?? "torch: not run"
+        let speedup = peer.map { String(format: "  ×%.2f", fuse.0 / $0.0) } ?? ""
+        print(String(format: "%@: Fuse %.1f (%.1f) %@ | %@%@ | target ≥ %.0f", label, fuse.0, fuse.1, unit, peerText,
+                     speedup, target))
+    }
+
+    /// Median and best items per second of `body` over `repeats` timed runs after one warm-up.
+    static func measure(repeats: Int, items: Int, _ body: () throws -> Void) throws -> (Double, Double) {
+        try body()
+        var rates: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            rates.append(Double(items) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        }
+        rates.sort()
+        return (rates[rates.count / 2], rates.last ?? 0)
+    }
+
+    /// Deterministic English-like sentences of varied length (the peer embeds the same list).
+    static func sentences(count: Int) -> [String] {
+        let subjects = ["A man", "The woman", "A small child", "My neighbour's dog", "An old astronaut", "The chef",
+                        "Two cats", "A red bird", "The orchestra", "A tired student"]
+        let verbs = ["is eating", "photographs", "walks past", "sings about", "carefully repairs", "dreams of",
+                     "paints", "listens to"]
+        let objects = ["a plate of food", "the rocket on the launch pad", "a quiet street in the rain",
+                       "the sound of waves at night", "an old bicycle with a broken chain", "a cup of coffee",
+                       "the city skyline", "a song from their childhood that nobody else remembers"]
+        return (0..<count).map { index in
+            let tail = index % 3 == 0 ? ", while the sun sets slowly behind the hills" : ""
+            return "\(subjects[index % subjects.count]) \(verbs[(index / 10) % verbs.count]) "
+                + "\(objects[(index / 80) % objects.count])\(tail) (\(index))."
+        }
+    }
+
+    func runPeer(_ script: String, _ arguments: [String]) throws -> [[String: Any]] {
+        let relative = "Benchmarks/peers/" + script
+        let candidates = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(relative),
+        ]
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw ValidationError("cannot find \(relative); run from the repository root")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [peerPython, path.path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            printError("peer \(script) failed (exit \(process.terminationStatus)); continuing without it")
+            return []
+        }
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+}
+
+/// ViT-B/16 at 224² (width 768, 12 heads, 12 layers, MLP 3072, 196 patches + CLS) with seeded random weights,
+/// built from the same encoder and patch embedder the ViT family uses.
+struct RandomViT {
+    let tower: Tower
+
+    static func base16() throws -> RandomViT {
+        var generator = SplitMix(seed: 16)
+        let (width, hidden) = (768, 3072)
+        func random(_ shape: [Int], scale: Float = 0.02) -> Tensor {
+            Tensor(shape: shape) { values in
+                for index in values.indices { values[index] = generator.nextSymmetric() * scale }
+            }
+        }
+        func linear(_ inputs: Int, _ outputs: Int) throws -> Linear {
+            try Linear(weight: random([outputs, inputs]), bias: random([outputs]))
+        }
+        func norm() -> LayerNormWeights {
+            LayerNormWeights(weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
+                             epsilon: 1e-12)
+        }
+        let config = EncoderConfig(hiddenSize: width, heads: 12, layers: 12, intermediateSize: hidden,
+                                   activation: .gelu, layerNormEpsilon: 1e-12, normPlacement: .pre)
+        let layers = try (0..<12).map { _ in
+            EncoderLayer(query: try linear(width, width), key: try linear(width, width), value: try linear(width, width),
+                         output: try linear(width, width), norm1: norm(), fc1: try linear(width, hidden),
+                         fc2: try linear(hidden, width), norm2: norm())
+        }
+        let embedder = try PatchEmbedder(modality: .image, convolutionWeight: random([width, 3, 16, 16]),
+                                         bias: random([width]), prefix: random([1, width]),
+                                         positions: random([197, width]))
+        let encoder = TransformerEncoder(config: config, layers: layers, finalNorm: norm())
+        return RandomViT(tower: Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls))
+    }
+
+    /// Images per second (median, best) for batches of `batch` 224² images, from patch features to pooled output.
+    func imagesPerSecond(batch: Int, repeats: Int) throws -> (Double, Double) {
+        var generator = SplitMix(seed: UInt64(batch))
+        let images = try (0..<batch).map { _ in
+            try Tokens(modality: .image, content: .features(Tensor(shape: [196, 768]) { values in
+                for index in values.indices { values[index] = generator.nextSymmetric() }
+            }))
+        }
+        return try BenchEncoder.measure(repeats: repeats, items: batch) { _ = try tower(images) }
+    }
+}
+
+/// A small seeded generator (SplitMix64) for benchmark weights.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    mutating func nextSymmetric() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+}
