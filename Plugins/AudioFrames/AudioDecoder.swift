@@ -1,0 +1,61 @@
+import Foundation
+
+/// Decodes an audio file (WAV in PCM 8/16/24/32, float or double, WAVE_FORMAT_EXTENSIBLE; FLAC; OGG/Vorbis; AIFF)
+/// through libsndfile into a mono `AudioBuffer` at the file's own rate, averaging the channels.
+///
+/// ```swift
+/// let audio = try AudioDecoder().decode(contentsOf: url)      // mono Float, file's rate
+/// let at16k = try Resampler(from: audio.sampleRate, to: 16_000).resample(audio.samples)
+/// ```
+/// For audio longer than `limits.maxDuration`, use `AudioStream`, which never holds the whole file.
+public struct AudioDecoder: Sendable {
+    /// What to do with NaN or infinite samples (possible in float and double files).
+    public enum NonFinitePolicy: Sendable, Equatable {
+        /// Refuse the file, naming the first bad frame.
+        case error
+        /// Replace each NaN/Inf sample by 0.
+        case replaceWithZero
+    }
+
+    /// Bounds a header must respect before any sample is read; they turn absurd headers into named errors.
+    public struct Limits: Sendable, Equatable {
+        /// Accepted sample rates in Hz.
+        public var sampleRates: ClosedRange<Int>
+        /// Most channels accepted.
+        public var maxChannels: Int
+        /// Longest audio, in seconds, that `decode` loads in one piece.
+        public var maxDuration: Double
+        public var nonFinite: NonFinitePolicy
+
+        public init(sampleRates: ClosedRange<Int> = 1_000...768_000, maxChannels: Int = 64,
+                    maxDuration: Double = 3 * 3600, nonFinite: NonFinitePolicy = .error) {
+            self.sampleRates = sampleRates
+            self.maxChannels = maxChannels
+            self.maxDuration = maxDuration
+            self.nonFinite = nonFinite
+        }
+    }
+
+    public var limits: Limits
+    /// Frames read per libsndfile call; bounds the interleaved scratch buffer.
+    public var chunkFrames: Int
+
+    public init(limits: Limits = .init(), chunkFrames: Int = 1 << 16) {
+        self.limits = limits
+        self.chunkFrames = max(1, chunkFrames)
+    }
+
+    /// Reads the whole file into memory as mono samples at the file's sample rate.
+    public func decode(contentsOf url: URL) throws -> AudioBuffer {
+        let reader = try AudioFileReader(url: url, limits: limits)
+        guard reader.info.duration <= limits.maxDuration else {
+            throw AudioError.tooLong(file: url.path, seconds: reader.info.duration, maximumSeconds: limits.maxDuration)
+        }
+        var samples: [Float] = []
+        samples.reserveCapacity(reader.info.frames)
+        while reader.remaining > 0 {
+            try reader.readMono(maxFrames: chunkFrames, appendingTo: &samples)
+        }
+        return try AudioBuffer(samples: samples, sampleRate: reader.info.sampleRate)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// The built-in audio plugin (`"audio-frames"`): decodes WAV/FLAC/OGG/AIFF through libsndfile and turns audio into
+/// AST / Meta-Transformer / ImageBind spectrogram patches.
+///
+/// `tokenize` picks its recipe from, in order: `context.options["recipe"]` (`"ast"`, `"meta-transformer"`,
+/// `"imagebind"`, or a path to a `preprocessor_config.json`), then `preprocessor_config.json` in
+/// `context.modelDirectory`, else AST's defaults. `context.patchSize` and `context.patchStride` (`[frequency,
+/// time]`) override the recipe's 16 and 10 × 10; `context.windowOverlap` sets the frames shared by consecutive
+/// windows of long audio (default 0). Each window or clip becomes one `Tokens` of `.features([F′·T′, p·p])` with
+/// `grid = [F′, T′]` in the order `SpectrogramPatches` documents (HF `ASTEmbeddings`' `Conv2d` order).
+public struct AudioPlugin: ModalityPlugin {
+    public let id = "audio-frames"
+    public let modality = Modality.audio
+    public let claims = PluginClaims(
+        extensions: ["wav", "flac", "ogg", "aiff", "aif"],
+        mimeTypes: ["audio/wav", "audio/x-wav", "audio/flac", "audio/ogg", "audio/aiff", "audio/x-aiff"],
+        signatures: [MagicSignature(ascii: "RIFF"), MagicSignature(ascii: "RF64"), MagicSignature(ascii: "fLaC"),
+                     MagicSignature(ascii: "OggS"), MagicSignature(ascii: "FORM")])
+    public var decoder: AudioDecoder
+    private let cache = RecipeCache()
+
+    public init(decoder: AudioDecoder = AudioDecoder()) {
+        self.decoder = decoder
+    }
+
+    /// Definite for WAV (`RIFF`/`RF64` … `WAVE`), FLAC, OGG and AIFF (`FORM` … `AIFF`/`AIFC`) headers.
+    public func sniff(_ prefix: [UInt8]) -> SniffVerdict {
+        let riff = MagicSignature(ascii: "RIFF").matches(prefix) || MagicSignature(ascii: "RF64").matches(prefix)
+        if riff { return MagicSignature(offset: 8, ascii: "WAVE").matches(prefix) ? .definite : .no }
+        if MagicSignature(ascii: "FORM").matches(prefix) {
+            let aiff = MagicSignature(offset: 8, ascii: "AIFF").matches(prefix)
+                || MagicSignature(offset: 8, ascii: "AIFC").matches(prefix)
+            return aiff ? .definite : .no
+        }
+        return MagicSignature(ascii: "fLaC").matches(prefix) || MagicSignature(ascii: "OggS").matches(prefix)
+            ? .definite : .no
+    }
+
+    public func decode(contentsOf url: URL) throws -> Sample {
+        .audio(try decoder.decode(contentsOf: url))
+    }
+
+    public func tokenize(_ sample: Sample, context: PreprocessingContext) throws -> [Tokens] {
+        guard case .audio(let audio) = sample else {
+            throw FuseError.unsupportedSample(plugin: id, reason: "expected audio, got a \(sample.modality) sample")
+        }
+        let recipe = try self.recipe(for: context)
+        let size = context.patchSize ?? recipe.patchSize
+        let stride = context.patchStride ?? recipe.patchStride
+        let overlap = context.windowOverlap ?? 0
+        guard overlap >= 0, overlap < recipe.targetLength else {
+            throw AudioError.invalidOption(name: "windowOverlap", reason: "\(overlap) frames; must be in "
+                                           + "0..<\(recipe.targetLength)")
+        }
+        let spectrograms = try recipe.spectrograms(for: audio, hopFrames: recipe.targetLength - overlap)
+        return try spectrograms.map { spec in
+            let patches = try SpectrogramPatches.extract(spec, patchSize: size, stride: stride)
+            let grid = SpectrogramPatches.grid(frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
+                                               stride: stride)
+            return try Tokens(modality: .audio, content: .features(patches), grid: grid)
+        }
+    }
+
+    /// The recipe `tokenize` uses for `context` (see the type's documentation for the order of precedence).
+    public func recipe(for context: PreprocessingContext) throws -> AudioPatchRecipe {
+        if let name = context.options["recipe"] {
+            switch name.lowercased() {
+            case "ast", "meta-transformer", "metatransformer": return .ast
+            case "imagebind": return .imageBind
+            default:
+                let url = URL(fileURLWithPath: name)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw AudioError.invalidRecipe(source: name, reason: "not a known recipe (ast, meta-transformer, "
+                                                   + "imagebind) nor an existing preprocessor_config.json")
+                }
+                return try cache.recipe(forConfig: url)
+            }
+        }
+        if let folder = context.modelDirectory {
+            let config = folder.appendingPathComponent("preprocessor_config.json")
+            if FileManager.default.fileExists(atPath: config.path) { return try cache.recipe(forConfig: config) }
+        }
+        return .ast
+    }
+}
+
+extension AudioPlugin {
+    /// Streaming `decode` + `tokenize` for long files: calls `body` with each window's (or clip's) tokens as soon as
+    /// it is complete, holding only a few chunks of audio at a time. Same tokens as `tokenize(decode(url))`.
+    public func forEachTokens(contentsOf url: URL, context: PreprocessingContext, chunkFrames: Int = 1 << 17,
+                              _ body: (Tokens) throws -> Void) throws {
+        let recipe = try self.recipe(for: context)
+        let size = context.patchSize ?? recipe.patchSize
+        let stride = context.patchStride ?? recipe.patchStride
+        let overlap = context.windowOverlap ?? 0
+        guard overlap >= 0, overlap < recipe.targetLength else {
+            throw AudioError.invalidOption(name: "windowOverlap", reason: "\(overlap) frames; must be in "
+                                           + "0..<\(recipe.targetLength)")
+        }
+        var limits = decoder.limits
+        limits.maxDuration = .infinity
+        let stream = AudioStream(url: url, recipe: recipe, hopFrames: recipe.targetLength - overlap, limits: limits,
+                                 chunkFrames: chunkFrames)
+        try stream.forEachSpectrogram { _, spec in
+            let patches = try SpectrogramPatches.extract(spec, patchSize: size, stride: stride)
+            let grid = SpectrogramPatches.grid(frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
+                                               stride: stride)
+            try body(Tokens(modality: .audio, content: .features(patches), grid: grid))
+        }
+    }
+}

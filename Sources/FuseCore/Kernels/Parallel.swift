@@ -1,0 +1,33 @@
+import Dispatch
+import Foundation
+
+extension Kernels {
+    /// The number of cores the kernels spread work over.
+    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` over `0..<count` split into contiguous chunks, one per core, when each chunk gets at least
+    /// `grain` items; otherwise runs it once on the calling thread (spawning work costs more than tiny loops).
+    static func parallelChunks(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let workers = min(coreCount, count / max(grain, 1))
+        guard workers > 1 else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        // `concurrentPerform` returns only after every chunk is done, and chunks are disjoint, so handing the
+        // non-Sendable body (which captures raw buffers) to the workers is safe.
+        withoutActuallyEscaping(body) { escapable in
+            let work = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let start = count * worker / workers
+                let end = count * (worker + 1) / workers
+                work.value(start..<end)
+            }
+        }
+    }
+}
+
+/// Carries a value into a synchronous parallel loop whose iterations touch disjoint memory.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,26 @@
+/// Errors of the LENS descriptor pipeline, each naming what is wrong.
+public enum LENSError: Error, Equatable, Sendable, CustomStringConvertible {
+    case emptyVocabulary(name: String)
+    case unreadableVocabulary(path: String, reason: String)
+    case noImageTower(model: String)
+    case noAudioTower(model: String)
+    case dimensionMismatch(what: String, expected: Int, actual: Int)
+    case invalidParameter(String)
+
+    public var description: String {
+        switch self {
+        case .emptyVocabulary(let name):
+            return "vocabulary \(name) has no entries"
+        case .unreadableVocabulary(let path, let reason):
+            return "\(path): cannot read the vocabulary: \(reason)"
+        case .noImageTower(let model):
+            return "model \(model) has no image tower sharing its text space, so images cannot be described"
+        case .noAudioTower(let model):
+            return "model \(model) has no audio tower sharing its text space, so audio cannot be described"
+        case .dimensionMismatch(let what, let expected, let actual):
+            return "\(what): expected dimension \(expected), got \(actual)"
+        case .invalidParameter(let reason):
+            return reason
+        }
+    }
+}

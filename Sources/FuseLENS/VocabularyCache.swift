@@ -1,0 +1,105 @@
+import Foundation
+import FuseCore
+
+/// Text embeddings of a vocabulary, computed once per (model, vocabulary, prompt template) and kept on disk
+/// as safetensors: tensor `embeddings` `[V, D]`, metadata `model`, `template` and `entries` (the entries
+/// themselves, so a stale or colliding file is detected by comparison, not trusted by name).
+///
+/// A file that fails to load or does not match is rebuilt (and reported through `onEvent`), never trusted.
+public struct VocabularyCache: Sendable {
+    /// Where cache files live: `$FUSE_CACHE_DIR/lens`, else `$XDG_CACHE_HOME/fuse/lens`, else `~/.cache/fuse/lens`.
+    public let directory: URL
+    /// Texts embedded per call while building.
+    public var batchSize = 256
+
+    public init(directory: URL? = nil) {
+        self.directory = directory ?? Self.defaultDirectory()
+    }
+
+    public static func defaultDirectory() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["FUSE_CACHE_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir).appendingPathComponent("lens")
+        }
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("fuse/lens")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fuse/lens")
+    }
+
+    /// Things worth telling a user while the cache works.
+    public enum Event: Sendable {
+        case building(vocabulary: String, entries: Int)
+        case progress(done: Int, total: Int)
+        case rebuiltCorrupt(path: String, reason: String)
+    }
+
+    /// The cache file for a vocabulary under a model and template.
+    public func fileURL(for vocabulary: DescriptorVocabulary, modelID: String, template: String) -> URL {
+        let safeModel = modelID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        let safeName = vocabulary.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        let key = try! DescriptorVocabulary(name: "key", lines: [template]).digest
+        return directory.appendingPathComponent(
+            "\(String(safeModel))-\(String(safeName))-\(vocabulary.digest)-\(key).safetensors")
+    }
+
+    /// The vocabulary's embeddings: from the cache when a valid file exists, otherwise computed (in batches)
+    /// and stored.
+    public func embeddings(for vocabulary: DescriptorVocabulary, template: String, embedder: any SharedSpaceEmbedder,
+                           onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> Tensor {
+        let url = fileURL(for: vocabulary, modelID: embedder.modelID, template: template)
+        if FileManager.default.fileExists(atPath: url.path) {
+            do {
+                return try load(url, vocabulary: vocabulary, modelID: embedder.modelID, template: template)
+            } catch {
+                onEvent(.rebuiltCorrupt(path: url.path, reason: "\(error)"))
+            }
+        }
+        onEvent(.building(vocabulary: vocabulary.name, entries: vocabulary.entries.count))
+        var rows: [Float] = []
+        var dimension = 0
+        var done = 0
+        for start in stride(from: 0, to: vocabulary.entries.count, by: batchSize) {
+            let batch = vocabulary.entries[start..<min(start + batchSize, vocabulary.entries.count)]
+            let vectors = try await embedder.embedTexts(batch.map { Self.apply(template, to: $0) })
+            for vector in vectors {
+                if dimension == 0 { dimension = vector.count }
+                guard vector.count == dimension else {
+                    throw LENSError.dimensionMismatch(what: "text embedding", expected: dimension, actual: vector.count)
+                }
+                rows.append(contentsOf: vector)
+            }
+            done += batch.count
+            onEvent(.progress(done: done, total: vocabulary.entries.count))
+        }
+        let tensor = try Tensor(shape: [vocabulary.entries.count, dimension], values: rows)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SafetensorsWriter.write(
+            ["embeddings": tensor],
+            metadata: ["model": embedder.modelID, "template": template,
+                       "entries": vocabulary.entries.joined(separator: "\n")],
+            to: url, overwrite: true)
+        return tensor
+    }
+
+    func load(_ url: URL, vocabulary: DescriptorVocabulary, modelID: String, template: String) throws -> Tensor {
+        let file = try SafetensorsFile(url: url)
+        let metadata = file.metadata
+        guard metadata["model"] == modelID, metadata["template"] == template,
+              metadata["entries"] == vocabulary.entries.joined(separator: "\n") else {
+            throw FuseError.invalidArgument(what: url.path, reason: "cache entries, model or template differ")
+        }
+        let tensor = try file.tensor("embeddings")
+        guard tensor.rank == 2, tensor.shape[0] == vocabulary.entries.count else {
+            throw FuseError.shapeMismatch(what: "\(url.path): embeddings", expected: [vocabulary.entries.count, -1],
+                                          actual: tensor.shape)
+        }
+        // Copy out of the mapping so a later rewrite of the file cannot change these values.
+        return try Tensor(shape: tensor.shape, values: tensor.scalars)
+    }
+
+    /// Fills `{}` in the template with the entry (or appends the entry when the template has no `{}`).
+    static func apply(_ template: String, to entry: String) -> String {
+        template.contains("{}") ? template.replacingOccurrences(of: "{}", with: entry) : template + entry
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import AudioFrames
+
+/// Locates `Tests/Fixtures/audio` (written by tools/reference/audio_fixtures.py) and reads its files.
+enum AudioFixtures {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("Fixtures/audio")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            url = url.deletingLastPathComponent()
+        }
+        return url
+    }()
+
+    nonisolated(unsafe) static let manifest: [String: Any] = {
+        let data = (try? Data(contentsOf: root.appendingPathComponent("manifest.json"))) ?? Data()
+        return ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
+    }()
+
+    static func cases(_ key: String) -> [Entry] {
+        (manifest[key] as? [[String: Any]] ?? []).map(Entry.init)
+    }
+
+    static func file(_ name: String) -> URL { root.appendingPathComponent("files").appendingPathComponent(name) }
+    static func bad(_ name: String) -> URL { root.appendingPathComponent("bad").appendingPathComponent(name) }
+
+    /// A little-endian float32 reference array from `ref/`.
+    static func floats(_ name: String) throws -> [Float] {
+        let data = try Data(contentsOf: root.appendingPathComponent("ref").appendingPathComponent(name))
+        return data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
+
+    /// Largest absolute difference; infinite when the lengths differ.
+    static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
+        guard a.count == b.count else { return .infinity }
+        var worst: Float = 0
+        for i in a.indices { worst = max(worst, abs(a[i] - b[i])) }
+        return worst
+    }
+}
+
+/// One fixture case from the manifest (read-only JSON, so sharing it across test tasks is safe).
+struct Entry: @unchecked Sendable, CustomTestStringConvertible {
+    let json: [String: Any]
+    subscript(key: String) -> Any? { json[key] }
+    var testDescription: String {
+        let keys = ["file", "expected", "folder", "name"]
+        return keys.compactMap { json[$0] as? String }.first ?? "case"
+    }
+}

@@ -1,0 +1,112 @@
+"""Builds FuseLENS's default vocabularies from WordNet 3.0 (Debian package `wordnet-base`).
+
+tags.txt        concrete nouns (animals, artifacts, food, plants, people, places, natural objects, substances,
+                body parts, phenomena) that occur in WordNet's sense-tagged corpora, most frequent first.
+attributes.txt  descriptive adjectives (those WordNet links, directly or through their head adjective, to an
+                attribute noun such as size, colour, temperature or texture) that occur in the sense-tagged
+                corpora, most frequent first.
+
+Reads /usr/share/wordnet/{data.noun,data.adj,cntlist.rev}; writes Sources/FuseLENS/Vocabularies/.
+WordNet's licence (permissive, notice required) is copied next to the lists as WORDNET-LICENSE.
+Run: python3 tools/make_lens_vocabularies.py   (standard library only)
+"""
+import os
+import re
+import shutil
+from collections import defaultdict
+
+WN = "/usr/share/wordnet"
+OUT = os.path.join(os.path.dirname(__file__), "..", "Sources", "FuseLENS", "Vocabularies")
+# Lexicographer files (see lexnames(5WN)) whose nouns name things a picture can show.
+CONCRETE_NOUN_FILES = {"05", "06", "08", "13", "15", "17", "18", "19", "20", "27"}
+
+
+def sense_counts():
+    counts = defaultdict(int)
+    with open(os.path.join(WN, "cntlist.rev")) as f:
+        for line in f:
+            key, _, count = line.split()
+            lemma, rest = key.split("%", 1)
+            pos = rest.split(":")[0]
+            counts[(lemma.lower(), pos)] += int(count)
+    return counts
+
+
+def lemmas(data_file):
+    """Yields (lemma, lexfile) for each word of each synset."""
+    with open(os.path.join(WN, data_file)) as f:
+        for line in f:
+            if line.startswith("  "):
+                continue
+            fields = line.split()
+            lexfile, word_count = fields[1], int(fields[3], 16)
+            for i in range(word_count):
+                word = fields[4 + 2 * i]
+                word = re.sub(r"\([a-z]+\)$", "", word)  # adjective markers like (a), (p)
+                yield word.lower(), lexfile
+
+
+def descriptive_adjectives():
+    """Adjectives whose synset, or the head synset it is similar to, has an attribute pointer ('=')."""
+    with_attribute, similar_to, words = set(), {}, {}
+    with open(os.path.join(WN, "data.adj")) as f:
+        for line in f:
+            if line.startswith("  "):
+                continue
+            fields = line.split("|")[0].split()
+            offset, word_count = fields[0], int(fields[3], 16)
+            words[offset] = [re.sub(r"\([a-z]+\)$", "", fields[4 + 2 * i]).lower() for i in range(word_count)]
+            i = 4 + 2 * word_count
+            for _ in range(int(fields[i])):
+                symbol, target = fields[i + 1], fields[i + 2]
+                if symbol == "=":
+                    with_attribute.add(offset)
+                elif symbol == "&":
+                    similar_to.setdefault(offset, []).append(target)
+                i += 4
+    keep = set()
+    for offset, lemmas_ in words.items():
+        if offset in with_attribute or any(h in with_attribute for h in similar_to.get(offset, [])):
+            keep.update(lemmas_)
+    return keep
+
+
+def ranked(data_file, pos_codes, keep):
+    counts = sense_counts()
+    best = {}
+    for lemma, lexfile in lemmas(data_file):
+        if not keep(lemma, lexfile):
+            continue
+        count = sum(counts.get((lemma, p), 0) for p in pos_codes)
+        if count > 0:
+            best[lemma] = max(best.get(lemma, 0), count)
+    return [w.replace("_", " ") for w, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# Determiners, quantifiers and ordinals describe no visible property; WordNet files some of them with attributes.
+NOT_DESCRIPTIVE = {"one", "other", "many", "all", "same", "some", "several", "a few", "certain", "possible", "next",
+                   "last", "first", "such", "own", "much", "more", "most", "few", "no", "various", "different",
+                   "whole", "present", "available", "general", "major", "important", "better", "true", "good"}
+
+
+def plain(lemma):
+    return re.fullmatch(r"[a-z][a-z_\-]*", lemma) is not None and lemma.count("_") <= 2
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    tags = ranked("data.noun", ["1"], lambda w, lex: lex in CONCRETE_NOUN_FILES and plain(w))
+    descriptive = descriptive_adjectives()
+    attributes = ranked("data.adj", ["3", "5"], lambda w, lex: plain(w) and w in descriptive
+                        and w.replace("_", " ") not in NOT_DESCRIPTIVE)
+    header = "# Derived from WordNet 3.0 (Princeton University); see WORDNET-LICENSE. One entry per line.\n"
+    for name, entries in [("tags.txt", tags), ("attributes.txt", attributes)]:
+        with open(os.path.join(OUT, name), "w") as f:
+            f.write(header)
+            f.write("\n".join(entries) + "\n")
+        print(name, len(entries))
+    shutil.copy("/usr/share/doc/wordnet-base/copyright", os.path.join(OUT, "WORDNET-LICENSE"))
+
+
+if __name__ == "__main__":
+    main()
