@@ -10,6 +10,7 @@ struct FuseCommand: AsyncParsableCommand {
         version: FuseVersion.string,
         subcommands: [
             PluginsCommand.self,
+            LLMCommand.self,
         ]
     )
 }
