@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
+        .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,120 @@
+import Foundation
+
+/// GPT-2 (`GPT2LMHeadModel`): learned positions, pre-LayerNorm blocks, fused QKV `Conv1D` (weights stored
+/// `[in, out]`), `gelu_new` MLP and the output head tied to the token embeddings.
+public struct GPT2Model: CausalLanguageModel {
+    struct Block {
+        let ln1Weight: Tensor, ln1Bias: Tensor
+        let qkvWeight: Tensor, qkvBias: Tensor      // [D, 3D]
+        let projWeight: Tensor, projBias: Tensor    // [D, D]
+        let ln2Weight: Tensor, ln2Bias: Tensor
+        let fcWeight: Tensor, fcBias: Tensor        // [D, I]
+        let fcProjWeight: Tensor, fcProjBias: Tensor  // [I, D]
+    }
+
+    public let config: CausalLMConfig
+    public let folder: URL
+    let tokenEmbedding: Tensor      // [V, D]
+    let positionEmbedding: Tensor   // [P, D]
+    let blocks: [Block]
+    let finalNormWeight: Tensor, finalNormBias: Tensor
+    public let outputEmbedding: Tensor
+
+    init(config: CausalLMConfig, weights: WeightStore, folder: URL) throws {
+        self.config = config
+        self.folder = folder
+        let p = weights.contains("transformer.wte.weight") ? "transformer." : ""
+        let d = config.hiddenSize, i = config.intermediateSize
+        tokenEmbedding = try weights.tensor(p + "wte.weight", [config.vocabSize, d])
+        positionEmbedding = try weights.tensor(p + "wpe.weight", [config.maxPositions, d])
+        blocks = try (0..<config.layers).map { l in
+            let b = "\(p)h.\(l)."
+            return Block(
+                ln1Weight: try weights.tensor(b + "ln_1.weight", [d]), ln1Bias: try weights.tensor(b + "ln_1.bias", [d]),
+                qkvWeight: try weights.tensor(b + "attn.c_attn.weight", [d, 3 * d]),
+                qkvBias: try weights.tensor(b + "attn.c_attn.bias", [3 * d]),
+                projWeight: try weights.tensor(b + "attn.c_proj.weight", [d, d]),
+                projBias: try weights.tensor(b + "attn.c_proj.bias", [d]),
+                ln2Weight: try weights.tensor(b + "ln_2.weight", [d]), ln2Bias: try weights.tensor(b + "ln_2.bias", [d]),
+                fcWeight: try weights.tensor(b + "mlp.c_fc.weight", [d, i]), fcBias: try weights.tensor(b + "mlp.c_fc.bias", [i]),
+                fcProjWeight: try weights.tensor(b + "mlp.c_proj.weight", [i, d]),
+                fcProjBias: try weights.tensor(b + "mlp.c_proj.bias", [d]))
+        }
+        finalNormWeight = try weights.tensor(p + "ln_f.weight", [d])
+        finalNormBias = try weights.tensor(p + "ln_f.bias", [d])
+        if !config.tieWordEmbeddings, weights.contains("lm_head.weight") {
+            outputEmbedding = try weights.tensor("lm_head.weight", [config.vocabSize, d])
+        } else {
+            outputEmbedding = tokenEmbedding
+        }
+    }
+
+    public func hiddenStates(_ ids: [Int32], cache: KVCache) throws -> Tensor {
+        try validate(ids, cache: cache)
+        let t = ids.count, d = config.hiddenSize, inner = config.intermediateSize, start = cache.length
+        var hidden = Tensor(zeros: [t, d])
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: t * max(3 * d, inner))
+        let q = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+        let k = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+        let attention = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+        let normed = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+        defer { [x, q, k, v, attention, normed].forEach { $0.deallocate() } }
+        hidden.withUnsafeMutableBufferPointer { hb in
+            let h = hb.baseAddress!
+            tokenEmbedding.withUnsafeBufferPointer { wte in
+                positionEmbedding.withUnsafeBufferPointer { wpe in
+                    for r in 0..<t {
+                        let row = h + r * d, token = wte.baseAddress! + Int(ids[r]) * d, position = wpe.baseAddress! + (start + r) * d
+                        for c in 0..<d { row[c] = token[c] + position[c] }
+                    }
+                }
+            }
+            for (layer, block) in blocks.enumerated() {
+                normed.update(from: h, count: t * d)
+                layerNorm(normed, rows: t, block.ln1Weight, block.ln1Bias)
+                conv1D(normed, rows: t, in: d, out: 3 * d, block.qkvWeight, block.qkvBias, into: x)
+                for r in 0..<t {
+                    (q + r * d).update(from: x + r * 3 * d, count: d)
+                    (k + r * d).update(from: x + r * 3 * d + d, count: d)
+                    (v + r * d).update(from: x + r * 3 * d + 2 * d, count: d)
+                }
+                cache.store(layer: layer, keys: k, values: v, rows: t)
+                Kernels.scaledDotProductAttention(
+                    query: q, key: cache.keys[layer], value: cache.values[layer], output: attention,
+                    batch: 1, heads: config.heads, queryLength: t, keyLength: start + t, headDim: config.headDim,
+                    causal: true)
+                conv1D(attention, rows: t, in: d, out: d, block.projWeight, block.projBias, into: normed)
+                Kernels.add(h, normed, count: t * d)
+                normed.update(from: h, count: t * d)
+                layerNorm(normed, rows: t, block.ln2Weight, block.ln2Bias)
+                conv1D(normed, rows: t, in: d, out: inner, block.fcWeight, block.fcBias, into: x)
+                config.activation.apply(x, count: t * inner)
+                conv1D(x, rows: t, in: inner, out: d, block.fcProjWeight, block.fcProjBias, into: normed)
+                Kernels.add(h, normed, count: t * d)
+            }
+            layerNorm(h, rows: t, finalNormWeight, finalNormBias)
+        }
+        cache.advance(by: t)
+        return hidden
+    }
+
+    private func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, _ weight: Tensor, _ bias: Tensor) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                Kernels.layerNorm(x, rows: rows, columns: config.hiddenSize, weight: w.baseAddress!, bias: b.baseAddress!,
+                                  epsilon: config.normEpsilon)
+            }
+        }
+    }
+
+    /// GPT-2's `Conv1D`: `y = x · W + b` with `W` stored `[in, out]`.
+    private func conv1D(_ x: UnsafePointer<Float>, rows: Int, in inDim: Int, out outDim: Int, _ weight: Tensor,
+                        _ bias: Tensor, into y: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { w in
+            Kernels.gemm(transposeA: false, transposeB: false, m: rows, n: outDim, k: inDim,
+                         a: x, lda: inDim, b: w.baseAddress!, ldb: outDim, c: y, ldc: outDim)
+        }
+        bias.withUnsafeBufferPointer { b in Kernels.addBias(y, rows: rows, columns: outDim, bias: b.baseAddress!) }
+    }
+}

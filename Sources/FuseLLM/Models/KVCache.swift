@@ -1,0 +1,39 @@
+/// Keys and values of the positions a causal LM has already seen, per layer, so decoding one more token costs one
+/// row of work instead of the whole prefix. Layout per layer: `[positions, keyValueHeads · headDim]`.
+public final class KVCache: @unchecked Sendable {
+    public let capacity: Int
+    let width: Int
+    let layers: Int
+    private(set) var keys: [UnsafeMutablePointer<Float>]
+    private(set) var values: [UnsafeMutablePointer<Float>]
+    /// Positions filled so far.
+    public private(set) var length = 0
+
+    /// A cache for `layers` layers of `width` floats per position, holding up to `capacity` positions.
+    public init(layers: Int, width: Int, capacity: Int) {
+        self.capacity = capacity
+        self.width = width
+        self.layers = layers
+        keys = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
+        values = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
+    }
+
+    deinit {
+        keys.forEach { $0.deallocate() }
+        values.forEach { $0.deallocate() }
+    }
+
+    /// Forgets every position (the buffers are reused).
+    public func reset() { length = 0 }
+
+    /// Keeps only the first `positions` positions (to re-decode after a changed suffix).
+    public func truncate(to positions: Int) { length = min(length, max(positions, 0)) }
+
+    /// Copies `rows` new key and value rows of `layer` after the current length (committed by `advance`).
+    func store(layer: Int, keys newKeys: UnsafePointer<Float>, values newValues: UnsafePointer<Float>, rows: Int) {
+        (keys[layer] + length * width).update(from: newKeys, count: rows * width)
+        (values[layer] + length * width).update(from: newValues, count: rows * width)
+    }
+
+    func advance(by rows: Int) { length += rows }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import TextBPE
+
+/// A causal LM with its tokenizer and vocabulary, loaded from one Hugging Face folder and checked for
+/// consistency: `config.json`'s `vocab_size` must equal the tokenizer's vocabulary size (FuseLLM maps top-k ids to
+/// token strings, so every id the model can emit needs a token).
+public struct LanguageModelBundle: Sendable {
+    /// A short name (the folder's last component unless given).
+    public let name: String
+    public let model: any CausalLanguageModel
+    public let tokenizer: Tokenizer
+    public let vocabulary: LLMVocabulary
+
+    public init(folder: URL, name: String? = nil) throws {
+        try FuseError.requireDirectory(folder)
+        let tokenizerFile = folder.appendingPathComponent("tokenizer.json")
+        let model = try CausalLMLoader.load(folder: folder)
+        let vocabulary = try LLMVocabulary.load(tokenizerFile: tokenizerFile)
+        let tokenizer = try Tokenizer.load(from: tokenizerFile)
+        let label = name ?? folder.lastPathComponent
+        guard vocabulary.count == model.config.vocabSize else {
+            throw LLMError.vocabularySizeMismatch(model: label, config: model.config.vocabSize, other: vocabulary.count,
+                                                  otherSource: "tokenizer.json")
+        }
+        self.name = label
+        self.model = model
+        self.tokenizer = tokenizer
+        self.vocabulary = vocabulary
+    }
+
+    /// Token ids of `text` as the model sees it (with the tokenizer's special tokens, as FuseLLM tokenizes).
+    public func encode(_ text: String) throws -> [Int32] {
+        try tokenizer.encode(text, addSpecialTokens: true).ids
+    }
+}

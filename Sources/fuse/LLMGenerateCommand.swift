@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import FuseLLM
+
+/// `fuse llm generate`: ensemble decoding with fused next-token distributions.
+struct LLMGenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text from several models at once, fusing their next-token distributions every step.",
+        discussion: """
+            The first model is the base: tokens are generated in its vocabulary. Each source re-tokenizes the text
+            so far (its KV cache keeps the common prefix) and its top-k next tokens are mapped into the base
+            vocabulary by the minimum-edit-distance mapping. Weights: mean (equal), or mince / avgce / avgce-paper
+            from each model's cross-entropy on the prompt. Greedy by default; --seed samples reproducibly.
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Model folders: BASE SRC…")
+    var models: [String]
+
+    @Option(help: "The prompt.")
+    var prompt: String
+
+    @Option(help: "Tokens to generate.")
+    var maxTokens = 32
+
+    @Option(help: "mince, avgce, avgce-paper or mean.")
+    var method = "mean"
+
+    @Option(help: "Sample with this seed instead of greedy decoding.")
+    var seed: UInt64?
+
+    @Option(help: "Softmax temperature of every model's logits.")
+    var temperature = 1.0
+
+    @Option(help: "Next-token candidates per model per step.")
+    var topK = 10
+
+    @Option(help: "Where vocabulary mappings are cached (default: $FUSE_CACHE_DIR or ~/.cache/fuse/vocab-mappings).")
+    var cacheDir: String?
+
+    func run() throws {
+        guard let method = EnsembleDecoder.Method(rawValue: method) else {
+            throw ValidationError("--method must be one of \(EnsembleDecoder.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let bundles = try models.map { try LanguageModelBundle(folder: URL(fileURLWithPath: $0)) }
+        let decoder = try EnsembleDecoder(models: bundles, method: method, topK: topK, temperature: temperature,
+                                          cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? VocabularyMappingCache.defaultDirectory())
+        let result = try decoder.generate(prompt: prompt, maxTokens: maxTokens,
+                                          sampling: seed.map { .sample(seed: $0) } ?? .greedy)
+        print(prompt + result.text)
+        let weights = zip(bundles.map(\.name), result.weights).map { "\($0)=\(String(format: "%.3f", $1))" }
+        FileHandle.standardError.write(Data("weights: \(weights.joined(separator: " "))\n".utf8))
+    }
+}
