@@ -92,7 +92,7 @@ public struct PluginRegistryFile: Sendable {
     /// Replaces the file's contents atomically.
     public func write(_ plugins: [RegisteredPlugin]) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
         do { data = try encoder.encode(Contents(format: Self.formatVersion, plugins: plugins)) } catch {
             throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
