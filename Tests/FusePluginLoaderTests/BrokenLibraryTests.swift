@@ -9,7 +9,7 @@ import Testing
     /// Broken at load time: the descriptor or the library itself.
     enum LoadBreak: String, CaseIterable, Sendable {
         case BREAK_ABI_VERSION, BREAK_NO_ENTRY, BREAK_NULL_DESCRIPTOR, BREAK_NULL_FREE, BREAK_BAD_ID,
-             BREAK_SIGNATURE_RANGE
+             BREAK_SIGNATURE_RANGE, BREAK_SHORT_SIZE, BREAK_NULL_EXTENSIONS
 
         func expected(_ library: String) -> PluginLoadError {
             switch self {
@@ -23,6 +23,11 @@ import Testing
             case .BREAK_SIGNATURE_RANGE:
                 .invalidDescriptor(library: library, field: "signatures[0]",
                                    reason: "bytes 62..<66 reach past the 64 bytes Fuse reads for sniffing")
+            case .BREAK_SHORT_SIZE:
+                .invalidDescriptor(library: library, field: "descriptor_size",
+                                   reason: "16 bytes, but an ABI 1 descriptor has 96")
+            case .BREAK_NULL_EXTENSIONS:
+                .invalidDescriptor(library: library, field: "extensions", reason: "NULL array with count 1")
             }
         }
     }

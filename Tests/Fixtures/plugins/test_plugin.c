@@ -106,7 +106,11 @@ static const fuse_plugin_descriptor descriptor = {
 #else
     .abi_version = FUSE_PLUGIN_ABI_VERSION,
 #endif
+#ifdef BREAK_SHORT_SIZE
+    .descriptor_size = 16,
+#else
     .descriptor_size = sizeof(fuse_plugin_descriptor),
+#endif
 #ifdef BREAK_BAD_ID
     .id = "has spaces/and slash",
 #else
@@ -117,7 +121,11 @@ static const fuse_plugin_descriptor descriptor = {
 #else
     .modality = "byte-features",
 #endif
+#ifdef BREAK_NULL_EXTENSIONS
+    .extensions = NULL,
+#else
     .extensions = extensions,
+#endif
     .extension_count = 1,
     .mime_types = mime_types,
     .mime_type_count = 1,
