@@ -16,7 +16,7 @@ struct PluginsCommand: AsyncParsableCommand {
             extension or magic bytes, the earlier one wins. The registry file is $FUSE_PLUGIN_PATH, else \
             $XDG_CONFIG_HOME/fuse/plugins.json, else ~/.config/fuse/plugins.json.
             """,
-        subcommands: [List.self, Register.self, Unregister.self],
+        subcommands: [List.self, Register.self, Unregister.self, Decode.self],
         defaultSubcommand: List.self
     )
 
@@ -79,6 +79,26 @@ struct PluginsCommand: AsyncParsableCommand {
             }
             let entry = try file.unregister(name: name)
             print("unregistered '\(entry.name)' (\(entry.path)) from \(file.url.path)")
+        }
+    }
+
+    struct Decode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show which plugin reads a file and what it decodes it into (no model needed).")
+
+        @Argument(help: "The file to decode.")
+        var file: String
+
+        @Option(help: "Use this plugin instead of choosing by magic bytes and extension.")
+        var plugin: String?
+
+        func run() async throws {
+            let registry = try PluginRegistry.assembled(builtins: BuiltinPlugins.all)
+            let url = URL(fileURLWithPath: file)
+            let chosen = try registry.plugin(for: url, explicitID: plugin)
+            let source = (chosen as? LoadedPlugin)?.libraryPath ?? "built-in"
+            print("\(file): plugin '\(chosen.id)' (\(chosen.modality), \(source))")
+            print("  " + SampleSummary.describe(try chosen.decode(contentsOf: url)))
         }
     }
 }

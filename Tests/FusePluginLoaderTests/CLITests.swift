@@ -64,6 +64,12 @@ import Testing
                 && csvLine.hasSuffix(".csv text/csv"))
         #expect(lines.contains("  .csv: csv-tabular wins over csv-b"))
 
+        let example = PluginBuilds.csvSample.appendingPathComponent("example.csv")
+        let decoded = try Self.fuse(["plugins", "decode", example.path], registry: registry)
+        #expect(decoded.status == 0, "\(decoded.errors)")
+        #expect(decoded.output.contains("plugin 'csv-tabular' (tabular, \(library.path))"))
+        #expect(decoded.output.contains("tabular features [5, 4]: 5.1 3.5 1.4 0.2 4.9 3.0 1.4 0.2 …"))
+
         let notALibrary = try Self.fuse(["plugins", "register", registry.path], registry: registry)
         #expect(notALibrary.status != 0)
         #expect(notALibrary.errors.contains("\(registry.path): not a loadable shared library"))
