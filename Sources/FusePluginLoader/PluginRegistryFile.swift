@@ -26,7 +26,7 @@ public struct RegisteredPlugin: Codable, Sendable, Equatable {
 /// The user's plugin registry: a small JSON file listing registered libraries in registration order.
 ///
 /// Location: `$FUSE_PLUGIN_PATH` when set (the file itself), else `$XDG_CONFIG_HOME/fuse/plugins.json`, else
-/// `~/.config/fuse/plugins.json`. A missing file is an empty registry. Changes are made under an advisory lock
+/// `~/.config/fuse/plugins.json`. A missing or empty file is an empty registry. Changes are made under an advisory lock
 /// (`plugins.json.lock`) and written atomically (a temporary file in the same folder, flushed, then renamed over
 /// the old one), so a crash or a concurrent `register` never leaves a half-written or lost registry.
 public struct PluginRegistryFile: Sendable {
@@ -66,9 +66,16 @@ public struct PluginRegistryFile: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         try FuseError.requireFile(url)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do {
+            // FileHandle rather than Data(contentsOf:), which refuses character devices such as /dev/null.
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }
+        // An empty file (or FUSE_PLUGIN_PATH=/dev/null, to run with built-ins only) is an empty registry.
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [] }
         let contents: Contents
         do { contents = try JSONDecoder().decode(Contents.self, from: data) } catch {
             throw PluginRegistryFileError.malformed(file: url.path, reason: Self.explain(error))

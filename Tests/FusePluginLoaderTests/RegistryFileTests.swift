@@ -32,6 +32,7 @@ import Testing
         #expect(try file.read() == entries)
         let json = try String(contentsOf: file.url, encoding: .utf8)
         #expect(json.contains("\"format\" : 1"))
+        #expect(try PluginRegistryFile(url: URL(fileURLWithPath: "/dev/null")).read() == [])
     }
 
     @Test func writesAreAtomicAndLeaveNoTemporaryFiles() throws {
