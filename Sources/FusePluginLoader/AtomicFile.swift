@@ -10,7 +10,12 @@ import FuseCore
 enum AtomicFile {
     /// Writes `data` to a fresh temporary file in `url`'s folder, flushes it to disk, then renames it over `url`:
     /// readers see the old contents or the new ones, never a mix. The folder is created when missing.
-    static func write(_ data: Data, to url: URL) throws {
+    ///
+    /// A symbolic link is followed (the file it names is replaced, the link kept); anything existing that is not a
+    /// regular file (a device such as `/dev/null`, a folder) is refused rather than replaced.
+    static func write(_ data: Data, to link: URL) throws {
+        let url = try followLinks(link)
+        try requireRegularOrMissing(url)
         let folder = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -38,7 +43,9 @@ enum AtomicFile {
 
     /// Runs `body` holding an exclusive `flock` on `<url>.lock`, so concurrent `fuse plugins register` runs queue
     /// instead of overwriting each other's entries.
-    static func withLock<R>(beside url: URL, _ body: () throws -> R) throws -> R {
+    static func withLock<R>(beside link: URL, _ body: () throws -> R) throws -> R {
+        let url = try followLinks(link)
+        try requireRegularOrMissing(url)
         let folder = url.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let lockPath = url.path + ".lock"
@@ -50,6 +57,29 @@ enum AtomicFile {
         }
         defer { flock(fd, LOCK_UN) }
         return try body()
+    }
+
+    /// The file a chain of symbolic links ends at, even when that file does not exist yet (Foundation's
+    /// `resolvingSymlinksInPath` leaves a dangling link unresolved).
+    static func followLinks(_ url: URL) throws -> URL {
+        var current = url
+        for _ in 0..<32 {
+            var info = stat()
+            guard lstat(current.path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
+            let destination = try FileManager.default.destinationOfSymbolicLink(atPath: current.path)
+            current = destination.hasPrefix("/") ? URL(fileURLWithPath: destination)
+                : current.deletingLastPathComponent().appendingPathComponent(destination)
+        }
+        throw FuseError.writeFailed(path: url.path, reason: "too many levels of symbolic links")
+    }
+
+    /// Throws unless `url` names a regular file or nothing.
+    static func requireRegularOrMissing(_ url: URL) throws {
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw FuseError.writeFailed(path: url.path, reason: "exists and is not a regular file; refusing to replace it")
+        }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

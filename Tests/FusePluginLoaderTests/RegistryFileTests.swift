@@ -53,6 +53,25 @@ import Testing
         #expect(try file.read().count == 2)
     }
 
+    @Test func devicesAreNeverReplacedAndSymlinksAreFollowed() throws {
+        let devNull = PluginRegistryFile(url: URL(fileURLWithPath: "/dev/null"))
+        let library = try PluginBuilds.testPlugin()
+        #expect(throws: FuseError.writeFailed(
+            path: "/dev/null", reason: "exists and is not a regular file; refusing to replace it")) {
+            try devNull.register(libraryAt: library)
+        }
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+
+        let folder = try PluginBuilds.temporaryFolder()
+        let target = folder.appendingPathComponent("real.json")
+        let link = folder.appendingPathComponent("plugins.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        try PluginRegistryFile(url: link).register(libraryAt: library)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+        #expect(try PluginRegistryFile(url: target).read().map(\.name) == ["test-bytes"])
+    }
+
     @Test(arguments: [
         ("{not json", "not JSON"),
         (#"{"format": 2, "plugins": []}"#, "format 2, this fuse reads format 1"),
