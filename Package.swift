@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "TextBPE", targets: ["TextBPE"]),
         .library(name: "ImagePatch", targets: ["ImagePatch"]),
         .library(name: "AudioFrames", targets: ["AudioFrames"]),
+        .library(name: "FusePluginLoader", targets: ["FusePluginLoader"]),
+        .library(name: "FusePluginKit", targets: ["FusePluginKit"]),
         .executable(name: "fuse", targets: ["fuse"]),
     ],
     dependencies: [
@@ -52,6 +54,11 @@ let package = Package(
         .target(name: "AudioFrames", dependencies: ["FuseCore", "CSndFile", "CKissFFT"], path: "Plugins/AudioFrames",
                 swiftSettings: numericSettings),
 
+        // Run-time plugins: the C ABI (include/fuse_plugin.h), its dlopen loader, and the Swift authoring kit.
+        .systemLibrary(name: "CFusePluginABI", path: "Sources/CFusePluginABI"),
+        .target(name: "FusePluginLoader", dependencies: ["FuseCore", "CFusePluginABI"]),
+        .target(name: "FusePluginKit", dependencies: ["CFusePluginABI"]),
+
         // Models, the public API, LENS and FuseLLM.
         .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
         .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "CPNG"],
@@ -61,7 +68,7 @@ let package = Package(
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "CBLAS", "ImagePatch", "AudioFrames",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -74,6 +81,7 @@ let package = Package(
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
+        .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
