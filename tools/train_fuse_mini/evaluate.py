@@ -6,7 +6,7 @@ Retrieval with repeated captions: image->text ranks the split's *unique* caption
 is in the top k); text->image ranks all items for each unique caption (a hit if any item with that caption is in
 the top k). Chance levels are computed exactly for the same protocol.
 
-    /work/venv/bin/python tools/train_fuse_mini/evaluate.py [--checkpoint PATH]
+    /work/venv/bin/python tools/train_fuse_mini/evaluate.py [--model models/fuse-mini]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import REPO, embed_texts, load_text_tokenizer  # noqa: E402
 from reference_model import ReferenceModel  # noqa: E402
-from train import CHECKPOINT, load_split  # noqa: E402
+from train import load_split  # noqa: E402
 
 KS = (1, 5)
 
@@ -82,11 +82,11 @@ def sample_table(model: ReferenceModel) -> dict:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--checkpoint", default=str(CHECKPOINT))
+    ap.add_argument("--model", default=str(REPO / "models" / "fuse-mini"))
     ap.add_argument("--out", default=str(REPO / "models" / "fuse-mini" / "evaluation.json"))
     args = ap.parse_args()
     torch.set_num_threads(2)
-    model = ReferenceModel.from_checkpoint(Path(args.checkpoint))
+    model = ReferenceModel.from_folder(Path(args.model))
     tok = load_text_tokenizer()
     result = {}
     for split, modality in (("images_heldout", "image"), ("audio_heldout", "audio")):

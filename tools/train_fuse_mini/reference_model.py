@@ -41,15 +41,20 @@ class ReferenceModel:
 
     @classmethod
     def from_folder(cls, folder: Path) -> "ReferenceModel":
+        """Loads an exported folder; checks its encoder.safetensors is exactly all-MiniLM-L6-v2 renamed."""
         from transformers import CLIPImageProcessor
 
-        cfg = json.loads((folder / "config.json").read_text())
+        from export import RENAME
+
         m = FuseMini(load_encoder())
-        weights = load_file(str(folder / "tokenizers.safetensors"))
-        missing, unexpected = m.load_state_dict(weights, strict=False)
+        back = {v: k for k, v in RENAME.items()}
+        tok = load_file(str(folder / "tokenizers.safetensors"))
+        state = {f"{k.split('.')[1]}.{back[k.split('.', 2)[2]]}": v for k, v in tok.items()}
+        missing, unexpected = m.load_state_dict(state, strict=False)
         assert not unexpected and all(k.startswith("bert.") for k in missing), (missing, unexpected)
-        audio = cfg["modalities"]["audio"]
-        proc = CLIPImageProcessor.from_pretrained(str(folder))  # preprocessor_config.json, Pillow backend
+        check_encoder(m.bert, load_file(str(folder / "encoder.safetensors")))
+        audio = json.loads((folder / "audio" / "preprocessor_config.json").read_text())
+        proc = CLIPImageProcessor.from_pretrained(str(folder / "image"))  # Pillow backend
         return cls(m, audio["mean"], audio["std"], proc)
 
     # ---- text
@@ -88,3 +93,22 @@ class ReferenceModel:
 
     def embed_audio_file(self, path: Path) -> torch.Tensor:
         return self.embed_features(self.audio_input_features(path))[0]
+
+
+def check_encoder(bert, enc: dict[str, torch.Tensor]) -> None:
+    """The folder's encoder tensors must equal the BertModel's, bit for bit, under assemble_encoder's renaming."""
+    sd = bert.state_dict()
+    for i in range(bert.config.num_hidden_layers):
+        s, d = f"encoder.layer.{i}.", f"encoder.layers.{i}."
+        for kind in ("weight", "bias"):
+            qkv = torch.cat([sd[f"{s}attention.self.{p}.{kind}"] for p in ("query", "key", "value")])
+            pairs = [("attn.qkv", qkv), ("attn.proj", sd[f"{s}attention.output.dense.{kind}"]),
+                     ("norm1", sd[f"{s}attention.output.LayerNorm.{kind}"]), ("mlp.fc1", sd[f"{s}intermediate.dense.{kind}"]),
+                     ("mlp.fc2", sd[f"{s}output.dense.{kind}"]), ("norm2", sd[f"{s}output.LayerNorm.{kind}"])]
+            for name, ref in pairs:
+                assert torch.equal(enc[f"{d}{name}.{kind}"], ref), f"{d}{name}.{kind} differs"
+    assert torch.equal(enc["tokenizers.text.embed"], sd["embeddings.word_embeddings.weight"])
+    pos = sd["embeddings.position_embeddings.weight"] + sd["embeddings.token_type_embeddings.weight"][0]
+    assert torch.equal(enc["tokenizers.text.positions"], pos), "text positions differ"
+    for kind in ("weight", "bias"):
+        assert torch.equal(enc[f"tokenizers.text.norm.{kind}"], sd[f"embeddings.LayerNorm.{kind}"])

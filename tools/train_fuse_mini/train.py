@@ -27,9 +27,9 @@ from common import (CACHE, DATA, FuseMini, embed_texts, load_encoder, load_text_
 
 SEED = 0
 TAU, TAU_TARGET, COS_WEIGHT = 0.05, 0.02, 1.0
-MAIN = {"steps": 180, "batch": 48, "keep": 64}
-FINAL = {"steps": 20, "batch": 24, "keep": None}
-LR, WARMUP = 3e-3, 20
+MAIN = {"steps": 80, "batch": 32, "keep": 32}
+FINAL = {"steps": 8, "batch": 12, "keep": None}
+LR, WARMUP = 4e-3, 10
 CHECKPOINT = CACHE / "fuse-mini-checkpoint.pt"
 
 
