@@ -12,7 +12,7 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Timed repetitions per measurement (after one warm-up).")
     var repeats: Int = 5
 
-    @Option(help: "all-MiniLM-L6-v2 folder (tools/fetch_minilm.sh puts it at models/all-MiniLM-L6-v2).")
+    @Option(help: "all-MiniLM-L6-v2 folder (tools/setup_models.sh puts it at models/all-MiniLM-L6-v2).")
     var minilm: String = "models/all-MiniLM-L6-v2"
 
     @Option(help: "Sentences for the MiniLM measurement.")
@@ -48,7 +48,7 @@ struct BenchEncoder: AsyncParsableCommand {
     func benchMiniLM(threads: Int) throws {
         let folder = URL(fileURLWithPath: minilm)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
-            print("MiniLM: skipped, no model at \(minilm) (run tools/fetch_minilm.sh)")
+            print("MiniLM: skipped, no model at \(minilm) (run tools/setup_models.sh)")
             return
         }
         let runtime = try FuseRuntime(modelDirectory: folder)

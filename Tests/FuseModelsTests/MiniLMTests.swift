@@ -5,13 +5,13 @@ import Testing
 /// The real all-MiniLM-L6-v2 against sentence-transformers' embeddings of 60 sentences
 /// (tools/reference/models_minilm.py): ≤ 1e-4 max abs on the unit-normalised embeddings.
 ///
-/// The checkpoint is not in git: `tools/fetch_minilm.sh` puts it at `models/all-MiniLM-L6-v2/`.
+/// The checkpoint is not in git: `tools/setup_models.sh` puts it at `models/all-MiniLM-L6-v2/`.
 @Suite("all-MiniLM-L6-v2 matches sentence-transformers")
 struct MiniLMTests {
     static func modelFolder() throws -> URL {
         let folder = ModelFixtures.repositoryModels.appendingPathComponent("all-MiniLM-L6-v2")
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
-            throw ModelError.modelFolderMissing(path: folder.path, hint: "run tools/fetch_minilm.sh to fetch it")
+            throw ModelError.modelFolderMissing(path: folder.path, hint: "run tools/setup_models.sh to fetch it")
         }
         return folder
     }

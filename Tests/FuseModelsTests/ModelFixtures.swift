@@ -22,7 +22,7 @@ enum ModelFixtures {
         try SafetensorsFile(url: root.appendingPathComponent("reference/\(name).safetensors"))
     }
 
-    /// The repository's `models/` folder (git-ignored), where tools/fetch_minilm.sh puts all-MiniLM-L6-v2.
+    /// The repository's `models/` folder (git-ignored), where tools/setup_models.sh puts all-MiniLM-L6-v2.
     static var repositoryModels: URL { root.deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("models") }
 }
