@@ -61,7 +61,7 @@ let package = Package(
 
         // Models, the public API, LENS and FuseLLM.
         .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
-        .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "CPNG"],
+        .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG"],
                 swiftSettings: numericSettings),
         .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")]),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
