@@ -93,6 +93,8 @@ struct MainCommand: AsyncParsableCommand {
         let plotURL = plot.map { JobArguments.resolve($0, in: cwd) }
         if let plotURL { try OutputFile.checkWritable(plotURL, overwrite: force) }
         let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd))
+        // Plugins registered with `fuse plugins register` read their formats here too.
+        try runtime.loadRegisteredPlugins()
         let progress = MainProgress(enabled: !quiet)
         defer { progress.finish() }
         let summary = try await FuseJob(runtime: runtime, options: options).run(
@@ -100,6 +102,9 @@ struct MainCommand: AsyncParsableCommand {
             skipped: { failure in if quiet { return }; progress.finish(); printError("skipped \(failure)") })
         progress.finish()
         print(JobReport.text(summary, options: options, modelID: runtime.model.id))
+        if summary.written == 0, !summary.failures.isEmpty {
+            throw JobError.everythingSkipped(count: summary.failures.count)
+        }
         if let plotURL {
             guard summary.complete else {
                 throw JobError.badArguments("--plot draws at most \(options.retainLimit) outputs; this run made "

@@ -76,6 +76,8 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
     case badProjection(path: String, reason: String)
     /// An unknown `--strategy` name, or options that do not fit it.
     case badStrategy(String)
+    /// A manifest or list run in which every input was bad: nothing was embedded.
+    case everythingSkipped(count: Int)
     /// Options that contradict each other or are malformed (which inputs to read, `--fusion`, `--weights`).
     case badArguments(String)
 
@@ -92,6 +94,8 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "same number of inputs, or pass --projection FILE (a safetensors file with 'weight' [out, n·D])"
         case .badProjection(let path, let reason):
             return "\(path): \(reason)"
+        case .everythingSkipped(let count):
+            return "all \(count) inputs were skipped (see above); nothing was embedded"
         case .badStrategy(let reason), .badArguments(let reason):
             return reason
         }
