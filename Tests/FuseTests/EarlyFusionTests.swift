@@ -124,4 +124,25 @@ struct EarlyFusionTests {
                                      model: model)
         }
     }
+
+    @Test("tiny CLIP (text and vision towers of width 48): a group of one equals transformers' text/image embeds ≤ 1e-4")
+    func clipSingleInputs() throws {
+        let model = try EncoderModel.load(directory: RuntimeFixtures.models.appendingPathComponent("clip"))
+        let file = try SafetensorsFile(url: RuntimeFixtures.models.appendingPathComponent("reference/clip.safetensors"))
+        let ids = try file.tensor("text_ids"), mask = try file.tensor("text_mask"), patches = try file.tensor("pixel_patches")
+        let textEmbeds = try file.tensor("text_embeds"), imageEmbeds = try file.tensor("image_embeds")
+        let length = ids.shape[1]
+        let real = (0..<length).filter { mask.scalars[$0] != 0 }
+        let text = try Tokens(modality: .text, content: .ids(real.map { Int32(ids.scalars[$0]) }))
+        let image = try Tokens(modality: .image, content: .features(
+            Tensor(shape: [25, 108], values: Array(patches.scalars[0..<(25 * 108)]))))
+        let input = { (tokens: Tokens) in FusionInput(source: "\(tokens.modality)", modality: tokens.modality, pluginID: "p",
+                                                      windows: [tokens]) }
+        let results = try EarlyFusion.fuse([[input(text)], [input(image)], [input(text), input(image)]], model: model)
+        #expect(maxAbs(results[0].embedding.vector, EarlyFusion.unitMean([Array(textEmbeds.scalars[0..<40])])) <= 1e-4)
+        #expect(maxAbs(results[1].embedding.vector, EarlyFusion.unitMean([Array(imageEmbeds.scalars[0..<40])])) <= 1e-4)
+        // Jointly encoded, the pair differs from the mean of the two separate embeddings (they attend to each other).
+        let late = EarlyFusion.unitMean([results[0].embedding.vector, results[1].embedding.vector])
+        #expect(results[2].embedding.dimension == 40 && maxAbs(results[2].embedding.vector, late) > 1e-3)
+    }
 }

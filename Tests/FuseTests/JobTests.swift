@@ -124,4 +124,18 @@ struct JobTests {
             _ = try JobArguments().modelDirectory(currentDirectory: folder)
         }
     }
+
+    @Test("a JSONL record parses with JSONSerialization, reads back the same Float32 values, escapes odd paths")
+    func jsonLineRoundTrip() throws {
+        let vector: [Float] = [0.1, -1e-7, 3.4028235e38, 1 / 3, 0]
+        let path = "/data/odd \"name\"\n\tfile\u{1}.png"
+        let record = JobRecord(id: path, label: "odd", inputs: [JobInput(path: path, modality: .image, pluginID: "p")],
+                               fusion: .none, strategy: nil, weights: [1],
+                               embedding: Embedding(vector: vector, modality: .image, modelID: "m"))
+        let line = String(decoding: record.jsonLine(), as: UTF8.self)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["inputs"] as? [String] == [path] && object["strategy"] is NSNull)
+        #expect((object["embedding"] as? [Double])?.map { Float($0) } == vector)
+        #expect(JobRecord.key(jsonLine: line) == path)
+    }
 }

@@ -66,7 +66,7 @@ final class JSONLOutput {
         guard !records.isEmpty else { return }
         var data = Data()
         for record in records {
-            data.append(try record.jsonLine())
+            data.append(record.jsonLine())
             data.append(0x0A)
         }
         do { try handle.write(contentsOf: data) } catch {

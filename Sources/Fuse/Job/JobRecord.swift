@@ -28,15 +28,41 @@ public struct JobRecord: Sendable {
     static func key(_ paths: [String]) -> String { paths.joined(separator: "\n") }
 
     /// The record as one JSON line (no newline): `{"id", "inputs", "modalities", "plugins", "fusion", "strategy",
-    /// "weights", "model", "embedding"}`.
-    public func jsonLine() throws -> Data {
-        var object: [String: Any] = [
-            "id": id, "inputs": inputs.map(\.path), "modalities": inputs.map(\.modality.name),
-            "plugins": inputs.map(\.pluginID), "fusion": fusion.rawValue, "model": embedding.modelID,
-            "weights": weights.map { Double($0) }, "embedding": embedding.vector.map { Double($0) },
-        ]
-        object["strategy"] = strategy ?? NSNull()
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    /// "weights", "model", "embedding"}`. Numbers are written as the shortest decimal that reads back as the same
+    /// Float32 (half the size of JSONSerialization's double digits, and several times faster for long runs).
+    public func jsonLine() -> Data {
+        var line = "{\"id\":" + Self.quoted(id)
+        line += ",\"inputs\":" + Self.array(inputs.map { Self.quoted($0.path) })
+        line += ",\"modalities\":" + Self.array(inputs.map { Self.quoted($0.modality.name) })
+        line += ",\"plugins\":" + Self.array(inputs.map { Self.quoted($0.pluginID) })
+        line += ",\"fusion\":" + Self.quoted(fusion.rawValue)
+        line += ",\"strategy\":" + (strategy.map(Self.quoted) ?? "null")
+        line += ",\"weights\":" + Self.array(weights.map(Self.number))
+        line += ",\"model\":" + Self.quoted(embedding.modelID)
+        line += ",\"embedding\":" + Self.array(embedding.vector.map(Self.number)) + "}"
+        return Data(line.utf8)
+    }
+
+    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+
+    /// Float32 in its shortest round-trip form; JSON has no NaN or infinity, so those become null.
+    static func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
+
+    /// A JSON string literal (RFC 8259 escapes).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     /// The resume key of a JSON line written by `jsonLine()`, nil when the line is not one (e.g. torn by a crash).
