@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
-        .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
+        .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore"]),
