@@ -32,7 +32,8 @@ struct JobListTests {
     @Test("a bad file in a list run is reported and skipped, the others written; --strict makes it fatal")
     func badFileSkipped() async throws {
         let (folder, list, files) = try Self.list(3, extra: ["notes.xyz", "missing.ids", "{\"inputs\": 3}"])
-        try JobFixtures.write("plain words", to: folder.appendingPathComponent("notes.xyz"))
+        // Binary bytes: neither a known signature nor text, so no plugin claims the file.
+        try Data([0x00, 0xFF, 0x13, 0x9C, 0x00, 0x01, 0xFE]).write(to: folder.appendingPathComponent("notes.xyz"))
         let out = folder.appendingPathComponent("emb.jsonl")
         let summary = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out))
         #expect(summary.written == files.count)
@@ -92,7 +93,7 @@ struct JobListTests {
     func unclaimedFile() async throws {
         let folder = try JobFixtures.folder()
         let odd = folder.appendingPathComponent("table.xyz")
-        try JobFixtures.write("1,2,3", to: odd)
+        try Data([0x00, 0xFF, 0x13, 0x9C, 0x00, 0x01, 0xFE]).write(to: odd)
         let groups = [InputGroup(name: "g", inputs: [JobFixtures.sample("images/cat.png"), odd])]
         await #expect { _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late)) } throws: { error in
             let text = "\(error)"
