@@ -165,7 +165,7 @@ struct BenchFusion: AsyncParsableCommand {
     }
 
     func line(_ name: String, rate: Double, reference: Double?, peer: Double? = nil) {
-        var text = "  " + name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: " %9.1f", rate)
+        var text = "  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: " %9.1f", rate)
         if let reference { text += String(format: "   overhead %+6.1f%%", (reference / rate - 1) * 100) }
         if let peer { text += String(format: "   torch %9.1f  (Fuse %.2f×)", peer, rate / peer) }
         print(text)
