@@ -68,7 +68,7 @@ let package = Package(
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "CBLAS", "ImagePatch", "AudioFrames",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -13,6 +13,7 @@ struct FuseCommand: AsyncParsableCommand {
             EmbedCommand.self,
             PluginsCommand.self,
             InspectCommand.self,
+            TokenizeCommand.self,
             LLMCommand.self,
             BenchCommand.self,
         ],
