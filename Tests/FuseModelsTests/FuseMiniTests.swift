@@ -14,7 +14,7 @@ import Testing
 @Suite("fuse-mini matches its PyTorch reference")
 struct FuseMiniTests {
     static func runtime() throws -> FuseRuntime {
-        try FuseRuntime(modelDirectory: FuseMiniFixtures.modelFolder(), plugins: [ImagePlugin(), AudioPlugin()])
+        try FuseRuntime(modelDirectory: FuseMiniFixtures.modelFolder())  // the built-in text, image, audio plugins
     }
 
     @Test("the model folder loads as one shared encoder with text, image and audio tokenizers")
@@ -78,6 +78,33 @@ struct FuseMiniTests {
         let out = try model.run(tokens, modality: .text)
         let worst = maxAbsDifference(try normalizedRows(out.embeddings), try reference.tensor("text.embeddings"))
         #expect(worst <= parityTolerance, "max abs difference \(worst)")
+    }
+
+    @Test("sample description files end to end through the text plugin ≤ 1e-4")
+    func descriptionFiles() async throws {
+        let runtime = try Self.runtime()
+        let reference = try FuseMiniFixtures.reference()
+        let files = try FuseMiniFixtures.manifest().texts.map(FuseMiniFixtures.url(of:))
+        let embeddings = try await runtime.embed(files: files)
+        #expect(embeddings.allSatisfy { $0.modality == .text })
+        let found = try Tensor(shape: [embeddings.count, 384], values: embeddings.flatMap(\.vector))
+        let worst = maxAbsDifference(found, try reference.tensor("text.embeddings"))
+        #expect(worst <= parityTolerance, "max abs difference \(worst)")
+    }
+
+    @Test("a clone without tools/setup_models.sh: the error names the absent encoder and the script to run")
+    func encoderAbsent() throws {
+        let source = try FuseMiniFixtures.modelFolder()
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-mini-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for item in ["config.json", "model.safetensors.index.json", "tokenizers.safetensors", "image", "audio"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(item),
+                                             to: copy.appendingPathComponent(item))
+        }
+        let error = #expect(throws: FuseError.self) { try EncoderModel.load(directory: copy) }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("encoder.safetensors") && message.contains("tools/setup_models.sh"), "\(message)")
     }
 
     @Test("the similarity table ranks the same description first as the reference does")
