@@ -13,6 +13,7 @@ struct FuseCommand: AsyncParsableCommand {
             PluginsCommand.self,
             InspectCommand.self,
             LLMCommand.self,
+            DescribeCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: EmbedCommand.self

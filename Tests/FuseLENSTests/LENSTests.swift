@@ -102,6 +102,7 @@ final class CountingEmbedder: SharedSpaceEmbedder, @unchecked Sendable {
 
     var textCalls: Int { lock.withLock { calls } }
     func supports(_ modality: Modality) -> Bool { modality == .text || modality == .image }
+    func modality(of url: URL) throws -> Modality { url.pathExtension == "wav" ? .audio : .image }
     func embedTexts(_ texts: [String]) async throws -> [[Float]] {
         lock.withLock { calls += 1 }
         return texts.map { text in
@@ -110,8 +111,8 @@ final class CountingEmbedder: SharedSpaceEmbedder, @unchecked Sendable {
             return v
         }
     }
-    func embedFile(_ url: URL) async throws -> Embedding {
-        Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [url.path])
+    func embedFiles(_ urls: [URL]) async throws -> [Embedding] {
+        urls.map { Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [$0.path]) }
     }
 }
 
@@ -171,13 +172,12 @@ final class Flag: @unchecked Sendable {
         var options = Describer.Options()
         options.threshold = -1
         options.topK = 2
-        options.tagTemplate = "{}"
-        options.attributeTemplate = "{}"
+        options.templates[.image] = .init(tag: "{}", attribute: "{}")
         let describer = try await Describer.prepare(
             embedder: embedder, tags: try DescriptorVocabulary(name: "t", lines: ["a", "b", "c"]),
             attributes: try DescriptorVocabulary(name: "a", lines: ["x"]), options: options,
             cache: VocabularyCache(directory: temporaryDirectory()))
-        let description = try await describer.describe(URL(fileURLWithPath: "/tmp/x.png"), question: "Q?")
+        let description = try await describer.describe([URL(fileURLWithPath: "/tmp/x.png")], question: "Q?")[0]
         #expect(description.tags.count == 2)
         #expect(description.captions == nil)
         #expect(description.prompt.hasPrefix("Tags:\n-"))
