@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "FuseCoreTests", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT"]),
         .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels"]),
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
-        .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
+        .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse", "TextBPE", "ImagePatch", "AudioFrames"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
