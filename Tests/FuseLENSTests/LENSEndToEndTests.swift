@@ -143,3 +143,34 @@ import Fuse
         #expect(loaded.scalars == built.scalars)
     }
 }
+
+/// Audio tags: the same mechanism on a model whose audio tower shares the text space (the tiny Meta-Transformer
+/// fixture: text, image and audio towers over one encoder). No LENS reference exists for audio, so this checks the
+/// describer against the pieces it is made of: the audio file's embedding from `FuseRuntime.embed(file:)` scored
+/// against `embedTexts` of the audio-templated entries with a plain dot product computed here (≤ 1e-5).
+@Suite struct LENSAudioTests {
+    @Test func audioTagsScoreTheAudioEmbeddingAgainstAudioTemplates() async throws {
+        let runtime = try LENSEndToEndTests.runtime("Fixtures/models/meta")
+        let entries = ["dog", "cat", "engine", "music", "speech", "rain", "bird", "bell"]
+        let vocabulary = try DescriptorVocabulary(name: "sounds", lines: entries)
+        var options = Describer.Options()
+        options.topK = 3
+        options.threshold = -1
+        let describer = try await Describer.prepare(embedder: runtime, tags: vocabulary, attributes: vocabulary,
+                                                    options: options, modalities: [.audio],
+                                                    cache: LENSEndToEndTests.temporaryCache())
+        let wav = LENSEndToEndTests.repository.appendingPathComponent("samples/audio/cat.wav")
+        let description = try await describer.describe([wav], question: "What is heard?")[0]
+        #expect(description.modality == "audio")
+
+        let audio = try await runtime.embed(file: wav).vector
+        let templates = options.templates(for: .audio)
+        let texts = try await runtime.embedTexts(entries.map { templates.tag.replacingOccurrences(of: "{}", with: $0) })
+        let scores = texts.map { text in zip(text, audio).map(*).reduce(0, +) }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(3)
+        #expect(description.tags.map(\.text) == order.map { entries[$0] })
+        let error = zip(description.tags.map(\.score), order.map { scores[$0] }).map { abs($0 - $1) }.max() ?? 0
+        #expect(error <= 1e-5, "max abs score error \(error)")
+        #expect(description.prompt.hasSuffix("\nQuestion:What is heard?\nShort Answer:"))
+    }
+}
