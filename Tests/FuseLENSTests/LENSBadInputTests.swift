@@ -45,7 +45,7 @@ import Fuse
     @Test func modelWithoutAnImageTowerIsRefusedBeforeAnyWork() async throws {
         // The tiny BERT embeds text only.
         let runtime = try FuseRuntime(modelDirectory: Self.fixtures.appendingPathComponent("models/bert"),
-                                      plugins: TestPlugins.all)
+                                      plugins: BuiltinPlugins.all)
         let cache = LENSEndToEndTests.temporaryCache()
         await #expect {
             _ = try await Describer.prepare(embedder: runtime, cache: cache)
@@ -59,7 +59,7 @@ import Fuse
     @Test func modelWithoutATextTowerIsRefused() async throws {
         // The tiny ViT embeds images only: there is no space to embed tags in.
         let runtime = try FuseRuntime(modelDirectory: Self.fixtures.appendingPathComponent("models/vit"),
-                                      plugins: TestPlugins.all)
+                                      plugins: BuiltinPlugins.all)
         await #expect {
             _ = try await Describer.prepare(embedder: runtime, cache: LENSEndToEndTests.temporaryCache())
         } throws: { error in

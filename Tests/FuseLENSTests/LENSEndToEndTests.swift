@@ -38,7 +38,7 @@ import Fuse
 
     static func runtime(_ folder: String = "Fixtures/lens/clip") throws -> FuseRuntime {
         let directory = lens.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(folder)
-        return try FuseRuntime(modelDirectory: directory, plugins: TestPlugins.all)
+        return try FuseRuntime(modelDirectory: directory, plugins: BuiltinPlugins.all)
     }
 
     static var imageURLs: [URL] {
@@ -147,7 +147,7 @@ import Fuse
 /// Audio tags: the same mechanism on a model whose audio tower shares the text space (the tiny Meta-Transformer
 /// fixture: text, image and audio towers over one encoder). No LENS reference exists for audio, so this checks the
 /// describer against the pieces it is made of: the audio file's embedding from `FuseRuntime.embed(file:)` scored
-/// against `embedTexts` of the audio-templated entries with a plain dot product computed here (≤ 1e-5).
+/// against `embedTexts` of the audio-templated entries with a plain dot product computed here (≤ 1e-5 per score).
 @Suite struct LENSAudioTests {
     @Test func audioTagsScoreTheAudioEmbeddingAgainstAudioTemplates() async throws {
         let runtime = try LENSEndToEndTests.runtime("Fixtures/models/meta")
@@ -166,11 +166,17 @@ import Fuse
         let audio = try await runtime.embed(file: wav).vector
         let templates = options.templates(for: .audio)
         let texts = try await runtime.embedTexts(entries.map { templates.tag.replacingOccurrences(of: "{}", with: $0) })
-        let scores = texts.map { text in zip(text, audio).map(*).reduce(0, +) }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(3)
-        #expect(description.tags.map(\.text) == order.map { entries[$0] })
-        let error = zip(description.tags.map(\.score), order.map { scores[$0] }).map { abs($0 - $1) }.max() ?? 0
-        #expect(error <= 1e-5, "max abs score error \(error)")
+        let scores = Dictionary(uniqueKeysWithValues: zip(entries, texts.map { zip($0, audio).map(*).reduce(0, +) }))
+        // Near-ties (this random tiny model has several within 1e-7) may order either way, so check values, not
+        // order: each chosen tag scores what the direct computation says, and nothing left out scores higher.
+        #expect(description.tags.count == 3)
+        for tag in description.tags {
+            #expect(abs(tag.score - scores[tag.text]!) <= 1e-5, "\(tag.text): \(tag.score) vs \(scores[tag.text]!)")
+        }
+        let lowestChosen = description.tags.map(\.score).min() ?? .infinity
+        let chosen = Set(description.tags.map(\.text))
+        let highestLeftOut = scores.filter { !chosen.contains($0.key) }.values.max() ?? -.infinity
+        #expect(highestLeftOut <= lowestChosen + 1e-5, "left out \(highestLeftOut) above chosen \(lowestChosen)")
         #expect(description.prompt.hasSuffix("\nQuestion:What is heard?\nShort Answer:"))
     }
 }

@@ -185,3 +185,45 @@ final class Flag: @unchecked Sendable {
         #expect(description.prompt.hasSuffix("\nQuestion:Q?\nShort Answer:"))
     }
 }
+
+/// The scoring kernel against a plain double-precision dot product, on widths that exercise its 16-, 8- and
+/// 1-lane paths and enough rows to split across cores. Tolerance 1e-5 (float32 accumulation of ≤ 67 terms ≤ 1).
+@Suite struct ScoringKernelTests {
+    @Test(arguments: [1, 7, 8, 16, 37, 67])
+    func matchesDoublePrecisionDots(dimension: Int) {
+        let rows = 5000, queryCount = 3
+        var state: UInt32 = 12345
+        func next() -> Float {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 24) - 0.5
+        }
+        let vocabulary = (0..<(rows * dimension)).map { _ in next() }
+        let queries = (0..<(queryCount * dimension)).map { _ in next() }
+        var scores = [Float](repeating: .nan, count: rows * queryCount)
+        vocabulary.withUnsafeBufferPointer { v in
+            queries.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    ScoringKernel.scores(vocabulary: v, rows: rows, dimension: dimension, queries: q,
+                                         queryCount: queryCount, into: s)
+                }
+            }
+        }
+        var worst: Double = 0
+        for query in 0..<queryCount {
+            for row in 0..<rows {
+                var dot: Double = 0
+                for i in 0..<dimension { dot += Double(vocabulary[row * dimension + i]) * Double(queries[query * dimension + i]) }
+                worst = max(worst, abs(dot - Double(scores[query * rows + row])))
+            }
+        }
+        #expect(worst <= 1e-5, "max abs error \(worst)")
+    }
+
+    @Test func nonFiniteQueryIsRefused() throws {
+        let scorer = try DescriptorScorer(vocabulary: DescriptorVocabulary(name: "v", lines: ["a", "b"]),
+                                          embeddings: Tensor(shape: [2, 2], values: [1, 0, 0, 1]))
+        #expect(throws: LENSError.invalidParameter("a query embedding has non-finite components (NaN or infinity)")) {
+            try scorer.top([[.nan, 1]], k: 1, threshold: 0)
+        }
+    }
+}
