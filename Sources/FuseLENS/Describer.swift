@@ -122,7 +122,7 @@ public struct Describer: Sendable {
         for (index, url) in urls.enumerated() {
             let captions = try await captioner?.captions(for: url, embedding: embeddings[index],
                                                          count: options.captionCount)
-            descriptions.append(Self.description(source: url.path, modality: embeddings[index].modality,
+            descriptions.append(Self.description(source: url.relativePath, modality: embeddings[index].modality,
                                                  tags: tags[index], attributes: attributes[index],
                                                  captions: captions, question: question))
         }

@@ -100,8 +100,19 @@ public struct VocabularyCache: Sendable {
             throw FuseError.shapeMismatch(what: "\(url.path): embeddings", expected: [vocabulary.entries.count, -1],
                                           actual: tensor.shape)
         }
-        // Copy out of the mapping so a later rewrite of the file cannot change these values.
-        return try Tensor(shape: tensor.shape, values: tensor.scalars)
+        // Copy out of the mapping (once) so a later rewrite of the file cannot change these values.
+        let copy = tensor.withUnsafeBufferPointer { source in
+            Tensor(shape: tensor.shape, initializer: { destination in
+                guard let to = destination.baseAddress, let from = source.baseAddress else { return }
+                to.update(from: from, count: source.count)
+            })
+        }
+        // A well-formed file can still hold garbage values; text embeddings are finite and non-zero.
+        let finite = copy.withUnsafeBufferPointer { values in values.allSatisfy(\.isFinite) }
+        guard finite else {
+            throw FuseError.invalidArgument(what: url.path, reason: "cached embeddings hold NaN or infinite values")
+        }
+        return copy
     }
 
     /// Fills `{}` in the template with the entry (or appends the entry when the template has no `{}`).

@@ -107,9 +107,9 @@ import Fuse
         }
     }
 
-    /// A truncated cache file and one whose stored entries differ (a stale or tampered file under the right name)
-    /// are both rebuilt from the model, reported, and give the same embeddings as a fresh build.
-    @Test(arguments: ["truncated", "other entries"])
+    /// A truncated cache file, one whose stored entries differ (a stale or tampered file under the right name) and
+    /// a well-formed one holding NaNs are all rebuilt from the model, reported, and give a fresh build's embeddings.
+    @Test(arguments: ["truncated", "other entries", "NaN values"])
     func corruptCacheOfARealModelIsRebuilt(damage: String) async throws {
         let runtime = try LENSEndToEndTests.runtime()
         let cache = LENSEndToEndTests.temporaryCache()
@@ -120,6 +120,13 @@ import Fuse
         switch damage {
         case "truncated":
             try bytes.prefix(bytes.count / 2).write(to: url)
+        case "NaN values":
+            let nan = try Tensor(shape: fresh.shape, values: [Float](repeating: .nan, count: fresh.scalars.count))
+            try SafetensorsWriter.write(
+                ["embeddings": nan],
+                metadata: ["model": runtime.modelID, "template": "a photo of {}",
+                           "entries": vocabulary.entries.joined(separator: "\n")],
+                to: url, overwrite: true)
         default:
             let other = try DescriptorVocabulary(name: "tags", lines: ["dog", "cow", "new phone"])
             let otherEmbeddings = try await cache.embeddings(for: other, template: "a photo of {}", embedder: runtime)
