@@ -23,8 +23,16 @@ enum ScoringKernel {
             let start = rows * worker / workers, end = rows * (worker + 1) / workers
             for row in start..<end {
                 let vector = shared.e + row * dimension
-                for query in 0..<queryCount {
+                var query = 0
+                // Four queries share each load of the row; the rest go one at a time.
+                while query + 4 <= queryCount {
+                    let sums = dot4(vector, shared.q + query * dimension, dimension)
+                    for j in 0..<4 { shared.s[(query + j) * rows + row] = sums[j] }
+                    query += 4
+                }
+                while query < queryCount {
                     shared.s[query * rows + row] = dot(vector, shared.q + query * dimension, dimension)
+                    query += 1
                 }
             }
         }
@@ -56,6 +64,30 @@ enum ScoringKernel {
             i += 1
         }
         return total
+    }
+
+    /// Dot products of `a` with four consecutive vectors starting at `b` (each `count` long).
+    @inline(__always)
+    static func dot4(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> SIMD4<Float> {
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        let stride = count * 4
+        var i = 0
+        while i + 8 <= count {
+            let offset = i * 4
+            let x = rawA.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            s0.addProduct(x, rawB.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
+            s1.addProduct(x, rawB.loadUnaligned(fromByteOffset: stride + offset, as: SIMD8<Float>.self))
+            s2.addProduct(x, rawB.loadUnaligned(fromByteOffset: 2 * stride + offset, as: SIMD8<Float>.self))
+            s3.addProduct(x, rawB.loadUnaligned(fromByteOffset: 3 * stride + offset, as: SIMD8<Float>.self))
+            i += 8
+        }
+        var result = SIMD4<Float>(s0.sum(), s1.sum(), s2.sum(), s3.sum())
+        while i < count {
+            for j in 0..<4 { result[j] += a[i] * b[j * count + i] }
+            i += 1
+        }
+        return result
     }
 
     static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)

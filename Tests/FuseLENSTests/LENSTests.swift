@@ -187,11 +187,12 @@ final class Flag: @unchecked Sendable {
 }
 
 /// The scoring kernel against a plain double-precision dot product, on widths that exercise its 16-, 8- and
-/// 1-lane paths and enough rows to split across cores. Tolerance 1e-5 (float32 accumulation of ≤ 67 terms ≤ 1).
+/// 1-lane paths (one and four queries at a time) and enough rows to split across cores. Tolerance 1e-5 (float32
+/// sums of ≤ 512 products of values in [-0.5, 0.5)).
 @Suite struct ScoringKernelTests {
-    @Test(arguments: [1, 7, 8, 16, 37, 67])
+    @Test(arguments: [1, 7, 8, 16, 37, 67, 512])
     func matchesDoublePrecisionDots(dimension: Int) {
-        let rows = 5000, queryCount = 3
+        let rows = 5000, queryCount = 7   // one group of four queries, then three one at a time
         var state: UInt32 = 12345
         func next() -> Float {
             state = state &* 1_664_525 &+ 1_013_904_223
