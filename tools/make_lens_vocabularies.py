@@ -6,7 +6,7 @@ tags.txt        concrete nouns (animals, artifacts, food, plants, people, places
 attributes.txt  descriptive adjectives (those WordNet links, directly or through their head adjective, to an
                 attribute noun such as size, colour, temperature or texture) that occur in the sense-tagged
                 corpora, most frequent first; without adjectives that guess sexuality, ethnicity, religion or
-                intelligence or insult (NOT_FROM_PIXELS).
+                intelligence, judge the morals or body of whoever is pictured, or insult (NOT_FROM_PIXELS).
 
 Reads /usr/share/wordnet/{data.noun,data.adj,cntlist.rev}; writes Sources/FuseLENS/Vocabularies/.
 WordNet's licence (permissive, notice required) is copied next to the lists as WORDNET-LICENSE.
@@ -96,7 +96,12 @@ NOT_DESCRIPTIVE = {"one", "other", "many", "all", "same", "some", "several", "a 
 NOT_FROM_PIXELS = {"gay", "queer", "homosexual", "heterosexual", "bisexual", "lesbian", "straight", "ethnic",
                    "racial", "jewish", "christian", "catholic", "muslim", "moslem", "hindu", "buddhist", "religious",
                    "stupid", "dumb", "idiotic", "foolish", "retarded", "moronic", "imbecile", "ugly", "illegitimate",
-                   "effeminate", "unmanly", "sissy", "sissified", "crippled", "lame", "insane", "crazy", "mad"}
+                   "effeminate", "unmanly", "sissy", "sissified", "crippled", "lame", "insane", "crazy", "mad",
+                   # moral or bodily judgements of whoever is pictured
+                   "disgusting", "indecent", "embarrassing", "obscene", "vulgar", "repulsive", "hideous", "revolting",
+                   "fat", "obese", "lazy", "evil", "wicked", "sinful", "immoral", "criminal", "guilty", "shameful",
+                   "pathetic", "worthless", "slutty", "promiscuous", "sexy", "seductive", "inferior", "primitive",
+                   "savage", "barbaric", "uncivilized", "spineless", "cowardly", "dishonest", "corrupt"}
 
 # People nouns (lexicographer file 18) under these synsets name a nationality, ethnicity, religion or sexuality, which
 # a picture cannot show; slurs are caught by their glosses.
