@@ -70,10 +70,9 @@ public struct Describer: Sendable {
         guard options.captionCount > 0 else {
             throw LENSError.invalidParameter("the caption count must be at least 1, got \(options.captionCount)")
         }
-        let modelID = embedder.modelID
-        guard embedder.supports(.text) else { throw LENSError.noTextTower(model: modelID) }
+        guard embedder.supports(.text) else { throw LENSError.noTextTower(model: embedder.modelName) }
         for modality in modalities where !embedder.supports(modality) {
-            throw missingTower(modality, model: modelID, path: nil)
+            throw missingTower(modality, model: embedder.modelName, path: nil)
         }
         let tagVocabulary = try tags ?? DescriptorVocabulary.defaultTags()
         let attributeVocabulary = try attributes ?? DescriptorVocabulary.defaultAttributes()
@@ -97,7 +96,7 @@ public struct Describer: Sendable {
         for url in urls {
             let modality = try embedder.modality(of: url)
             if scorers[modality] == nil {
-                if !embedder.supports(modality) { throw Self.missingTower(modality, model: embedder.modelID, path: url.path) }
+                if !embedder.supports(modality) { throw Self.missingTower(modality, model: embedder.modelName, path: url.path) }
                 throw LENSError.invalidParameter(
                     "\(url.path): the describer was prepared for \(scorers.keys.map(\.name).sorted()), not \(modality) inputs")
             }

@@ -8,6 +8,9 @@ extension FuseRuntime: SharedSpaceEmbedder {
     /// samples the weights, so read it once per use, not per vector.
     public var modelID: String { ModelFingerprint.id(of: model.directory) }
 
+    /// The model folder's name.
+    public var modelName: String { model.id }
+
     public func supports(_ modality: Modality) -> Bool {
         model.towers[modality] != nil
     }

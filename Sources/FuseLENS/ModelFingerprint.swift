@@ -12,10 +12,12 @@ enum ModelFingerprint {
 
     static func id(of directory: URL) -> String {
         let name = directory.standardizedFileURL.lastPathComponent
+        // A symlinked model folder (models/all-MiniLM-L6-v2 often is) must be hashed by what it points to.
+        let resolved = directory.resolvingSymlinksInPath()
         var hasher = FNV1a()
-        let files = (try? FileManager.default.subpathsOfDirectory(atPath: directory.path)) ?? []
+        let files = (try? FileManager.default.subpathsOfDirectory(atPath: resolved.path)) ?? []
         for relative in files.sorted() {
-            let url = directory.appendingPathComponent(relative)
+            let url = resolved.appendingPathComponent(relative)
             let lower = relative.lowercased()
             if lower.hasSuffix(".safetensors") || lower.hasSuffix(".bin") || lower.hasSuffix(".pth") {
                 hasher.add(Array(relative.utf8))

@@ -7,6 +7,8 @@ public protocol SharedSpaceEmbedder: Sendable {
     /// Identifies the model whose space the vectors live in; part of the vocabulary cache key, so it must change
     /// when the model's weights or tokenizer change.
     var modelID: String { get }
+    /// A short name for messages (default: `modelID`).
+    var modelName: String { get }
     /// Whether the model has a tower for `modality` that shares its text space.
     func supports(_ modality: Modality) -> Bool
     /// The modality a file would be read as (without embedding it), so a missing tower is reported before work.
@@ -15,4 +17,8 @@ public protocol SharedSpaceEmbedder: Sendable {
     func embedTexts(_ texts: [String]) async throws -> [[Float]]
     /// Unit-normalized embeddings of files, one per file, in order (no partial results on error).
     func embedFiles(_ urls: [URL]) async throws -> [Embedding]
+}
+
+extension SharedSpaceEmbedder {
+    public var modelName: String { modelID }
 }

@@ -143,8 +143,9 @@ struct DescribeCommand: AsyncParsableCommand {
         guard let found = candidates.first(where: {
             FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
         }) else {
-            throw ValidationError("no --model given and no default model at \(relative) "
-                                  + "(build it with tools/train_fuse_mini, or pass --model DIR)")
+            throw FuseError.invalidArgument(
+                what: "--model", reason: "none given and no default model at \(relative) "
+                    + "(build it with tools/train_fuse_mini, or pass --model DIR)")
         }
         return found
     }
