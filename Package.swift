@@ -63,7 +63,8 @@ let package = Package(
         .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
         .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG"],
                 swiftSettings: numericSettings),
-        .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")]),
+        .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
+                swiftSettings: numericSettings),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
 
         // The command-line tool: thin, parses and calls the libraries.
@@ -76,7 +77,7 @@ let package = Package(
         .testTarget(name: "FuseCoreTests", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT"]),
         .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels", "Fuse", "ImagePatch", "AudioFrames"]),
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
-        .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
+        .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),

@@ -7,6 +7,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
         subcommands: [BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
-                      BenchTokenize.self, BenchFusion.self]
+                      BenchTokenize.self, BenchFusion.self, DescribeBench.self]
     )
 }

@@ -15,6 +15,7 @@ struct FuseCommand: AsyncParsableCommand {
             InspectCommand.self,
             TokenizeCommand.self,
             LLMCommand.self,
+            DescribeCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: MainCommand.self
