@@ -32,6 +32,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidUTF8(source: String, offset: Int)
     /// A setting given by the caller is out of range.
     case invalidOption(name: String, reason: String)
+    /// A text is longer than the tokenizer's `maxInputBytes`.
+    case inputTooLong(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -57,6 +59,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(file): regular expression '\(pattern)' cannot be compiled: \(reason)"
         case .invalidUTF8(let source, let offset): return "\(source): invalid UTF-8 at byte offset \(offset)"
         case .invalidOption(let name, let reason): return "option '\(name)': \(reason)"
+        case .inputTooLong(let bytes, let limit):
+            return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
         }
     }
 }
