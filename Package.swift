@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "TextBPE", "ImagePatch", "AudioFrames"]),
     ],
     swiftLanguageModes: [.v6]
 )

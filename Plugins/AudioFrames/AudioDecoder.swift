@@ -45,6 +45,9 @@ public struct AudioDecoder: Sendable {
         self.chunkFrames = max(1, chunkFrames)
     }
 
+    /// Most samples `decode` reserves before reading; see `decode(contentsOf:)`.
+    static let maximumUpfrontReservation = 48_000 * 60
+
     /// Reads the whole file into memory as mono samples at the file's sample rate.
     public func decode(contentsOf url: URL) throws -> AudioBuffer {
         let reader = try AudioFileReader(url: url, limits: limits)
@@ -52,7 +55,9 @@ public struct AudioDecoder: Sendable {
             throw AudioError.tooLong(file: url.path, seconds: reader.info.duration, maximumSeconds: limits.maxDuration)
         }
         var samples: [Float] = []
-        samples.reserveCapacity(reader.info.frames)
+        // The header's frame count is a claim (a 100-byte FLAC can declare hours): reserve at most what a minute
+        // at 48 kHz needs and let the array grow with the frames actually read.
+        samples.reserveCapacity(min(reader.info.frames, Self.maximumUpfrontReservation))
         while reader.remaining > 0 {
             try reader.readMono(maxFrames: chunkFrames, appendingTo: &samples)
         }

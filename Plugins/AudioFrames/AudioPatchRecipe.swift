@@ -67,6 +67,11 @@ public struct AudioPatchRecipe: Sendable, Equatable {
         doNormalize: true, mean: -4.268, std: 9.138, normalizationScale: 1,
         clips: .evenlySpaced(count: 3, seconds: 2), removeClipMean: true)
 
+    /// Most mel bins a preprocessor config may ask for (AST uses 128).
+    public static let maximumMelBins = 1024
+    /// Longest `max_length` (frames per window) a preprocessor config may ask for (AST uses 1024).
+    public static let maximumTargetLength = 1 << 16
+
     /// Reads an HF `preprocessor_config.json` of `ASTFeatureExtractor` (fields `num_mel_bins`, `max_length`,
     /// `mean`, `std`, `do_normalize`, `sampling_rate`; missing ones take the extractor's defaults).
     public init(preprocessorConfig url: URL) throws {
@@ -105,10 +110,13 @@ public struct AudioPatchRecipe: Sendable, Equatable {
             }
             normalize = flag
         }
-        guard bins >= 4, bins == bins.rounded(), frames >= 1, frames == frames.rounded(), rate >= 1000,
-              rate == rate.rounded() else {
+        // Upper bounds too: Int(1e300) traps, and a max_length of 10¹² would size a terabyte spectrogram.
+        guard (4...Double(Self.maximumMelBins)).contains(bins), bins == bins.rounded(),
+              (1...Double(Self.maximumTargetLength)).contains(frames), frames == frames.rounded(),
+              (1000...768_000).contains(rate), rate == rate.rounded() else {
             throw AudioError.invalidRecipe(source: source, reason: "num_mel_bins \(bins), max_length \(frames) and "
-                                           + "sampling_rate \(rate) must be positive integers (≥ 4 bins, ≥ 1 kHz)")
+                                           + "sampling_rate \(rate) must be integers in 4…\(Self.maximumMelBins), "
+                                           + "1…\(Self.maximumTargetLength) and 1000…768000 Hz")
         }
         guard !normalize || std > 0 else {
             throw AudioError.invalidRecipe(source: source, reason: "std must be positive, got \(std)")

@@ -46,6 +46,12 @@ public struct ImagePreprocessor: Sendable, Equatable {
     /// Per-channel mean and standard deviation; nil: no normalization.
     public var mean: [Float]?
     public var std: [Float]?
+    /// Largest resized or cropped image accepted, in pixels. A config's sizes are checked against the image before
+    /// anything is allocated, so a `size` of 999,999 (or a thin image stretched by `shortest_edge`) is an error,
+    /// not a terabyte allocation.
+    public var maxOutputPixels = ImagePreprocessor.defaultMaxOutputPixels
+    /// 4096² pixels: a 200 MB float tensor; released models use at most 1024².
+    public static let defaultMaxOutputPixels = 4096 * 4096
 
     /// Builds a preprocessor from explicit parameters; throws when a size is not positive or mean/std are not
     /// three positive-std channels.
@@ -140,6 +146,14 @@ public struct ImagePreprocessor: Sendable, Equatable {
     public func resizedAndCropped(_ image: ImageBuffer) throws -> ImageBuffer {
         let (width, height) = resizedSize(width: image.width, height: image.height)
         let outWidth = cropWidth ?? width, outHeight = cropHeight ?? height
+        for (what, w, h) in [("resized", width, height), ("cropped", outWidth, outHeight)] {
+            let (pixels, overflow) = w.multipliedReportingOverflow(by: h)
+            guard !overflow, pixels <= maxOutputPixels else {
+                throw ImageError.invalidParameter(
+                    what: "preprocessing of a \(image.width)×\(image.height) image",
+                    reason: "the \(what) size \(w)×\(h) exceeds maxOutputPixels (\(maxOutputPixels))")
+            }
+        }
         let left = cropOffset(size: width, crop: outWidth), top = cropOffset(size: height, crop: outHeight)
         // Rows and columns of the resized image that land inside the crop; the rest of the crop is zero padding.
         let columns = max(left, 0)..<min(left + outWidth, width)

@@ -41,6 +41,9 @@ public struct Tokenizer: Sendable {
     public var truncation: Truncation?
     /// Padding applied by `encode` / `encodeBatch` (loaded from tokenizer.json when set there).
     public var padding: Padding?
+    /// Longest text, in UTF-8 bytes, that `encode`, `encodeBatch` and `modelIDsBatch` accept (each text of a batch
+    /// is checked); longer input throws `inputTooLong` before any work. See `TokenizerLimits.swift`.
+    public var maxInputBytes = Tokenizer.defaultMaxInputBytes
 
     public let bosTokenID: Int32?
     public let eosTokenID: Int32?
@@ -99,6 +102,7 @@ public struct Tokenizer: Sendable {
     /// Encodes one text: ids, type ids, attention mask; special tokens added unless `addSpecialTokens` is false.
     /// Truncation and padding apply when set.
     public func encode(_ text: String, addSpecialTokens: Bool = true) throws -> Encoding {
+        try checkLength(text)
         let state = pool.checkOut()
         defer { pool.checkIn(state) }
         var encoding = try finish(modelIDs(text, state: state), addSpecialTokens: addSpecialTokens)
@@ -129,6 +133,7 @@ public struct Tokenizer: Sendable {
     /// Model ids of many texts (no special tokens, truncation or padding), computed on `threads` threads (default:
     /// all cores). The fast path for bulk tokenization (benchmarks, long documents).
     public func modelIDsBatch(_ texts: [String], threads: Int? = nil) throws -> [[Int32]] {
+        for text in texts { try checkLength(text) }
         var out = [[Int32]](repeating: [], count: texts.count)
         let chunk = 64
         let chunks = (texts.count + chunk - 1) / chunk

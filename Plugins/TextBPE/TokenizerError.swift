@@ -36,6 +36,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case textTooLarge(path: String, bytes: Int, limit: Int)
     /// A text gives no tokens at all (empty, and no special tokens are added).
     case noTokens(source: String)
+    /// A text is longer than the tokenizer's `maxInputBytes`.
+    case inputTooLong(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .textTooLarge(let path, let bytes, let limit):
             return "\(path): \(bytes) bytes is more than the \(limit) bytes a text file may have"
         case .noTokens(let source): return "\(source): the text gives no tokens"
+        case .inputTooLong(let bytes, let limit):
+            return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
         }
     }
 }

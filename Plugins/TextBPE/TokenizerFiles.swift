@@ -61,7 +61,9 @@ extension Tokenizer {
         }
         var vocab: [String: Int32] = [:]
         for (token, value) in raw {
-            guard let id = value as? Int, id >= 0 else { throw TokenizerError.invalidTokenID(file: vocabURL.path, token: token, id: -1) }
+            guard let id = value as? Int, Tokenizer.acceptsID(id) else {
+                throw TokenizerError.invalidTokenID(file: vocabURL.path, token: token, id: (value as? Int) ?? -1)
+            }
             vocab[token] = Int32(id)
         }
         guard !vocab.isEmpty else { throw TokenizerError.emptyVocabulary(file: vocabURL.path) }
@@ -162,8 +164,9 @@ extension Tokenizer {
     }
 }
 
-/// Inflates a gzip stream with zlib.
-func gunzip(_ data: Data, path: String) throws -> Data {
+/// Inflates a gzip stream with zlib, at most `limit` bytes: a few KB of gzip can expand to gigabytes (a decompression bomb), and no
+/// tokenizer file is anywhere near the default (CLIP's merges are 3.2 MB).
+func gunzip(_ data: Data, path: String, limit: Int = Tokenizer.maximumInflatedFileSize) throws -> Data {
     var stream = z_stream()
     guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
         throw TokenizerError.unreadable(path: path, reason: "zlib could not start inflating")
@@ -184,6 +187,10 @@ func gunzip(_ data: Data, path: String) throws -> Data {
                     throw TokenizerError.unreadable(path: path, reason: "not a valid gzip stream (zlib status \(status))")
                 }
                 output.append(out.baseAddress!, count: out.count - Int(stream.avail_out))
+                guard output.count <= limit else {
+                    throw TokenizerError.unreadable(path: path, reason: "inflates to more than \(limit) bytes "
+                                                    + "(a possible decompression bomb)")
+                }
             }
         } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
     }

@@ -35,6 +35,7 @@ struct TokenizerJSON {
             guard let content = entry["content"] as? String, let id = entry["id"] as? Int else {
                 throw TokenizerError.invalidJSON(file: file, reason: "added_tokens entry without content or id")
             }
+            guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: content, id: id) }
             return AddedToken(content: content, id: Int32(id), special: entry["special"] as? Bool ?? false,
                               singleWord: entry["single_word"] as? Bool ?? false, lstrip: entry["lstrip"] as? Bool ?? false,
                               rstrip: entry["rstrip"] as? Bool ?? false, normalized: entry["normalized"] as? Bool ?? false)
@@ -50,7 +51,7 @@ struct TokenizerJSON {
         var vocab: [String: Int32] = [:]
         vocab.reserveCapacity(rawVocab.count)
         for (token, value) in rawVocab {
-            guard let id = value as? Int, id >= 0, id < Int(Int32.max) else {
+            guard let id = value as? Int, Tokenizer.acceptsID(id) else {
                 throw TokenizerError.invalidTokenID(file: file, token: token, id: (value as? Int) ?? -1)
             }
             vocab[token] = Int32(id)
@@ -176,7 +177,7 @@ struct TokenizerJSON {
         guard let pair = value as? [Any], pair.count == 2, let name = pair[0] as? String, let id = pair[1] as? Int else {
             throw TokenizerError.missingField(file: file, field: "post_processor.\(field)")
         }
-        _ = name
+        guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: name, id: id) }
         return [Int32(id)]
     }
 

@@ -23,10 +23,15 @@ public final class SafetensorsFile: Sendable {
     private let mapping: MappedFile
     private let header: SafetensorsHeader
 
+    /// The default bound on the JSON header's length (the Python `safetensors` package uses the same one).
+    public static let defaultMaximumHeaderLength = SafetensorsHeader.maximumHeaderLength
+
     /// Maps and validates the file at `url`; throws a `SafetensorsError` naming the file and what is wrong.
-    public init(url: URL) throws {
+    /// A header longer than `maximumHeaderLength` bytes is refused before it is copied or parsed.
+    public init(url: URL, maximumHeaderLength: Int = SafetensorsFile.defaultMaximumHeaderLength) throws {
         let mapping = try MappedFile(url: url)
-        header = try SafetensorsHeader(bytes: mapping.bytes, size: mapping.size, path: url.path)
+        header = try SafetensorsHeader(bytes: mapping.bytes, size: mapping.size, path: url.path,
+                                       maximumHeaderLength: maximumHeaderLength)
         self.url = url
         self.mapping = mapping
         names = header.names

@@ -17,11 +17,11 @@ struct SafetensorsHeader: Sendable {
     let dataStart: Int
 
     /// Parses and validates the header of `bytes` (`size` bytes of the file at `path`).
-    init(bytes: UnsafeRawPointer, size: Int, path: String) throws {
+    init(bytes: UnsafeRawPointer, size: Int, path: String, maximumHeaderLength: Int = Self.maximumHeaderLength) throws {
         guard size >= 8 else { throw SafetensorsError.truncated(path: path, size: size) }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
-        guard headerLength <= UInt64(Self.maximumHeaderLength) else {
-            throw SafetensorsError.headerTooLarge(path: path, headerLength: headerLength, limit: Self.maximumHeaderLength)
+        guard headerLength <= UInt64(max(0, maximumHeaderLength)) else {
+            throw SafetensorsError.headerTooLarge(path: path, headerLength: headerLength, limit: maximumHeaderLength)
         }
         guard Int(headerLength) <= size - 8 else {
             throw SafetensorsError.headerLengthExceedsFile(path: path, headerLength: headerLength, fileSize: size)

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds Fuse's libFuzzer targets (Fuzz/, instrumented with -sanitize=fuzzer,address) and runs one or all of them.
+#
+#   tools/fuzz.sh list                      the targets
+#   tools/fuzz.sh build                     build only
+#   tools/fuzz.sh TARGET SECONDS [ARGS…]    fuzz TARGET for SECONDS (extra ARGS go to libFuzzer)
+#   tools/fuzz.sh all SECONDS               every target in turn, SECONDS each (CI smoke run: 60 or less)
+#   tools/fuzz.sh repro TARGET FILE…        run TARGET once on each FILE (a crash reproducer)
+#
+# Seeds come from samples/ and Tests/Fixtures (assembled at run time, nothing copied into git). The working
+# corpus grows in .build-fuzz/corpus/TARGET (git-ignored), crash/leak/timeout/OOM inputs land in
+# .build-fuzz/artifacts/TARGET/, and the run's log in .build-fuzz/logs/TARGET.log. Every run is bounded: one input
+# may take at most 10 s (-timeout) and the process at most 2 GiB (-rss_limit_mb, -malloc_limit_mb); exceeding
+# either is a finding. Exit status: 0 when no target found anything.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$ROOT/.build-fuzz"
+BIN="$ROOT/Fuzz/.build/release"
+TARGETS=(FuzzSafetensors FuzzModelConfig FuzzPreprocessorConfig FuzzTokenizerFiles FuzzTokenize FuzzImage FuzzAudio
+         FuzzPluginRegistry FuzzInputLists)
+FX="$ROOT/Tests/Fixtures"
+
+build() {
+    # -O keeps Swift's bounds and overflow checks (the main package's release flags use -Ounchecked, which would
+    # turn a trap into silent memory corruption); the C shims are instrumented too (-fsanitize=fuzzer-no-link).
+    (cd "$ROOT/Fuzz" && swift build -c release -Xswiftc -O -Xswiftc -sanitize=fuzzer,address \
+        -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link,address)
+}
+
+# Copies seeds for $1 into $2 (once; an existing corpus keeps growing across runs).
+seed() {
+    local target=$1 dir=$2
+    mkdir -p "$dir"
+    [ -n "$(ls -A "$dir" 2>/dev/null)" ] && return 0
+    local n=0
+    add() { for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/seed-$((n++))-$(basename "$f")"; done; return 0; }
+    # Prefix each file with selector byte $1 (targets whose first byte picks a format or tokenizer).
+    addsel() { local sel=$1; shift; for f in "$@"; do
+        [ -f "$f" ] && { printf "\\x$sel"; cat "$f"; } > "$dir/seed-$((n++))-$(basename "$f")"; done; return 0; }
+    case $target in
+    FuzzSafetensors) add "$FX"/core/safetensors/*.safetensors "$FX"/core/safetensors/sharded/*.safetensors ;;
+    FuzzModelConfig) add "$FX"/models/*/config.json "$FX"/core/safetensors/sharded/config.json ;;
+    FuzzPreprocessorConfig) add $(find "$FX" -name preprocessor_config.json) ;;
+    FuzzTokenizerFiles)
+        addsel 00 "$FX"/text/*/tokenizer.json "$FX"/models/bert/tokenizer.json
+        { printf '\x01'; cat "$FX/text/bytelevel_bpe/files/vocab.json"; printf '\n%%%%\n'
+          cat "$FX/text/bytelevel_bpe/files/merges.txt"; } > "$dir/seed-gpt2"
+        { printf '\x02'; cat "$FX/models/bert/vocab.txt"; printf '\n%%%%\n'
+          cat "$FX/models/bert/tokenizer_config.json"; } > "$dir/seed-bert"
+        gunzip -c "$FX/text/clip/bpe_simple_vocab_16e6.txt.gz" > "$WORK/clip-merges.txt"
+        { printf '\x03'; head -c 20000 "$WORK/clip-merges.txt"; } > "$dir/seed-clip"
+        { printf '\x04'; head -c 20000 "$WORK/clip-merges.txt" | gzip -c; } > "$dir/seed-clipgz" ;;
+    FuzzTokenize)
+        local i=0
+        for f in "$ROOT"/samples/text/*.txt; do addsel "0$((i++ % 7))" "$f"; done
+        python3 -c 'import json,sys
+for k,t in enumerate(json.load(open(sys.argv[1]))[:40]):
+    open(sys.argv[2]+"/seed-text-%d"%k,"wb").write(bytes([k%7])+(t if isinstance(t,str) else json.dumps(t)).encode())' \
+            "$FX/text/texts.json" "$dir" 2>/dev/null || true ;;
+    FuzzImage) add "$FX"/image/decode/* "$FX"/image/bad/* ;;
+    FuzzAudio)
+        # The fixtures' small files; long ones are cut to their first 64 KiB (truncation is an input too).
+        for f in "$FX"/audio/files/* "$FX"/audio/bad/* "$ROOT"/samples/audio/*; do
+            head -c 65536 "$f" > "$dir/seed-$((n++))-$(basename "$f")"; done ;;
+    FuzzPluginRegistry)
+        printf '{"format": 1, "plugins": [{"name": "npy", "path": "/usr/lib/libnpy.so", "pluginID": "npy", "modality": "tensor", "abiVersion": 1}, {"name": "csv", "path": "/x/libcsv.so", "pluginID": "csv-tabular", "modality": "table", "abiVersion": 1}]}\n' > "$dir/seed-two"
+        printf '{"format": 1, "plugins": []}\n' > "$dir/seed-empty" ;;
+    FuzzInputLists)
+        add "$ROOT"/samples/manifest.jsonl $(find "$FX" -name '*.jsonl')
+        printf 'a.png b.txt\n# comment\n\n/abs/c.wav\td.txt\n' > "$dir/seed-plain"
+        printf '0/4\nimages/cat.png\n' > "$dir/seed-shard" ;;
+    esac
+}
+
+run() {
+    local target=$1 seconds=$2; shift 2
+    local corpus="$WORK/corpus/$target" artifacts="$WORK/artifacts/$target" log="$WORK/logs/$target.log"
+    mkdir -p "$artifacts" "$(dirname "$log")"
+    seed "$target" "$corpus"
+    echo "== $target: $seconds s (corpus $(ls "$corpus" | wc -l) files)"
+    local status=0
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0" \
+    "$BIN/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" > "$log" 2>&1 || status=$?
+    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" || true
+    grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true
+    if [ $status -ne 0 ]; then
+        echo "!! $target found something (status $status); see $log and $artifacts"
+        grep -E 'ERROR|SUMMARY|Fatal error|Test unit written' "$log" | head -5
+    fi
+    return $status
+}
+
+case "${1:-}" in
+list) printf '%s\n' "${TARGETS[@]}" ;;
+build) build ;;
+repro)
+    target=$2; shift 2
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0" "$BIN/$target" -runs=1 "$@" ;;
+all)
+    build
+    failed=0
+    for t in "${TARGETS[@]}"; do run "$t" "${2:-60}" || failed=1; done
+    exit $failed ;;
+"" | -h | --help) sed -n '2,16p' "$0" ;;
+*)
+    target=$1; seconds=${2:-60}; shift 2 || shift $#
+    [ -x "$BIN/$target" ] || build
+    run "$target" "$seconds" "$@" ;;
+esac
