@@ -61,7 +61,7 @@ let package = Package(
 
         // Models, the public API, LENS and FuseLLM.
         .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
-        .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "CPNG"],
+        .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG"],
                 swiftSettings: numericSettings),
         .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")]),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "FuseTests", dependencies: ["Fuse"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
-        .testTarget(name: "TextBPETests", dependencies: ["TextBPE"]),
+        .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore"]),
