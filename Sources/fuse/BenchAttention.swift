@@ -30,7 +30,6 @@ struct BenchAttention: ParsableCommand {
     }
 
     func run() throws {
-        BenchPeer.lineBufferedOutput()
         Kernels.setBLASThreads(threads)
         print("scaled dot-product attention fp32, \(threads) thread(s), \(repeats) repeats; ms per call best / median")
         var rows: [(String, String, Double, Double)] = []

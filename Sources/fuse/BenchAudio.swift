@@ -32,7 +32,6 @@ struct BenchAudio: AsyncParsableCommand {
     var seconds: Double = 0
 
     func run() async throws {
-        BenchPeer.lineBufferedOutput()
         let url = URL(fileURLWithPath: file)
         var limits = AudioDecoder.Limits(maxDuration: .infinity)
         limits.nonFinite = .error

@@ -26,7 +26,6 @@ struct BenchEncoder: AsyncParsableCommand {
     }
 
     func run() async throws {
-        BenchPeer.lineBufferedOutput()
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
@@ -89,6 +88,7 @@ struct BenchEncoder: AsyncParsableCommand {
         let speedup = peer.map { String(format: "  ×%.2f", fuse.0 / $0.0) } ?? ""
         print(String(format: "%@: Fuse %.1f (%.1f) %@ | %@%@ | target ≥ %.0f", label, fuse.0, fuse.1, unit, peerText,
                      speedup, target))
+        BenchPeer.flush()
     }
 
     /// Median and best items per second of `body` over `repeats` timed runs after one warm-up.

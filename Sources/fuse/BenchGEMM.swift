@@ -31,7 +31,6 @@ struct BenchGEMM: ParsableCommand {
     }
 
     func run() throws {
-        BenchPeer.lineBufferedOutput()
         Kernels.setBLASThreads(threads)
         print("GEMM fp32, \(threads) thread(s), \(repeats) repeats; GFLOP/s best / median; m×k×n")
         print("BLAS: \(String(cString: openblas_get_config()))")

@@ -25,7 +25,6 @@ struct BenchImage: ParsableCommand {
     }
 
     func run() throws {
-        BenchPeer.lineBufferedOutput()
         let decoder = ImageDecoder()
         let preprocess = ImagePreprocessor.clip(size: 224)
         var peer: [String: [String: Double]] = [:]

@@ -12,9 +12,10 @@ enum BenchPeer {
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
     }
 
-    /// Line-buffered stdout, so each figure shows up as soon as it is measured even when piped to a log.
-    static func lineBufferedOutput() {
-        setvbuf(stdout, nil, _IOLBF, 0)
+    /// Flushes what was printed so far, so figures reach a piped log as soon as they are measured (`fflush(NULL)`:
+    /// Swift 6 refuses a reference to the C global `stdout`).
+    static func flush() {
+        fflush(nil)
     }
 
     /// Runs `name` with `python`; returns each JSON object it printed (a single object spanning the whole output,
@@ -22,6 +23,7 @@ enum BenchPeer {
     /// figures are still printed.
     static func lines(python: String, script name: String, arguments: [String]) -> [[String: Any]] {
         guard !python.isEmpty else { return [] }
+        flush()
         do {
             let output = try execute(python: python, script: try locate(name), arguments: arguments)
             if let whole = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any] { return [whole] }
