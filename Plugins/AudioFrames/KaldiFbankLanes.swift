@@ -58,7 +58,7 @@ extension KaldiFbank {
                 let p = power + banks.start[b]
                 for k in 0..<w.count { sum.addProduct(SIMD8(repeating: w[k]), p[k]) }
             }
-            let value = o.useLogFbank ? VectorMath.log(pointwiseMax(sum, epsilon)) : sum
+            let value = o.useLogFbank ? VectorMath.log(sum.replacing(with: epsilon, where: sum .< epsilon)) : sum
             for lane in 0..<count { rows[lane * width + melOffset + b] = value[lane] }
         }
         if o.useEnergy {

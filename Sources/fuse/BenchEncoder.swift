@@ -21,7 +21,13 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "A Python with torch, transformers and sentence-transformers for the peers; '' skips them.")
     var peerPython: String = BenchPeer.defaultPython
 
+    @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
+    var only: String?
+
     func validate() throws {
+        guard only == nil || only == "vit" || only == "minilm" else {
+            throw ValidationError("--only takes 'vit' or 'minilm'")
+        }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
     }
 
@@ -29,6 +35,11 @@ struct BenchEncoder: AsyncParsableCommand {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
+        if only != "minilm" { try benchViT(threads: threads) }
+        if only != "vit" { try benchMiniLM(threads: threads) }
+    }
+
+    func benchViT(threads: Int) throws {
         let resetWorked = ResidentMemory.resetPeak()
         let beforeViT = ResidentMemory.read()
         let vit = try RandomViT.base16()
@@ -44,7 +55,6 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
                                                           resetWorked: resetWorked))
-        try benchMiniLM(threads: threads)
     }
 
     func benchMiniLM(threads: Int) throws {
