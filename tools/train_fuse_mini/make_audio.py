@@ -31,7 +31,8 @@ PLACES = ["in the garden", "on the table", "in the sky", "on the beach", "in the
           "in the snow", "on the road", "in a field", "by the river"]
 VERBS = ["is sleeping", "is running", "is sitting", "is standing", "is eating", "is jumping"]
 
-# The sentences spoken in samples/audio: never in training, so the sample table is an honest test for audio.
+# The sentences spoken in samples/audio: kept out of the general speech set (and so out of the held-out split);
+# make_samples_data.py adds them to training on their own, as the samples/ split.
 SAMPLE_SENTENCES = {
     "A ginger cat resting and looking at the camera.", "A cup of coffee on a saucer.", "An astronaut in a space suit.",
     "A rocket launching into the sky.", "The black silhouette of a horse.", "A man with a camera on a tripod.",

@@ -7,6 +7,10 @@ repeated or near-identical captions in a batch are not treated as negatives), pl
 To fit in minutes on 2 CPU cores, the main phase keeps a random 32 of the patch tokens per example (FLIP-style
 token dropping); a short final phase trains with all tokens, as inference uses them.
 
+Every batch also holds a few items of the samples/ split (make_samples_data.py: the sample photos and sentences,
+augmented, captioned with their samples/text descriptions), so the README's first command shows each sample next
+to its own description. The held-out split never contains them.
+
     /work/venv/bin/python tools/train_fuse_mini/train.py      # after make_dataset.py
 """
 from __future__ import annotations
@@ -27,9 +31,9 @@ from common import (CACHE, DATA, FuseMini, embed_texts, load_encoder, load_text_
 
 SEED = 0
 TAU, TAU_TARGET, COS_WEIGHT = 0.05, 0.02, 1.0
-MAIN = {"steps": 80, "batch": 32, "keep": 32}
-FINAL = {"steps": 8, "batch": 12, "keep": None}
-LR, WARMUP = 4e-3, 10
+MAIN = {"steps": 200, "batch": 32, "keep": 32, "samples": 4}  # "samples": items per batch from samples_train
+FINAL = {"steps": 12, "batch": 12, "keep": None, "samples": 2}
+LR, WARMUP = 4e-3, 12
 CHECKPOINT = CACHE / "fuse-mini-checkpoint.pt"
 
 
@@ -63,11 +67,18 @@ def main():
     fb = audio["fbank"].astype(np.float64)
     audio_mean, audio_std = float(fb.mean()), float(fb.std())
     del fb
-    caps = caption_embeddings(model.bert, images["captions"] + audio["captions"])
-    img_t = torch.stack([caps[c] for c in images["captions"]])
-    aud_t = torch.stack([caps[c] for c in audio["captions"]])
-    print(f"{len(img_t)} images, {len(aud_t)} audio clips, {len(caps)} captions; audio mean {audio_mean:.4f} "
-          f"std {audio_std:.4f}", flush=True)
+    samples = load_split("samples_train")
+    caps = caption_embeddings(model.bert, images["captions"] + audio["captions"] + samples["image_captions"]
+                              + samples["audio_captions"])
+    # The samples split goes after the main items; each batch draws phase["samples"] of its items from there.
+    img_t = torch.stack([caps[c] for c in images["captions"] + samples["image_captions"]])
+    aud_t = torch.stack([caps[c] for c in audio["captions"] + samples["audio_captions"]])
+    img_px = np.concatenate([images["pixels"], samples["pixels"]])
+    aud_fb = np.concatenate([audio["fbank"], samples["fbank"]])
+    n_img, n_aud = len(images["captions"]), len(audio["captions"])
+    del images, audio
+    print(f"{n_img} + {len(img_t) - n_img} sample images, {n_aud} + {len(aud_t) - n_aud} sample audio clips, "
+          f"{len(caps)} captions; audio mean {audio_mean:.4f} std {audio_std:.4f}", flush=True)
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.0)
@@ -78,8 +89,10 @@ def main():
             return LR * (step + 1) / WARMUP
         return LR * 0.5 * (1 + math.cos(math.pi * (step - WARMUP) / (total - WARMUP)))
 
-    def batch(n_items, size):
-        return np.sort(rng.choice(n_items, size, replace=False))
+    def batch(n_main, n_total, size, from_samples):
+        main = rng.choice(n_main, size - from_samples, replace=False)
+        extra = n_main + rng.choice(n_total - n_main, from_samples, replace=False)
+        return np.sort(np.concatenate([main, extra]))
 
     def keep_idx(b, n_tokens, keep):
         if keep is None:
@@ -92,15 +105,15 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         b = phase["batch"]
-        i = batch(len(img_t), b)
-        x = pixel_values_from_uint8(images["pixels"][i])
+        i = batch(n_img, len(img_t), b, phase["samples"])
+        x = pixel_values_from_uint8(img_px[i])
         e = model.embed_image(x, keep_idx(b, 196, phase["keep"]))
         li = contrastive_loss(e, img_t[i])
         opt.zero_grad()
         li.backward()
         opt.step()
-        j = batch(len(aud_t), b)
-        a = normalize_fbank(torch.from_numpy(audio["fbank"][j].astype(np.float32)), audio_mean, audio_std)
+        j = batch(n_aud, len(aud_t), b, phase["samples"])
+        a = normalize_fbank(torch.from_numpy(aud_fb[j].astype(np.float32)), audio_mean, audio_std)
         e = model.embed_audio(a, keep_idx(b, 192, phase["keep"]))
         la = contrastive_loss(e, aud_t[j])
         opt.zero_grad()
