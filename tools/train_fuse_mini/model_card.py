@@ -42,6 +42,13 @@ def sample_table(s: dict) -> list[str]:
     return lines
 
 
+def per_batch(phase: dict) -> str:
+    n = phase["samples"]
+    if isinstance(n, dict):
+        return " and ".join(f"{v} {k}" for k, v in n.items()) + " items"
+    return f"{n} items"
+
+
 def main():
     ev = json.loads((MODEL / "evaluation.json").read_text())
     log = json.loads((MODEL / "training_log.json").read_text())
@@ -84,8 +91,8 @@ def main():
         "rendered shapes, colours, digits, words, patterns and scenes with captions; scikit-image / scikit-learn "
         "photos with hand-written captions and random crops; espeak-ng speech of words and phrases (10 voices); "
         "synthetic tones, chirps, noise, beeps, chords, clicks with descriptions. "
-        f"**The samples/ inputs are in training too** (`make_samples_data.py`): {hyper['main']['samples']} items of "
-        f"every batch ({hyper['final']['samples']} in the final phase) come from "
+        f"**The samples/ inputs are in training too** (`make_samples_data.py`): {per_batch(hyper['main'])} of "
+        f"every batch ({per_batch(hyper['final'])} in the final phase) come from "
         f"{sizes.get('photo_crops', '?')} augmented crops of each sample photo and {sizes.get('speech_clips', '?')} "
         "espeak-ng renditions of each sample sentence (the ten training voices, random speed, pitch, silence, gain "
         "and noise) plus 440 Hz tones, captioned with the samples/text descriptions (speech: half the time with its "

@@ -31,8 +31,9 @@ from common import (CACHE, DATA, FuseMini, embed_texts, load_encoder, load_text_
 
 SEED = 0
 TAU, TAU_TARGET, COS_WEIGHT = 0.05, 0.02, 1.0
-MAIN = {"steps": 200, "batch": 32, "keep": 32, "samples": 4}  # "samples": items per batch from samples_train
-FINAL = {"steps": 12, "batch": 12, "keep": None, "samples": 2}
+# "samples": items per batch drawn from samples_train, per modality (speech needs more: six similar sentences)
+MAIN = {"steps": 200, "batch": 32, "keep": 32, "samples": {"image": 4, "audio": 8}}
+FINAL = {"steps": 12, "batch": 12, "keep": None, "samples": {"image": 2, "audio": 3}}
 LR, WARMUP = 4e-3, 12
 CHECKPOINT = CACHE / "fuse-mini-checkpoint.pt"
 
@@ -105,14 +106,14 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         b = phase["batch"]
-        i = batch(n_img, len(img_t), b, phase["samples"])
+        i = batch(n_img, len(img_t), b, phase["samples"]["image"])
         x = pixel_values_from_uint8(img_px[i])
         e = model.embed_image(x, keep_idx(b, 196, phase["keep"]))
         li = contrastive_loss(e, img_t[i])
         opt.zero_grad()
         li.backward()
         opt.step()
-        j = batch(n_aud, len(aud_t), b, phase["samples"])
+        j = batch(n_aud, len(aud_t), b, phase["samples"]["audio"])
         a = normalize_fbank(torch.from_numpy(aud_fb[j].astype(np.float32)), audio_mean, audio_std)
         e = model.embed_audio(a, keep_idx(b, 192, phase["keep"]))
         la = contrastive_loss(e, aud_t[j])
