@@ -1,10 +1,12 @@
 """Builds FuseLENS's default vocabularies from WordNet 3.0 (Debian package `wordnet-base`).
 
 tags.txt        concrete nouns (animals, artifacts, food, plants, people, places, natural objects, substances,
-                body parts, phenomena) that occur in WordNet's sense-tagged corpora, most frequent first.
+                body parts, phenomena) that occur in WordNet's sense-tagged corpora, most frequent first; without
+                people nouns that name a nationality, ethnicity, religion or sexuality, or are slurs.
 attributes.txt  descriptive adjectives (those WordNet links, directly or through their head adjective, to an
                 attribute noun such as size, colour, temperature or texture) that occur in the sense-tagged
-                corpora, most frequent first.
+                corpora, most frequent first; without adjectives that guess sexuality, ethnicity, religion or
+                intelligence, judge the morals or body of whoever is pictured, or insult (NOT_FROM_PIXELS).
 
 Reads /usr/share/wordnet/{data.noun,data.adj,cntlist.rev}; writes Sources/FuseLENS/Vocabularies/.
 WordNet's licence (permissive, notice required) is copied next to the lists as WORDNET-LICENSE.
@@ -89,16 +91,85 @@ NOT_DESCRIPTIVE = {"one", "other", "many", "all", "same", "some", "several", "a 
                    "whole", "present", "available", "general", "major", "important", "better", "true", "good"}
 
 
+# Adjectives that, said of a person in a picture, guess sexuality, ethnicity, religion or intelligence, or insult:
+# a describer has no business asserting these from pixels.
+NOT_FROM_PIXELS = {"gay", "queer", "homosexual", "heterosexual", "bisexual", "lesbian", "straight", "ethnic",
+                   "racial", "jewish", "christian", "catholic", "muslim", "moslem", "hindu", "buddhist", "religious",
+                   "stupid", "dumb", "idiotic", "foolish", "retarded", "moronic", "imbecile", "ugly", "illegitimate",
+                   "effeminate", "unmanly", "sissy", "sissified", "crippled", "lame", "insane", "crazy", "mad",
+                   # moral or bodily judgements of whoever is pictured
+                   "disgusting", "indecent", "embarrassing", "obscene", "vulgar", "repulsive", "hideous", "revolting",
+                   "fat", "obese", "lazy", "evil", "wicked", "sinful", "immoral", "criminal", "guilty", "shameful",
+                   "pathetic", "worthless", "slutty", "promiscuous", "sexy", "seductive", "inferior", "primitive",
+                   "savage", "barbaric", "uncivilized", "spineless", "cowardly", "dishonest", "corrupt"}
+
+# People nouns (lexicographer file 18) under these synsets name a nationality, ethnicity, religion or sexuality, which
+# a picture cannot show; slurs are caught by their glosses.
+SENSITIVE_PERSON_ROOTS = {"religious_person", "inhabitant", "person_of_color", "semite", "mixed-blood", "ethnic",
+                          "white_person", "black_person", "homosexual", "heterosexual", "bisexual", "native",
+                          "aborigine", "indian", "jew", "gentile", "arab"}
+# Kept by the sense rule (a raccoon first) but far likelier to be read as the slur; `raccoon` covers the animal.
+ALSO_EXCLUDED = {"coon"}
+OFFENSIVE_GLOSS = re.compile(r"offensive|slur|derogatory|disparaging|contemptuous|obscene")
+
+
+def sensitive_person_nouns():
+    """Noun lemmas whose most frequent sense, or every sense, is a sensitive or offensive term for people.
+
+    Judged by sense, not by spelling: `pansy` (a flower first) stays, `jap` (only a slur) goes.
+    """
+    synsets = {}
+    with open(os.path.join(WN, "data.noun")) as f:
+        for line in f:
+            if line.startswith("  "):
+                continue
+            head, _, gloss = line.partition("|")
+            fields = head.split()
+            count = int(fields[3], 16)
+            words = {fields[4 + 2 * i].lower() for i in range(count)}
+            i, hypernyms = 4 + 2 * count, []
+            for _ in range(int(fields[i])):
+                if fields[i + 1] in ("@", "@i"):
+                    hypernyms.append(fields[i + 2])
+                i += 4
+            synsets[fields[0]] = (fields[1], words, hypernyms, gloss)
+    roots = {o for o, (lex, words, _, _) in synsets.items() if lex == "18" and words & SENSITIVE_PERSON_ROOTS}
+    memo = {}
+
+    def under_root(offset, depth=0):
+        if offset not in memo:
+            memo[offset] = offset in roots or (depth < 40 and any(under_root(h, depth + 1)
+                                                                   for h in synsets[offset][2]))
+        return memo[offset]
+
+    def sensitive(offset):
+        lex, _, _, gloss = synsets[offset]
+        return lex == "18" and (under_root(offset) or OFFENSIVE_GLOSS.search(gloss) is not None)
+
+    drop = set()
+    with open(os.path.join(WN, "index.noun")) as f:
+        for line in f:
+            if line.startswith(" "):
+                continue
+            fields = line.split()
+            senses, pointers = int(fields[2]), int(fields[3])
+            offsets = fields[4 + pointers + 2:4 + pointers + 2 + senses]  # most frequent sense first
+            if offsets and (sensitive(offsets[0]) or all(sensitive(o) for o in offsets)):
+                drop.add(fields[0].lower())
+    return drop | ALSO_EXCLUDED
+
+
 def plain(lemma):
     return re.fullmatch(r"[a-z][a-z_\-]*", lemma) is not None and lemma.count("_") <= 2
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    tags = ranked("data.noun", ["1"], lambda w, lex: lex in CONCRETE_NOUN_FILES and plain(w))
+    excluded = sensitive_person_nouns()
+    tags = ranked("data.noun", ["1"], lambda w, lex: lex in CONCRETE_NOUN_FILES and plain(w) and w not in excluded)
     descriptive = descriptive_adjectives()
     attributes = ranked("data.adj", ["3", "5"], lambda w, lex: plain(w) and w in descriptive
-                        and w.replace("_", " ") not in NOT_DESCRIPTIVE)
+                        and w.replace("_", " ") not in NOT_DESCRIPTIVE and w not in NOT_FROM_PIXELS)
     header = "# Derived from WordNet 3.0 (Princeton University); see WORDNET-LICENSE. One entry per line.\n"
     for name, entries in [("tags.txt", tags), ("attributes.txt", attributes)]:
         with open(os.path.join(OUT, name), "w") as f:

@@ -12,9 +12,14 @@ import statistics
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import torch  # noqa: E402
+import transformers  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+transformers.utils.logging.disable_progress_bar()  # "Loading weights" would clutter the bench's output
 
 
 def main() -> None:

@@ -84,8 +84,9 @@ public final class AudioFileReader {
         let channels = info.channels
         let start = output.count
         var got = 0
+        // No `reserveCapacity(start + want)` here: called once per chunk on a growing array it reallocates to the
+        // exact size every time (copying everything read so far); `append` grows geometrically.
         if channels == 1 {
-            output.reserveCapacity(start + want)
             output.append(contentsOf: repeatElement(0, count: want))
             got = output.withUnsafeMutableBufferPointer { out in
                 Int(sf_readf_float(handle, out.baseAddress! + start, sf_count_t(want)))
@@ -95,7 +96,6 @@ public final class AudioFileReader {
             got = interleaved.withUnsafeMutableBufferPointer { buf in
                 Int(sf_readf_float(handle, buf.baseAddress!, sf_count_t(want)))
             }
-            output.reserveCapacity(start + got)
             output.append(contentsOf: repeatElement(0, count: got))
             interleaved.withUnsafeBufferPointer { src in
                 output.withUnsafeMutableBufferPointer { out in

@@ -5,19 +5,22 @@ import Foundation
 /// Log mel filterbank features identical to `torchaudio.compliance.kaldi.fbank` (Kaldi's `compute-fbank-feats`).
 ///
 /// Per frame: optional dither → DC-offset removal → raw log energy → pre-emphasis → window → zero-pad to the FFT
-/// size → real FFT (KissFFT) → power (or magnitude) spectrum → triangular mel bins → log, floored at float epsilon.
-/// Frames are independent, so long signals are split across both cores.
+/// size → real FFT → power (or magnitude) spectrum → triangular mel bins → log, floored at float epsilon.
+/// Frames are independent, so long signals are split across both cores, and within a core eight frames run at once
+/// in the vector lanes (`LaneFFT`, `computeLaneGroup`) when the FFT size is a power of two.
 ///
 /// ```swift
 /// let fbank = try KaldiFbank(options: .ast())           // 128 mel, Hanning, 25 ms / 10 ms
 /// let features = try fbank.compute(samples16k)           // Tensor [frames, 128]
 /// ```
-/// KissFFT is used rather than an FFT of our own: it is well kept, exact to float rounding, and the FFT is not
-/// the bottleneck at these sizes (a 512-point real FFT is ~1 µs; see BENCHMARKS.md).
+/// Other FFT sizes (`roundToPowerOfTwo = false`) take KissFFT one frame at a time. The lane path exists because the
+/// scalar FFT was a third of the fbank's time (BENCHMARKS.md).
 public struct KaldiFbank: Sendable {
     public let options: FbankOptions
     let window: [Float]
     let banks: MelBanks
+    /// The eight-frames-at-once FFT when the FFT size is a power of two (the usual case); nil: KissFFT per frame.
+    let laneFFT: LaneFFT?
 
     /// Kaldi's floor inside the log: `numeric_limits<float>::epsilon()`.
     static let epsilon = Float.ulpOfOne
@@ -27,6 +30,7 @@ public struct KaldiFbank: Sendable {
         self.options = options
         window = FeatureWindow.make(options.windowType, size: options.windowSize, blackmanCoeff: options.blackmanCoeff)
         banks = MelBanks(options: options)
+        laneFFT = LaneFFT(size: options.paddedWindowSize)
     }
 
     /// Frames produced for `sampleCount` samples (torchaudio's `_get_strided`).
@@ -65,6 +69,18 @@ public struct KaldiFbank: Sendable {
         let signalCount = signal.count
         forEachBlock(count: frames.count, minimumBlock: 32) { block in
             let signal = UnsafeBufferPointer(start: signalPointer.base, count: signalCount)
+            if let fft = laneFFT {
+                let scratch = LaneScratch(windowSize: options.windowSize, paddedSize: options.paddedWindowSize)
+                var i = block.lowerBound
+                while i < block.upperBound {
+                    let count = min(8, block.upperBound - i)
+                    computeLaneGroup(first: frames.lowerBound + i, count: count, signal: signal,
+                                     signalOffset: signalOffset, fft: fft, scratch: scratch,
+                                     rows: outPointer.base + i * options.featureCount)
+                    i += count
+                }
+                return
+            }
             let scratch = FrameScratch(paddedSize: options.paddedWindowSize, melBins: options.numMelBins)
             for i in block {
                 computeFrame(frames.lowerBound + i, signal: signal, signalOffset: signalOffset, scratch: scratch,
@@ -142,7 +158,7 @@ public struct KaldiFbank: Sendable {
 
     /// Copies frame `index`'s samples; with snip-edges off the signal is reflected at both ends as torchaudio does
     /// (`[x1 x0 | x0 x1 … xn | xn xn-1 …]`).
-    private func fillFrame(_ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
+    func fillFrame(_ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
                            into buf: UnsafeMutablePointer<Float>) {
         let size = options.windowSize, shift = options.windowShift
         if options.snipEdges {
@@ -206,9 +222,15 @@ final class FrameScratch {
         power.deallocate()
     }
 
-    /// Adds seeded Gaussian noise (SplitMix64 + Box–Muller); the stream depends only on seed and frame index, so
-    /// results do not depend on how frames are split across threads.
     func addDither(seed: UInt64, frame index: Int, scale: Float, count: Int) {
+        FrameDither.add(seed: seed, frame: index, scale: scale, count: count, to: frame)
+    }
+}
+
+enum FrameDither {
+    /// Adds seeded Gaussian noise (SplitMix64 + Box–Muller) to `frame`; the stream depends only on seed and frame
+    /// index, so results do not depend on how frames are split across threads.
+    static func add(seed: UInt64, frame index: Int, scale: Float, count: Int, to frame: UnsafeMutablePointer<Float>) {
         var state = seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
         func next() -> Double {
             state &+= 0x9E37_79B9_7F4A_7C15

@@ -130,14 +130,14 @@ public struct Tokenizer: Sendable {
         return encodings
     }
 
-    /// Model ids of many texts (no special tokens, truncation or padding), computed on all cores. The fast path
-    /// for bulk tokenization (benchmarks, long documents).
-    public func modelIDsBatch(_ texts: [String]) throws -> [[Int32]] {
+    /// Model ids of many texts (no special tokens, truncation or padding), computed on `threads` threads (default:
+    /// all cores). The fast path for bulk tokenization (benchmarks, long documents).
+    public func modelIDsBatch(_ texts: [String], threads: Int? = nil) throws -> [[Int32]] {
         for text in texts { try checkLength(text) }
         var out = [[Int32]](repeating: [], count: texts.count)
         let chunk = 64
         let chunks = (texts.count + chunk - 1) / chunk
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(chunks, 1))
+        let workers = min(max(threads ?? ProcessInfo.processInfo.activeProcessorCount, 1), max(chunks, 1))
         let next = ChunkCounter()
         out.withUnsafeMutableBufferPointer { results in
             nonisolated(unsafe) let results = results

@@ -32,6 +32,10 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidUTF8(source: String, offset: Int)
     /// A setting given by the caller is out of range.
     case invalidOption(name: String, reason: String)
+    /// A text file is larger than the reader accepts.
+    case textTooLarge(path: String, bytes: Int, limit: Int)
+    /// A text gives no tokens at all (empty, and no special tokens are added).
+    case noTokens(source: String)
     /// A text is longer than the tokenizer's `maxInputBytes`.
     case inputTooLong(bytes: Int, limit: Int)
 
@@ -59,6 +63,9 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(file): regular expression '\(pattern)' cannot be compiled: \(reason)"
         case .invalidUTF8(let source, let offset): return "\(source): invalid UTF-8 at byte offset \(offset)"
         case .invalidOption(let name, let reason): return "option '\(name)': \(reason)"
+        case .textTooLarge(let path, let bytes, let limit):
+            return "\(path): \(bytes) bytes is more than the \(limit) bytes a text file may have"
+        case .noTokens(let source): return "\(source): the text gives no tokens"
         case .inputTooLong(let bytes, let limit):
             return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
         }

@@ -32,8 +32,8 @@ extension Tokenizer {
         guard let root = object as? [String: Any] else {
             throw TokenizerError.invalidJSON(file: url.path, reason: "the top level is not an object")
         }
-        // A bare token → id map is a GPT-2 vocab.json.
-        if root["model"] == nil && root.values.allSatisfy({ $0 is Int }) && !root.isEmpty {
+        // A bare token → id map is a GPT-2 vocab.json (an empty one is too, when the file is named so).
+        if root["model"] == nil && root.values.allSatisfy({ $0 is Int }) && (!root.isEmpty || name == "vocab.json") {
             return try gpt2(vocab: url, merges: url.deletingLastPathComponent().appendingPathComponent("merges.txt"))
         }
         return try TokenizerJSON(file: url.path).tokenizer(from: root)

@@ -1,2 +1,3 @@
 @_exported import FuseCore
 @_exported import FuseModels
+@_exported import FusePluginLoader

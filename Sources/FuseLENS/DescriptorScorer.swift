@@ -19,12 +19,17 @@ public struct DescriptorScorer: Sendable {
     public var dimension: Int { embeddings.shape[1] }
 
     /// The best `k` entries with score ≥ `threshold` for each query vector (queries need not be normalized).
-    /// All queries are scored in one GEMM.
+    /// All queries are scored in one pass over the vocabulary (`ScoringKernel`), split across the cores.
     public func top(_ queries: [[Float]], k: Int, threshold: Float) throws -> [[ScoredDescriptor]] {
         guard k > 0 else { throw LENSError.invalidParameter("top-k must be at least 1, got \(k)") }
         guard !queries.isEmpty else { return [] }
-        for query in queries where query.count != dimension {
-            throw LENSError.dimensionMismatch(what: "query embedding", expected: dimension, actual: query.count)
+        for query in queries {
+            guard query.count == dimension else {
+                throw LENSError.dimensionMismatch(what: "query embedding", expected: dimension, actual: query.count)
+            }
+            guard query.allSatisfy(\.isFinite) else {
+                throw LENSError.invalidParameter("a query embedding has non-finite components (NaN or infinity)")
+            }
         }
         let q = try Self.normalizedRows(Tensor(shape: [queries.count, dimension], values: queries.flatMap { $0 }))
         let count = vocabulary.entries.count
@@ -32,21 +37,22 @@ public struct DescriptorScorer: Sendable {
         q.withUnsafeBufferPointer { qp in
             embeddings.withUnsafeBufferPointer { vp in
                 scores.withUnsafeMutableBufferPointer { sp in
-                    Kernels.gemm(transposeA: false, transposeB: true, m: queries.count, n: count, k: dimension,
-                                 a: qp.baseAddress!, lda: dimension, b: vp.baseAddress!, ldb: dimension,
-                                 c: sp.baseAddress!, ldc: count)
+                    ScoringKernel.scores(vocabulary: vp, rows: count, dimension: dimension, queries: qp,
+                                         queryCount: queries.count, into: sp)
                 }
             }
         }
-        return (0..<queries.count).map { row in
-            let slice = scores[(row * count)..<((row + 1) * count)]
-            return Self.best(Array(slice), k: k).filter { $0.1 >= threshold }
-                .map { ScoredDescriptor(text: vocabulary.entries[$0.0], score: $0.1) }
+        return scores.withUnsafeBufferPointer { sp in
+            (0..<queries.count).map { row in
+                Self.best(UnsafeBufferPointer(rebasing: sp[(row * count)..<((row + 1) * count)]), k: k)
+                    .filter { $0.1 >= threshold }
+                    .map { ScoredDescriptor(text: vocabulary.entries[$0.0], score: $0.1) }
+            }
         }
     }
 
     /// Indices and scores of the `k` largest scores, highest first (ties: lower index first).
-    static func best(_ scores: [Float], k: Int) -> [(Int, Float)] {
+    static func best(_ scores: UnsafeBufferPointer<Float>, k: Int) -> [(Int, Float)] {
         var heap: [(Int, Float)] = []   // kept sorted, at most k long: k is small, V large
         heap.reserveCapacity(k + 1)
         for (index, score) in scores.enumerated() {

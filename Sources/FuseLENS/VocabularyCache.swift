@@ -38,19 +38,21 @@ public struct VocabularyCache: Sendable {
     public func fileURL(for vocabulary: DescriptorVocabulary, modelID: String, template: String) -> URL {
         let safeModel = modelID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
         let safeName = vocabulary.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
-        let key = try! DescriptorVocabulary(name: "key", lines: [template]).digest
+        var key = FNV1a()
+        key.add(Array(template.utf8))
         return directory.appendingPathComponent(
-            "\(String(safeModel))-\(String(safeName))-\(vocabulary.digest)-\(key).safetensors")
+            "\(String(safeModel))-\(String(safeName))-\(vocabulary.digest)-\(String(key.value, radix: 16)).safetensors")
     }
 
     /// The vocabulary's embeddings: from the cache when a valid file exists, otherwise computed (in batches)
     /// and stored.
     public func embeddings(for vocabulary: DescriptorVocabulary, template: String, embedder: any SharedSpaceEmbedder,
                            onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> Tensor {
-        let url = fileURL(for: vocabulary, modelID: embedder.modelID, template: template)
+        let modelID = embedder.modelID
+        let url = fileURL(for: vocabulary, modelID: modelID, template: template)
         if FileManager.default.fileExists(atPath: url.path) {
             do {
-                return try load(url, vocabulary: vocabulary, modelID: embedder.modelID, template: template)
+                return try load(url, vocabulary: vocabulary, modelID: modelID, template: template)
             } catch {
                 onEvent(.rebuiltCorrupt(path: url.path, reason: "\(error)"))
             }
@@ -62,6 +64,10 @@ public struct VocabularyCache: Sendable {
         for start in stride(from: 0, to: vocabulary.entries.count, by: batchSize) {
             let batch = vocabulary.entries[start..<min(start + batchSize, vocabulary.entries.count)]
             let vectors = try await embedder.embedTexts(batch.map { Self.apply(template, to: $0) })
+            guard vectors.count == batch.count else {
+                throw LENSError.dimensionMismatch(what: "text embeddings of a batch of \(vocabulary.name)",
+                                                  expected: batch.count, actual: vectors.count)
+            }
             for vector in vectors {
                 if dimension == 0 { dimension = vector.count }
                 guard vector.count == dimension else {
@@ -76,7 +82,7 @@ public struct VocabularyCache: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try SafetensorsWriter.write(
             ["embeddings": tensor],
-            metadata: ["model": embedder.modelID, "template": template,
+            metadata: ["model": modelID, "template": template,
                        "entries": vocabulary.entries.joined(separator: "\n")],
             to: url, overwrite: true)
         return tensor
@@ -94,8 +100,19 @@ public struct VocabularyCache: Sendable {
             throw FuseError.shapeMismatch(what: "\(url.path): embeddings", expected: [vocabulary.entries.count, -1],
                                           actual: tensor.shape)
         }
-        // Copy out of the mapping so a later rewrite of the file cannot change these values.
-        return try Tensor(shape: tensor.shape, values: tensor.scalars)
+        // Copy out of the mapping (once) so a later rewrite of the file cannot change these values.
+        let copy = tensor.withUnsafeBufferPointer { source in
+            Tensor(shape: tensor.shape, initializer: { destination in
+                guard let to = destination.baseAddress, let from = source.baseAddress else { return }
+                to.update(from: from, count: source.count)
+            })
+        }
+        // A well-formed file can still hold garbage values; text embeddings are finite and non-zero.
+        let finite = copy.withUnsafeBufferPointer { values in values.allSatisfy(\.isFinite) }
+        guard finite else {
+            throw FuseError.invalidArgument(what: url.path, reason: "cached embeddings hold NaN or infinite values")
+        }
+        return copy
     }
 
     /// Fills `{}` in the template with the entry (or appends the entry when the template has no `{}`).

@@ -4,6 +4,6 @@
 /// The pipeline: per-token top-k distributions of every model over a corpus (``DistributionExtractor``), the
 /// alignment of each source model's steps to the base model's tokens (``StepAligner`` with the
 /// ``VocabularyMapping``), and the fusion of the aligned distributions into one target per base step
-/// (``Fusion``: MinCE / AvgCE), exported for a trainer. See docs/FUSELLM.md for the recipe and the places where
+/// (``Fusion``: MinCE / AvgCE), exported for a trainer. See docs/LLM.md for the recipe and the places where
 /// FuseLLM's code departs from its paper.
 @_exported import FuseCore

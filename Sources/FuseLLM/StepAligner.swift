@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How a source step's top-k entries are carried into the base vocabulary.
 ///
 /// - `hard`: FuseLLM's exact match (EM). The source step is used only when its token equals the base token
@@ -94,5 +96,43 @@ public struct StepAligner: Sendable {
             out.append(ids: rowIDs, values: rowLogits)
         }
         return out
+    }
+}
+
+extension StepAligner {
+    /// One sequence to align: the base ids, the source ids and the source's per-step top-k.
+    public struct Job: Sendable {
+        public let baseIDs: [Int32]
+        public let sourceIDs: [Int32]
+        public let sourceTopK: SparseSteps
+
+        public init(baseIDs: [Int32], sourceIDs: [Int32], sourceTopK: SparseSteps) {
+            self.baseIDs = baseIDs
+            self.sourceIDs = sourceIDs
+            self.sourceTopK = sourceTopK
+        }
+    }
+
+    /// Aligns many sequences, spread over the cores (each sequence's DTW is independent and O(n·m)).
+    /// Results come back in `jobs` order; the first error (in job order) is thrown and nothing is returned.
+    public func align(_ jobs: [Job]) throws -> [SparseSteps] {
+        let workers = min(jobs.count, ProcessInfoCores.count)
+        guard workers > 0 else { return [] }
+        let slots = UnsafeMutablePointer<Result<SparseSteps, any Error>?>.allocate(capacity: jobs.count)
+        slots.initialize(repeating: nil, count: jobs.count)
+        defer { slots.deinitialize(count: jobs.count); slots.deallocate() }
+        nonisolated(unsafe) let shared = slots
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < jobs.count {
+                let job = jobs[index]
+                // Each worker writes only its own indices, so the slots never race.
+                shared[index] = Result {
+                    try align(baseIDs: job.baseIDs, sourceIDs: job.sourceIDs, sourceTopK: job.sourceTopK)
+                }
+                index += workers
+            }
+        }
+        return try (0..<jobs.count).map { try slots[$0]!.get() }
     }
 }

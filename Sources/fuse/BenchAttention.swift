@@ -15,8 +15,8 @@ struct BenchAttention: ParsableCommand {
     @Option(help: "Timed repetitions per shape (after one warm-up).")
     var repeats: Int = 10
 
-    @Option(help: "A Python with torch: also runs Benchmarks/peers/attention_peer.py with the same settings.")
-    var peerPython: String?
+    @Option(help: "A Python with torch for Benchmarks/peers/attention_peer.py (same settings); '' skips it.")
+    var peerPython: String = BenchPeer.defaultPython
 
     /// The peer's shapes: (label, batch, heads, length, headDim, padded keys in the second half, causal).
     static let shapes: [(String, Int, Int, Int, Int, Int, Bool)] = [
@@ -50,15 +50,12 @@ struct BenchAttention: ParsableCommand {
             }
             rows.append((label, "Fuse Kernels.scaledDotProductAttention", times.best, times.median))
         }
-        if let peerPython {
-            let peer = try BenchPeer.run(
-                python: peerPython, script: "attention_peer.py",
-                arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
-            for result in peer.results {
-                guard let shape = result["shape"] as? String, let best = result["best_ms"] as? Double,
-                      let median = result["median_ms"] as? Double else { continue }
-                rows.append((shape, peer.name, best, median))
-            }
+        let peer = BenchPeer.run(python: peerPython, script: "attention_peer.py",
+                                 arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
+        for result in peer.results {
+            guard let shape = result["shape"] as? String, let best = result["best_ms"] as? Double,
+                  let median = result["median_ms"] as? Double else { continue }
+            rows.append((shape, peer.name, best, median))
         }
         for (label, who, best, median) in rows.sorted(by: { $0.0 < $1.0 }) {
             print("\(label.padding(toLength: 32, withPad: " ", startingAt: 0)) "

@@ -16,11 +16,17 @@ struct BenchAudio: AsyncParsableCommand {
     @Option(help: "Timed runs per stage; the median is reported.")
     var repeats = 5
 
-    @Option(help: "Python with torch + torchaudio for the peer (empty: skip the peer).")
-    var python = "/work/venv-audio/bin/python"
+    @Option(name: [.customLong("peer-python"), .customLong("python")],
+            help: "A Python with a matched torch + torchaudio for Benchmarks/peers/audio_torchaudio.py; '' skips it.")
+    var peerPython = BenchAudio.defaultPeerPython
 
-    @Option(help: "The peer script.")
-    var peer = "Benchmarks/peers/audio_torchaudio.py"
+    /// `$FUSE_AUDIO_PEER_PYTHON`, else the venv holding torch 2.11 + torchaudio 2.11 (torchaudio does not import
+    /// beside the reference venv's torch 2.13), else the bench's common default.
+    static var defaultPeerPython: String {
+        if let chosen = ProcessInfo.processInfo.environment["FUSE_AUDIO_PEER_PYTHON"] { return chosen }
+        let venv = "/work/venv-audio/bin/python"
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : BenchPeer.defaultPython
+    }
 
     @Option(help: "Limit the per-stage figures to the first N seconds (0: whole file); the plugin run reads it all.")
     var seconds: Double = 0
@@ -43,16 +49,16 @@ struct BenchAudio: AsyncParsableCommand {
         let per10 = 10 / duration * 1000
         print(String(format: "file: %@  %.1f s at %d Hz  (%d fbank frames)", file, duration, audio.sampleRate,
                      features.shape[0]))
-        print("stage      fuse ms/10s  (fuse CPU ms/10s)  torchaudio ms/10s")
-
-        var peerFigures: [String: Double] = [:]
-        if !python.isEmpty { peerFigures = try runPeer() }
-        let stages = [("decode", tDecode, cDecode, "decode_ms_per_10s"),
-                      ("resample", tResample, cResample, "resample_ms_per_10s"),
-                      ("fbank", tFbank, cFbank, "fbank_ms_per_10s")]
-        for (name, time, cpu, key) in stages {
-            let theirs = peerFigures[key].map { String(format: "%17.2f", $0) } ?? "                –"
-            print(String(format: "%-9@  %11.2f  %17.2f  %@", name, time * per10, cpu * per10, theirs))
+        let peerFigures = runPeer()
+        print("stage       Fuse ms/10s   Fuse CPU ms/10s   torchaudio ms/10s   target")
+        let stages = [("decode", tDecode, cDecode, "decode_ms_per_10s", ""),
+                      ("resample", tResample, cResample, "resample_ms_per_10s", ""),
+                      ("fbank 128", tFbank, cFbank, "fbank_ms_per_10s", "≤ 3")]
+        for (name, time, cpu, key, target) in stages {
+            let theirs = peerFigures[key].map { String(format: "%.2f", $0) } ?? "–"
+            print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + String(format: "%12.2f %17.2f", time * per10, cpu * per10)
+                  + theirs.leftPadded(20) + "   " + target)
         }
 
         // The whole plugin, streaming: decode chunks → mix → resample → fbank → AST windows → patch tokens.
@@ -67,8 +73,16 @@ struct BenchAudio: AsyncParsableCommand {
         let whole = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpu = Self.cpuSeconds() - cpuStart
         let fileSeconds = try AudioFileReader(url: url, limits: limits).info.duration
-        print(String(format: "plugin (stream, AST): %.3f s wall, %.3f s CPU for %.1f s of audio (%.2f ms/10s), "
-                     + "%d windows, %d tokens", whole, cpu, fileSeconds, whole / fileSeconds * 10_000, windows, tokens))
+        print(String(format: "plugin (stream, AST): %.3f s wall, %.3f s CPU for %.1f s of audio, %d windows, "
+                     + "%d tokens", whole, cpu, fileSeconds, windows, tokens))
+        let stagesPerHour = { (keys: [String]) -> Double? in
+            let values = keys.compactMap { peerFigures[$0] }
+            return values.count == keys.count ? values.reduce(0, +) * 360 / 1000 : nil
+        }
+        let peerHour = stagesPerHour(["decode_ms_per_10s", "resample_ms_per_10s", "fbank_ms_per_10s"])
+            .map { String(format: "%.2f s", $0) } ?? "–"
+        print(String(format: "  = %.2f s per hour of audio (target < 2 s); torchaudio's decode + resample + fbank: %@",
+                     whole / fileSeconds * 3600, peerHour))
     }
 
     static func decode(_ url: URL, decoder: AudioDecoder, seconds: Double) throws -> AudioBuffer {
@@ -82,7 +96,7 @@ struct BenchAudio: AsyncParsableCommand {
         return try AudioBuffer(samples: samples, sampleRate: reader.info.sampleRate)
     }
 
-    /// Median wall time of `runs` runs after a warm-up (CPU time of the process, all threads, goes to `cpuLog`).
+    /// Median wall time of `runs` runs after a warm-up (CPU time of the process, all threads, goes to `lastCPU`).
     static func median<T>(_ runs: Int, _ body: () throws -> T) throws -> (Double, T) {
         var times: [Double] = []
         var result = try body()  // warm-up
@@ -107,20 +121,13 @@ struct BenchAudio: AsyncParsableCommand {
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
-    func runPeer() throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [peer, file, "--repeats", String(repeats), "--seconds", String(seconds)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            print("peer failed (status \(process.terminationStatus)); showing Fuse's figures only")
-            return [:]
-        }
-        return json.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+    func runPeer() -> [String: Double] {
+        let lines = BenchPeer.lines(python: peerPython, script: "audio_torchaudio.py",
+                                   arguments: [file, "--repeats", String(repeats), "--seconds", String(seconds)])
+        return lines.first?.compactMapValues { ($0 as? NSNumber)?.doubleValue } ?? [:]
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -19,9 +19,15 @@ struct BenchEncoder: AsyncParsableCommand {
     var sentences: Int = 1000
 
     @Option(help: "A Python with torch, transformers and sentence-transformers for the peers; '' skips them.")
-    var peerPython: String = ProcessInfo.processInfo.environment["FUSE_PEER_PYTHON"] ?? "python3"
+    var peerPython: String = BenchPeer.defaultPython
+
+    @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
+    var only: String?
 
     func validate() throws {
+        guard only == nil || only == "vit" || only == "minilm" else {
+            throw ValidationError("--only takes 'vit' or 'minilm'")
+        }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
     }
 
@@ -29,20 +35,26 @@ struct BenchEncoder: AsyncParsableCommand {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
+        if only != "minilm" { try benchViT(threads: threads) }
+        if only != "vit" { try benchMiniLM(threads: threads) }
+    }
+
+    func benchViT(threads: Int) throws {
+        let resetWorked = ResidentMemory.resetPeak()
+        let beforeViT = ResidentMemory.read()
         let vit = try RandomViT.base16()
         var peerViT: [Int: (Double, Double)] = [:]
-        if !peerPython.isEmpty {
-            for line in try runPeer("encoder_vit.py", ["--threads", "\(threads)", "--batches", "1", "8",
-                                                       "--repeats", "\(repeats)"]) {
-                if let batch = line["batch"] as? Int, let median = line["images_per_second"] as? Double,
-                   let best = line["best"] as? Double { peerViT[batch] = (median, best) }
-            }
+        for line in runPeer("encoder_vit.py", ["--threads", "\(threads)", "--batches", "1", "8",
+                                               "--repeats", "\(repeats)"]) {
+            if let batch = line["batch"] as? Int, let median = line["images_per_second"] as? Double,
+               let best = line["best"] as? Double { peerViT[batch] = (median, best) }
         }
         for (batch, target) in [(1, 6.0), (8, 8.0)] {
             let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
             report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
         }
-        try benchMiniLM(threads: threads)
+        print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
+                                                          resetWorked: resetWorked))
     }
 
     func benchMiniLM(threads: Int) throws {
@@ -51,13 +63,17 @@ struct BenchEncoder: AsyncParsableCommand {
             print("MiniLM: skipped, no model at \(minilm) (run tools/setup_models.sh)")
             return
         }
+        let resetWorked = ResidentMemory.resetPeak()
+        let before = ResidentMemory.read()
+        let weightsFile = folder.appendingPathComponent("model.safetensors").path
+        let weightBytes = (try? FileManager.default.attributesOfItem(atPath: weightsFile))?[.size] as? Int
         let runtime = try FuseRuntime(modelDirectory: folder)
         let texts = Self.sentences(count: sentences)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-sentences.txt")
         try texts.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         var peer: (Double, Double)?
-        if !peerPython.isEmpty, let line = try runPeer("encoder_minilm.py", [
+        if let line = runPeer("encoder_minilm.py", [
             "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
             "--repeats", "\(min(repeats, 3))",
         ]).first, let median = line["sentences_per_second"] as? Double, let best = line["best"] as? Double {
@@ -71,6 +87,10 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences)", unit: "sentences/s", fuse: rate, peer: peer,
                target: 400)
+        if let weightBytes {
+            print("all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
+                  + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
+        }
     }
 
     func report(_ label: String, unit: String, fuse: (Double, Double), peer: (Double, Double)?, target: Double) {
@@ -78,6 +98,7 @@ struct BenchEncoder: AsyncParsableCommand {
         let speedup = peer.map { String(format: "  ×%.2f", fuse.0 / $0.0) } ?? ""
         print(String(format: "%@: Fuse %.1f (%.1f) %@ | %@%@ | target ≥ %.0f", label, fuse.0, fuse.1, unit, peerText,
                      speedup, target))
+        BenchPeer.flush()
     }
 
     /// Median and best items per second of `body` over `repeats` timed runs after one warm-up.
@@ -109,31 +130,8 @@ struct BenchEncoder: AsyncParsableCommand {
         }
     }
 
-    func runPeer(_ script: String, _ arguments: [String]) throws -> [[String: Any]] {
-        let relative = "Benchmarks/peers/" + script
-        let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(relative),
-        ]
-        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw ValidationError("cannot find \(relative); run from the repository root")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [peerPython, path.path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            printError("peer \(script) failed (exit \(process.terminationStatus)); continuing without it")
-            return []
-        }
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
-        }
+    func runPeer(_ script: String, _ arguments: [String]) -> [[String: Any]] {
+        BenchPeer.lines(python: peerPython, script: script, arguments: arguments)
     }
 }
 
@@ -141,12 +139,16 @@ struct BenchEncoder: AsyncParsableCommand {
 /// built from the same encoder and patch embedder the ViT family uses.
 struct RandomViT {
     let tower: Tower
+    /// Weights and biases, all Float32.
+    let parameterCount: Int
 
     static func base16() throws -> RandomViT {
         var generator = SplitMix(seed: 16)
+        var parameters = 0
         let (width, hidden) = (768, 3072)
         func random(_ shape: [Int], scale: Float = 0.02) -> Tensor {
-            Tensor(shape: shape) { values in
+            parameters += shape.reduce(1, *)
+            return Tensor(shape: shape) { values in
                 for index in values.indices { values[index] = generator.nextSymmetric() * scale }
             }
         }
@@ -154,7 +156,8 @@ struct RandomViT {
             try Linear(weight: random([outputs, inputs]), bias: random([outputs]))
         }
         func norm() -> LayerNormWeights {
-            LayerNormWeights(weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
+            parameters += 2 * width
+            return LayerNormWeights(weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
                              epsilon: 1e-12)
         }
         let config = EncoderConfig(hiddenSize: width, heads: 12, layers: 12, intermediateSize: hidden,
@@ -168,7 +171,8 @@ struct RandomViT {
                                          bias: random([width]), prefix: random([1, width]),
                                          positions: random([197, width]))
         let encoder = TransformerEncoder(config: config, layers: layers, finalNorm: norm())
-        return RandomViT(tower: Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls))
+        return RandomViT(tower: Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls),
+                         parameterCount: parameters)
     }
 
     /// Images per second (median, best) for batches of `batch` 224² images, from patch features to pooled output.

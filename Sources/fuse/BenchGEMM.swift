@@ -16,8 +16,8 @@ struct BenchGEMM: ParsableCommand {
     @Option(help: "Timed repetitions per shape (after one warm-up).")
     var repeats: Int = 10
 
-    @Option(help: "A Python with numpy: also runs Benchmarks/peers/gemm_peer.py with the same threads and repeats.")
-    var peerPython: String?
+    @Option(help: "A Python with numpy for Benchmarks/peers/gemm_peer.py (same threads and repeats); '' skips it.")
+    var peerPython: String = BenchPeer.defaultPython
 
     /// (label, m, k, n, B stored [n, k] as HF weights).
     static let shapes: [(String, Int, Int, Int, Bool)] = [
@@ -53,9 +53,7 @@ struct BenchGEMM: ParsableCommand {
             rows.append((label, "Fuse Kernels.gemm", fuse))
             rows.append((label, "cblas_sgemm direct", direct))
         }
-        if let peerPython {
-            rows += try Self.runPeer(python: peerPython, threads: threads, repeats: repeats)
-        }
+        rows += Self.runPeer(python: peerPython, threads: threads, repeats: repeats)
         for (label, who, rate) in rows {
             let name = who.padding(toLength: 44, withPad: " ", startingAt: 0)
             print("\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(name) "
@@ -92,8 +90,8 @@ struct BenchGEMM: ParsableCommand {
     }
 
     /// Runs the numpy peer and returns its rows.
-    static func runPeer(python: String, threads: Int, repeats: Int) throws -> [(String, String, Rate)] {
-        let peer = try BenchPeer.run(
+    static func runPeer(python: String, threads: Int, repeats: Int) -> [(String, String, Rate)] {
+        let peer = BenchPeer.run(
             python: python, script: "gemm_peer.py", arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
         return peer.results.compactMap { result in
             guard let shape = result["shape"] as? String, let best = result["best"] as? Double,

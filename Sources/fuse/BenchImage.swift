@@ -16,11 +16,8 @@ struct BenchImage: ParsableCommand {
     @Option(help: "Timed repetitions per file and stage (after one warm-up); the median is reported.")
     var repeats: Int = 20
 
-    @Option(help: "A Python with Pillow, numpy and transformers: runs Benchmarks/peers/image_peer.py too.")
-    var peerPython: String?
-
-    @Option(help: "Path of the peer script.")
-    var peerScript: String = "Benchmarks/peers/image_peer.py"
+    @Option(help: "A Python with Pillow, numpy and transformers for Benchmarks/peers/image_peer.py; '' skips it.")
+    var peerPython: String = BenchPeer.defaultPython
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
@@ -31,7 +28,7 @@ struct BenchImage: ParsableCommand {
         let decoder = ImageDecoder()
         let preprocess = ImagePreprocessor.clip(size: 224)
         var peer: [String: [String: Double]] = [:]
-        if let peerPython { peer = try runPeer(python: peerPython) }
+        peer = runPeer()
         print("Image decode and CLIP preprocessing, median ms per image over \(repeats) runs (lower is better)")
         print("2 cores: Fuse resizes on both; 'Fuse ×2' runs two images at once and reports wall time / image.")
         print(pad("file", 28) + pad("stage", 26) + pad("Fuse", 10) + pad("Fuse ×2", 10) + pad("Pillow+np", 11)
@@ -82,22 +79,11 @@ struct BenchImage: ParsableCommand {
     }
 
     /// Runs the peer script; returns file → stage → median ms.
-    private func runPeer(python: String) throws -> [String: [String: Double]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [peerScript] + files + ["--repeats", String(repeats)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("peer script \(peerScript) failed with status \(process.terminationStatus)")
-        }
+    private func runPeer() -> [String: [String: Double]] {
         var result: [String: [String: Double]] = [:]
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let file = object["file"] as? String, let stage = object["stage"] as? String,
+        for object in BenchPeer.lines(python: peerPython, script: "image_peer.py",
+                                      arguments: files + ["--repeats", String(repeats)]) {
+            guard let file = object["file"] as? String, let stage = object["stage"] as? String,
                   let ms = object["ms"] as? Double else { continue }
             result[file, default: [:]][stage] = ms
         }

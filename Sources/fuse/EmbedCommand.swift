@@ -13,7 +13,8 @@ struct EmbedCommand: AsyncParsableCommand {
             input, modality, embedding); --out - prints that JSON to stdout.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (Hugging Face layout or a converted Meta-Transformer).",
+    @Option(name: .long, help: ArgumentHelp("The model folder (Hugging Face layout or a converted Meta-Transformer), or "
+                                            + "org/name[@revision] from the Hugging Face cache.",
                                             valueName: "DIR"))
     var model: String
 
@@ -44,7 +45,7 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out, out != "-", !force, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
-        let runtime = try FuseRuntime(modelDirectory: URL(fileURLWithPath: model))
+        let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model))
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet)
         let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,
                                                  progress: { done, total in progress.update(done) })

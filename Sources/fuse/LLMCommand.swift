@@ -10,7 +10,7 @@ struct LLMCommand: ParsableCommand {
               1. fuse llm logits    every model's per-token top-k logits and per-sequence cross-entropy over a corpus
               2. fuse llm align     each source model's steps mapped onto the base model's tokens and vocabulary
               3. fuse llm fuse      one target distribution per base token (MinCE / AvgCE), exported for a trainer
-              4. (train the base model on λ·L_CLM + (1−λ)·L_fuse — see docs/FUSELLM.md)
+              4. (train the base model on λ·L_CLM + (1−λ)·L_fuse — see docs/LLM.md)
             and, without training, `fuse llm generate` decodes with the fused next-token distributions.
             Models are Hugging Face folders (config.json, model.safetensors, tokenizer.json) of the gpt2 or llama family.
             """,

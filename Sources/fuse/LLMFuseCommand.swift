@@ -14,7 +14,7 @@ struct LLMFuseCommand: ParsableCommand {
               avgce-paper  weighted by softmax(-CE) — the paper's wording
             Writes into --out: fused-00000.safetensors, … (input_ids, sequence_offsets, step_offsets, ids, probs,
             weights) and fused.json (corpus SHA-256, models, method). Train the base model on
-            λ·L_CLM + (1−λ)·L_fuse, L_fuse the cross-entropy against these targets (docs/FUSELLM.md).
+            λ·L_CLM + (1−λ)·L_fuse, L_fuse the cross-entropy against these targets (docs/LLM.md).
             """)
 
     @Option(help: "The distributions folder (after `fuse llm align`).")

@@ -38,10 +38,15 @@ struct LLMLogitsCommand: ParsableCommand {
     @Option(help: "Sequences per shard file.")
     var shardSize = 256
 
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("--models: name at least one model folder") }
+        if let window, window < 2 { throw ValidationError("--window must be at least 2 tokens") }
+    }
+
     func run() throws {
         let corpus = try Corpus(url: URL(fileURLWithPath: corpus), field: field)
         let bundles = try models.map { try LanguageModelBundle(folder: URL(fileURLWithPath: $0)) }
-        let window = self.window ?? bundles.map(\.model.config.maxPositions).min()!
+        let window = self.window ?? bundles.map(\.model.config.maxPositions).min() ?? 2
         let extractor = try DistributionExtractor(window: window, topK: topK, shardSize: shardSize)
         let start = Date()
         let manifest = try extractor.run(corpus: corpus, models: bundles, folder: URL(fileURLWithPath: out)) { model, shard, count in

@@ -102,6 +102,7 @@ final class CountingEmbedder: SharedSpaceEmbedder, @unchecked Sendable {
 
     var textCalls: Int { lock.withLock { calls } }
     func supports(_ modality: Modality) -> Bool { modality == .text || modality == .image }
+    func modality(of url: URL) throws -> Modality { url.pathExtension == "wav" ? .audio : .image }
     func embedTexts(_ texts: [String]) async throws -> [[Float]] {
         lock.withLock { calls += 1 }
         return texts.map { text in
@@ -110,8 +111,8 @@ final class CountingEmbedder: SharedSpaceEmbedder, @unchecked Sendable {
             return v
         }
     }
-    func embedFile(_ url: URL) async throws -> Embedding {
-        Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [url.path])
+    func embedFiles(_ urls: [URL]) async throws -> [Embedding] {
+        urls.map { Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [$0.path]) }
     }
 }
 
@@ -171,17 +172,59 @@ final class Flag: @unchecked Sendable {
         var options = Describer.Options()
         options.threshold = -1
         options.topK = 2
-        options.tagTemplate = "{}"
-        options.attributeTemplate = "{}"
+        options.templates[.image] = .init(tag: "{}", attribute: "{}")
         let describer = try await Describer.prepare(
             embedder: embedder, tags: try DescriptorVocabulary(name: "t", lines: ["a", "b", "c"]),
             attributes: try DescriptorVocabulary(name: "a", lines: ["x"]), options: options,
             cache: VocabularyCache(directory: temporaryDirectory()))
-        let description = try await describer.describe(URL(fileURLWithPath: "/tmp/x.png"), question: "Q?")
+        let description = try await describer.describe([URL(fileURLWithPath: "/tmp/x.png")], question: "Q?")[0]
         #expect(description.tags.count == 2)
         #expect(description.captions == nil)
         #expect(description.prompt.hasPrefix("Tags:\n-"))
         #expect(!description.prompt.contains("Captions:"))
         #expect(description.prompt.hasSuffix("\nQuestion:Q?\nShort Answer:"))
+    }
+}
+
+/// The scoring kernel against a plain double-precision dot product, on widths that exercise its 16-, 8- and
+/// 1-lane paths (one and four queries at a time) and enough rows to split across cores. Tolerance 1e-5 (float32
+/// sums of ≤ 512 products of values in [-0.5, 0.5)).
+@Suite struct ScoringKernelTests {
+    @Test(arguments: [1, 7, 8, 16, 37, 67, 512])
+    func matchesDoublePrecisionDots(dimension: Int) {
+        let rows = 5000, queryCount = 7   // one group of four queries, then three one at a time
+        var state: UInt32 = 12345
+        func next() -> Float {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 24) - 0.5
+        }
+        let vocabulary = (0..<(rows * dimension)).map { _ in next() }
+        let queries = (0..<(queryCount * dimension)).map { _ in next() }
+        var scores = [Float](repeating: .nan, count: rows * queryCount)
+        vocabulary.withUnsafeBufferPointer { v in
+            queries.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    ScoringKernel.scores(vocabulary: v, rows: rows, dimension: dimension, queries: q,
+                                         queryCount: queryCount, into: s)
+                }
+            }
+        }
+        var worst: Double = 0
+        for query in 0..<queryCount {
+            for row in 0..<rows {
+                var dot: Double = 0
+                for i in 0..<dimension { dot += Double(vocabulary[row * dimension + i]) * Double(queries[query * dimension + i]) }
+                worst = max(worst, abs(dot - Double(scores[query * rows + row])))
+            }
+        }
+        #expect(worst <= 1e-5, "max abs error \(worst)")
+    }
+
+    @Test func nonFiniteQueryIsRefused() throws {
+        let scorer = try DescriptorScorer(vocabulary: DescriptorVocabulary(name: "v", lines: ["a", "b"]),
+                                          embeddings: Tensor(shape: [2, 2], values: [1, 0, 0, 1]))
+        #expect(throws: LENSError.invalidParameter("a query embedding has non-finite components (NaN or infinity)")) {
+            try scorer.top([[.nan, 1]], k: 1, threshold: 0)
+        }
     }
 }

@@ -6,7 +6,7 @@ reference for Fuse's Swift code. Read with FuseLLM's sources side by side:
 - `transform_step_logits`← src/utils/others.py (hard / soft, one-to-one vs many-to-one, the byte-level
                             first-token special case written for MPT)
 - `vocab_mapping`        ← src/utils/vocab_mapping.py `find_best_mapping` (exact, else the first base token
-                            with minimum edit distance; base tokens taken in id order here, see docs/FUSELLM.md)
+                            with minimum edit distance; base tokens taken in id order here, see docs/LLM.md)
 - `target_dist`          ← DataCollatorForDistill: softmax(top-k logits / T) scattered; empty aligned step → base
 - `fuse_min_ce`          ← DistillTrainer `distill_greater_as_gt`: reward = exp(-CE), argmax (first wins)
 - `fuse_avg_ce`          ← DistillTrainer `distill_weighted_as_gt`: weights = softmax(rewards)

@@ -7,6 +7,7 @@ Tests/Fixtures/fuse-mini/reference.safetensors (F32), tensors named <case>.<what
     <case>.tokens        [N, 384]       tokenizer output = encoder input: LayerNorm(patches @ W^T + b + positions)
     <case>.embedding     [384]          final unit-length embedding
     text.embeddings      [7, 384]       the samples/text descriptions, in manifest.json's "texts" order
+    text.ids, text.mask  [7, T]         their BERT WordPiece ids and attention mask (padded batch), as F32
 Tests/Fixtures/fuse-mini/manifest.json lists the cases, their sample file, and the similarity table.
 
     /work/venv/bin/python tools/train_fuse_mini/reference_outputs.py   # after export.py (needs models/fuse-mini)
@@ -25,11 +26,11 @@ from common import REPO, audio_input  # noqa: E402
 from reference_model import ReferenceModel  # noqa: E402
 
 OUT = REPO / "Tests" / "Fixtures" / "fuse-mini"
-# (case, sample path, keep intermediates): intermediates for one image and one audio keep the fixtures small.
-CASES = [("cat_png", "images/cat.png", True), ("camera_png", "images/camera.png", False),
-         ("horse_png", "images/horse.png", False), ("coffee_jpg", "images/coffee.jpg", False),
-         ("cat_wav", "audio/cat.wav", True), ("tone_flac", "audio/tone-440hz.flac", False),
-         ("rocket_wav", "audio/rocket.wav", False)]
+# Every sample image and audio file; intermediates for one image and one audio keep the fixtures small.
+FULL = {"images/cat.png", "audio/cat.wav"}
+CASES = [(p.name.replace("-", "_").replace(".", "_"), f"{p.parent.name}/{p.name}", f"{p.parent.name}/{p.name}" in FULL)
+         for d in ("images", "audio") for p in sorted((REPO / "samples" / d).iterdir())
+         if p.suffix in (".png", ".jpg", ".wav", ".flac")]
 
 
 @torch.no_grad()
@@ -58,7 +59,11 @@ def main():
         tensors[f"{name}.embedding"] = emb
         cases.append({"name": name, "file": f"samples/{rel}", "modality": kind, "intermediates": full})
     texts = sorted((REPO / "samples" / "text").glob("*.txt"))
-    tensors["text.embeddings"] = model.embed_texts([t.read_text().strip() for t in texts])
+    strings = [t.read_text().strip() for t in texts]
+    tensors["text.embeddings"] = model.embed_texts(strings)
+    enc = model.tokenizer(strings, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    tensors["text.ids"] = enc["input_ids"].to(torch.float32)  # exact in F32 (ids < 2^24)
+    tensors["text.mask"] = enc["attention_mask"].to(torch.float32)
     OUT.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous().to(torch.float32) for k, v in tensors.items()}, str(OUT / "reference.safetensors"))
     manifest = {
@@ -73,7 +78,8 @@ def main():
     if evaluation.exists():
         s = json.loads(evaluation.read_text())["samples"]
         manifest["sample_table"] = {"own_first": s["own_first"], "inputs": s["inputs"],
-                                    "nearest": {r["input"]: r["nearest"] for r in s["rows"]}}
+                                    "nearest": {r["input"]: r["nearest"] for r in s["rows"]},
+                                    "group": {r["input"]: r["group"] for r in s["rows"]}}
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     for p in sorted(OUT.iterdir()):
         print(f"{p.name:28s} {p.stat().st_size:>9d} bytes")

@@ -4,7 +4,7 @@ Targets are MiniLM's own sentence embeddings of the captions/transcripts, so ima
 space. Loss: symmetric InfoNCE (temperature 0.05) whose targets are softened by caption-caption similarity (so
 repeated or near-identical captions in a batch are not treated as negatives), plus a cosine term to the own caption.
 
-To fit in minutes on 2 CPU cores, the main phase keeps a random 64 of the patch tokens per example (FLIP-style
+To fit in minutes on 2 CPU cores, the main phase keeps a random 32 of the patch tokens per example (FLIP-style
 token dropping); a short final phase trains with all tokens, as inference uses them.
 
     /work/venv/bin/python tools/train_fuse_mini/train.py      # after make_dataset.py

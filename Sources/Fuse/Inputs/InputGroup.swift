@@ -50,22 +50,27 @@ public enum GroupManifest {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let number = offset + 1
             if line.hasPrefix("{") {
-                struct Entry: Decodable { let group: String?; let inputs: [String] }
-                let entry: Entry
-                do {
-                    entry = try JSONDecoder().decode(Entry.self, from: Data(line.utf8))
-                } catch {
-                    throw InputListError.badLine(path: url.path, line: number,
-                                                 reason: "expected {\"group\": …, \"inputs\": [paths]}: \(error)")
-                }
-                guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: url.path, line: number) }
-                groups.append(InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) }))
+                groups.append(try group(jsonLine: line, path: url.path, line: number, base: base))
             } else {
                 let paths = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 groups.append(InputGroup(inputs: paths.map { resolve($0, base: base) }))
             }
         }
         return groups
+    }
+
+    /// One JSONL line `{"group": …, "inputs": [paths]}` as a group.
+    static func group(jsonLine: String, path: String, line number: Int, base: URL) throws -> InputGroup {
+        struct Entry: Decodable { let group: String?; let inputs: [String] }
+        let entry: Entry
+        do {
+            entry = try JSONDecoder().decode(Entry.self, from: Data(jsonLine.utf8))
+        } catch {
+            throw InputListError.badLine(path: path, line: number,
+                                         reason: "expected {\"group\": …, \"inputs\": [paths]}: \(error)")
+        }
+        guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: path, line: number) }
+        return InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) })
     }
 
     static func resolve(_ path: String, base: URL) -> URL {

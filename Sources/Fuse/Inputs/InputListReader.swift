@@ -4,57 +4,36 @@ import Foundation
 /// whole, so a run over millions of files keeps memory flat. Blank lines and `#` comments are skipped;
 /// relative paths are resolved against the list's folder (or the working directory for standard input).
 public struct InputListReader: Sequence, IteratorProtocol {
-    private let handle: FileHandle
-    private let base: URL
-    private let closeWhenDone: Bool
-    private var buffer = Data()
-    private var finished = false
+    private var lines: LineReader
 
     /// Opens `path`, or standard input for `-`.
     public init(path: String) throws {
-        if path == "-" {
-            handle = FileHandle.standardInput
-            base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            closeWhenDone = false
-        } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let opened = FileHandle(forReadingAtPath: path) else {
-                throw InputListError.unreadable(path: path, reason: "no such readable file")
-            }
-            handle = opened
-            base = URL(fileURLWithPath: path).deletingLastPathComponent()
-            closeWhenDone = true
-        }
+        lines = try LineReader(path: path)
     }
 
     public mutating func next() -> URL? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let lineData = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                if let url = url(from: lineData) { return url }
-                continue
-            }
-            if finished {
-                guard !buffer.isEmpty else { return nil }
-                let rest = buffer
-                buffer.removeAll()
-                return url(from: rest[...])
-            }
-            let chunk = handle.readData(ofLength: 64 * 1024)
-            if chunk.isEmpty {
-                finished = true
-                if closeWhenDone { try? handle.close() }
-            } else {
-                buffer.append(chunk)
-            }
-        }
+        guard let line = lines.next() else { return nil }
+        return lines.resolve(line.text)
+    }
+}
+
+/// Streams the groups of a list run (`--inputs-from`): each line is either one path (a group of one input) or a
+/// JSON object `{"group": "cat", "inputs": ["a.png", "a.txt"]}` (a group, as in a JSONL manifest). A bad line is
+/// returned as an error in its place, so a list run can report it and go on.
+public struct GroupListReader: Sequence, IteratorProtocol {
+    private var lines: LineReader
+
+    public init(path: String) throws {
+        lines = try LineReader(path: path)
     }
 
-    private func url(from line: Data.SubSequence) -> URL? {
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty || text.hasPrefix("#") { return nil }
-        return text.hasPrefix("/") ? URL(fileURLWithPath: text) : base.appendingPathComponent(text)
+    public mutating func next() -> Result<InputGroup, InputListError>? {
+        guard let (number, text) = lines.next() else { return nil }
+        guard text.hasPrefix("{") else {
+            let url = lines.resolve(text)
+            return .success(InputGroup(name: url.path, inputs: [url]))
+        }
+        return Result { try GroupManifest.group(jsonLine: text, path: lines.path, line: number, base: lines.base) }
+            .mapError { $0 as? InputListError ?? .badLine(path: lines.path, line: number, reason: "\($0)") }
     }
 }

@@ -36,11 +36,12 @@ public struct AlignmentRunner {
                 guard baseShard.sequenceCount == sourceShard.sequenceCount else {
                     throw LLMError.invalidDistributionFile(file: folder.path, reason: "shard \(shard) of '\(base)' and '\(source)' hold different sequence counts")
                 }
+                let jobs = (0..<baseShard.sequenceCount).map { s in
+                    StepAligner.Job(baseIDs: baseShard.inputIDs(ofSequence: s), sourceIDs: sourceShard.inputIDs(ofSequence: s),
+                                    sourceTopK: sourceShard.sequence(s))
+                }
                 var out = StepShard(kind: .aligned, corpusSHA256: manifest.corpusSHA256)
-                for s in 0..<baseShard.sequenceCount {
-                    let aligned = try aligner.align(baseIDs: baseShard.inputIDs(ofSequence: s),
-                                                    sourceIDs: sourceShard.inputIDs(ofSequence: s),
-                                                    sourceTopK: sourceShard.sequence(s))
+                for (s, aligned) in try aligner.align(jobs).enumerated() {
                     out.append(steps: aligned, metricCE: sourceShard.metricCE[s])
                 }
                 try out.write(to: DistributionExtractor.shardURL(folder: folder, model: Self.alignedFolderName(source),

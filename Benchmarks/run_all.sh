@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every `fuse bench` that BENCHMARKS.md reports, each beside its peer in the same run, and keeps the output.
+# Usage: Benchmarks/run_all.sh [LOG_DIR]   (from the repository root, after `swift build -c release`)
+# Peers: /work/venv/bin/python (torch 2.13, numpy, Pillow, transformers, sentence-transformers) and, for audio,
+# /work/venv-audio/bin/python (torch 2.11 + torchaudio 2.11); override with FUSE_PEER_PYTHON / FUSE_AUDIO_PEER_PYTHON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+logs=${1:-/tmp/fuse-bench-logs}
+mkdir -p "$logs"
+fuse=.build/release/fuse
+python=${FUSE_PEER_PYTHON:-/work/venv/bin/python}
+[ -x "$fuse" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+[ -f /tmp/fuse-bench-images/bench_1024x768.png ] || "$python" tools/reference/image_bench_inputs.py /tmp/fuse-bench-images
+[ -f /tmp/fuse-bench-audio/hour_16k_mono.wav ] || "$python" Benchmarks/peers/audio_inputs.py /tmp/fuse-bench-audio
+
+run() {
+    local name=$1; shift
+    echo "== $(date -u +%H:%M:%S) fuse bench $name $*" | tee "$logs/$name.log"
+    "$fuse" bench "$name" "$@" 2>&1 | tee -a "$logs/$name.log"
+}
+run gemm
+run attention
+run image /tmp/fuse-bench-images/bench_1024x768.png /tmp/fuse-bench-images/bench_1024x768.jpg
+run audio /tmp/fuse-bench-audio/hour_16k_mono.wav --seconds 600
+cp "$logs/audio.log" "$logs/audio-16k.log"
+run audio /tmp/fuse-bench-audio/10min_44k1_stereo.wav
+cp "$logs/audio.log" "$logs/audio-44k1.log"
+run encoder
+echo "logs in $logs"

@@ -1,0 +1,151 @@
+import Foundation
+import FuseCore
+
+/// How a job combines the inputs of a group.
+public enum FusionMode: String, Sendable, CaseIterable {
+    /// Every input gets its own embedding (groups only label them).
+    case none
+    /// One joint token sequence per group through the shared encoder (`EarlyFusion`).
+    case early
+    /// Each input embedded on its own, then combined by a `LateFusionStrategy`.
+    case late
+}
+
+/// Where a job's groups come from.
+public enum JobSource: Sendable {
+    /// Groups named on the command line (`--inputs … --inputs …`); any bad input stops the job.
+    case groups([InputGroup])
+    /// A manifest read whole (`--manifest FILE`: JSONL or plain groups); bad inputs are skipped unless strict.
+    case manifest(URL)
+    /// A streamed list (`--inputs-from LIST|-`: one path or one JSON group per line); bad inputs are skipped
+    /// unless strict.
+    case list(String)
+}
+
+/// Everything a `FuseJob` needs to know besides the model.
+public struct JobOptions: Sendable {
+    public var source: JobSource
+    public var fusion: FusionMode
+    /// The late-fusion strategy (ignored unless `fusion == .late`).
+    public var strategy: LateFusionStrategy
+    /// `.jsonl` (streamed, resumable), `.safetensors`, `.npy` or `.json` (written whole at the end); nil: none.
+    public var output: URL?
+    /// Replace an existing output (and discard an interrupted run's partial file).
+    public var overwrite: Bool
+    /// Skip inputs already in the `.jsonl` output (or its interrupted partial file) and append the rest.
+    public var resume: Bool
+    public var shard: Shard
+    /// Make one bad input in a manifest or list run fatal.
+    public var strict: Bool
+    /// Groups read, decoded and embedded together (bounds memory in list runs).
+    public var chunkSize: Int
+    /// How many results the summary keeps (the similarity table and plot cover these).
+    public var retainLimit: Int
+
+    public init(source: JobSource, fusion: FusionMode = .none, strategy: LateFusionStrategy = .mean,
+                output: URL? = nil, overwrite: Bool = false, resume: Bool = false, shard: Shard = .whole,
+                strict: Bool = false, chunkSize: Int = 64, retainLimit: Int = 256) {
+        self.source = source
+        self.fusion = fusion
+        self.strategy = strategy
+        self.output = output
+        self.overwrite = overwrite
+        self.resume = resume
+        self.shard = shard
+        self.strict = strict
+        self.chunkSize = max(1, chunkSize)
+        self.retainLimit = retainLimit
+    }
+
+    /// Bad inputs stop the job: always for groups named on the command line, else with `strict`.
+    var failFast: Bool {
+        if case .groups = source { return true }
+        return strict
+    }
+}
+
+/// Errors of a job's setup, each saying which option is wrong and how to fix it.
+public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `--resume` works on the streamed `.jsonl` output only.
+    case resumeNeedsJSONL(path: String?)
+    /// An interrupted run left its partial file; the user must choose to resume it or start over.
+    case partialExists(output: String, partial: String)
+    /// `concat` without a projection over groups of different sizes would give outputs of different dimensions.
+    case concatDimensions(groupSizes: [Int])
+    /// The concat projection file lacks its `weight` tensor or has the wrong shape.
+    case badProjection(path: String, reason: String)
+    /// An unknown `--strategy` name, or options that do not fit it.
+    case badStrategy(String)
+    /// A manifest or list run in which every input was bad: nothing was embedded.
+    case everythingSkipped(count: Int)
+    /// Options that contradict each other or are malformed (which inputs to read, `--fusion`, `--weights`).
+    case badArguments(String)
+
+    public var description: String {
+        switch self {
+        case .resumeNeedsJSONL(let path):
+            return "--resume needs a .jsonl output (the streamed, append-friendly format), got "
+                + (path.map { "'\($0)'" } ?? "no --out")
+        case .partialExists(let output, let partial):
+            return "\(output): an interrupted run left \(partial); pass --resume to continue it or --force to start over"
+        case .concatDimensions(let sizes):
+            return "concat without --projection gives outputs of different dimensions for groups of "
+                + "\(Array(Set(sizes)).sorted().map(String.init).joined(separator: ", ")) inputs; give every group the "
+                + "same number of inputs, or pass --projection FILE (a safetensors file with 'weight' [out, n·D])"
+        case .badProjection(let path, let reason):
+            return "\(path): \(reason)"
+        case .everythingSkipped(let count):
+            return "all \(count) inputs were skipped (see above); nothing was embedded"
+        case .badStrategy(let reason), .badArguments(let reason):
+            return reason
+        }
+    }
+}
+
+extension LateFusionStrategy {
+    /// The strategy a CLI names: `mean`, `weighted` (needs `weights`), `max`, `concat` (optional projection file
+    /// with tensors `weight` [out, in] and optional `bias` [out]) or `attention` (temperature 0.1).
+    public static func named(_ name: String, weights: [Float]?, projection: URL?) throws -> LateFusionStrategy {
+        if weights != nil, name != "weighted" {
+            throw JobError.badStrategy("--weights applies to --strategy weighted, not '\(name)'")
+        }
+        if projection != nil, name != "concat" {
+            throw JobError.badStrategy("--projection applies to --strategy concat, not '\(name)'")
+        }
+        switch name {
+        case "mean": return .mean
+        case "max": return .max
+        case "attention": return .attention(temperature: 0.1)
+        case "weighted":
+            guard let weights else {
+                throw JobError.badStrategy("--strategy weighted needs --weights (one number per input of a group)")
+            }
+            // The per-group count is checked when fusing; the sign and sum can be checked now.
+            _ = try LateFusion.normalizedUserWeights(weights, count: weights.count)
+            return .weighted(weights)
+        case "concat":
+            return .concat(try projection.map(FusionProjection.load))
+        default:
+            throw JobError.badStrategy("unknown --strategy '\(name)' (known: mean, weighted, max, concat, attention)")
+        }
+    }
+}
+
+extension FusionProjection {
+    /// Reads `weight` [out, in] and optional `bias` [out] from a safetensors file.
+    public static func load(_ url: URL) throws -> FusionProjection {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile(url: url) } catch {
+            throw JobError.badProjection(path: url.path, reason: "cannot read the projection: \(error)")
+        }
+        guard let weight = try? file.tensor("weight") else {
+            throw JobError.badProjection(path: url.path, reason: "no tensor 'weight' [out, in] in the projection file")
+        }
+        let bias = try? file.tensor("bias")
+        do {
+            return try FusionProjection(weight: weight, bias: bias?.scalars)
+        } catch {
+            throw JobError.badProjection(path: url.path, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// This process's resident memory, read from `/proc/self/status` (Linux), for the benches' peak-RSS figures.
+enum ResidentMemory {
+    /// Current (`VmRSS`) and peak (`VmHWM`) resident set size in bytes; nil where /proc is unavailable.
+    static func read() -> (current: Int, peak: Int)? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        var current: Int?, peak: Int?
+        for line in status.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
+            if fields[0] == "VmRSS:" { current = kilobytes * 1024 }
+            if fields[0] == "VmHWM:" { peak = kilobytes * 1024 }
+        }
+        guard let current, let peak else { return nil }
+        return (current, peak)
+    }
+
+    /// Resets the peak to the current RSS (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0), so a later `read()`
+    /// gives the peak of what ran in between. False when the kernel refuses.
+    @discardableResult
+    static func resetPeak() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
+    }
+
+    /// "peak P MB (A MB above the B MB before loading) = R× the W MB of weights", for a measurement that began
+    /// with `resetPeak()` and `before = read()`.
+    static func report(before: (current: Int, peak: Int)?, weightBytes: Int, resetWorked: Bool) -> String {
+        guard let before, let after = read() else { return "peak RSS: /proc/self/status unavailable" }
+        let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
+        let above = after.peak - before.current
+        let note = resetWorked ? "" : " (peak not resettable here: includes earlier stages)"
+        return String(format: "peak RSS %.0f MB = %.2f× weights; %.0f MB above the %.0f MB before loading = %.2f× "
+                      + "the %.0f MB of weights (target ≤ 1.2×)%@", mb(after.peak), Double(after.peak) / Double(weightBytes),
+                      mb(above), mb(before.current), Double(above) / Double(weightBytes), mb(weightBytes), note)
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import Fuse
+import FuseLENS
+
+/// `fuse describe`: LENS-style descriptors of images (and audio, when the model has an audio tower) — tags and
+/// attributes scored in the model's shared space, optional retrieved captions, and LENS's prompt.
+struct DescribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Describe images (or audio) as tags, attributes and captions in text, with LENS's prompt.",
+        discussion: """
+            Every vocabulary entry is embedded once per model and template and cached as safetensors under
+            $FUSE_CACHE_DIR/lens (default ~/.cache/fuse/lens); later runs only embed the inputs and score them.
+            Captions are retrieved from a caption bank (--captions FILE, one sentence per line) by cosine in the
+            shared space; without one the prompt has no Captions section. Fuse has no generative captioner.
+            """)
+
+    @Argument(help: ArgumentHelp("Images (or audio files) to describe.", valueName: "FILE"))
+    var inputs: [String]
+
+    @Option(name: .long, help: ArgumentHelp("The model folder (default: models/fuse-mini when present).",
+                                            valueName: "DIR"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("Tag vocabulary, one entry per line (default: the bundled WordNet nouns).",
+                                            valueName: "FILE"))
+    var tags: String?
+
+    @Option(name: .long, help: ArgumentHelp("Attribute vocabulary, one entry or phrase per line (default: the bundled "
+                                            + "WordNet adjectives).", valueName: "FILE"))
+    var attributes: String?
+
+    @Option(name: .long, help: ArgumentHelp("Caption bank to retrieve captions from, one caption per line.",
+                                            valueName: "FILE"))
+    var captions: String?
+
+    @Option(name: .long, help: ArgumentHelp("Keep at most K tags and K attributes.", valueName: "K"))
+    var topK = 5
+
+    @Option(name: .long, help: ArgumentHelp("Keep only entries whose cosine score is at least T.", valueName: "T"))
+    var threshold: Float = 0.2
+
+    @Option(name: .long, help: ArgumentHelp("How many captions to retrieve per input.", valueName: "N"))
+    var captionCount = 5
+
+    @Option(name: .long, help: ArgumentHelp("The question put at the end of the prompt.", valueName: "Q"))
+    var question = ""
+
+    @Option(name: .long, help: ArgumentHelp("Template tag entries are embedded with, for images ({} is the entry).",
+                                            valueName: "TEXT"))
+    var tagTemplate: String?
+
+    @Option(name: .long, help: ArgumentHelp("Template attribute entries are embedded with, for images.",
+                                            valueName: "TEXT"))
+    var attributeTemplate: String?
+
+    @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
+    var json = false
+
+    @Flag(name: .long, help: "No progress or notes on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give at least one image or audio file") }
+        guard topK > 0 else { throw ValidationError("--top-k must be at least 1") }
+        guard threshold.isFinite, abs(threshold) <= 1 else { throw ValidationError("--threshold must lie in [-1, 1]") }
+        guard captionCount > 0 else { throw ValidationError("--caption-count must be at least 1") }
+    }
+
+    func run() async throws {
+        let runtime = try FuseRuntime(modelDirectory: try Self.modelDirectory(model))
+        let urls = inputs.map { URL(fileURLWithPath: $0) }
+        let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))
+        let tagVocabulary = try tags.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
+            ?? DescriptorVocabulary.defaultTags()
+        let attributeVocabulary = try attributes.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
+            ?? DescriptorVocabulary.defaultAttributes()
+        let bank = try captions.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
+        for vocabulary in [tagVocabulary, attributeVocabulary] + (bank.map { [$0] } ?? [])
+        where !vocabulary.duplicates.isEmpty && !quiet {
+            let shown = vocabulary.duplicates.prefix(5).joined(separator: ", ")
+            printError("note: \(vocabulary.name): \(vocabulary.duplicates.count) repeated entries kept once (\(shown)"
+                       + (vocabulary.duplicates.count > 5 ? ", …)" : ")"))
+        }
+
+        var options = Describer.Options()
+        options.topK = topK
+        options.threshold = threshold
+        options.captionCount = captionCount
+        if tagTemplate != nil || attributeTemplate != nil {
+            let image = options.templates(for: .image)
+            options.templates[.image] = .init(tag: tagTemplate ?? image.tag, attribute: attributeTemplate ?? image.attribute)
+        }
+        let events = CacheEvents(quiet: quiet)
+        var captioner: RetrievalCaptioner?
+        if let bank {
+            captioner = try await RetrievalCaptioner.prepare(bank: bank, embedder: runtime, onEvent: events.handle)
+        }
+        let describer = try await Describer.prepare(
+            embedder: runtime, tags: tagVocabulary, attributes: attributeVocabulary, captioner: captioner,
+            options: options, modalities: modalities, onEvent: events.handle)
+        events.finish()
+        let descriptions = try await describer.describe(urls, question: question)
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(descriptions))
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return
+        }
+        for (index, description) in descriptions.enumerated() {
+            if index > 0 { print("") }
+            print(Self.text(description))
+        }
+    }
+
+    /// The human-readable block for one description: scored lists, then the prompt.
+    static func text(_ description: ImageDescription) -> String {
+        func list(_ items: [ScoredDescriptor]) -> String {
+            items.isEmpty ? "  (none above the threshold)"
+                : items.map { String(format: "  %.4f  ", $0.score) + $0.text }.joined(separator: "\n")
+        }
+        var lines = ["== \(description.source) (\(description.modality))", "tags:", list(description.tags),
+                     "attributes:", list(description.attributes)]
+        if let captions = description.captions {
+            lines += ["captions (retrieved):"] + captions.map { "  " + $0 }
+        }
+        lines += ["prompt:", description.prompt]
+        return lines.joined(separator: "\n")
+    }
+
+    /// `--model`, else models/fuse-mini under the current directory or the checkout this binary was built from.
+    static func modelDirectory(_ given: String?) throws -> URL {
+        if let given { return URL(fileURLWithPath: given) }
+        let relative = "models/fuse-mini"
+        let candidates = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(relative),
+        ]
+        guard let found = candidates.first(where: {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
+        }) else {
+            throw FuseError.invalidArgument(
+                what: "--model", reason: "none given and no default model at \(relative) "
+                    + "(build it with tools/train_fuse_mini, or pass --model DIR)")
+        }
+        return found
+    }
+}
+
+/// Shows the vocabulary cache's work on stderr: what is being built, a progress bar, and rebuilt corrupt files.
+final class CacheEvents: @unchecked Sendable {
+    private let quiet: Bool
+    private let lock = NSLock()
+    private var bar: ProgressBar?
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func handle(_ event: VocabularyCache.Event) {
+        guard !quiet else { return }
+        lock.withLock {
+            switch event {
+            case .building(let vocabulary, let entries):
+                bar?.finish()
+                printError("embedding \(entries) entries of \(vocabulary) (cached for next time)")
+                bar = ProgressBar(total: entries, label: vocabulary, enabled: true)
+            case .progress(let done, _):
+                bar?.update(done)
+            case .rebuiltCorrupt(let path, let reason):
+                printError("note: rebuilding the vocabulary cache \(path): \(reason)")
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock { bar?.finish() }
+    }
+}

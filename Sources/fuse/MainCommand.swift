@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Fuse
+
+/// `fuse run` — also plain `fuse --inputs …`: embed files and fuse groups of them, print a summary and the
+/// cosine-similarity table, write the embeddings.
+struct MainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Embed files of any modality and fuse groups of them (the default command).",
+        discussion: """
+            Groups: repeat --inputs (each occurrence is a group), or --manifest FILE (JSONL {"group", "inputs"} or \
+            one whitespace-separated group per line), or stream --inputs-from LIST|- (one path, or one JSON group, \
+            per line). Fusion: none (default for one --inputs list or a file list: every input on its own), late \
+            (default with several groups or a manifest), early (one joint token sequence per group). \
+            Outputs: .jsonl (streamed, resumable with --resume), .safetensors, .npy, .json. In manifest and list \
+            runs a bad file is reported and skipped (--strict: stop); with --inputs any bad file stops the job.
+            Examples:
+              fuse --inputs cat.png cat.wav cat.txt --inputs dog.png dog.txt --strategy attention --plot sim.png
+              find data -type f | fuse --inputs-from - --out emb.jsonl --shard 0/4
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Files of one group; repeat --inputs for more groups.", valueName: "FILE"))
+    var inputs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A manifest of groups (JSONL or plain).", valueName: "FILE"))
+    var manifest: String?
+
+    @Option(name: .customLong("inputs-from"),
+            help: ArgumentHelp("Stream inputs from a list (one path or JSON group per line; - for stdin).",
+                               valueName: "LIST"))
+    var inputsFrom: String?
+
+    @Option(name: .long, help: ArgumentHelp("none | early | late.", valueName: "MODE"))
+    var fusion: String?
+
+    @Option(name: .long, help: ArgumentHelp("Late fusion: mean | weighted | max | concat | attention.",
+                                            valueName: "NAME"))
+    var strategy: String?
+
+    @Option(name: .long, help: ArgumentHelp("Weights for --strategy weighted, one per input (e.g. 2,1,1).",
+                                            valueName: "W,…"))
+    var weights: String?
+
+    @Option(name: .long, help: ArgumentHelp("A safetensors projection (weight [out, n·D], bias) after concat.",
+                                            valueName: "FILE"))
+    var projection: String?
+
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name from the Hugging Face cache "
+                                            + "(default: \(JobArguments.defaultModel)).",
+                                            valueName: "DIR"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write embeddings: .jsonl, .safetensors, .npy or .json.",
+                                            valueName: "PATH"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Draw the similarity matrix as a heat-map PNG.", valueName: "PNG"))
+    var plot: String?
+
+    @Option(name: .long, help: ArgumentHelp("Process shard I of N (inputs at positions p with p mod N = I).",
+                                            valueName: "I/N"))
+    var shard: String?
+
+    @Flag(name: .long, help: "Replace existing output files.")
+    var force = false
+
+    @Flag(name: .long, help: "Skip inputs already in the .jsonl output and append the rest.")
+    var resume = false
+
+    @Flag(name: .long, help: "Stop at the first bad input of a manifest or list run.")
+    var strict = false
+
+    @Flag(name: .long, help: "No progress line.")
+    var quiet = false
+
+    func arguments() -> JobArguments {
+        var arguments = JobArguments()
+        arguments.inputGroups = JobArguments.splitGroups(inputs)
+        (arguments.manifest, arguments.inputsFrom, arguments.fusion) = (manifest, inputsFrom, fusion)
+        (arguments.strategy, arguments.weights, arguments.projection) = (strategy, weights, projection)
+        (arguments.model, arguments.out, arguments.plot, arguments.shard) = (model, out, plot, shard)
+        (arguments.force, arguments.resume, arguments.strict) = (force, resume, strict)
+        return arguments
+    }
+
+    func run() async throws {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let arguments = arguments()
+        let options = try arguments.options(currentDirectory: cwd)
+        // Refuse to clobber before loading anything.
+        try FuseJob.checkOutput(options)
+        let plotURL = plot.map { JobArguments.resolve($0, in: cwd) }
+        if let plotURL { try OutputFile.checkWritable(plotURL, overwrite: force) }
+        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd))
+        // Plugins registered with `fuse plugins register` read their formats here too.
+        try runtime.loadRegisteredPlugins()
+        let progress = MainProgress(enabled: !quiet)
+        defer { progress.finish() }
+        let summary = try await FuseJob(runtime: runtime, options: options).run(
+            progress: { progress.update($0) },
+            skipped: { failure in if quiet { return }; progress.finish(); printError("skipped \(failure)") })
+        progress.finish()
+        print(JobReport.text(summary, options: options, modelID: runtime.model.id))
+        if summary.written == 0, !summary.failures.isEmpty {
+            throw JobError.everythingSkipped(count: summary.failures.count)
+        }
+        if let plotURL {
+            guard summary.complete else {
+                throw JobError.badArguments("--plot draws at most \(options.retainLimit) outputs; this run made "
+                                            + "\(summary.written) (the embeddings were written)")
+            }
+            try JobReport.similarity(summary).writeHeatmap(to: plotURL, overwrite: force)
+            print("similarity heat map written to \(plotURL.path)")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Fuse
+import Testing
+
+/// A run-time plugin end to end through the library API: the csv-tabular sample plugin (C, built here with the
+/// system compiler as its author would) loaded with `FuseRuntime.loadPlugin(at:)`, its `[rows, columns]` features
+/// fed to a Meta-Transformer folder's `tabular` features tokenizer and the shared encoder.
+/// Reference: tools/reference/plugin_tabular_model.py (torch), ≤ 1e-4 max abs on the unit embeddings.
+@Suite("Shared-library plugins in FuseRuntime")
+struct SharedLibraryPluginTests {
+    static let repository = FixtureLocation.root.deletingLastPathComponent().deletingLastPathComponent()
+    static let model = FixtureLocation.url("models/meta-tabular")
+    static let csvFolder = repository.appendingPathComponent("samples/plugins/csv-tabular")
+
+    struct Reference: Decodable {
+        let tolerance: Float
+        let embeddings: [String: [Float]]
+    }
+
+    /// Compiles samples/plugins/csv-tabular/csv_tabular.c into a fresh temporary folder.
+    static func buildCSVPlugin() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let library = folder.appendingPathComponent("libcsv_tabular.so")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cc", "-shared", "-fPIC", "-O1", "-std=c11",
+                             "-I", repository.appendingPathComponent("include").path,
+                             "-o", library.path, csvFolder.appendingPathComponent("csv_tabular.c").path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "cc failed to build the csv-tabular sample plugin")
+        return library
+    }
+
+    @Test("example.csv and a 3-window long.csv equal the torch reference (≤ 1e-4)")
+    func csvThroughTheSharedEncoder() async throws {
+        let runtime = try FuseRuntime(modelDirectory: Self.model)
+        let plugin = try runtime.loadPlugin(at: Self.buildCSVPlugin())
+        #expect(plugin.modality == Modality("tabular"))
+        let reference = try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: FixtureLocation.url("plugins/tabular/reference.json")))
+        let files = [Self.csvFolder.appendingPathComponent("example.csv"),
+                     FixtureLocation.url("plugins/tabular/long.csv")]
+        let single = try await runtime.embed(file: files[1])
+        let batched = try await runtime.embed(files: files)
+        for (file, embedding) in zip(files, batched) + [(files[1], single)] {
+            let expected = try #require(reference.embeddings[file.lastPathComponent])
+            #expect(embedding.modality == Modality("tabular"))
+            #expect(embedding.vector.count == expected.count)
+            let error = zip(embedding.vector, expected).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(error <= reference.tolerance, "\(file.lastPathComponent): max abs \(error)")
+        }
+    }
+
+    @Test("a file that is not a shared library is an error naming it; the runtime keeps working")
+    func notALibrary() async throws {
+        let runtime = try FuseRuntime(modelDirectory: Self.model)
+        let fake = Self.csvFolder.appendingPathComponent("example.csv")
+        #expect {
+            try runtime.loadPlugin(at: fake)
+        } throws: { error in
+            guard case PluginLoadError.notASharedLibrary(let library, _) = error else { return false }
+            return library.hasSuffix("example.csv")
+        }
+        #expect(!runtime.registry.plugins.contains { $0.modality == Modality("tabular") })
+    }
+
+    @Test("a model without the plugin's modality names what it has")
+    func modelWithoutTheTower() async throws {
+        let runtime = try FuseRuntime(modelDirectory: FixtureLocation.url("models/meta"))
+        try runtime.loadPlugin(at: Self.buildCSVPlugin())
+        await #expect {
+            _ = try await runtime.embed(file: Self.csvFolder.appendingPathComponent("example.csv"))
+        } throws: { error in
+            "\(error)".contains("tabular") && "\(error)".contains("text")
+        }
+    }
+
+    @Test("registered plugins load from the registry file, in order")
+    func registryFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-reg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = PluginRegistryFile(url: folder.appendingPathComponent("plugins.json"))
+        try file.register(libraryAt: Self.buildCSVPlugin(), name: "tables")
+        let runtime = try FuseRuntime(modelDirectory: Self.model)
+        let loaded = try runtime.loadRegisteredPlugins(from: file)
+        #expect(loaded.map(\.id) == ["tables"])
+        #expect(try runtime.registry.plugin(for: Self.csvFolder.appendingPathComponent("example.csv"),
+                                            explicitID: nil).id == "tables")
+    }
+}
