@@ -1,7 +1,10 @@
+import AudioFrames
 import Foundation
+import Fuse
 import FuseCore
 import FuseModels
 import FusePluginLoader
+import ImagePatch
 import Testing
 import TextBPE
 
@@ -42,6 +45,36 @@ struct NestedJSONTests {
         } throws: { error in
             guard case SafetensorsError.headerNotJSON(let path, _) = error else { return false }
             return path == checkpoint.path
+        }
+    }
+
+    @Test("preprocessor_config.json (image and audio readers) and a manifest line nested 100,000 deep are errors")
+    func preprocessorAndManifest() throws {
+        let folder = try ReliabilityFixtures.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let config = try Self.write(#"{"image_processor_type": "CLIPImageProcessor", "x": "# + Self.nested + "}",
+                                    named: "preprocessor_config.json", in: folder)
+        #expect {
+            _ = try ImagePreprocessor(configURL: config)
+        } throws: { error in
+            guard case FuseError.invalidConfig(let file, _) = error else { return false }
+            return file == config.path
+        }
+        #expect {
+            _ = try AudioPatchRecipe(preprocessorConfig: config)
+        } throws: { error in
+            guard case AudioError.invalidRecipe(let source, _) = error else { return false }
+            return source == config.path
+        }
+
+        let manifest = try Self.write(#"{"group": "g", "inputs": ["a.png"], "x": "# + Self.nested + "}\n",
+                                      named: "inputs.jsonl", in: folder)
+        #expect {
+            _ = try GroupManifest.read(manifest)
+        } throws: { error in
+            guard case InputListError.badLine(let path, 1, _) = error else { return false }
+            return path == manifest.path
         }
     }
 }
