@@ -4,7 +4,7 @@
 #   tools/fuzz.sh list                      the targets
 #   tools/fuzz.sh build                     build only
 #   tools/fuzz.sh TARGET SECONDS [ARGS…]    fuzz TARGET for SECONDS (extra ARGS go to libFuzzer)
-#   tools/fuzz.sh all SECONDS               every target in turn, SECONDS each (CI smoke run: 60 or less)
+#   tools/fuzz.sh all SECONDS               every target in turn, SECONDS each (smoke run: 60 or less)
 #   tools/fuzz.sh repro TARGET FILE…        run TARGET once on each FILE (a crash reproducer)
 #
 # Seeds come from samples/ and Tests/Fixtures (assembled at run time, nothing copied into git). The working
@@ -13,6 +13,7 @@
 # may take at most 10 s (-timeout) and the process at most 2 GiB (-rss_limit_mb, -malloc_limit_mb); exceeding
 # either is a finding. Leaks are checked after every input (libFuzzer's -detect_leaks); the check at process exit
 # is off, since objects the harness builds once for the whole run (loaded tokenizers) are not per-input leaks.
+# Every command builds first (seconds when nothing changed), so a run never tests binaries older than the code.
 # Exit status: 0 when no target found anything.
 set -euo pipefail
 
@@ -99,15 +100,16 @@ list) printf '%s\n' "${TARGETS[@]}" ;;
 build) build ;;
 repro)
     target=$2; shift 2
+    build
     SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0:leak_check_at_exit=0" "$BIN/$target" -runs=1 "$@" ;;
 all)
     build
     failed=0
     for t in "${TARGETS[@]}"; do run "$t" "${2:-60}" || failed=1; done
     exit $failed ;;
-"" | -h | --help) sed -n '2,16p' "$0" ;;
+"" | -h | --help) sed -n '2,17p' "$0" ;;
 *)
     target=$1; seconds=${2:-60}; shift 2 || shift $#
-    [ -x "$BIN/$target" ] || build
+    build
     run "$target" "$seconds" "$@" ;;
 esac
