@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "TextBPE", "ImagePatch", "AudioFrames"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "TextBPE", "ImagePatch",
+                                                          "AudioFrames", "FusePluginLoader"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,4 +26,20 @@ cp "$logs/audio.log" "$logs/audio-16k.log"
 run audio /tmp/fuse-bench-audio/10min_44k1_stereo.wav
 cp "$logs/audio.log" "$logs/audio-44k1.log"
 run encoder
+# Tokenizers and corpus: tools/reference/text_corpus.py and text_bench_tokenizers.py (outside the repo).
+tok=${FUSE_BENCH_TOKENIZERS:-/tmp/fuse-bench}
+corpus=${FUSE_BENCH_CORPUS:-/tmp/corpus40.txt}
+if [ -f "$corpus" ] && [ -f "$tok/bytelevel32k.json" ]; then
+    run tokenize --tokenizer "$tok/bytelevel32k.json" --file "$corpus" --peer-python "$python" --tiktoken
+    cp "$logs/tokenize.log" "$logs/tokenize-bytelevel.log"
+    run tokenize --tokenizer "$tok/clip.json" --file "$corpus" --peer-python "$python"
+    cp "$logs/tokenize.log" "$logs/tokenize-clip.log"
+    run tokenize --tokenizer "$tok/minilm.json" --file "$corpus" --peer-python "$python"
+    cp "$logs/tokenize.log" "$logs/tokenize-minilm.log"
+else
+    echo "== tokenize skipped: make $corpus and $tok/*.json first (see docs/TEXT.md)"
+fi
+run fusion --groups 64 --repeats 3 --peer-python "$python"
+run lens --repeats 100 --peer-python "$python"
+run llm --peer-python "$python"
 echo "logs in $logs"

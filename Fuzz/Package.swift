@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for Fuse's decoders and loaders. A package of its own, so the fuzzing build (instrumented with
 // `-sanitize=fuzzer,address`, every target built `-parse-as-library` because libFuzzer supplies `main`) never mixes
-// with the main package's build. Build and run through `tools/fuzz.sh`; see RELIABILITY.md.
+// with the main package's build. Build and run through `tools/fuzz.sh`; see docs/RELIABILITY.md.
 import PackageDescription
 
 /// One executable per fuzz target; each defines `LLVMFuzzerTestOneInput` in its `main.swift`.

@@ -4,14 +4,17 @@
 #   tools/fuzz.sh list                      the targets
 #   tools/fuzz.sh build                     build only
 #   tools/fuzz.sh TARGET SECONDS [ARGS…]    fuzz TARGET for SECONDS (extra ARGS go to libFuzzer)
-#   tools/fuzz.sh all SECONDS               every target in turn, SECONDS each (CI smoke run: 60 or less)
+#   tools/fuzz.sh all SECONDS               every target in turn, SECONDS each (smoke run: 60 or less)
 #   tools/fuzz.sh repro TARGET FILE…        run TARGET once on each FILE (a crash reproducer)
 #
 # Seeds come from samples/ and Tests/Fixtures (assembled at run time, nothing copied into git). The working
 # corpus grows in .build-fuzz/corpus/TARGET (git-ignored), crash/leak/timeout/OOM inputs land in
 # .build-fuzz/artifacts/TARGET/, and the run's log in .build-fuzz/logs/TARGET.log. Every run is bounded: one input
 # may take at most 10 s (-timeout) and the process at most 2 GiB (-rss_limit_mb, -malloc_limit_mb); exceeding
-# either is a finding. Exit status: 0 when no target found anything.
+# either is a finding. Leaks are checked after every input (libFuzzer's -detect_leaks); the check at process exit
+# is off, since objects the harness builds once for the whole run (loaded tokenizers) are not per-input leaks.
+# Every command builds first (seconds when nothing changed), so a run never tests binaries older than the code.
+# Exit status: 0 when no target found anything.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -80,11 +83,11 @@ run() {
     seed "$target" "$corpus"
     echo "== $target: $seconds s (corpus $(ls "$corpus" | wc -l) files)"
     local status=0
-    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0" \
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0:leak_check_at_exit=0" \
     "$BIN/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" > "$log" 2>&1 || status=$?
     grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" || true
-    grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true
+    grep -E "^#[0-9]+[[:space:]]+DONE" "$log" | tail -1 || true
     if [ $status -ne 0 ]; then
         echo "!! $target found something (status $status); see $log and $artifacts"
         grep -E 'ERROR|SUMMARY|Fatal error|Test unit written' "$log" | head -5
@@ -97,15 +100,16 @@ list) printf '%s\n' "${TARGETS[@]}" ;;
 build) build ;;
 repro)
     target=$2; shift 2
-    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0" "$BIN/$target" -runs=1 "$@" ;;
+    build
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0:leak_check_at_exit=0" "$BIN/$target" -runs=1 "$@" ;;
 all)
     build
     failed=0
     for t in "${TARGETS[@]}"; do run "$t" "${2:-60}" || failed=1; done
     exit $failed ;;
-"" | -h | --help) sed -n '2,16p' "$0" ;;
+"" | -h | --help) sed -n '2,17p' "$0" ;;
 *)
     target=$1; seconds=${2:-60}; shift 2 || shift $#
-    [ -x "$BIN/$target" ] || build
+    build
     run "$target" "$seconds" "$@" ;;
 esac

@@ -9,11 +9,12 @@ struct MainCommandTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("fuse")
 
-    /// Runs the binary; returns (exit status, stdout, stderr).
-    static func fuse(_ arguments: [String]) throws -> (Int32, String, String) {
+    /// Runs the binary with extra environment variables; returns (exit status, stdout, stderr).
+    static func fuse(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

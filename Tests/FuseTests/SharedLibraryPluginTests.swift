@@ -89,4 +89,46 @@ struct SharedLibraryPluginTests {
         #expect(try runtime.registry.plugin(for: Self.csvFolder.appendingPathComponent("example.csv"),
                                             explicitID: nil).id == "tables")
     }
+
+    @Test("fuse plugins register, then fuse --inputs FILE.csv through the binary equals the torch reference")
+    func throughTheCLI() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: MainCommandTests.binary.path),
+                     "build the fuse product first (swift build)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let registry = folder.appendingPathComponent("plugins.json")
+        let environment = ["FUSE_PLUGIN_PATH": registry.path]
+        let library = try Self.buildCSVPlugin()
+
+        let registered = try MainCommandTests.fuse(["plugins", "register", library.path], environment: environment)
+        #expect(registered.0 == 0, "\(registered.2)")
+        let out = folder.appendingPathComponent("tables.json")
+        let files = [Self.csvFolder.appendingPathComponent("example.csv"), FixtureLocation.url("plugins/tabular/long.csv")]
+        let run = try MainCommandTests.fuse(["--model", Self.model.path, "--quiet", "--inputs"] + files.map(\.path)
+                                            + ["--fusion", "none", "--out", out.path], environment: environment)
+        #expect(run.0 == 0, "\(run.2)")
+
+        struct Row: Decodable { let input: String; let modality: String; let embedding: [Float] }
+        let rows = try JSONDecoder().decode([Row].self, from: Data(contentsOf: out))
+        let reference = try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: FixtureLocation.url("plugins/tabular/reference.json")))
+        #expect(rows.count == 2)
+        for row in rows {
+            let name = URL(fileURLWithPath: row.input).lastPathComponent
+            let expected = try #require(reference.embeddings[name])
+            #expect(row.modality == "tabular")
+            #expect(row.embedding.count == expected.count)
+            let error = zip(row.embedding, expected).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(error <= reference.tolerance, "\(name): max abs \(error)")
+        }
+
+        // Unregistered, the same job no longer knows .csv and says which file nobody claims.
+        #expect(try MainCommandTests.fuse(["plugins", "unregister", "csv-tabular"], environment: environment).0 == 0)
+        let orphan = try MainCommandTests.fuse(["--model", Self.model.path, "--quiet", "--inputs", files[0].path,
+                                                "--fusion", "none", "--out", folder.appendingPathComponent("b.json").path],
+                                               environment: environment)
+        #expect(orphan.0 != 0)
+        #expect(orphan.2.contains("example.csv"), "\(orphan.2)")
+    }
 }

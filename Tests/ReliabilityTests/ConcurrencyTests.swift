@@ -6,7 +6,7 @@ import Testing
 
 /// The library API used from 16 tasks at once gives exactly what sequential calls give. The real decoders run
 /// (libsndfile and libpng/libjpeg through the built-in plugins) with the AST and CLIP fixture models. Run under
-/// Thread Sanitizer with `swift test --sanitize=thread --filter ReliabilityTests.ConcurrencyTests` (RELIABILITY.md).
+/// Thread Sanitizer with `swift test --sanitize=thread --filter ReliabilityTests.ConcurrencyTests` (docs/RELIABILITY.md).
 @Suite("Reliability: concurrency")
 struct ConcurrencyTests {
     static func files(_ folder: String, extensions: Set<String>) throws -> [URL] {

@@ -5,7 +5,7 @@ import ImagePatch
 import Testing
 import TextBPE
 
-/// Every crash the fuzzers found, replayed from its reproducer in `Tests/Fixtures/reliability` (see RELIABILITY.md).
+/// Every crash the fuzzers found, replayed from its reproducer in `Tests/Fixtures/reliability` (see docs/RELIABILITY.md).
 /// Reproducers of `FuzzTokenizerFiles` start with the format byte the fuzz target reads (0 = tokenizer.json,
 /// 1 = vocab.json, `\n%%\n`, merges.txt); the rest is the file.
 @Suite("Reliability: fuzzer crash regressions")

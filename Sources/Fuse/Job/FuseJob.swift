@@ -196,7 +196,8 @@ struct JobUnits {
         case .failure(let failure): return .failure(failure)
         case .success(let group):
             if fusion == .none {
-                pending = group.inputs.map { JobUnit(id: $0.path, label: $0.lastPathComponent, inputs: [$0]) }
+                pending = group.inputs.map { JobUnit(id: $0.path, label: $0.lastPathComponent, inputs: [$0],
+                                                         group: group.name) }
                 return .success(pending.removeFirst())
             }
             return .success(JobUnit(id: group.name, label: group.name, inputs: group.inputs))

@@ -21,6 +21,8 @@ public struct JobRecord: Sendable {
     /// Each input's share of the result (strategy weights; for `max`, the share of dimensions it supplied).
     public let weights: [Float]
     public let embedding: Embedding
+    /// For an unfused input: the group it was listed in (so a report can tell an image's own description apart).
+    public var group: String? = nil
 
     /// What `--resume` matches on: the input paths.
     public var key: String { Self.key(inputs.map(\.path)) }

@@ -2,7 +2,8 @@ import Foundation
 import FuseCore
 
 /// The readable summary of a job: each output with its inputs (modality, plugin, share of the result), the
-/// cosine-similarity matrix of the outputs as an aligned table, and what was skipped.
+/// cosine-similarity matrix of the outputs as an aligned table, for unfused groups which description each image or
+/// audio output is nearest to (beside chance), and what was skipped.
 public enum JobReport {
     /// Outputs listed one by one; longer runs list this many and say how many more there were.
     public static let listedOutputs = 20
@@ -45,6 +46,10 @@ public enum JobReport {
         } else if records.count >= 2 {
             lines.append("")
             lines.append("(similarity table omitted for \(total) outputs; --plot draws up to \(options.retainLimit))")
+        }
+        if summary.complete, let retrieval = DescriptionRetrieval(records: records) {
+            lines.append("")
+            lines.append(retrieval.table())
         }
         lines.append("")
         var tally = "\(total) output\(total == 1 ? "" : "s")"

@@ -7,6 +7,8 @@ struct JobUnit: Sendable {
     let id: String
     let label: String
     let inputs: [URL]
+    /// The group an unfused input came from (manifest and `--inputs` groups), nil when it came from a plain list.
+    var group: String? = nil
 
     var key: String { JobRecord.key(inputs.map(\.path)) }
 }
@@ -137,7 +139,7 @@ struct JobStages: Sendable {
         let described = inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) }
         if fusion == .none {
             return .success(JobRecord(id: unit.id, label: unit.label, inputs: described, fusion: .none, strategy: nil,
-                                      weights: [1], embedding: vectors[0]))
+                                      weights: [1], embedding: vectors[0], group: unit.group))
         }
         do {
             let fused = try LateFusion.fuse(vectors, strategy: strategy)
