@@ -62,8 +62,8 @@ struct ReadmeTests {
         let readme = try Self.readme()
         let tail = try #require(readme.range(of: Self.marker)).upperBound
         let block = try #require(Self.blocks("sh", in: String(readme[tail...])).first)
-        let lines = block.split(separator: "\n").map(String.init).filter { $0.hasPrefix("fuse ") }
-        #expect(lines.count >= 5)
+        let lines = block.split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        #expect(lines.count >= 5 && lines.allSatisfy { $0.contains("fuse ") })
         let binaries = MainCommandTests.binary.deletingLastPathComponent()
         // A scratch working directory that sees the repository's samples/ and models/, so outputs land there.
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-readme-\(UUID().uuidString)")
@@ -90,7 +90,7 @@ struct ReadmeTests {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "\(line)\n\(String(decoding: message, as: UTF8.self))")
         }
-        for output in ["groups.jsonl", "groups.png", "horse.npy", "images.safetensors"] {
+        for output in ["groups.jsonl", "groups.png", "horse.npy", "images.safetensors", "shard-0.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent(output).path), "\(output)")
         }
     }
