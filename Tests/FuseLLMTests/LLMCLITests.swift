@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import FuseLLM
 
@@ -11,35 +12,8 @@ import Testing
 @Suite(.serialized) struct LLMCLITests {
     static let root = LLMFixtures.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func fuseExecutable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fuse"),
-            Bundle.main.bundleURL.appendingPathComponent("fuse"),
-            root.appendingPathComponent(".build/debug/fuse"),
-        ]
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                            "the fuse executable was not built next to the tests")
-    }
-
-    struct Run {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
-
-    static func fuse(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try fuseExecutable()
-        process.arguments = ["llm"] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                   errors: String(decoding: err, as: UTF8.self))
+    static func fuse(_ arguments: [String]) throws -> FuseBinary.Run {
+        try FuseBinary.run(["llm"] + arguments)
     }
 
     static var corpus: String { LLMFixtures.directory.appendingPathComponent("corpus.jsonl").path }

@@ -1,42 +1,12 @@
 import Foundation
+import FuseTestSupport
 import Testing
 
 /// `fuse plugins register | list | unregister` run as a user would, against a temporary registry named by
 /// FUSE_PLUGIN_PATH so the user's own config is never touched.
 @Suite struct CLITests {
-    /// The `fuse` executable `swift test` built next to the test bundle.
-    static func fuseExecutable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fuse"),
-            Bundle.main.bundleURL.appendingPathComponent("fuse"),
-            PluginBuilds.root.appendingPathComponent(".build/debug/fuse"),
-        ]
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                            "the fuse executable was not built next to the tests")
-    }
-
-    struct Run {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
-
-    static func fuse(_ arguments: [String], registry: URL) throws -> Run {
-        let process = Process()
-        process.executableURL = try fuseExecutable()
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["FUSE_PLUGIN_PATH"] = registry.path
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                   errors: String(decoding: err, as: UTF8.self))
+    static func fuse(_ arguments: [String], registry: URL) throws -> FuseBinary.Run {
+        try FuseBinary.run(arguments, environment: ["FUSE_PLUGIN_PATH": registry.path])
     }
 
     @Test func registerListUnregister() throws {

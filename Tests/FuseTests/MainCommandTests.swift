@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import Fuse
 
@@ -6,23 +7,12 @@ import Testing
 /// main job, each `--inputs` occurrence stays a group, outputs are never clobbered without --force.
 @Suite("fuse CLI (built binary)")
 struct MainCommandTests {
-    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("fuse")
+    static var binary: URL { (try? FuseBinary.url()) ?? FuseBinary.repository.appendingPathComponent(".build/debug/fuse") }
 
     /// Runs the binary with extra environment variables; returns (exit status, stdout, stderr).
     static func fuse(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let run = try FuseBinary.run(arguments, environment: environment)
+        return (run.status, run.output, run.errors)
     }
 
     @Test("fuse --inputs … --inputs …: two groups fused, table printed, .jsonl and --plot written; no clobbering")

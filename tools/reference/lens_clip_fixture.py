@@ -27,6 +27,8 @@ import torch
 from PIL import Image
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
+from lens_algorithms import forward_tags, prompt_all
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "Fixtures" / "lens"
@@ -90,24 +92,6 @@ def pick(path: pathlib.Path, every: int) -> list[str]:
     return entries[::every]
 
 
-def forward_tags(image_features, text_weights, k, threshold):
-    image_norm = image_features / image_features.norm(dim=-1, keepdim=True)
-    scores = (image_norm @ text_weights).float()
-    top_scores, top_indexes = scores.topk(k=k, dim=-1)
-    out = []
-    for s, idx in zip(top_scores, top_indexes):
-        keep = s >= threshold
-        out.append({"indexes": idx[keep].tolist(), "scores": s[keep].tolist()})
-    return out
-
-
-def prompt_all(tags, attributes, captions, question):
-    prompt = "Tags:\n-" + "\n-".join(tags)
-    prompt += "\nAttributes:\n-" + "\n-".join(attributes)
-    prompt += "\nCaptions:\n-" + "\n-".join(captions[:50])
-    prompt += "\nQuestion:" + question
-    prompt += "\nShort Answer:"
-    return prompt
 
 
 def main() -> None:

@@ -12,29 +12,13 @@ Run: /work/venv/bin/python tools/reference/lens_reference.py
 import json, os
 import torch
 
+from lens_algorithms import forward_tags, prompt_all
+
 torch.manual_seed(7)
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "lens")
 
 
-def forward_tags(image_features, text_weights, num_tags, contrastive_th):
-    image_features_norm = image_features / image_features.norm(dim=-1, keepdim=True)
-    scores = (image_features_norm @ text_weights).float()
-    top_scores, top_indexes = scores.topk(k=num_tags, dim=-1)
-    result = []
-    for s, idx in zip(top_scores, top_indexes):
-        keep = s >= contrastive_th
-        result.append({"indexes": idx[keep].tolist(), "scores": s[keep].tolist()})
-    return result
-
-
-def prompt_all(tags, attributes, captions, question):
-    prompt = "Tags:\n-" + "\n-".join(tags)
-    prompt += "\nAttributes:\n-" + "\n-".join(attributes)
-    prompt += "\nCaptions:\n-" + "\n-".join(captions[:50])
-    prompt += "\nQuestion:" + question
-    prompt += "\nShort Answer:"
-    return prompt
 
 
 def main():

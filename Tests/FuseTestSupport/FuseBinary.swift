@@ -1,0 +1,60 @@
+import Foundation
+
+/// The `fuse` executable that `swift build` / `swift test` put beside the test bundle, run as a user would: the
+/// command-line tests of every test target share this instead of each spawning processes its own way.
+public enum FuseBinary {
+    /// What one run printed and how it ended.
+    public struct Run: Sendable {
+        public let status: Int32
+        public let output: String
+        public let errors: String
+    }
+
+    /// The binary was not built (run `swift build` first).
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public let searched: [String]
+        public var description: String {
+            "the fuse executable was not built next to the tests (searched \(searched.joined(separator: ", ")))"
+        }
+    }
+
+    /// The repository root, from this file's location.
+    public static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable: beside the test bundle first, else in `.build/debug`.
+    public static func url() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fuse"),
+            Bundle.main.bundleURL.appendingPathComponent("fuse"),
+            repository.appendingPathComponent(".build/debug/fuse"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw NotBuilt(searched: candidates.map(\.path))
+        }
+        return found
+    }
+
+    /// Runs `fuse arguments…` with extra environment variables (added to this process's) and returns its output.
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try url()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Output goes to files, not pipes: a child that fills one pipe while we drain the other can never stall.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        for url in [outURL, errURL] { try Data().write(to: url) }
+        let output = try FileHandle(forWritingTo: outURL), errors = try FileHandle(forWritingTo: errURL)
+        defer { try? output.close(); try? errors.close() }
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let out = try Data(contentsOf: outURL), err = try Data(contentsOf: errURL)
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                   errors: String(decoding: err, as: UTF8.self))
+    }
+}
