@@ -143,7 +143,7 @@ struct RandomViT {
     let parameterCount: Int
 
     static func base16() throws -> RandomViT {
-        var generator = SplitMix(seed: 16)
+        var generator = SplitMix64(seed: 16)
         var parameters = 0
         let (width, hidden) = (768, 3072)
         func random(_ shape: [Int], scale: Float = 0.02) -> Tensor {
@@ -177,7 +177,7 @@ struct RandomViT {
 
     /// Images per second (median, best) for batches of `batch` 224² images, from patch features to pooled output.
     func imagesPerSecond(batch: Int, repeats: Int) throws -> (Double, Double) {
-        var generator = SplitMix(seed: UInt64(batch))
+        var generator = SplitMix64(seed: UInt64(batch))
         let images = try (0..<batch).map { _ in
             try Tokens(modality: .image, content: .features(Tensor(shape: [196, 768]) { values in
                 for index in values.indices { values[index] = generator.nextSymmetric() }
@@ -185,21 +185,4 @@ struct RandomViT {
         }
         return try BenchEncoder.measure(repeats: repeats, items: batch) { _ = try tower(images) }
     }
-}
-
-/// A small seeded generator (SplitMix64) for benchmark weights.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    mutating func nextSymmetric() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

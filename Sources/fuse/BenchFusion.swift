@@ -141,7 +141,7 @@ struct BenchFusion: AsyncParsableCommand {
     func peerFigures(_ inputs: [[FusionInput]]) throws -> [String: Double] {
         guard !peerPython.isEmpty else { return [:] }
         let shapes = inputs[0].map { "\($0.modality.name):\($0.windows[0].count)" }
-        let peer = try BenchPeer.run(python: peerPython, script: "fusion_peer.py", arguments: [
+        let peer = BenchPeer.run(python: peerPython, script: "fusion_peer.py", arguments: [
             "--model", model, "--groups", "\(inputs.count)", "--repeats", "\(repeats)",
             "--threads", "\(Kernels.coreCount)",
         ] + shapes.flatMap { ["--shape", $0] })

@@ -53,7 +53,7 @@ struct DescribeBench: AsyncParsableCommand {
             rows.append((label, "Fuse vocabulary cache load (whole file)", load.median, load.best))
         }
         if let peerPython {
-            let peer = try BenchPeer.run(
+            let peer = BenchPeer.run(
                 python: peerPython, script: "lens_scoring.py",
                 arguments: ["--entries", "\(entries)", "--threads", "\(threads)", "--repeats", "\(repeats)",
                             "--dimensions"] + dimensions.map(String.init))

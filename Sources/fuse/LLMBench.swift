@@ -65,7 +65,7 @@ struct BenchLLM: ParsableCommand {
         guard length <= lm.config.maxPositions else {
             throw ValidationError("--length \(length) exceeds the model's \(lm.config.maxPositions) positions")
         }
-        var generator = SplitMix(seed: 124)
+        var generator = SplitMix64(seed: 124)
         let ids = (0..<(sequences * length)).map { _ in Int32(generator.next() % UInt64(lm.config.vocabSize)) }
         let idsFile = scratch.appendingPathComponent("ids.i32")
         try ids.withUnsafeBytes { try Data($0).write(to: idsFile) }
@@ -77,21 +77,17 @@ struct BenchLLM: ParsableCommand {
 
         var peer: (name: String, results: [String: (Double, Double)])?
         if !peerPython.isEmpty {
-            do {
-                let out = try BenchPeer.run(python: peerPython, script: "llm_transformers.py", arguments: [
-                    "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length", "\(length)",
-                    "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
-                    "--align-json", alignFile.path, "--align-sequences", "\(peerAlignSequences)",
-                ])
-                var results: [String: (Double, Double)] = [:]
-                for line in out.results {
-                    if let what = line["what"] as? String, let median = line["tokens_per_second"] as? Double,
-                       let best = line["best"] as? Double { results[what] = (median, best) }
-                }
-                peer = (out.name, results)
-            } catch {
-                printError("peer failed (\(error)); continuing without it")
+            let out = BenchPeer.run(python: peerPython, script: "llm_transformers.py", arguments: [
+                "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length", "\(length)",
+                "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
+                "--align-json", alignFile.path, "--align-sequences", "\(peerAlignSequences)",
+            ])
+            var results: [String: (Double, Double)] = [:]
+            for line in out.results {
+                if let what = line["what"] as? String, let median = line["tokens_per_second"] as? Double,
+                   let best = line["best"] as? Double { results[what] = (median, best) }
             }
+            peer = (out.name, results)
         }
         if let peer { print("peer: \(peer.name)") }
 
@@ -127,7 +123,7 @@ struct BenchLLM: ParsableCommand {
 enum RandomGPT2 {
     static func small(into folder: URL) throws -> URL {
         let (vocab, width, layers, positions) = (50257, 768, 12, 1024)
-        var generator = SplitMix(seed: 2)
+        var generator = SplitMix64(seed: 2)
         func random(_ shape: [Int], scale: Float = 0.02) -> Tensor {
             Tensor(shape: shape) { values in
                 for index in values.indices { values[index] = generator.nextSymmetric() * scale }

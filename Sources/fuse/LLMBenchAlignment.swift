@@ -24,7 +24,7 @@ struct AlignmentBench {
         mappingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         aligner = try StepAligner(pair: pair.with(mapping: mapping), mode: .soft)
 
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var jobs: [StepAligner.Job] = []
         var total = 0, sentence = 0
         let sentences = BenchEncoder.sentences(count: 4096)

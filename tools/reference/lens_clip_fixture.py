@@ -28,6 +28,7 @@ from PIL import Image
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
 from lens_algorithms import forward_tags, prompt_all
+from models_common import randomize
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -70,21 +71,6 @@ def tokenizer() -> CLIPTokenizer:
     vocab += ["<|startoftext|>", "<|endoftext|>"]
     return CLIPTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=[tuple(m.split()) for m in merges])
 
-
-def randomize(model: torch.nn.Module, seed: int) -> None:
-    """Seeded noise large enough that attention is not uniform (as models_common.randomize)."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in sorted(model.named_parameters()):
-            noise = torch.randn(parameter.shape, generator=generator)
-            if "norm" in name.lower() and name.endswith("weight"):
-                parameter.copy_(1.0 + 0.1 * noise)
-            elif name.endswith("bias"):
-                parameter.copy_(0.05 * noise)
-            elif "logit_scale" in name:
-                parameter.fill_(2.6592)
-            else:
-                parameter.copy_(0.12 * noise)
 
 
 def pick(path: pathlib.Path, every: int) -> list[str]:

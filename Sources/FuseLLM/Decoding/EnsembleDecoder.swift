@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 
 /// Generates text from several causal LMs with different tokenizers by fusing their next-token distributions at
 /// every step, in the base model's vocabulary.
@@ -188,19 +189,4 @@ struct SourceState {
         }
         return (ids, values)
     }
-}
-
-/// A small seeded generator (SplitMix64) so sampling is reproducible across runs and platforms.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
