@@ -33,10 +33,17 @@ struct SharedLibraryPluginTests {
         return library
     }
 
+    /// Deletes the temporary folder `buildCSVPlugin()` made (a loaded library stays mapped after its file is gone).
+    static func remove(_ library: URL) {
+        try? FileManager.default.removeItem(at: library.deletingLastPathComponent())
+    }
+
     @Test("example.csv and a 3-window long.csv equal the torch reference (≤ 1e-4)")
     func csvThroughTheSharedEncoder() async throws {
         let runtime = try FuseRuntime(modelDirectory: Self.model)
-        let plugin = try runtime.loadPlugin(at: Self.buildCSVPlugin())
+        let library = try Self.buildCSVPlugin()
+        defer { Self.remove(library) }
+        let plugin = try runtime.loadPlugin(at: library)
         #expect(plugin.modality == Modality("tabular"))
         let reference = try JSONDecoder().decode(
             Reference.self, from: Data(contentsOf: FixtureLocation.url("plugins/tabular/reference.json")))
@@ -69,7 +76,9 @@ struct SharedLibraryPluginTests {
     @Test("a model without the plugin's modality names what it has")
     func modelWithoutTheTower() async throws {
         let runtime = try FuseRuntime(modelDirectory: FixtureLocation.url("models/meta"))
-        try runtime.loadPlugin(at: Self.buildCSVPlugin())
+        let library = try Self.buildCSVPlugin()
+        defer { Self.remove(library) }
+        try runtime.loadPlugin(at: library)
         await #expect {
             _ = try await runtime.embed(file: Self.csvFolder.appendingPathComponent("example.csv"))
         } throws: { error in
@@ -82,7 +91,10 @@ struct SharedLibraryPluginTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-reg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = PluginRegistryFile(url: folder.appendingPathComponent("plugins.json"))
-        try file.register(libraryAt: Self.buildCSVPlugin(), name: "tables")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = try Self.buildCSVPlugin()
+        defer { Self.remove(library) }
+        try file.register(libraryAt: library, name: "tables")
         let runtime = try FuseRuntime(modelDirectory: Self.model)
         let loaded = try runtime.loadRegisteredPlugins(from: file)
         #expect(loaded.map(\.id) == ["tables"])
@@ -100,6 +112,7 @@ struct SharedLibraryPluginTests {
         let registry = folder.appendingPathComponent("plugins.json")
         let environment = ["FUSE_PLUGIN_PATH": registry.path]
         let library = try Self.buildCSVPlugin()
+        defer { Self.remove(library) }
 
         let registered = try MainCommandTests.fuse(["plugins", "register", library.path], environment: environment)
         #expect(registered.0 == 0, "\(registered.2)")
