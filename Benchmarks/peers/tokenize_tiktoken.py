@@ -7,23 +7,16 @@ Usage: tokenize_tiktoken.py --tokenizer bytelevel32k.json --file CORPUS [--repea
 """
 import argparse
 import json
+import os
+import sys
 import time
 
 import tiktoken
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "reference"))
+from text_fixtures import bytes_to_unicode  # noqa: E402  (GPT-2's byte ↔ character table, shared with the fixtures)
+
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-
-
-def byte_decoder():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(bs, cs)}
 
 
 def main():
@@ -34,7 +27,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     spec = json.load(open(args.tokenizer, encoding="utf-8"))
-    decoder = byte_decoder()
+    decoder = {char: byte for byte, char in bytes_to_unicode().items()}
     ranks = {bytes(decoder[c] for c in token): rank for token, rank in spec["model"]["vocab"].items()}
     enc = tiktoken.Encoding(name="fuse-bench-bytelevel", pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
                             special_tokens={})

@@ -92,7 +92,7 @@ struct EarlyFusionTests {
         let plain = try model.run([image], modality: .image).embeddings.scalars
         let fused = try EarlyFusion.fuse([[FusionInput(source: "i", modality: .image, pluginID: "p", windows: [image])]],
                                          model: model)[0]
-        #expect(maxAbs(fused.embedding.vector, EarlyFusion.unitMean([plain])) <= 1e-5)
+        #expect(maxAbs(fused.embedding.vector, FuseRuntime.unitMean([plain])) <= 1e-5)
     }
 
     @Test("towers of different widths: a named error")
@@ -139,10 +139,10 @@ struct EarlyFusionTests {
         let input = { (tokens: Tokens) in FusionInput(source: "\(tokens.modality)", modality: tokens.modality, pluginID: "p",
                                                       windows: [tokens]) }
         let results = try EarlyFusion.fuse([[input(text)], [input(image)], [input(text), input(image)]], model: model)
-        #expect(maxAbs(results[0].embedding.vector, EarlyFusion.unitMean([Array(textEmbeds.scalars[0..<40])])) <= 1e-4)
-        #expect(maxAbs(results[1].embedding.vector, EarlyFusion.unitMean([Array(imageEmbeds.scalars[0..<40])])) <= 1e-4)
+        #expect(maxAbs(results[0].embedding.vector, FuseRuntime.unitMean([Array(textEmbeds.scalars[0..<40])])) <= 1e-4)
+        #expect(maxAbs(results[1].embedding.vector, FuseRuntime.unitMean([Array(imageEmbeds.scalars[0..<40])])) <= 1e-4)
         // Jointly encoded, the pair differs from the mean of the two separate embeddings (they attend to each other).
-        let late = EarlyFusion.unitMean([results[0].embedding.vector, results[1].embedding.vector])
+        let late = FuseRuntime.unitMean([results[0].embedding.vector, results[1].embedding.vector])
         #expect(results[2].embedding.dimension == 40 && maxAbs(results[2].embedding.vector, late) > 1e-3)
     }
 }

@@ -29,6 +29,7 @@ from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenize
 
 from lens_algorithms import forward_tags, prompt_all
 from models_common import randomize
+from text_fixtures import bytes_to_unicode
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -48,19 +49,6 @@ CAPTIONS = [
 # (k, threshold) cases; the tiny random CLIP's cosines are small, so the thresholds are spread around them.
 CASES = [(5, 0.2), (5, 0.0), (8, -1.0), (3, 0.1)]
 CAPTION_COUNT = 3
-
-
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP's reversible byte → printable character table."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    chars = keep[:]
-    extra = 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return dict(zip(keep, [chr(c) for c in chars]))
 
 
 def tokenizer() -> CLIPTokenizer:

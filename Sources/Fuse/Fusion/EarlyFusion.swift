@@ -52,25 +52,13 @@ public enum EarlyFusion {
             let perInput = group.map { input -> [Float] in
                 let windows = segments.prefix(input.windows.count).map(\.vector)
                 segments = segments.dropFirst(input.windows.count)
-                return unitMean(windows)
+                return FuseRuntime.unitMean(windows)
             }
             let n = group.count
-            let embedding = Embedding(vector: unitMean(perInput), modality: Modality("fused"), modelID: model.id,
+            let embedding = Embedding(vector: FuseRuntime.unitMean(perInput), modality: Modality("fused"), modelID: model.id,
                                       sources: group.map(\.source))
             return FusionResult(embedding: embedding, inputs: group.map(\.source),
                                 weights: [Float](repeating: 1 / Float(n), count: n), strategy: name)
         }
-    }
-
-    /// normalize(Σ normalize(vᵢ)): every vector counts the same whatever its length.
-    static func unitMean(_ vectors: [[Float]]) -> [Float] {
-        guard let width = vectors.first?.count else { return [] }
-        var sum = [Float](repeating: 0, count: width)
-        for vector in vectors {
-            let norm = max(vector.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-            for index in 0..<width { sum[index] += vector[index] / norm }
-        }
-        let norm = max(sum.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-        return sum.map { $0 / norm }
     }
 }

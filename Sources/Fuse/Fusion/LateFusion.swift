@@ -150,7 +150,8 @@ public enum LateFusion {
         var agreement = [Float](repeating: 0, count: n)
         for i in 0..<n {
             var total: Float = 0
-            for j in 0..<n where j != i { total += cosine(embeddings[i].vector, embeddings[j].vector) }
+            // Inputs of another width cannot agree with this one: they add nothing (fuse() refuses them anyway).
+            for j in 0..<n where j != i { total += (try? embeddings[i].cosineSimilarity(to: embeddings[j])) ?? 0 }
             agreement[i] = total / Float(n - 1) / temperature
         }
         let peak = agreement.max()!
@@ -188,17 +189,6 @@ public enum LateFusion {
             }
         }
         return y
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        var dot: Float = 0, na: Float = 0, nb: Float = 0
-        for i in a.indices {
-            dot += a[i] * b[i]
-            na += a[i] * a[i]
-            nb += b[i] * b[i]
-        }
-        let denominator = (na * nb).squareRoot()
-        return denominator > 0 ? dot / denominator : 0
     }
 
     static func normalized(_ v: [Float]) -> [Float] {

@@ -55,8 +55,10 @@ public struct DescriptionRetrieval: Sendable, Equatable {
         var matches: [Match] = []
         for record in records where record.inputs.first?.modality != .text {
             guard let group = record.group, describedGroups.contains(group) else { continue }
-            let scored = texts.map { (text: $0, score: Self.cosine(record.embedding.vector, $0.embedding.vector)) }
-                .sorted { $0.score > $1.score }
+            // A description of another width (another model) is no candidate.
+            let scored = texts.compactMap { text in
+                (try? record.embedding.cosineSimilarity(to: text.embedding)).map { (text: text, score: $0) }
+            }.sorted { $0.score > $1.score }
             guard let best = scored.first,
                   let ownIndex = scored.firstIndex(where: { $0.text.group == group }) else { continue }
             matches.append(Match(label: record.label, group: group, nearest: best.text.label, similarity: best.score,
@@ -82,16 +84,5 @@ public struct DescriptionRetrieval: Sendable, Equatable {
                             + "mean rank of the own description %.2f (chance: %.2f)", hits, matches.count, chanceHits,
                             chanceHits > 0 ? Double(hits) / chanceHits : 0, meanOwnRank, chanceMeanRank))
         return lines.joined(separator: "\n")
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        var dot: Float = 0, na: Float = 0, nb: Float = 0
-        for i in 0..<min(a.count, b.count) {
-            dot += a[i] * b[i]
-            na += a[i] * a[i]
-            nb += b[i] * b[i]
-        }
-        let norm = (na * nb).squareRoot()
-        return norm > 0 ? dot / norm : 0
     }
 }
