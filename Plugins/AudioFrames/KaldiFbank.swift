@@ -29,7 +29,7 @@ public struct KaldiFbank: Sendable {
         try options.validate()
         self.options = options
         window = FeatureWindow.make(options.windowType, size: options.windowSize, blackmanCoeff: options.blackmanCoeff)
-        banks = MelBanks(options: options)
+        banks = MelBanks.shared(for: options)
         laneFFT = LaneFFT(size: options.paddedWindowSize)
     }
 

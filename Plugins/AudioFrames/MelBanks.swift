@@ -81,3 +81,31 @@ enum FeatureWindow {
         }
     }
 }
+
+extension MelBanks {
+    /// The banks for `options`, built once per distinct options and then shared: a recipe's fbank is rebuilt for
+    /// every file, and the banks are the costly part of building it (exp/log per FFT bin and mel bin).
+    static func shared(for options: FbankOptions) -> MelBanks { MelBankCache.shared.banks(for: options) }
+}
+
+/// A small process-wide cache of mel banks keyed by their options; safe to use from many tasks.
+final class MelBankCache: @unchecked Sendable {
+    static let shared = MelBankCache()
+    /// Distinct option sets kept; past this the cache starts over (models use one or two).
+    static let limit = 16
+    private let lock = NSLock()
+    private var entries: [FbankOptions: MelBanks] = [:]
+
+    func banks(for options: FbankOptions) -> MelBanks {
+        lock.lock()
+        let cached = entries[options]
+        lock.unlock()
+        if let cached { return cached }
+        let banks = MelBanks(options: options)
+        lock.lock()
+        if entries.count >= Self.limit { entries.removeAll() }
+        entries[options] = banks
+        lock.unlock()
+        return banks
+    }
+}
