@@ -5,6 +5,8 @@
 #   tools/fuzz.sh build                     build only
 #   tools/fuzz.sh TARGET SECONDS [ARGS…]    fuzz TARGET for SECONDS (extra ARGS go to libFuzzer)
 #   tools/fuzz.sh all SECONDS [ARGS…]       every target in turn, SECONDS each (smoke run: 60 or less)
+#   tools/fuzz.sh smoke [SECONDS]           CI's run: every target SECONDS (default 30) from the seeds alone, with a
+#                                           fixed random seed, in .build-fuzz/smoke (the corpora above are untouched)
 #   tools/fuzz.sh soak TARGET RUNS          a long run: RUNS executions without the per-input leak check, then a
 #                                           leak pass that replays the whole corpus with it (see below)
 #   tools/fuzz.sh repro TARGET FILE…        run TARGET once on each FILE (a crash reproducer)
@@ -114,6 +116,13 @@ all)
     failed=0
     for t in "${TARGETS[@]}"; do run "$t" "$seconds" "$@" || failed=1; done
     exit $failed ;;
+smoke)
+    build
+    WORK="$ROOT/.build-fuzz/smoke"
+    rm -rf "$WORK"
+    failed=0
+    for t in "${TARGETS[@]}"; do run "$t" "${2:-30}" -seed=1 || failed=1; done
+    exit $failed ;;
 soak)
     target=$2; runs=$3
     build
@@ -126,7 +135,7 @@ soak)
         cp "$WORK/logs/$target.log" "$WORK/logs/$target.leakpass.log"
     fi
     exit $status ;;
-"" | -h | --help) sed -n '2,23p' "$0" ;;
+"" | -h | --help) sed -n '2,25p' "$0" ;;
 *)
     target=$1; seconds=${2:-60}; shift 2 || shift $#
     build
