@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Fuse
+import TextBPE
 
 /// `fuse bench encoder`: transformer encoder throughput beside PyTorch in the same run — ViT-B/16 at 224²
 /// (random weights generated here, so nothing is downloaded) at batch 1 and 8, and all-MiniLM-L6-v2 embedding
@@ -35,11 +36,13 @@ struct BenchEncoder: AsyncParsableCommand {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
-        if only != "minilm" { try benchViT(threads: threads) }
-        if only != "vit" { try benchMiniLM(threads: threads) }
+        let ceiling = ComputeCeiling.measure()
+        print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
+        if only != "minilm" { try benchViT(threads: threads, ceiling: ceiling) }
+        if only != "vit" { try benchMiniLM(threads: threads, ceiling: ceiling) }
     }
 
-    func benchViT(threads: Int) throws {
+    func benchViT(threads: Int, ceiling: ComputeCeiling) throws {
         let resetWorked = ResidentMemory.resetPeak()
         let beforeViT = ResidentMemory.read()
         let vit = try RandomViT.base16()
@@ -52,12 +55,14 @@ struct BenchEncoder: AsyncParsableCommand {
         for (batch, target) in [(1, 6.0), (8, 8.0)] {
             let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
             report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
+            print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: TransformerFLOPs.vitBase16PerImage,
+                                   targetItemsPerSecond: target))
         }
         print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
                                                           resetWorked: resetWorked))
     }
 
-    func benchMiniLM(threads: Int) throws {
+    func benchMiniLM(threads: Int, ceiling: ComputeCeiling) throws {
         let folder = URL(fileURLWithPath: minilm)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
             print("MiniLM: skipped, no model at \(minilm) (run tools/setup_models.sh)")
@@ -87,6 +92,10 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences)", unit: "sentences/s", fuse: rate, peer: peer,
                target: 400)
+        if let flops = try? Self.miniLMFLOPs(folder: folder, texts: texts, batch: 32) {
+            print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: flops / Double(texts.count),
+                                   targetItemsPerSecond: 400))
+        }
         if let weightBytes {
             print("all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
                   + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
@@ -112,6 +121,25 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         rates.sort()
         return (rates[rates.count / 2], rates.last ?? 0)
+    }
+
+    /// The encoder's FLOPs for `texts` in length-sorted batches of `batch`, each padded to its longest text (the
+    /// work sentence-transformers and Fuse both do); tokenisation itself is not counted.
+    static func miniLMFLOPs(folder: URL, texts: [String], batch: Int) throws -> Double {
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        guard let config = config as? [String: Any], let layers = config["num_hidden_layers"] as? Int,
+              let width = config["hidden_size"] as? Int, let mlp = config["intermediate_size"] as? Int else {
+            throw ValidationError("\(folder.path)/config.json: no num_hidden_layers / hidden_size / intermediate_size")
+        }
+        let tokenizer = try Tokenizer.load(from: folder.appendingPathComponent("tokenizer.json"))
+        // tokenizer.json may pad every text to a fixed length (all-MiniLM-L6-v2: 128); the runtime does not.
+        let lengths = try texts.map { try tokenizer.encode($0).attentionMask.reduce(0) { $0 + Int($1) } }.sorted()
+        return stride(from: 0, to: lengths.count, by: batch).reduce(0.0) { total, start in
+            let slice = lengths[start..<min(start + batch, lengths.count)]
+            let longest = slice.max() ?? 0
+            return total + Double(slice.count)
+                * TransformerFLOPs.stack(layers: layers, width: width, mlp: mlp, tokens: longest, attended: longest)
+        }
     }
 
     /// Deterministic English-like sentences of varied length (the peer embeds the same list).

@@ -59,6 +59,8 @@ struct BenchLLM: ParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         print("FuseLLM throughput, \(threads) cores, median (best) of \(repeats); fp32")
+        let ceiling = ComputeCeiling.measure()
+        print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
 
         let folder = try model.map { URL(fileURLWithPath: $0) } ?? RandomGPT2.small(into: scratch.appendingPathComponent("gpt2-small"))
         let lm = try CausalLMLoader.load(folder: folder)
@@ -99,6 +101,9 @@ struct BenchLLM: ParsableCommand {
         let shape = "\(lm.config.layers)L/\(lm.config.hiddenSize)d/vocab \(lm.config.vocabSize)"
         report("extraction \(folder.lastPathComponent) (\(shape)), \(sequences)×\(length) tokens, top-10 + metric_ce",
                fuse: extraction, peer: peer?.results["extraction"], peerLabel: "transformers b=\(peerBatch)", target: 2)
+        let perToken = Self.flopsPerPosition(lm.config, attended: length)
+        print(ceiling.describe(itemsPerSecond: extraction.0, flopsPerItem: perToken,
+                               targetItemsPerSecond: peer?.results["extraction"].map { 2 * $0.0 }))
 
         let aligned = try alignment.measure(repeats: repeats)
         report("alignment \(alignment.baseName) ← \(alignment.sourceName) (soft), \(alignment.tokenCount) base tokens "
@@ -108,6 +113,17 @@ struct BenchLLM: ParsableCommand {
               + (peer?.results["alignment"].map { String(format: " | FuseLLM %.0f s (extrapolated)", 1e6 / $0.0) } ?? ""))
         print(String(format: "vocabulary mapping (MinED, %d × %d tokens): %.3f s", alignment.sourceVocabulary,
                      alignment.baseVocabulary, alignment.mappingSeconds))
+    }
+
+    /// FLOPs of one position: Q/K/V/output projections (K and V at the key-value heads' width), the MLP (two
+    /// matrices for GPT-2, three for Llama's SwiGLU), attention over `attended` positions (dense kernels compute
+    /// them all), and the output projection over the whole vocabulary, which top-k and metric_ce both need.
+    static func flopsPerPosition(_ c: CausalLMConfig, attended: Int) -> Double {
+        let (w, kv) = (Double(c.hiddenSize), Double(c.keyValueHeads * c.headDim))
+        let mlpMatrices: Double = c.family == .llama ? 3 : 2
+        let layer = 2 * w * w + 2 * w * kv + mlpMatrices * w * Double(c.intermediateSize)
+            + 2 * Double(attended) * Double(c.heads * c.headDim)
+        return 2 * (Double(c.layers) * layer + w * Double(c.vocabSize))
     }
 
     func report(_ label: String, fuse: (Double, Double), peer: (Double, Double)?, peerLabel: String, target: Double?) {
