@@ -61,9 +61,17 @@ public struct ConfigFile {
     /// A positive integer (sizes and counts).
     public func int(_ key: String) throws -> Int {
         guard let value = object[key] else { throw missing(key) }
-        guard let number = value as? NSNumber, !Self.isBoolean(value), number.doubleValue == number.doubleValue.rounded()
-        else { throw invalid(key, "should be an integer, got \(value)") }
-        return number.intValue
+        guard let number = value as? NSNumber, !Self.isBoolean(value), let integer = Self.exactInteger(number)
+        else { throw invalid(key, "should be an integer of at most ±2⁵³, got \(value)") }
+        return integer
+    }
+
+    /// The number as an `Int` when it is a whole number of magnitude at most 2⁵³ (every such value is exact in
+    /// JSON's doubles); nil otherwise. `NSNumber.intValue` would turn 8.9e24 into an arbitrary Int.
+    static func exactInteger(_ number: NSNumber) -> Int? {
+        let double = number.doubleValue
+        guard double.isFinite, double == double.rounded(), abs(double) <= 9_007_199_254_740_992 else { return nil }
+        return Int(double)
     }
 
     public func int(_ key: String, default fallback: Int) throws -> Int {
@@ -109,8 +117,15 @@ public struct ConfigFile {
     /// An array of integers, e.g. `patch_stride: [10, 10]`.
     public func ints(_ key: String) throws -> [Int] {
         guard let value = object[key] else { throw missing(key) }
-        guard let numbers = value as? [NSNumber] else { throw invalid(key, "should be an array of integers") }
-        return numbers.map(\.intValue)
+        guard let numbers = value as? [NSNumber], !numbers.contains(where: Self.isBoolean) else {
+            throw invalid(key, "should be an array of integers")
+        }
+        return try numbers.map { number in
+            guard let integer = Self.exactInteger(number) else {
+                throw invalid(key, "should hold integers of at most ±2⁵³, got \(number)")
+            }
+            return integer
+        }
     }
 
     /// `hidden_act` (or another activation field) as a kernel activation.
