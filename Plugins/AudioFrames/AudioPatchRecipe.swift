@@ -77,7 +77,7 @@ public struct AudioPatchRecipe: Sendable, Equatable {
     public init(preprocessorConfig url: URL) throws {
         try FuseError.requireFile(url)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.data(at: url) } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         try self.init(preprocessorConfig: data, source: url.path)

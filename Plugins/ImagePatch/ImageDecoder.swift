@@ -43,7 +43,7 @@ public struct ImageDecoder: Sendable {
         try FuseError.requireFile(url)
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            data = try FileContents.data(at: url, options: .mappedIfSafe)
         } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }

@@ -11,7 +11,7 @@ extension ImagePreprocessor {
         do {
             // JSONDecoder parses numbers correctly rounded (JSONSerialization on Linux is off by an ulp on
             // values such as rescale_factor = 0.00392156862745098).
-            value = try JSONDecoder().decode(ConfigValue.self, from: Data(contentsOf: configURL))
+            value = try JSONDecoder().decode(ConfigValue.self, from: FileContents.data(at: configURL))
         } catch {
             throw FuseError.invalidConfig(file: file, reason: "not valid JSON (\(error.localizedDescription))")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 
 /// What to do with bytes that are not UTF-8.
 public enum InvalidUTF8Policy: String, Sendable, Equatable {
@@ -36,7 +37,7 @@ public struct TextFileReader: Sendable {
             throw TokenizerError.textTooLarge(path: url.path, bytes: size, limit: maxBytes)
         }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.data(at: url) } catch {
             throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         guard data.count <= maxBytes else {

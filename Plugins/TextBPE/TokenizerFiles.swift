@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import FuseCore
 
 extension Tokenizer {
     /// Loads a tokenizer from what users have on disk:
@@ -48,7 +49,7 @@ extension Tokenizer {
     }
 
     static func read(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
+        do { return try FileContents.data(at: url) } catch {
             throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
         }
     }
@@ -148,7 +149,7 @@ extension Tokenizer {
         }
         var lowercase = true
         let config = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
-        if let data = try? Data(contentsOf: config), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        if let data = try? FileContents.data(at: config), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let flag = object["do_lower_case"] as? Bool {
             lowercase = flag
         }

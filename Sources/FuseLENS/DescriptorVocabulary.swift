@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 
 /// A list of descriptors (tags or attributes) to score an image against: one entry per line of a text file.
 ///
@@ -33,7 +34,7 @@ public struct DescriptorVocabulary: Sendable, Equatable {
     public init(contentsOf url: URL) throws {
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            text = try FileContents.utf8String(at: url)
         } catch {
             throw LENSError.unreadableVocabulary(path: url.path, reason: "\(error.localizedDescription)")
         }

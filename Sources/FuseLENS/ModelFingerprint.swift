@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 
 /// A cheap identity for a model folder, used to key vocabulary caches: the folder name plus a 64-bit FNV-1a digest of
 /// its configuration and tokenizer files and, for each weight file, its size and first and last MiB.
@@ -24,7 +25,7 @@ enum ModelFingerprint {
                 hasher.add(weightSample(url))
             } else if lower.hasSuffix(".json") || lower.hasSuffix(".txt") || lower.hasSuffix(".model") {
                 hasher.add(Array(relative.utf8))
-                hasher.add(Array((try? Data(contentsOf: url)) ?? Data()))
+                hasher.add(Array((try? FileContents.data(at: url)) ?? Data()))
             }
         }
         return "\(name)-\(String(hasher.value, radix: 16))"

@@ -34,7 +34,7 @@ public struct LLMVocabulary: Sendable {
         try FuseError.requireFile(url)
         let file = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.data(at: url) } catch {
             throw FuseError.unreadable(path: file, reason: error.localizedDescription)
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {

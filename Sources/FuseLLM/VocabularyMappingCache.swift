@@ -47,7 +47,7 @@ public enum VocabularyMappingCache {
     }
 
     private static func read(_ url: URL, count: Int) -> [Int32]? {
-        guard let data = try? Data(contentsOf: url), data.count == magic.count + 8 + 4 * count,
+        guard let data = try? FileContents.data(at: url), data.count == magic.count + 8 + 4 * count,
               Array(data.prefix(magic.count)) == magic else { return nil }
         let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: magic.count, as: UInt64.self) }
         guard UInt64(littleEndian: stored) == UInt64(count) else { return nil }

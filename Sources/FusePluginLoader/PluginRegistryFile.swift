@@ -67,10 +67,8 @@ public struct PluginRegistryFile: Sendable {
         try FuseError.requireFile(url)
         let data: Data
         do {
-            // FileHandle rather than Data(contentsOf:), which refuses character devices such as /dev/null.
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            data = try handle.readToEnd() ?? Data()
+            // FileContents reads character devices such as /dev/null (Data(contentsOf:) refuses them).
+            data = try FileContents.data(at: url)
         } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FuseCore
 import Fuse
 import TextBPE
 
@@ -126,7 +127,7 @@ struct BenchEncoder: AsyncParsableCommand {
     /// The encoder's FLOPs for `texts` in length-sorted batches of `batch`, each padded to its longest text (the
     /// work sentence-transformers and Fuse both do); tokenisation itself is not counted.
     static func miniLMFLOPs(folder: URL, texts: [String], batch: Int) throws -> Double {
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        let config = try JSONSerialization.jsonObject(with: FileContents.data(at: folder.appendingPathComponent("config.json")))
         guard let config = config as? [String: Any], let layers = config["num_hidden_layers"] as? Int,
               let width = config["hidden_size"] as? Int, let mlp = config["intermediate_size"] as? Int else {
             throw ValidationError("\(folder.path)/config.json: no num_hidden_layers / hidden_size / intermediate_size")

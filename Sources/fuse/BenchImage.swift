@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import FuseCore
 import ImagePatch
 
 /// `fuse bench image FILE…`: per-image milliseconds to decode, and to decode + CLIP-preprocess (shortest edge
@@ -35,7 +36,7 @@ struct BenchImage: ParsableCommand {
               + "transformers")
         for file in files {
             let url = URL(fileURLWithPath: file)
-            let data = try Data(contentsOf: url)
+            let data = try FileContents.data(at: url)
             let image = try decoder.decode(data, name: file)
             let name = "\(url.lastPathComponent) \(image.width)×\(image.height)"
             let decodeMs = Self.median(repeats) { _ = try? decoder.decode(contentsOf: url) }

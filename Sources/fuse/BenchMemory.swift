@@ -1,10 +1,11 @@
 import Foundation
+import FuseCore
 
 /// This process's resident memory, read from `/proc/self/status` (Linux), for the benches' peak-RSS figures.
 enum ResidentMemory {
     /// Current (`VmRSS`) and peak (`VmHWM`) resident set size in bytes; nil where /proc is unavailable.
     static func read() -> (current: Int, peak: Int)? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else { return nil }
         var current: Int?, peak: Int?
         for line in status.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

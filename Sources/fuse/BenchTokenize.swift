@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import FuseCore
 import TextBPE
 
 /// `fuse bench tokenize`: MB/s and tokens/s of Fuse's tokenizer over a corpus's lines on one core and on all
@@ -35,7 +36,7 @@ struct BenchTokenize: ParsableCommand {
         var tok = try TokenizeCommand.loadTokenizer(tokenizer)
         tok.truncation = nil
         tok.padding = nil
-        let raw = try Data(contentsOf: URL(fileURLWithPath: file))
+        let raw = try FileContents.data(at: URL(fileURLWithPath: file))
         let text = try TextFileReader().text(from: raw, source: file)
         // Same lines as the peers' `raw.decode("utf-8").split("\n")`.
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

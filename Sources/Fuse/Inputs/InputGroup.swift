@@ -39,7 +39,7 @@ public enum GroupManifest {
     public static func read(_ url: URL) throws -> [InputGroup] {
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            text = try FileContents.utf8String(at: url)
         } catch {
             throw InputListError.unreadable(path: url.path, reason: error.localizedDescription)
         }

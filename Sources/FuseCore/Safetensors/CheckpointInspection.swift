@@ -87,7 +87,7 @@ public struct CheckpointInspection: Codable, Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try FileContents.data(at: url)
         } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }

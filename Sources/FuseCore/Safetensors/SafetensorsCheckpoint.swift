@@ -133,7 +133,7 @@ struct ShardIndex {
         let path = url.path
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try FileContents.data(at: url)
         } catch {
             throw SafetensorsError.unreadable(path: path, reason: error.localizedDescription)
         }

@@ -35,7 +35,7 @@ public struct CausalLMConfig: Sendable, Equatable {
     public static func load(folder: URL) throws -> CausalLMConfig {
         let url = folder.appendingPathComponent("config.json")
         try FuseError.requireFile(url)
-        guard let data = try? Data(contentsOf: url),
+        guard let data = try? FileContents.data(at: url),
               let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw FuseError.invalidConfig(file: url.path, reason: "not a JSON object")
         }

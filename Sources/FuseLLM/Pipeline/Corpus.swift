@@ -21,7 +21,7 @@ public struct Corpus: Sendable {
     public init(url: URL, format: Format? = nil, field: String = "text") throws {
         try FuseError.requireFile(url)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.data(at: url) } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         guard let content = String(data: data, encoding: .utf8) else {

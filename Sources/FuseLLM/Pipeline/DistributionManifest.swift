@@ -47,7 +47,7 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
         let url = folder.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         do {
-            return try JSONDecoder().decode(DistributionManifest.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(DistributionManifest.self, from: FileContents.data(at: url))
         } catch {
             throw LLMError.invalidDistributionFile(file: url.path, reason: "unreadable manifest: \(error)")
         }

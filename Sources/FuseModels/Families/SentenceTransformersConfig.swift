@@ -14,7 +14,7 @@ struct SentenceTransformersConfig {
         let modulesURL = directory.appendingPathComponent("modules.json")
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return nil }
         let data: Data
-        do { data = try Data(contentsOf: modulesURL) } catch {
+        do { data = try FileContents.data(at: modulesURL) } catch {
             throw FuseError.unreadable(path: modulesURL.path, reason: error.localizedDescription)
         }
         guard let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {

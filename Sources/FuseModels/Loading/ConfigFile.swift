@@ -16,7 +16,7 @@ public struct ConfigFile {
     public init(url: URL) throws {
         try FuseError.requireFile(url)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.data(at: url) } catch {
             throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {

@@ -81,7 +81,7 @@ public struct HuggingFaceCache: Sendable {
         let available = ((try? fm.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let ref = folder.appendingPathComponent("refs").appendingPathComponent(revision)
         let commit: String
-        if let text = try? String(contentsOf: ref, encoding: .utf8) {
+        if let text = try? FileContents.utf8String(at: ref) {
             commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
         } else if available.contains(revision) {
             commit = revision

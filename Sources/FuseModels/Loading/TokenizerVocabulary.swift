@@ -23,7 +23,7 @@ enum TokenizerVocabulary {
             return largest >= 0 ? (json.path, largest + 1) : nil
         }
         let text = directory.appendingPathComponent("vocab.txt")
-        if let contents = try? String(contentsOf: text, encoding: .utf8) {
+        if let contents = try? FileContents.utf8String(at: text) {
             return (text.path, contents.split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.isEmpty }.count)
         }
