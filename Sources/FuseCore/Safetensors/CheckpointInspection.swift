@@ -100,7 +100,7 @@ public struct CheckpointInspection: Codable, Sendable {
     /// Pulls the common fields out of a config, under the names different families use for them.
     static func summarize(_ object: [String: Any]) -> ConfigSummary {
         func integer(_ keys: String...) -> Int? {
-            for key in keys { if let value = object[key].flatMap(SafetensorsHeader.integer) { return value } }
+            for key in keys { if let value = object[key].flatMap(JSONNumber.exactInteger) { return value } }
             return nil
         }
         func string(_ keys: String...) -> String? {

@@ -88,19 +88,12 @@ struct SafetensorsHeader: Sendable {
         guard let rawShape = fields["shape"] as? [Any] else {
             throw SafetensorsError.badShape(path: path, tensor: name, shape: String(describing: fields["shape"] ?? "(missing)"))
         }
-        var shape: [Int] = []
-        var count = 1
-        for dimension in rawShape {
-            guard let value = integer(dimension), value >= 0 else {
-                throw SafetensorsError.badShape(path: path, tensor: name, shape: "\(rawShape)")
-            }
-            let (product, overflow) = count.multipliedReportingOverflow(by: value)
-            guard !overflow else { throw SafetensorsError.badShape(path: path, tensor: name, shape: "\(rawShape)") }
-            shape.append(value)
-            count = product
+        let shape = rawShape.compactMap(JSONNumber.exactInteger)
+        guard shape.count == rawShape.count, let count = Tensor.elementCount(ofShape: shape) else {
+            throw SafetensorsError.badShape(path: path, tensor: name, shape: "\(rawShape)")
         }
         guard let offsets = fields["data_offsets"] as? [Any], offsets.count == 2,
-              let begin = integer(offsets[0]), let end = integer(offsets[1])
+              let begin = JSONNumber.exactInteger(offsets[0]), let end = JSONNumber.exactInteger(offsets[1])
         else {
             throw SafetensorsError.invalidHeader(
                 path: path, tensor: name, reason: "'data_offsets' must be two integers [begin, end]")
@@ -115,18 +108,6 @@ struct SafetensorsHeader: Sendable {
                 expectedBytes: overflow ? Int.max : expectedBytes, actualBytes: end - begin)
         }
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
-    }
-
-    /// The class Foundation uses for JSON `true`/`false` (`is Bool` is no test: it also holds for the numbers 0 and 1).
-    private static let booleanNumberType = type(of: NSNumber(value: true))
-
-    /// An exact integer from a JSON number, or nil for fractions, booleans and non-numbers.
-    static func integer(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber, type(of: number) != booleanNumberType else { return nil }
-        // JSONSerialization may hand back a Double for very large values; only exact integers are accepted.
-        let double = number.doubleValue
-        guard double.rounded() == double, abs(double) < 9.0e15 else { return nil }
-        return number.intValue
     }
 
     private static func describe(_ error: Error) -> String {

@@ -61,17 +61,10 @@ public struct ConfigFile {
     /// A positive integer (sizes and counts).
     public func int(_ key: String) throws -> Int {
         guard let value = object[key] else { throw missing(key) }
-        guard let number = value as? NSNumber, !Self.isBoolean(value), let integer = Self.exactInteger(number)
-        else { throw invalid(key, "should be an integer of at most ±2⁵³, got \(value)") }
+        guard let integer = JSONNumber.exactInteger(value) else {
+            throw invalid(key, "should be an integer of at most ±2⁵³, got \(value)")
+        }
         return integer
-    }
-
-    /// The number as an `Int` when it is a whole number of magnitude at most 2⁵³ (every such value is exact in
-    /// JSON's doubles); nil otherwise. `NSNumber.intValue` would turn 8.9e24 into an arbitrary Int.
-    static func exactInteger(_ number: NSNumber) -> Int? {
-        let double = number.doubleValue
-        guard double.isFinite, double == double.rounded(), abs(double) <= 9_007_199_254_740_992 else { return nil }
-        return Int(double)
     }
 
     public func int(_ key: String, default fallback: Int) throws -> Int {
@@ -91,7 +84,7 @@ public struct ConfigFile {
 
     public func double(_ key: String) throws -> Double {
         guard let value = object[key] else { throw missing(key) }
-        guard let number = value as? NSNumber, !Self.isBoolean(value) else { throw invalid(key, "should be a number") }
+        guard let number = value as? NSNumber, !JSONNumber.isBoolean(value) else { throw invalid(key, "should be a number") }
         return number.doubleValue
     }
 
@@ -101,27 +94,20 @@ public struct ConfigFile {
 
     public func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard has(key) else { return fallback }
-        guard let value = object[key], Self.isBoolean(value), let flag = value as? Bool else {
+        guard let value = object[key], JSONNumber.isBoolean(value), let flag = value as? Bool else {
             throw invalid(key, "should be true or false")
         }
         return flag
     }
 
-    /// JSON `true`/`false`. Foundation hands numbers and booleans back as NSNumber, and `is Bool` also holds for the
-    /// numbers 0 and 1, so the boxed type is asked instead.
-    static func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
     /// An array of integers, e.g. `patch_stride: [10, 10]`.
     public func ints(_ key: String) throws -> [Int] {
         guard let value = object[key] else { throw missing(key) }
-        guard let numbers = value as? [NSNumber], !numbers.contains(where: Self.isBoolean) else {
+        guard let numbers = value as? [NSNumber], !numbers.contains(where: JSONNumber.isBoolean) else {
             throw invalid(key, "should be an array of integers")
         }
         return try numbers.map { number in
-            guard let integer = Self.exactInteger(number) else {
+            guard let integer = JSONNumber.exactInteger(number) else {
                 throw invalid(key, "should hold integers of at most ±2⁵³, got \(number)")
             }
             return integer

@@ -53,24 +53,13 @@ public struct Weights {
         let tensor = try checkpoint.tensor(prefix + name)
         guard tensor.shape == shape else {
             // A [1, N, D] parameter (ViT's position embeddings, class tokens) is the same data as [N, D].
-            if tensor.count == Self.elementCount(shape), tensor.shape.drop(while: { $0 == 1 }) == shape.drop(while: { $0 == 1 }) {
+            if tensor.count == Tensor.elementCount(ofShape: shape), tensor.shape.drop(while: { $0 == 1 }) == shape.drop(while: { $0 == 1 }) {
                 return try tensor.reshaped(shape)
             }
             throw ModelError.tensorShape(file: file, tensor: prefix + name, expected: shape, found: tensor.shape,
                                          because: because)
         }
         return tensor
-    }
-
-    /// The product of `shape`, or nil when it overflows `Int` (a config can state sizes no tensor has).
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for dimension in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            if overflow { return nil }
-            count = product
-        }
-        return count
     }
 
     /// Like `tensor`, but nil when the checkpoint does not hold `name`.
