@@ -79,7 +79,9 @@ public struct Tokenizer: Sendable {
         var full = vocabulary
         for token in addedTokens { full[token.content] = token.id }
         self.vocabulary = full
-        var tokens = [String?](repeating: nil, count: Int(full.values.max() ?? -1) + 1)
+        // Sized by every id, not by `full`'s: an added token can take over a content the vocabulary holds at another id.
+        let largestID = max(vocabulary.values.max() ?? -1, addedTokens.lazy.map(\.id).max() ?? -1)
+        var tokens = [String?](repeating: nil, count: Int(largestID) + 1)
         for (token, id) in vocabulary { tokens[Int(id)] = token }
         for token in addedTokens { tokens[Int(token.id)] = token.content }
         self.table = VocabularyTable(tokens)

@@ -6,10 +6,11 @@ struct TokenizerJSON {
 
     func tokenizer(from root: [String: Any]) throws -> Tokenizer {
         guard let modelSpec = root["model"] as? [String: Any] else { throw TokenizerError.missingField(file: file, field: "model") }
-        let added = try addedTokens(root["added_tokens"])
+        let declaredAdded = try addedTokens(root["added_tokens"])
         let preTokenizer = try (root["pre_tokenizer"] as? [String: Any]).map { try self.preTokenizer($0) }
         let normalizer = try (root["normalizer"] as? [String: Any]).map { try self.normalizer($0) }
         let (model, vocab, unk) = try self.model(modelSpec, byteLevel: preTokenizer?.isByteLevel ?? false)
+        let added = try AddedToken.assigningHuggingFaceIDs(declaredAdded, modelVocabulary: vocab, file: file)
         var full = vocab
         for token in added { full[token.content] = token.id }
         let post = try (root["post_processor"] as? [String: Any]).map { try postProcessor($0, vocab: full) } ?? .identity

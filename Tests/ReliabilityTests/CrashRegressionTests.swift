@@ -49,6 +49,18 @@ struct CrashRegressionTests {
         }
     }
 
+    /// Finding 15: two added tokens with the same content at ids 7 and 3. The id table was sized by the last id a
+    /// content kept (3) and writing id 7 trapped. HF gives the first `[SEP]` the vocabulary size (1 entry → id 1) and
+    /// skips the second; so does Fuse now, and the id table holds every id.
+    @Test("duplicated added tokens load with HF's ids instead of trapping")
+    func duplicatedAddedTokens() throws {
+        let tokenizer = try Self.loadReproducer("tokenizer_added_token_duplicate_ids.bin")
+        #expect(tokenizer.addedTokens.map(\.content) == ["[SEP]"])
+        #expect(tokenizer.id(forToken: "[SEP]") == 1)
+        #expect(tokenizer.token(forID: 1) == "[SEP]")
+        #expect(try tokenizer.encode("[SEP]", addSpecialTokens: false).ids == [1])
+    }
+
     @Test("a post-processor special token with an id beyond maximumTokenID is refused")
     func postProcessorID() throws {
         let json = #"""
