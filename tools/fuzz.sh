@@ -33,10 +33,18 @@ TARGETS=(FuzzSafetensors FuzzModelConfig FuzzPreprocessorConfig FuzzTokenizerFil
 FX="$ROOT/Tests/Fixtures"
 
 build() {
+    # SwiftPM keeps the Fuzz package's build plan when only its path dependency (the main package) gains or loses a
+    # source file, and the build then fails with "cannot find 'X' in scope". A changed file list drops the cached plan.
+    local list="$ROOT/Fuzz/.build/fuse-source-files" files
+    files=$(cd "$ROOT" && find Sources Plugins Fuzz/Sources -type f \( -name '*.swift' -o -name '*.c' -o -name '*.h' \) | sort)
+    if [ -d "$ROOT/Fuzz/.build" ] && [ "$files" != "$(cat "$list" 2>/dev/null)" ]; then
+        rm -f "$ROOT/Fuzz/.build/release.yaml" "$ROOT/Fuzz/.build/build.db" "$ROOT/Fuzz/.build/release/description.json"
+    fi
     # -O keeps Swift's bounds and overflow checks (the main package's release flags use -Ounchecked, which would
     # turn a trap into silent memory corruption); the C shims are instrumented too (-fsanitize=fuzzer-no-link).
     (cd "$ROOT/Fuzz" && swift build -c release -Xswiftc -O -Xswiftc -sanitize=fuzzer,address \
         -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link,address)
+    printf '%s\n' "$files" > "$list"
 }
 
 # Copies seeds for $1 into $2 (once; an existing corpus keeps growing across runs).
