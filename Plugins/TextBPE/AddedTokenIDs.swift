@@ -6,7 +6,7 @@ extension AddedToken {
     /// well-formed file this reproduces the written ids; for a contradictory one (the same content at two ids, or an
     /// id the vocabulary gives another token) it gives what HF gives, instead of a table with holes or out-of-range ids.
     /// Throws `invalidTokenID` when an assigned id would pass `Tokenizer.maximumTokenID`.
-    static func assigningHuggingFaceIDs(_ tokens: [AddedToken], modelVocabulary: [String: Int32],
+    public static func assigningHuggingFaceIDs(_ tokens: [AddedToken], modelVocabulary: [String: Int32],
                                         file: String) throws -> [AddedToken] {
         let vocabularySize = modelVocabulary.count
         var assigned: [String: Int32] = [:]

@@ -1,4 +1,5 @@
 import Foundation
+import TextBPE
 
 /// The word-boundary marker a tokenizer writes into its tokens: GPT-2's byte-level `Ġ` (the byte 0x20 mapped to
 /// U+0120) or SentencePiece / Llama's metaspace `▁` (U+2581). FuseLLM strips or swaps it when comparing tokens of
@@ -43,18 +44,31 @@ public struct LLMVocabulary: Sendable {
         guard let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Any] else {
             throw LLMError.invalidTokenizer(file: file, reason: "no model.vocab object (only BPE vocabularies are supported)")
         }
+        // Ids index a dense table: each must be a whole number in 0…Tokenizer.maximumTokenID (a negative id trapped,
+        // 2⁴⁰ asked for a terabyte table). Added tokens get the ids HF tokenizers gives them, as `Tokenizer` does.
         var byID = [Int: String]()
+        var modelIDs = [String: Int32]()
         for (token, value) in vocab {
-            guard let id = (value as? NSNumber)?.intValue, id >= 0 else {
-                throw LLMError.invalidTokenizer(file: file, reason: "model.vocab['\(token)'] is not a non-negative id")
+            guard let id = JSONNumber.exactInteger(value), id >= 0, id <= Tokenizer.maximumTokenID else {
+                throw LLMError.invalidTokenizer(
+                    file: file, reason: "model.vocab['\(token)'] is \(value), not a token id in 0…\(Tokenizer.maximumTokenID)")
             }
             byID[id] = token
+            modelIDs[token] = Int32(id)
         }
+        var declared: [AddedToken] = []
         for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
-            guard let id = (entry["id"] as? NSNumber)?.intValue, let content = entry["content"] as? String else {
+            guard let content = entry["content"] as? String, let value = entry["id"] else {
                 throw LLMError.invalidTokenizer(file: file, reason: "an added_tokens entry lacks id or content")
             }
-            byID[id] = content
+            guard let id = JSONNumber.exactInteger(value), id >= 0, id <= Tokenizer.maximumTokenID else {
+                throw LLMError.invalidTokenizer(
+                    file: file, reason: "added token '\(content)' has id \(value), not a token id in 0…\(Tokenizer.maximumTokenID)")
+            }
+            declared.append(AddedToken(content: content, id: Int32(id)))
+        }
+        for token in try AddedToken.assigningHuggingFaceIDs(declared, modelVocabulary: modelIDs, file: file) {
+            byID[Int(token.id)] = token.content
         }
         guard let maxID = byID.keys.max() else {
             throw LLMError.invalidTokenizer(file: file, reason: "the vocabulary is empty")
