@@ -13,7 +13,7 @@ extension Tokenizer {
     public static let maximumInflatedFileSize = 256 << 20
 
     /// Whether `id` may be used as a token id (0 ≤ id ≤ `maximumTokenID`).
-    static func acceptsID(_ id: Int) -> Bool { id >= 0 && id <= maximumTokenID }
+    public static func acceptsID(_ id: Int) -> Bool { id >= 0 && id <= maximumTokenID }
 
     /// Throws `inputTooLong` when `text` exceeds `maxInputBytes`.
     func checkLength(_ text: String) throws {

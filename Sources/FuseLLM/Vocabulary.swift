@@ -49,7 +49,7 @@ public struct LLMVocabulary: Sendable {
         var byID = [Int: String]()
         var modelIDs = [String: Int32]()
         for (token, value) in vocab {
-            guard let id = JSONNumber.exactInteger(value), id >= 0, id <= Tokenizer.maximumTokenID else {
+            guard let id = JSONNumber.exactInteger(value), Tokenizer.acceptsID(id) else {
                 throw LLMError.invalidTokenizer(
                     file: file, reason: "model.vocab['\(token)'] is \(value), not a token id in 0…\(Tokenizer.maximumTokenID)")
             }
@@ -61,7 +61,7 @@ public struct LLMVocabulary: Sendable {
             guard let content = entry["content"] as? String, let value = entry["id"] else {
                 throw LLMError.invalidTokenizer(file: file, reason: "an added_tokens entry lacks id or content")
             }
-            guard let id = JSONNumber.exactInteger(value), id >= 0, id <= Tokenizer.maximumTokenID else {
+            guard let id = JSONNumber.exactInteger(value), Tokenizer.acceptsID(id) else {
                 throw LLMError.invalidTokenizer(
                     file: file, reason: "added token '\(content)' has id \(value), not a token id in 0…\(Tokenizer.maximumTokenID)")
             }
