@@ -9,11 +9,11 @@ extension AddedToken {
     public static func assigningHuggingFaceIDs(_ tokens: [AddedToken], modelVocabulary: [String: Int32],
                                         file: String) throws -> [AddedToken] {
         let vocabularySize = modelVocabulary.count
-        var assigned: [String: Int32] = [:]
+        var seen: Set<String> = []
         var largestAdded: Int?
         var result: [AddedToken] = []
         result.reserveCapacity(tokens.count)
-        for var token in tokens where !token.content.isEmpty && assigned[token.content] == nil {
+        for var token in tokens where !token.content.isEmpty && !seen.contains(token.content) {
             let id: Int
             if let known = modelVocabulary[token.content] {
                 id = Int(known)
@@ -24,7 +24,7 @@ extension AddedToken {
             }
             guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: token.content, id: id) }
             token.id = Int32(id)
-            assigned[token.content] = token.id
+            seen.insert(token.content)
             largestAdded = max(largestAdded ?? id, id)
             result.append(token)
         }
