@@ -89,30 +89,19 @@ struct MainCommand: AsyncParsableCommand {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let arguments = arguments()
         let options = try arguments.options(currentDirectory: cwd)
-        // Refuse to clobber before loading anything.
+        // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
-        let plotURL = plot.map { JobArguments.resolve($0, in: cwd) }
-        if let plotURL { try OutputFile.checkWritable(plotURL, overwrite: force) }
         let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd))
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
         let progress = MainProgress(enabled: !quiet)
         defer { progress.finish() }
+        // --quiet hides progress only: skipped inputs are always reported.
         let summary = try await FuseJob(runtime: runtime, options: options).run(
             progress: { progress.update($0) },
-            skipped: { failure in if quiet { return }; progress.finish(); printError("skipped \(failure)") })
+            skipped: { failure in progress.finish(); printError("skipped \(failure)") })
         progress.finish()
         print(JobReport.text(summary, options: options, modelID: runtime.model.id))
-        if summary.written == 0, !summary.failures.isEmpty {
-            throw JobError.everythingSkipped(count: summary.failures.count)
-        }
-        if let plotURL {
-            guard summary.complete else {
-                throw JobError.badArguments("--plot draws at most \(options.retainLimit) outputs; this run made "
-                                            + "\(summary.written) (the embeddings were written)")
-            }
-            try JobReport.similarity(summary).writeHeatmap(to: plotURL, overwrite: force)
-            print("similarity heat map written to \(plotURL.path)")
-        }
+        if let plot = options.plot { print("similarity heat map written to \(plot.path)") }
     }
 }

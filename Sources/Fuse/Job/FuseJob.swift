@@ -22,6 +22,8 @@ public struct JobSummary: Sendable {
     /// Units skipped because an input was bad (list runs without `--strict`).
     public internal(set) var failures: [JobFailure] = []
     public internal(set) var output: URL?
+    /// The embeddings of a whole-file output, held until it is written.
+    var embeddings: [Embedding] = []
 }
 
 /// The main job behind `fuse --inputs …`: reads groups (command line, manifest or a streamed list), keeps this
@@ -30,7 +32,11 @@ public struct JobSummary: Sendable {
 /// Each chunk is decoded on all cores and embedded in batches per modality.
 ///
 /// Outputs: `.jsonl` is streamed (appended per chunk to a partial file, renamed into place at the end, resumable);
-/// `.safetensors`, `.npy` and `.json` are written whole and atomically at the end.
+/// `.safetensors`, `.npy` and `.json` are written whole and atomically at the end, and so is the heat map. Every
+/// output is locked for the whole run, and nothing is committed unless the whole run succeeds.
+///
+/// Chunks are cut from the list itself (done units included), and a chunk that is partly done is recomputed whole,
+/// so a resumed run batches every input exactly as an uninterrupted run does and writes the same bytes.
 public struct FuseJob: Sendable {
     public let runtime: FuseRuntime
     public let options: JobOptions
@@ -41,104 +47,162 @@ public struct FuseJob: Sendable {
     }
 
     /// Refuses, before any model is loaded, an output that exists (without `--force`), an interrupted partial
-    /// file (without `--resume` or `--force`), `--resume` on a non-JSONL output, and an unknown format.
+    /// file (without `--resume` or `--force`), `--resume` on a non-JSONL output, an unknown format, a heat map that
+    /// is not a PNG, and an output that another run is writing.
     public static func checkOutput(_ options: JobOptions) throws {
-        guard let url = options.output else {
-            if options.resume { throw JobError.resumeNeedsJSONL(path: nil) }
-            return
+        if let url = options.output {
+            if url.pathExtension.lowercased() == "jsonl" {
+                try JSONLOutput.check(url, overwrite: options.overwrite, resume: options.resume)
+            } else {
+                if options.resume { throw JobError.resumeNeedsJSONL(path: url.path) }
+                _ = try EmbeddingOutput.format(of: url)
+                try OutputFile.checkWritable(url, overwrite: options.overwrite)
+            }
+        } else if options.resume {
+            throw JobError.resumeNeedsJSONL(path: nil)
         }
-        if url.pathExtension.lowercased() == "jsonl" {
-            return try JSONLOutput.check(url, overwrite: options.overwrite, resume: options.resume)
+        if let plot = options.plot {
+            guard plot.pathExtension.lowercased() == "png" else { throw JobError.plotFormat(path: plot.path) }
+            if plot.standardizedFileURL == options.output?.standardizedFileURL {
+                throw JobError.badArguments("\(plot.path): the heat map and the embeddings would be one file")
+            }
+            try OutputFile.checkWritable(plot, overwrite: options.overwrite)
         }
-        if options.resume { throw JobError.resumeNeedsJSONL(path: url.path) }
-        _ = try EmbeddingOutput.format(of: url)
-        try OutputFile.checkWritable(url, overwrite: options.overwrite)
+        for url in [options.output, options.plot].compactMap({ $0 }) { try OutputLock.check(output: url) }
     }
 
     /// Runs the job. `progress` is called after every chunk, `skipped` for every bad unit of a list run. Errors
-    /// that stop the job: setup errors, and any bad input when `JobOptions.failFast`.
+    /// that stop the job: setup errors, and any bad input when `JobOptions.failFast`; then nothing is committed.
     public func run(progress: @Sendable (JobProgress) -> Void = { _ in },
                     skipped: @Sendable (JobFailure) -> Void = { _ in }) async throws -> JobSummary {
         try Self.checkOutput(options)
+        let locks = try [options.output, options.plot].compactMap { $0 }.map(OutputLock.init(output:))
+        defer { locks.forEach { $0.release() } }
         var source = try JobUnits(options: options)
+        let total = source.total.map { max(0, $0) }
+        if let plot = options.plot, let total, total > options.retainLimit {
+            throw JobError.plotTooLarge(path: plot.path, limit: options.retainLimit, outputs: total)
+        }
         let jsonl = try options.output.flatMap { url in
             url.pathExtension.lowercased() == "jsonl"
-                ? try JSONLOutput(url: url, overwrite: options.overwrite, resume: options.resume) : nil
+                ? try JSONLOutput(url: url, overwrite: options.overwrite, resume: options.resume,
+                                  settings: RunSettings(runtime: runtime, options: options)) : nil
         }
-        let done = jsonl?.existingKeys ?? []
+        do {
+            var summary = try await compute(&source, into: jsonl, total: total, progress: progress, skipped: skipped)
+            if summary.written == 0, summary.resumed == 0, !summary.failures.isEmpty {
+                throw JobError.everythingSkipped(count: summary.failures.count)
+            }
+            try commit(&summary, jsonl: jsonl)
+            return summary
+        } catch {
+            jsonl?.abandon()
+            throw error
+        }
+    }
+
+    /// Every chunk of the list: computed, checked against a resumed output's records, appended to the `.jsonl`.
+    private func compute(_ source: inout JobUnits, into jsonl: JSONLOutput?, total: Int?,
+                         progress: @Sendable (JobProgress) -> Void,
+                         skipped: @Sendable (JobFailure) -> Void) async throws -> JobSummary {
+        let existing = jsonl?.existing ?? OutputRecords()
         var summary = JobSummary(output: options.output)
-        var whole: [Embedding] = []
-        let total = source.total.map { max(0, $0) }
         let stages = JobStages(runtime: runtime, fusion: options.fusion, strategy: options.strategy)
         let concatUnguarded: Bool = {
             if options.fusion == .late, case .concat(nil) = options.strategy { return true }
             return false
         }()
         var concatSize: Int?
-        do {
-            while true {
-                // The chunk's units and the list's bad lines, in list order.
-                var slots: [Result<JobUnit, JobFailure>] = []
-                var count = 0
-                while count < options.chunkSize, let next = source.next() {
-                    switch next {
-                    case .failure: slots.append(next)
-                    case .success(let unit):
-                        if done.contains(unit.key) { summary.resumed += 1; continue }
-                        if concatUnguarded {
-                            if concatSize == nil { concatSize = unit.inputs.count }
-                            if unit.inputs.count != concatSize {
-                                let error = JobError.concatDimensions(groupSizes: [concatSize!, unit.inputs.count])
-                                slots.append(.failure(JobFailure(unit: unit.id, input: nil, underlying: error)))
-                                continue
-                            }
-                        }
-                        slots.append(next)
-                        count += 1
+        var matched: Set<Int> = []
+        while true {
+            // The chunk's units and the list's bad lines, in list order.
+            var slots: [Result<JobUnit, JobFailure>] = []
+            while slots.count < options.chunkSize, let next = source.next() {
+                guard case .success(let unit) = next else { slots.append(next); continue }
+                if let recorded = existing.inputs(at: unit.position) {
+                    guard recorded == unit.key else {
+                        throw JobError.listChanged(path: jsonl!.url.path, position: unit.position, recorded: recorded,
+                                                   listed: unit.key)
+                    }
+                    matched.insert(unit.position)
+                }
+                if concatUnguarded {
+                    if concatSize == nil { concatSize = unit.inputs.count }
+                    if unit.inputs.count != concatSize {
+                        let error = JobError.concatDimensions(groupSizes: [concatSize!, unit.inputs.count])
+                        slots.append(.failure(JobFailure(unit: unit.id, input: nil, underlying: error)))
+                        continue
                     }
                 }
-                if slots.isEmpty { break }
-                var outcomes = await stages.run(slots.compactMap { try? $0.get() })[...]
-                var records: [JobRecord] = []
-                var failures: [JobFailure] = []
-                for slot in slots {
-                    switch slot {
-                    case .failure(let failure): failures.append(failure)
-                    case .success:
-                        switch outcomes.popFirst()! {
-                        case .success(let record): records.append(record)
-                        case .failure(let failure): failures.append(failure)
-                        }
-                    }
-                }
-                if let first = failures.first, options.failFast { throw first }
-                for failure in failures { skipped(failure) }
-                summary.failures += failures
-                try jsonl?.append(records)
-                if options.output != nil, jsonl == nil { whole += records.map(\.embedding) }
-                summary.written += records.count
-                let room = max(0, options.retainLimit - summary.records.count)
-                summary.records += records.prefix(room)
-                if records.count > room { summary.complete = false }
-                progress(JobProgress(done: summary.written + summary.resumed, failed: summary.failures.count,
-                                     total: total))
+                slots.append(next)
             }
-        } catch {
-            jsonl?.abandon()
-            throw error
+            if slots.isEmpty { break }
+            let units = slots.compactMap { try? $0.get() }
+            let pending = units.filter { existing.inputs(at: $0.position) == nil }
+            var outcomes = (pending.isEmpty ? [] : await stages.run(units))[...]
+            var records: [JobRecord] = []
+            var failures: [JobFailure] = []
+            for slot in slots {
+                switch slot {
+                case .failure(let failure): failures.append(failure)
+                case .success(let unit):
+                    let outcome = outcomes.popFirst()
+                    if existing.inputs(at: unit.position) != nil { summary.resumed += 1; continue }
+                    switch outcome! {
+                    case .success(let record): records.append(record)
+                    case .failure(let failure): failures.append(failure)
+                    }
+                }
+            }
+            if let first = failures.first, options.failFast { throw first }
+            for failure in failures { skipped(failure) }
+            summary.failures += failures
+            try jsonl?.append(records)
+            summary.written += records.count
+            if options.output != nil, jsonl == nil { summary.embeddings += records.map(\.embedding) }
+            let room = max(0, options.retainLimit - summary.records.count)
+            summary.records += records.prefix(room)
+            if records.count > room { summary.complete = false }
+            progress(JobProgress(done: summary.written + summary.resumed, failed: summary.failures.count,
+                                 total: total))
         }
-        try jsonl?.finish()
-        if let url = options.output, jsonl == nil {
-            try EmbeddingOutput.write(whole, to: url, overwrite: options.overwrite)
+        if let jsonl, matched.count < existing.count,
+           let unmatched = existing.positions.filter({ !matched.contains($0) }).min() {
+            throw JobError.listChanged(path: jsonl.url.path, position: unmatched,
+                                       recorded: existing.inputs(at: unmatched) ?? "", listed: nil)
         }
         return summary
+    }
+
+    /// Writes the heat map to a temporary file, then commits the embeddings and the heat map.
+    private func commit(_ summary: inout JobSummary, jsonl: JSONLOutput?) throws {
+        var stagedPlot: URL?
+        if let plot = options.plot {
+            guard summary.complete else {
+                throw JobError.plotTooLarge(path: plot.path, limit: options.retainLimit, outputs: summary.written)
+            }
+            stagedPlot = try JobReport.similarity(summary).writeHeatmapStaged(for: plot, overwrite: options.overwrite)
+        }
+        do {
+            try jsonl?.finish()
+            if let url = options.output, jsonl == nil {
+                try EmbeddingOutput.write(summary.embeddings, to: url, overwrite: options.overwrite)
+            }
+            summary.embeddings = []
+        } catch {
+            if let stagedPlot { try? FileManager.default.removeItem(at: stagedPlot) }
+            throw error
+        }
+        if let stagedPlot, let plot = options.plot { try OutputFile.commit(stagedPlot, to: plot) }
     }
 }
 
 /// The job's units in order: its groups (this shard's), expanded into single inputs when nothing is fused.
 /// Explicit groups and manifests are checked up front; a streamed list yields a bad line as a failure in place.
+/// Each unit has its position in the whole list (units of every shard counted, a bad line counting one), which is
+/// the same in every run over the same list.
 struct JobUnits {
-    private var groups: AnyIterator<Result<InputGroup, JobFailure>>
+    private var groups: AnyIterator<(first: Int, group: Result<InputGroup, JobFailure>)>
     private var pending: [JobUnit] = []
     private let fusion: FusionMode
     /// Units in this shard, when countable before the run (not for standard input).
@@ -147,27 +211,33 @@ struct JobUnits {
     init(options: JobOptions) throws {
         fusion = options.fusion
         let shard = options.shard
-        func sharded<S: Sequence>(_ source: S) -> AnyIterator<S.Element> {
+        let unitsPerGroup: (InputGroup) -> Int = { [fusion = options.fusion] in fusion == .none ? $0.inputs.count : 1 }
+        /// This shard's groups, each with the position of its first unit.
+        func positioned<S: Sequence>(_ source: S, units: @escaping (S.Element) -> Int)
+            -> AnyIterator<(first: Int, group: S.Element)> {
             var iterator = source.makeIterator()
-            var position = -1
+            var index = -1
+            var position = 0
             return AnyIterator {
                 while let item = iterator.next() {
-                    position += 1
-                    if shard.contains(position: position) { return item }
+                    index += 1
+                    let first = position
+                    position += units(item)
+                    if shard.contains(position: index) { return (first, item) }
                 }
                 return nil
             }
         }
-        let unitsPerGroup: (InputGroup) -> Int = { [fusion = options.fusion] in fusion == .none ? $0.inputs.count : 1 }
         let all: [InputGroup]
         switch options.source {
         case .groups(let list): all = list
         case .manifest(let url): all = try GroupManifest.read(url)
         case .list(let path):
-            func read() throws -> AnyIterator<Result<InputGroup, JobFailure>> {
+            func read() throws -> AnyIterator<(first: Int, group: Result<InputGroup, JobFailure>)> {
                 let reader = try GroupListReader(path: path)
-                return AnyIterator(sharded(reader).lazy.map { result in
-                    result.mapError { JobFailure(unit: path, input: nil, underlying: $0) }
+                let units: (Result<InputGroup, InputListError>) -> Int = { (try? $0.get()).map(unitsPerGroup) ?? 1 }
+                return AnyIterator(positioned(reader, units: units).lazy.map { first, result in
+                    (first: first, group: result.mapError { JobFailure(unit: path, input: nil, underlying: $0) })
                 }.makeIterator())
             }
             if path == "-" {
@@ -175,7 +245,7 @@ struct JobUnits {
             } else {
                 // Counting first costs one quick read of the list and buys an ETA.
                 var count = 0
-                for result in try read() { count += (try? result.get()).map(unitsPerGroup) ?? 1 }
+                for (_, result) in try read() { count += (try? result.get()).map(unitsPerGroup) ?? 1 }
                 total = count
             }
             groups = try read()
@@ -184,23 +254,26 @@ struct JobUnits {
         if options.fusion == .late, case .concat(nil) = options.strategy, Set(all.map(\.inputs.count)).count > 1 {
             throw JobError.concatDimensions(groupSizes: all.map(\.inputs.count))
         }
-        let mine = Array(sharded(all))
-        total = mine.reduce(0) { $0 + unitsPerGroup($1) }
-        groups = AnyIterator(mine.map { Result<InputGroup, JobFailure>.success($0) }.makeIterator())
+        let mine = Array(positioned(all, units: unitsPerGroup))
+        total = mine.reduce(0) { $0 + unitsPerGroup($1.group) }
+        groups = AnyIterator(mine.map { (first: $0.first, group: Result<InputGroup, JobFailure>.success($0.group)) }
+            .makeIterator())
     }
 
     mutating func next() -> Result<JobUnit, JobFailure>? {
         if !pending.isEmpty { return .success(pending.removeFirst()) }
-        guard let group = groups.next() else { return nil }
+        guard let (first, group) = groups.next() else { return nil }
         switch group {
         case .failure(let failure): return .failure(failure)
         case .success(let group):
             if fusion == .none {
-                pending = group.inputs.map { JobUnit(id: $0.path, label: $0.lastPathComponent, inputs: [$0],
-                                                         group: group.name) }
+                pending = group.inputs.enumerated().map { offset, input in
+                    JobUnit(id: input.path, label: input.lastPathComponent, inputs: [input], position: first + offset,
+                            group: group.name)
+                }
                 return .success(pending.removeFirst())
             }
-            return .success(JobUnit(id: group.name, label: group.name, inputs: group.inputs))
+            return .success(JobUnit(id: group.name, label: group.name, inputs: group.inputs, position: first))
         }
     }
 }

@@ -1,15 +1,20 @@
 import Foundation
 import FuseCore
 
-/// The streamed, resumable output: JSON Lines appended batch by batch to a hidden partial file beside the
-/// target (`.NAME.partial`), renamed over the target when the run ends. An interrupted run leaves the partial file
-/// with every finished batch; `--resume` reads it (or a finished output) for the inputs already done, drops a
-/// line torn by the interruption, and appends the rest.
+/// The streamed, resumable output: JSON Lines appended chunk by chunk to a hidden partial file beside the
+/// target (`.NAME.partial`), renamed over the target when the run ends. An interrupted (killed) run leaves the
+/// partial file with every finished chunk; `--resume` continues it, or a finished output, after checking that
+/// every record in it was made with this run's settings from this run's list. A run that fails with an error
+/// leaves no partial file of its own behind.
 final class JSONLOutput {
     let url: URL
     let partial: URL
-    /// Resume keys of the records already in the output.
-    private(set) var existingKeys: Set<String> = []
+    /// Whether this run continues earlier records (it then keeps the partial file if it fails).
+    let resuming: Bool
+    /// Written into every record, and required of every record already there.
+    let settings: RunSettings
+    /// The records already in the output, by list position.
+    private(set) var existing = OutputRecords()
     private let handle: FileHandle
 
     /// The hidden partial file for `url`.
@@ -27,16 +32,16 @@ final class JSONLOutput {
         }
     }
 
-    init(url: URL, overwrite: Bool, resume: Bool) throws {
+    init(url: URL, overwrite: Bool, resume: Bool, settings: RunSettings) throws {
         try Self.check(url, overwrite: overwrite, resume: resume)
         self.url = url
         partial = Self.partialURL(for: url)
+        resuming = resume
+        self.settings = settings
         let manager = FileManager.default
         do {
             if resume {
-                if !manager.fileExists(atPath: partial.path), manager.fileExists(atPath: url.path) {
-                    try manager.copyItem(at: url, to: partial)
-                }
+                existing = try Self.resumeState(url: url, partial: partial, settings: settings)
             } else if manager.fileExists(atPath: partial.path) {
                 try manager.removeItem(at: partial)
             }
@@ -45,20 +50,41 @@ final class JSONLOutput {
                     throw FuseError.writeFailed(path: partial.path, reason: "cannot create the file")
                 }
             }
-        } catch let error as FuseError { throw error } catch {
+        } catch let error as FuseError { throw error } catch let error as JobError { throw error } catch {
             throw FuseError.writeFailed(path: partial.path, reason: error.localizedDescription)
         }
-        if resume { existingKeys = try Self.readKeys(partial) }
         guard let handle = FileHandle(forUpdatingAtPath: partial.path) else {
             throw FuseError.writeFailed(path: partial.path, reason: "cannot open for appending")
         }
         self.handle = handle
-        do {
-            try Self.dropTornLine(handle)
-            try handle.seekToEnd()
-        } catch {
+        do { try handle.seekToEnd() } catch {
             throw FuseError.writeFailed(path: partial.path, reason: "\(error)")
         }
+    }
+
+    /// The records a resumed run continues from, leaving the partial file holding exactly them. With both a
+    /// finished output and a partial file, the partial is continued only when it holds every finished record (an
+    /// interrupted resume); a partial that the finished output contains (an interrupted `--force` run of the same
+    /// list) is replaced by a copy of the finished output, so a resume never shrinks a finished output. Anything
+    /// else is a conflict the user must settle.
+    private static func resumeState(url: URL, partial: URL, settings: RunSettings) throws -> OutputRecords {
+        let manager = FileManager.default
+        var fromPartial: OutputRecords?
+        if manager.fileExists(atPath: partial.path) {
+            try cutTornLine(partial)
+            fromPartial = try OutputRecords(reading: partial, expecting: settings)
+        }
+        guard manager.fileExists(atPath: url.path) else { return fromPartial ?? OutputRecords() }
+        let finished = try OutputRecords(reading: url, expecting: settings)
+        if let fromPartial {
+            if finished.isContained(in: fromPartial) { return fromPartial }
+            guard fromPartial.isContained(in: finished) else {
+                throw JobError.resumeConflict(output: url.path, partial: partial.path)
+            }
+            try manager.removeItem(at: partial)
+        }
+        try manager.copyItem(at: url, to: partial)
+        return finished
     }
 
     /// Appends whole lines in one write, so a crash tears at most the last line.
@@ -66,7 +92,7 @@ final class JSONLOutput {
         guard !records.isEmpty else { return }
         var data = Data()
         for record in records {
-            data.append(record.jsonLine())
+            data.append(record.jsonLine(settings: settings))
             data.append(0x0A)
         }
         do { try handle.write(contentsOf: data) } catch {
@@ -85,20 +111,19 @@ final class JSONLOutput {
         try OutputFile.commit(partial, to: url)
     }
 
-    /// Leaves the partial file for a later `--resume`.
-    func abandon() { try? handle.close() }
-
-    private static func readKeys(_ url: URL) throws -> Set<String> {
-        var keys: Set<String> = []
-        var lines = try LineReader(path: url.path)
-        while let line = lines.next() {
-            if let key = JobRecord.key(jsonLine: line.text) { keys.insert(key) }
-        }
-        return keys
+    /// Stops after an error: a resumed run keeps its partial file (every line in it is a checked record, and the
+    /// work before this run is in it); a fresh run removes its own, so nothing of a failed run is trusted later.
+    func abandon() {
+        try? handle.close()
+        if !resuming { try? FileManager.default.removeItem(at: partial) }
     }
 
     /// Cuts the file back to its last newline (a line torn by an interrupted write is redone on resume).
-    private static func dropTornLine(_ handle: FileHandle) throws {
+    private static func cutTornLine(_ url: URL) throws {
+        guard let handle = FileHandle(forUpdatingAtPath: url.path) else {
+            throw FuseError.writeFailed(path: url.path, reason: "cannot open for updating")
+        }
+        defer { try? handle.close() }
         let size = try handle.seekToEnd()
         guard size > 0 else { return }
         var end = size

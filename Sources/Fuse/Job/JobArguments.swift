@@ -109,8 +109,12 @@ public struct JobArguments: Sendable {
             throw JobError.badArguments("--strategy, --weights and --projection apply to --fusion late, not \(mode.rawValue)")
         }
         let parsedWeights = try weights.map { text in
-            try text.split(separator: ",").map { part in
-                guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else {
+            try text.split(separator: ",", omittingEmptySubsequences: false).enumerated().map { index, part in
+                let item = part.trimmingCharacters(in: .whitespaces)
+                guard !item.isEmpty else {
+                    throw JobError.badArguments("--weights '\(text)': item \(index + 1) is empty (use e.g. 0.5,0.3,0.2)")
+                }
+                guard let value = Float(item), value.isFinite else {
                     throw JobError.badArguments("--weights '\(text)': '\(part)' is not a number (use e.g. 0.5,0.3,0.2)")
                 }
                 return value
@@ -124,6 +128,6 @@ public struct JobArguments: Sendable {
         }
         if resume, force { throw JobError.badArguments("--resume continues an output, --force replaces it: pick one") }
         return JobOptions(source: source, fusion: mode, strategy: lateStrategy, output: out.map(url),
-                          overwrite: force, resume: resume, shard: try shard.map(Shard.init) ?? .whole, strict: strict)
+                          plot: plot.map(url), overwrite: force, resume: resume, shard: try shard.map(Shard.init) ?? .whole, strict: strict)
     }
 }

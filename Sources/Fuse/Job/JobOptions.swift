@@ -30,6 +30,8 @@ public struct JobOptions: Sendable {
     public var strategy: LateFusionStrategy
     /// `.jsonl` (streamed, resumable), `.safetensors`, `.npy` or `.json` (written whole at the end); nil: none.
     public var output: URL?
+    /// A PNG heat map of the outputs' cosine similarities (at most `retainLimit` outputs); nil: none.
+    public var plot: URL?
     /// Replace an existing output (and discard an interrupted run's partial file).
     public var overwrite: Bool
     /// Skip inputs already in the `.jsonl` output (or its interrupted partial file) and append the rest.
@@ -43,12 +45,13 @@ public struct JobOptions: Sendable {
     public var retainLimit: Int
 
     public init(source: JobSource, fusion: FusionMode = .none, strategy: LateFusionStrategy = .mean,
-                output: URL? = nil, overwrite: Bool = false, resume: Bool = false, shard: Shard = .whole,
+                output: URL? = nil, plot: URL? = nil, overwrite: Bool = false, resume: Bool = false, shard: Shard = .whole,
                 strict: Bool = false, chunkSize: Int = 64, retainLimit: Int = 256) {
         self.source = source
         self.fusion = fusion
         self.strategy = strategy
         self.output = output
+        self.plot = plot
         self.overwrite = overwrite
         self.resume = resume
         self.shard = shard
@@ -80,6 +83,20 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
     case everythingSkipped(count: Int)
     /// Options that contradict each other or are malformed (which inputs to read, `--fusion`, `--weights`).
     case badArguments(String)
+    /// Another run holds the output's lock.
+    case outputLocked(path: String, lockFile: String, holder: String)
+    /// A line of an output being resumed is not a record this version of Fuse wrote.
+    case corruptOutput(path: String, line: Int, reason: String)
+    /// A record of an output being resumed was made with other settings (each difference named).
+    case settingsDiffer(path: String, line: Int, differences: [String])
+    /// Both a finished output and an interrupted run's partial file exist, and neither contains the other.
+    case resumeConflict(output: String, partial: String)
+    /// A record of an output being resumed does not match the input list at its position.
+    case listChanged(path: String, position: Int, recorded: String, listed: String?)
+    /// The heat map is a PNG; another extension would hold PNG bytes under a misleading name.
+    case plotFormat(path: String)
+    /// The heat map draws at most `limit` outputs.
+    case plotTooLarge(path: String, limit: Int, outputs: Int)
 
     public var description: String {
         switch self {
@@ -98,6 +115,28 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
             return "all \(count) inputs were skipped (see above); nothing was embedded"
         case .badStrategy(let reason), .badArguments(let reason):
             return reason
+        case .outputLocked(let path, let lockFile, let holder):
+            return "\(path) is being written by another run (\(holder); lock \(lockFile)); two runs writing one "
+                + "output would lose one run's lines: wait for it to end, or write to another file"
+        case .corruptOutput(let path, let line, let reason):
+            return "\(path):\(line): \(reason); the output cannot be resumed (start it over)"
+        case .settingsDiffer(let path, let line, let differences):
+            return "\(path):\(line): made with other settings than this run (\(differences.joined(separator: "; "))); "
+                + "resuming would mix two kinds of vector in one file"
+        case .resumeConflict(let output, let partial):
+            return "\(output) and the partial file \(partial) of an interrupted run hold different records; neither "
+                + "continues the other, so there is nothing safe to resume (start over, or move one of them away)"
+        case .listChanged(let path, let position, let recorded, let listed):
+            let recordedText = recorded.replacingOccurrences(of: "\n", with: " + ")
+            return "\(path): the output was made from another input list: its record for list position \(position) "
+                + "is \(recordedText), but "
+                + (listed.map { "the list now has \($0.replacingOccurrences(of: "\n", with: " + ")) there" }
+                    ?? "the list now has no readable input there")
+        case .plotFormat(let path):
+            return "\(path): the heat map is written as PNG; name the file .png"
+        case .plotTooLarge(let path, let limit, let outputs):
+            return "\(path): the heat map draws at most \(limit) outputs, and this run has \(outputs); nothing was "
+                + "written"
         }
     }
 }

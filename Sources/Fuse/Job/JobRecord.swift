@@ -23,17 +23,23 @@ public struct JobRecord: Sendable {
     public let embedding: Embedding
     /// For an unfused input: the group it was listed in (so a report can tell an image's own description apart).
     public var group: String? = nil
+    /// The output's place in the job's whole list (every shard counted), which `--resume` matches on; nil for
+    /// records made outside a job.
+    public var position: Int? = nil
 
-    /// What `--resume` matches on: the input paths.
+    /// The input paths, which a resumed run checks against the list.
     public var key: String { Self.key(inputs.map(\.path)) }
 
     static func key(_ paths: [String]) -> String { paths.joined(separator: "\n") }
 
-    /// The record as one JSON line (no newline): `{"id", "inputs", "modalities", "plugins", "fusion", "strategy",
-    /// "weights", "model", "embedding"}`. Numbers are written as the shortest decimal that reads back as the same
-    /// Float32 (half the size of JSONSerialization's double digits, and several times faster for long runs).
-    public func jsonLine() -> Data {
-        var line = "{\"id\":" + Self.quoted(id)
+    /// The record as one JSON line (no newline): `{"position", "id", "inputs", "modalities", "plugins", "fusion",
+    /// "strategy", "weights", "model", "settings", "embedding"}` (`position` and `settings` when known). Numbers are
+    /// written as the shortest decimal that reads back as the same Float32 (half the size of JSONSerialization's
+    /// double digits, and several times faster for long runs).
+    public func jsonLine(settings: RunSettings? = nil) -> Data {
+        var line = "{"
+        if let position { line += "\"position\":\(position)," }
+        line += "\"id\":" + Self.quoted(id)
         line += ",\"inputs\":" + Self.array(inputs.map { Self.quoted($0.path) })
         line += ",\"modalities\":" + Self.array(inputs.map { Self.quoted($0.modality.name) })
         line += ",\"plugins\":" + Self.array(inputs.map { Self.quoted($0.pluginID) })
@@ -41,6 +47,7 @@ public struct JobRecord: Sendable {
         line += ",\"strategy\":" + (strategy.map(Self.quoted) ?? "null")
         line += ",\"weights\":" + Self.array(weights.map(Self.number))
         line += ",\"model\":" + Self.quoted(embedding.modelID)
+        if let settings { line += ",\"settings\":" + settings.jsonObject() }
         line += ",\"embedding\":" + Self.array(embedding.vector.map(Self.number)) + "}"
         return Data(line.utf8)
     }
@@ -67,7 +74,8 @@ public struct JobRecord: Sendable {
         return out + "\""
     }
 
-    /// The resume key of a JSON line written by `jsonLine()`, nil when the line is not one (e.g. torn by a crash).
+    /// The input paths of a JSON line written by `jsonLine()`, nil when the line is not a record (e.g. torn by a
+    /// crash).
     static func key(jsonLine: String) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
               let inputs = object["inputs"] as? [String], object["embedding"] is [Any] else { return nil }

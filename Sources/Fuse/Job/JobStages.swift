@@ -7,6 +7,8 @@ struct JobUnit: Sendable {
     let id: String
     let label: String
     let inputs: [URL]
+    /// The unit's place in the job's whole list (see `JobUnits`).
+    let position: Int
     /// The group an unfused input came from (manifest and `--inputs` groups), nil when it came from a plain list.
     var group: String? = nil
 
@@ -139,7 +141,8 @@ struct JobStages: Sendable {
         let described = inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) }
         if fusion == .none {
             return .success(JobRecord(id: unit.id, label: unit.label, inputs: described, fusion: .none, strategy: nil,
-                                      weights: [1], embedding: vectors[0], group: unit.group))
+                                      weights: [1], embedding: vectors[0], group: unit.group,
+                                      position: unit.position))
         }
         do {
             let fused = try LateFusion.fuse(vectors, strategy: strategy)
@@ -148,7 +151,8 @@ struct JobStages: Sendable {
             let embedding = Embedding(vector: fused.embedding.vector, modality: fused.embedding.modality,
                                       modelID: fused.embedding.modelID, sources: unit.inputs.map(\.path))
             return .success(JobRecord(id: unit.id, label: unit.label, inputs: described, fusion: .late,
-                                      strategy: fused.strategy, weights: weights, embedding: embedding))
+                                      strategy: fused.strategy, weights: weights, embedding: embedding,
+                                      position: unit.position))
         } catch {
             return .failure(JobFailure(unit: unit.id, input: nil, underlying: error))
         }
@@ -170,7 +174,8 @@ struct JobStages: Sendable {
         func record(_ result: FusionResult, _ unit: JobUnit, _ inputs: [FusionInput]) -> JobRecord {
             JobRecord(id: unit.id, label: unit.label,
                       inputs: inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) },
-                      fusion: .early, strategy: result.strategy, weights: result.weights, embedding: result.embedding)
+                      fusion: .early, strategy: result.strategy, weights: result.weights, embedding: result.embedding,
+                      position: unit.position)
         }
         if let all = try? EarlyFusion.fuse(groups, model: runtime.model) {
             return zip(zip(all, units), groups).map { .success(record($0.0, $0.1, $1)) }

@@ -6,6 +6,13 @@ import FuseCore
 enum PNGWriter {
     /// Writes `pixels` (`height × width × 3`) to `url`; an existing file is replaced only when `overwrite`.
     static func writeRGB(_ pixels: [UInt8], width: Int, height: Int, to url: URL, overwrite: Bool) throws {
+        let temporary = try writeRGBStaged(pixels, width: width, height: height, for: url, overwrite: overwrite)
+        try OutputFile.commit(temporary, to: url)
+    }
+
+    /// Writes the PNG to a temporary file beside `url` and returns it, for the caller to commit with
+    /// `OutputFile.commit` once everything else it writes has succeeded.
+    static func writeRGBStaged(_ pixels: [UInt8], width: Int, height: Int, for url: URL, overwrite: Bool) throws -> URL {
         try OutputFile.checkWritable(url, overwrite: overwrite)
         let temporary = OutputFile.temporarySibling(of: url)
         var image = png_image()
@@ -24,6 +31,6 @@ enum PNGWriter {
             try? FileManager.default.removeItem(at: temporary)
             throw FuseError.writeFailed(path: url.path, reason: "libpng: \(message)")
         }
-        try OutputFile.commit(temporary, to: url)
+        return temporary
     }
 }

@@ -61,6 +61,11 @@ public struct SimilarityMatrix: Sendable {
     /// Writes the matrix as a labelled heat-map PNG (rows labelled with names, columns with numbers, each cell
     /// with its value, a colour scale from the smallest value (or 0) to 1).
     public func writeHeatmap(to url: URL, overwrite: Bool) throws {
+        try OutputFile.commit(writeHeatmapStaged(for: url, overwrite: overwrite), to: url)
+    }
+
+    /// Writes the heat map to a temporary file beside `url` and returns it (commit it with `OutputFile.commit`).
+    public func writeHeatmapStaged(for url: URL, overwrite: Bool) throws -> URL {
         let font = BitmapFont.shared
         let names = labels.enumerated().map { "[\($0.offset + 1)] " + ($0.element.count > 36 ? "…" + $0.element.suffix(35) : $0.element) }
         let cell = 44, margin = 10
@@ -98,7 +103,8 @@ public struct SimilarityMatrix: Sendable {
         }
         canvas.text(String(format: "%.2f", high), x: legendX + 20, y: top)
         canvas.text(String(format: "%.2f", low), x: legendX + 20, y: top + legendHeight - font.height)
-        try PNGWriter.writeRGB(canvas.pixels, width: width, height: height, to: url, overwrite: overwrite)
+        return try PNGWriter.writeRGBStaged(canvas.pixels, width: width, height: height, for: url,
+                                            overwrite: overwrite)
     }
 
     /// A perceptually ordered dark-blue → green → yellow scale (viridis anchor colours), `t` in 0…1.
