@@ -19,7 +19,7 @@ struct DescribeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Images (or audio files) to describe.", valueName: "FILE"))
     var inputs: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: models/fuse-mini when present).",
+    @Option(name: .long, help: ArgumentHelp("The model folder (default: models/fuse-mini in the working directory or the fuse checkout).",
                                             valueName: "DIR"))
     var model: String?
 
@@ -35,13 +35,13 @@ struct DescribeCommand: AsyncParsableCommand {
                                             valueName: "FILE"))
     var captions: String?
 
-    @Option(name: .long, help: ArgumentHelp("Keep at most K tags and K attributes.", valueName: "K"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Keep at most K tags and K attributes.", valueName: "K"))
     var topK = 5
 
-    @Option(name: .long, help: ArgumentHelp("Keep only entries whose cosine score is at least T.", valueName: "T"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Keep only entries whose cosine score is at least T.", valueName: "T"))
     var threshold: Float = 0.2
 
-    @Option(name: .long, help: ArgumentHelp("How many captions to retrieve per input.", valueName: "N"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("How many captions to retrieve per input.", valueName: "N"))
     var captionCount = 5
 
     @Option(name: .long, help: ArgumentHelp("The question put at the end of the prompt.", valueName: "Q"))
@@ -131,23 +131,11 @@ struct DescribeCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// `--model`, else models/fuse-mini under the current directory or the checkout this binary was built from.
+    /// `--model`, else the default model by the rule every command follows (`JobArguments.defaultModelDirectory`).
     static func modelDirectory(_ given: String?) throws -> URL {
         if let given { return URL(fileURLWithPath: given) }
-        let relative = "models/fuse-mini"
-        let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(relative),
-        ]
-        guard let found = candidates.first(where: {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
-        }) else {
-            throw FuseError.invalidArgument(
-                what: "--model", reason: "none given and no default model at \(relative) "
-                    + "(build it with tools/train_fuse_mini, or pass --model DIR)")
-        }
-        return found
+        return try JobArguments.defaultModelDirectory(
+            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Fuse
 
 /// `fuse`: turn files of any modality into embeddings in one shared space, and fuse them.
@@ -21,10 +22,23 @@ struct FuseCommand: AsyncParsableCommand {
         defaultSubcommand: MainCommand.self
     )
 
-    /// Marks each `--inputs` occurrence of the main job so its groups survive parsing (see `JobArguments`).
+    /// The subcommands' names (`run` is the default one).
+    static var subcommandNames: [String] {
+        configuration.subcommands.map { $0.configuration.commandName ?? $0._commandName }
+    }
+
+    /// Refuses a first word that names no subcommand (the main job takes only options, so `fuse bogus` is a typo,
+    /// not input for `run`), and marks each `--inputs` occurrence of the main job so its groups survive parsing
+    /// (see `JobArguments`).
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let others = ["embed", "plugins", "inspect", "llm", "bench", "describe"]
-        await main(arguments.first.map(others.contains) == true ? arguments : JobArguments.markGroups(arguments))
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help", !subcommandNames.contains(first) {
+            printError("Error: '\(first)' is not a fuse subcommand; the subcommands are "
+                       + subcommandNames.joined(separator: ", ")
+                       + " (the main job, run, takes options only: fuse --inputs FILE…). See fuse --help.")
+            Foundation.exit(64)
+        }
+        let passThrough = arguments.first.map { $0 != MainCommand.configuration.commandName && subcommandNames.contains($0) }
+        await main(passThrough == true ? arguments : JobArguments.markGroups(arguments))
     }
 }

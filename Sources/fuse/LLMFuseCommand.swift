@@ -29,7 +29,7 @@ struct LLMFuseCommand: ParsableCommand {
     @Option(help: "mince, avgce or avgce-paper.")
     var method = "mince"
 
-    @Option(help: "Softmax temperature of every model's top-k logits.")
+    @Option(parsing: .unconditional, help: "Softmax temperature of every model's top-k logits.")
     var temperature = 1.0
 
     @Option(help: "The output folder.")

@@ -20,19 +20,19 @@ struct LLMGenerateCommand: ParsableCommand {
     @Option(help: "The prompt.")
     var prompt: String
 
-    @Option(help: "Tokens to generate.")
+    @Option(parsing: .unconditional, help: "Tokens to generate.")
     var maxTokens = 32
 
     @Option(help: "mince, avgce, avgce-paper or mean.")
     var method = "mean"
 
-    @Option(help: "Sample with this seed instead of greedy decoding.")
+    @Option(parsing: .unconditional, help: "Sample with this seed instead of greedy decoding.")
     var seed: UInt64?
 
-    @Option(help: "Softmax temperature of every model's logits.")
+    @Option(parsing: .unconditional, help: "Softmax temperature of every model's logits.")
     var temperature = 1.0
 
-    @Option(help: "Next-token candidates per model per step.")
+    @Option(parsing: .unconditional, help: "Next-token candidates per model per step.")
     var topK = 10
 
     @Option(help: "Where vocabulary mappings are cached (default: $FUSE_CACHE_DIR or ~/.cache/fuse/vocab-mappings).")

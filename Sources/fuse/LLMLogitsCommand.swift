@@ -29,10 +29,10 @@ struct LLMLogitsCommand: ParsableCommand {
     @Option(help: "The output folder (created; reused to resume).")
     var out: String
 
-    @Option(help: "Tokens per sequence (default: the smallest model context).")
+    @Option(parsing: .unconditional, help: "Tokens per sequence (default: the smallest model context).")
     var window: Int?
 
-    @Option(help: "Logits kept per step (FuseLLM keeps 10).")
+    @Option(parsing: .unconditional, help: "Logits kept per step (FuseLLM keeps 10).")
     var topK = 10
 
     @Option(help: "Sequences per shard file.")

@@ -28,7 +28,8 @@ struct MainCommand: AsyncParsableCommand {
     var manifest: String?
 
     @Option(name: .customLong("inputs-from"),
-            help: ArgumentHelp("Stream inputs from a list (one path or JSON group per line; - for stdin).",
+            help: ArgumentHelp("Stream inputs from a list (one path or JSON group per line; - for stdin). Relative "
+                               + "paths resolve against the list's folder (stdin: the working directory).",
                                valueName: "LIST"))
     var inputsFrom: String?
 
@@ -39,7 +40,7 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "NAME"))
     var strategy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Weights for --strategy weighted, one per input (e.g. 2,1,1).",
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Weights for --strategy weighted, one per input (e.g. 2,1,1).",
                                             valueName: "W,…"))
     var weights: String?
 
@@ -48,7 +49,7 @@ struct MainCommand: AsyncParsableCommand {
     var projection: String?
 
     @Option(name: .long, help: ArgumentHelp("The model folder or org/name from the Hugging Face cache "
-                                            + "(default: \(JobArguments.defaultModel)).",
+                                            + "(default: \(JobArguments.defaultModel) in the working directory or the fuse checkout).",
                                             valueName: "DIR"))
     var model: String?
 
@@ -56,7 +57,8 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "PATH"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Draw the similarity matrix as a heat-map PNG.", valueName: "PNG"))
+    @Option(name: .long, help: ArgumentHelp("Draw the similarity matrix as a heat-map PNG (at most 256 outputs).",
+                                            valueName: "PNG"))
     var plot: String?
 
     @Option(name: .long, help: ArgumentHelp("Process shard I of N (inputs at positions p with p mod N = I).",
@@ -72,7 +74,7 @@ struct MainCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Stop at the first bad input of a manifest or list run.")
     var strict = false
 
-    @Flag(name: .long, help: "No progress line.")
+    @Flag(name: .long, help: "No progress line (skipped inputs are still reported on stderr).")
     var quiet = false
 
     func arguments() -> JobArguments {

@@ -1,7 +1,7 @@
 import Foundation
 import Fuse
 
-/// The main job's progress line on stderr: outputs done (of the total when known), skipped inputs, rate and ETA.
+/// The main job's progress line on stderr (a terminal only): outputs done (of the total when known), skipped inputs, rate and ETA.
 /// Quiet for the first second, so short runs print nothing.
 final class MainProgress: @unchecked Sendable {
     private let enabled: Bool
@@ -9,7 +9,9 @@ final class MainProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var drawn = false
 
-    init(enabled: Bool) { self.enabled = enabled }
+    /// Draws only when `enabled` and stderr is a terminal: a progress line redrawn with `\r` would become one long
+    /// line in a log file.
+    init(enabled: Bool) { self.enabled = enabled && isatty(STDERR_FILENO) != 0 }
 
     func update(_ progress: JobProgress) {
         guard enabled else { return }

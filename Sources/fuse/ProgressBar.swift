@@ -1,6 +1,6 @@
 import Foundation
 
-/// A progress bar on stderr that appears only once work has taken more than a second (short runs stay quiet),
+/// A progress bar on stderr (a terminal only) that appears only once work has taken more than a second (short runs stay quiet),
 /// with the rate and the time left. Safe to update from any task.
 final class ProgressBar: @unchecked Sendable {
     private let total: Int
@@ -13,7 +13,8 @@ final class ProgressBar: @unchecked Sendable {
     init(total: Int, label: String, enabled: Bool) {
         self.total = total
         self.label = label
-        self.enabled = enabled
+        // Only on a terminal: redrawn with `\r`, the bar would become one long line in a log file.
+        self.enabled = enabled && isatty(STDERR_FILENO) != 0
     }
 
     func update(_ done: Int) {

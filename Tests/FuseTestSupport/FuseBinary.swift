@@ -35,10 +35,13 @@ public enum FuseBinary {
         return found
     }
 
-    /// Runs `fuse arguments…` with extra environment variables (added to this process's) and returns its output.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs `fuse arguments…` with extra environment variables (added to this process's), in `currentDirectory`
+    /// when given, and returns its output.
+    public static func run(_ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> Run {
         let process = Process()
         process.executableURL = try url()
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Output goes to files, not pipes: a child that fills one pipe while we drain the other can never stall.

@@ -36,27 +36,35 @@ public enum InputListError: Error, Equatable, Sendable, CustomStringConvertible 
 /// (one group per line, paths separated by whitespace). Blank lines and lines starting with `#` are skipped;
 /// relative paths are resolved against the manifest's folder.
 public enum GroupManifest {
+    /// Every group of the manifest, or the error of its first bad line.
     public static func read(_ url: URL) throws -> [InputGroup] {
+        try entries(url).map { try $0.get() }
+    }
+
+    /// Each group of the manifest, or the error of a bad line in its place (a main job reports and skips it, as it
+    /// does a bad line of a streamed list). An unreadable manifest throws.
+    public static func entries(_ url: URL) throws -> [Result<InputGroup, InputListError>] {
         let text: String
         do {
             text = try FileContents.utf8String(at: url)
         } catch {
-            throw InputListError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw InputListError.unreadable(path: url.path, reason: "\(error)")
         }
         let base = url.deletingLastPathComponent()
-        var groups: [InputGroup] = []
+        var entries: [Result<InputGroup, InputListError>] = []
         for (offset, raw) in text.components(separatedBy: .newlines).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let number = offset + 1
             if line.hasPrefix("{") {
-                groups.append(try group(jsonLine: line, path: url.path, line: number, base: base))
+                entries.append(Result { try group(jsonLine: line, path: url.path, line: number, base: base) }
+                    .mapError { $0 as? InputListError ?? .badLine(path: url.path, line: number, reason: "\($0)") })
             } else {
                 let paths = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-                groups.append(InputGroup(inputs: paths.map { resolve($0, base: base) }))
+                entries.append(.success(InputGroup(inputs: paths.map { resolve($0, base: base) })))
             }
         }
-        return groups
+        return entries
     }
 
     /// One JSONL line `{"group": …, "inputs": [paths]}` as a group.
@@ -65,12 +73,34 @@ public enum GroupManifest {
         let entry: Entry
         do {
             entry = try JSONDecoder().decode(Entry.self, from: Data(jsonLine.utf8))
-        } catch {
+        } catch let error as DecodingError {
             throw InputListError.badLine(path: path, line: number,
-                                         reason: "expected {\"group\": …, \"inputs\": [paths]}: \(error)")
+                                         reason: Self.explain(error) + " (expected {\"group\": name, \"inputs\": [paths]})")
+        } catch {
+            throw InputListError.badLine(path: path, line: number, reason: "not valid JSON")
         }
         guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: path, line: number) }
         return InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) })
+    }
+
+    /// What a decoding error means for a manifest line, in the manifest's own words (no Swift type names).
+    static func explain(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? "\"\($0.stringValue)\"" }.joined(separator: " ")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing \(field(context.codingPath + [key]))"
+        case .valueNotFound(_, let context):
+            return "\(field(context.codingPath)) is null"
+        case .typeMismatch(let type, let context):
+            let expected = type == String.self ? "a string" : type is [Any].Type ? "a list" : "of another type"
+            return "\(field(context.codingPath)) must be \(expected)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(field(context.codingPath)) is malformed"
+        @unknown default:
+            return "not a manifest entry"
+        }
     }
 
     static func resolve(_ path: String, base: URL) -> URL {

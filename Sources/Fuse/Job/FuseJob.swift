@@ -55,7 +55,10 @@ public struct FuseJob: Sendable {
                 try JSONLOutput.check(url, overwrite: options.overwrite, resume: options.resume)
             } else {
                 if options.resume { throw JobError.resumeNeedsJSONL(path: url.path) }
-                _ = try EmbeddingOutput.format(of: url)
+                guard EmbeddingOutput.Format(rawValue: url.pathExtension.lowercased()) != nil else {
+                    throw JobError.badArguments("\(url.path): unknown output format '.\(url.pathExtension)'; use .jsonl "
+                                                + "(streamed, resumable), .safetensors, .npy or .json")
+                }
                 try OutputFile.checkWritable(url, overwrite: options.overwrite)
             }
         } else if options.resume {
@@ -228,10 +231,13 @@ struct JobUnits {
                 return nil
             }
         }
-        let all: [InputGroup]
+        let entries: [Result<InputGroup, JobFailure>]
         switch options.source {
-        case .groups(let list): all = list
-        case .manifest(let url): all = try GroupManifest.read(url)
+        case .groups(let list): entries = list.map { .success($0) }
+        case .manifest(let url):
+            entries = try GroupManifest.entries(url).map { entry in
+                entry.mapError { JobFailure(unit: url.path, input: nil, underlying: $0) }
+            }
         case .list(let path):
             func read() throws -> AnyIterator<(first: Int, group: Result<InputGroup, JobFailure>)> {
                 let reader = try GroupListReader(path: path)
@@ -251,13 +257,14 @@ struct JobUnits {
             groups = try read()
             return
         }
-        if options.fusion == .late, case .concat(nil) = options.strategy, Set(all.map(\.inputs.count)).count > 1 {
-            throw JobError.concatDimensions(groupSizes: all.map(\.inputs.count))
+        let sizes = entries.compactMap { try? $0.get().inputs.count }
+        if options.fusion == .late, case .concat(nil) = options.strategy, Set(sizes).count > 1 {
+            throw JobError.concatDimensions(groupSizes: sizes)
         }
-        let mine = Array(positioned(all, units: unitsPerGroup))
-        total = mine.reduce(0) { $0 + unitsPerGroup($1.group) }
-        groups = AnyIterator(mine.map { (first: $0.first, group: Result<InputGroup, JobFailure>.success($0.group)) }
-            .makeIterator())
+        let units: (Result<InputGroup, JobFailure>) -> Int = { (try? $0.get()).map(unitsPerGroup) ?? 1 }
+        let mine = Array(positioned(entries, units: units))
+        total = mine.reduce(0) { $0 + units($1.group) }
+        groups = AnyIterator(mine.makeIterator())
     }
 
     mutating func next() -> Result<JobUnit, JobFailure>? {

@@ -61,17 +61,33 @@ public struct JobArguments: Sendable {
         (path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)).standardizedFileURL
     }
 
-    /// The model folder: `--model` (a folder, or `org/name[@revision]` from the Hugging Face cache), else
-    /// `models/fuse-mini` under `currentDirectory` when it exists.
+    /// The model folder: `--model` (a folder, or `org/name[@revision]` from the Hugging Face cache), else the
+    /// default model (`defaultModelDirectory`).
     public func modelDirectory(currentDirectory: URL) throws -> URL {
         if let model { return try ModelLocator.resolve(model, base: currentDirectory) }
-        let fallback = currentDirectory.appendingPathComponent(Self.defaultModel)
-        guard FileManager.default.fileExists(atPath: fallback.appendingPathComponent("config.json").path) else {
+        return try Self.defaultModelDirectory(currentDirectory: currentDirectory)
+    }
+
+    /// The default model, by one rule for every command: `models/fuse-mini` under the working directory, else
+    /// under the checkout the running `fuse` binary belongs to (the nearest folder above the executable that
+    /// holds it: `.build/debug/fuse` → the repository root), so `fuse` works from any folder.
+    public static func defaultModelDirectory(currentDirectory: URL,
+                                             executable: URL? = Bundle.main.executableURL) throws -> URL {
+        var candidates = [currentDirectory.appendingPathComponent(defaultModel)]
+        if var folder = executable?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            for _ in 0..<5 {
+                candidates.append(folder.appendingPathComponent(defaultModel))
+                folder = folder.deletingLastPathComponent()
+            }
+        }
+        guard let found = candidates.first(where: {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
+        }) else {
             throw ModelError.modelFolderMissing(
-                path: fallback.path,
+                path: candidates[0].path,
                 hint: "run tools/setup_models.sh (from the repository root) to make the default model, or pass --model DIR")
         }
-        return fallback
+        return found
     }
 
     /// Checks the options against each other and builds the job's options.
