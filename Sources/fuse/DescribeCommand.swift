@@ -135,7 +135,8 @@ struct DescribeCommand: AsyncParsableCommand {
     static func modelDirectory(_ given: String?) throws -> URL {
         if let given { return URL(fileURLWithPath: given) }
         return try JobArguments.defaultModelDirectory(
-            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            executable: Bundle.main.executableURL)
     }
 }
 

@@ -93,7 +93,7 @@ struct MainCommand: AsyncParsableCommand {
         let options = try arguments.options(currentDirectory: cwd)
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
-        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd))
+        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL))
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
         let progress = MainProgress(enabled: !quiet)

@@ -56,8 +56,9 @@ public struct FuseJob: Sendable {
             } else {
                 if options.resume { throw JobError.resumeNeedsJSONL(path: url.path) }
                 guard EmbeddingOutput.Format(rawValue: url.pathExtension.lowercased()) != nil else {
-                    throw JobError.badArguments("\(url.path): unknown output format '.\(url.pathExtension)'; use .jsonl "
-                                                + "(streamed, resumable), .safetensors, .npy or .json")
+                    throw FuseError.invalidArgument(
+                        what: url.path, reason: "unknown output format '.\(url.pathExtension)'; use .jsonl (streamed, "
+                            + "resumable), .safetensors, .npy or .json")
                 }
                 try OutputFile.checkWritable(url, overwrite: options.overwrite)
             }

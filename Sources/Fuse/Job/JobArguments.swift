@@ -63,16 +63,16 @@ public struct JobArguments: Sendable {
 
     /// The model folder: `--model` (a folder, or `org/name[@revision]` from the Hugging Face cache), else the
     /// default model (`defaultModelDirectory`).
-    public func modelDirectory(currentDirectory: URL) throws -> URL {
+    public func modelDirectory(currentDirectory: URL, executable: URL? = nil) throws -> URL {
         if let model { return try ModelLocator.resolve(model, base: currentDirectory) }
-        return try Self.defaultModelDirectory(currentDirectory: currentDirectory)
+        return try Self.defaultModelDirectory(currentDirectory: currentDirectory, executable: executable)
     }
 
     /// The default model, by one rule for every command: `models/fuse-mini` under the working directory, else
-    /// under the checkout the running `fuse` binary belongs to (the nearest folder above the executable that
-    /// holds it: `.build/debug/fuse` → the repository root), so `fuse` works from any folder.
-    public static func defaultModelDirectory(currentDirectory: URL,
-                                             executable: URL? = Bundle.main.executableURL) throws -> URL {
+    /// under the checkout the `fuse` binary at `executable` belongs to (the nearest folder above it that holds
+    /// the model: `.build/debug/fuse` → the repository root), so the CLI works from any folder. The CLI passes its
+    /// own executable; a library caller passes nil unless it wants the same fallback.
+    public static func defaultModelDirectory(currentDirectory: URL, executable: URL? = nil) throws -> URL {
         var candidates = [currentDirectory.appendingPathComponent(defaultModel)]
         if var folder = executable?.resolvingSymlinksInPath().deletingLastPathComponent() {
             for _ in 0..<5 {
