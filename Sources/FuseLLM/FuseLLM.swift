@@ -7,3 +7,4 @@
 /// (``Fusion``: MinCE / AvgCE), exported for a trainer. See docs/LLM.md for the recipe and the places where
 /// FuseLLM's code departs from its paper.
 @_exported import FuseCore
+@_exported import FuseModels

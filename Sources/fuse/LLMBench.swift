@@ -120,7 +120,7 @@ struct BenchLLM: ParsableCommand {
     /// them all), and the output projection over the whole vocabulary, which top-k and metric_ce both need.
     static func flopsPerPosition(_ c: CausalLMConfig, attended: Int) -> Double {
         let (w, kv) = (Double(c.hiddenSize), Double(c.keyValueHeads * c.headDim))
-        let mlpMatrices: Double = c.family == .llama ? 3 : 2
+        let mlpMatrices: Double = c.modelType == "gpt2" ? 2 : 3
         let layer = 2 * w * w + 2 * w * kv + mlpMatrices * w * Double(c.intermediateSize)
             + 2 * Double(attended) * Double(c.heads * c.headDim)
         return 2 * (Double(c.layers) * layer + w * Double(c.vocabSize))

@@ -29,6 +29,19 @@ public struct Weights {
         }
     }
 
+    private init(checkpoint: SafetensorsCheckpoint, file: String, prefix: String, names: Set<String>) {
+        self.checkpoint = checkpoint
+        self.file = file
+        self.prefix = prefix
+        self.names = names
+    }
+
+    /// The same checkpoint read under another prefix (`""`: the checkpoint's root, where a causal LM keeps
+    /// `lm_head` beside `model.`).
+    public func reading(under prefix: String) -> Weights {
+        Weights(checkpoint: checkpoint, file: file, prefix: prefix, names: names)
+    }
+
     public func contains(_ name: String) -> Bool { names.contains(prefix + name) }
 
     /// Throws one error listing every name in `expected` the checkpoint lacks (so a renamed family of tensors

@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 
 /// Rotary position embedding as Hugging Face's Llama applies it (`rotate_half`: the first and second half of each
 /// head's dimensions form the rotated pairs), with the inverse frequencies computed in float32 as transformers does

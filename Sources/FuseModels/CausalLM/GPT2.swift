@@ -1,4 +1,32 @@
 import Foundation
+import FuseCore
+
+/// GPT-2's `config.json` (`n_embd`, `n_layer`, `n_head`, `n_inner`, `n_positions`, `activation_function`).
+public enum GPT2Family: CausalLMFamily {
+    public static let modelTypes = ["gpt2"]
+
+    public static func config(_ config: ConfigFile) throws -> CausalLMConfig {
+        for unsupported in ["scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn"]
+        where try config.bool(unsupported, default: false) {
+            throw ModelError.invalidField(file: config.path, field: unsupported, reason: "is not supported")
+        }
+        let hidden = try config.size("n_embd"), heads = try config.size("n_head")
+        return try CausalLMConfig(
+            modelType: "gpt2", vocabSize: config.size("vocab_size"), hiddenSize: hidden,
+            layers: config.size("n_layer"), heads: heads, keyValueHeads: heads, headDim: hidden / heads,
+            intermediateSize: config.size("n_inner", default: 4 * hidden), maxPositions: config.size("n_positions"),
+            normEpsilon: Float(config.double("layer_norm_epsilon", default: 1e-5)),
+            activation: config.activation("activation_function", default: "gelu_new"),
+            tieWordEmbeddings: config.bool("tie_word_embeddings", default: true), ropeTheta: 0, ropeScaling: .none,
+            attentionBias: true, outputProjectionBias: true, mlpBias: true, queryKeyNorm: false, clipQKV: nil,
+            experts: nil, eosTokenID: CausalLMConfig.eosTokenID(config))
+            .validated(file: config.path, headDimIsFree: false)
+    }
+
+    public static func load(folder: URL, config: CausalLMConfig) throws -> any CausalLanguageModel {
+        try GPT2Model(config: config, weights: Weights(directory: folder, anchor: "wte.weight"), folder: folder)
+    }
+}
 
 /// GPT-2 (`GPT2LMHeadModel`): learned positions, pre-LayerNorm blocks, fused QKV `Conv1D` (weights stored
 /// `[in, out]`), `gelu_new` MLP and the output head tied to the token embeddings.
@@ -20,30 +48,35 @@ public struct GPT2Model: CausalLanguageModel {
     let finalNormWeight: Tensor, finalNormBias: Tensor
     public let outputEmbedding: Tensor
 
-    init(config: CausalLMConfig, weights: WeightStore, folder: URL) throws {
+    init(config: CausalLMConfig, weights: Weights, folder: URL) throws {
         self.config = config
         self.folder = folder
-        let p = weights.contains("transformer.wte.weight") ? "transformer." : ""
         let d = config.hiddenSize, i = config.intermediateSize
-        tokenEmbedding = try weights.tensor(p + "wte.weight", [config.vocabSize, d])
-        positionEmbedding = try weights.tensor(p + "wpe.weight", [config.maxPositions, d])
-        blocks = try (0..<config.layers).map { l in
-            let b = "\(p)h.\(l)."
-            return Block(
-                ln1Weight: try weights.tensor(b + "ln_1.weight", [d]), ln1Bias: try weights.tensor(b + "ln_1.bias", [d]),
-                qkvWeight: try weights.tensor(b + "attn.c_attn.weight", [d, 3 * d]),
-                qkvBias: try weights.tensor(b + "attn.c_attn.bias", [3 * d]),
-                projWeight: try weights.tensor(b + "attn.c_proj.weight", [d, d]),
-                projBias: try weights.tensor(b + "attn.c_proj.bias", [d]),
-                ln2Weight: try weights.tensor(b + "ln_2.weight", [d]), ln2Bias: try weights.tensor(b + "ln_2.bias", [d]),
-                fcWeight: try weights.tensor(b + "mlp.c_fc.weight", [d, i]), fcBias: try weights.tensor(b + "mlp.c_fc.bias", [i]),
-                fcProjWeight: try weights.tensor(b + "mlp.c_proj.weight", [i, d]),
-                fcProjBias: try weights.tensor(b + "mlp.c_proj.bias", [d]))
+        let because = "n_embd \(d), n_inner \(i), vocab_size \(config.vocabSize), n_positions \(config.maxPositions)"
+        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+            try weights.tensor(name, shape: shape, because: because)
         }
-        finalNormWeight = try weights.tensor(p + "ln_f.weight", [d])
-        finalNormBias = try weights.tensor(p + "ln_f.bias", [d])
-        if !config.tieWordEmbeddings, weights.contains("lm_head.weight") {
-            outputEmbedding = try weights.tensor("lm_head.weight", [config.vocabSize, d])
+        try weights.requireBlockCount(stem: "h", expected: config.layers, field: "n_layer")
+        tokenEmbedding = try tensor("wte.weight", [config.vocabSize, d])
+        positionEmbedding = try tensor("wpe.weight", [config.maxPositions, d])
+        blocks = try (0..<config.layers).map { l in
+            let b = "h.\(l)."
+            return Block(
+                ln1Weight: try tensor(b + "ln_1.weight", [d]), ln1Bias: try tensor(b + "ln_1.bias", [d]),
+                qkvWeight: try tensor(b + "attn.c_attn.weight", [d, 3 * d]),
+                qkvBias: try tensor(b + "attn.c_attn.bias", [3 * d]),
+                projWeight: try tensor(b + "attn.c_proj.weight", [d, d]),
+                projBias: try tensor(b + "attn.c_proj.bias", [d]),
+                ln2Weight: try tensor(b + "ln_2.weight", [d]), ln2Bias: try tensor(b + "ln_2.bias", [d]),
+                fcWeight: try tensor(b + "mlp.c_fc.weight", [d, i]), fcBias: try tensor(b + "mlp.c_fc.bias", [i]),
+                fcProjWeight: try tensor(b + "mlp.c_proj.weight", [i, d]),
+                fcProjBias: try tensor(b + "mlp.c_proj.bias", [d]))
+        }
+        finalNormWeight = try tensor("ln_f.weight", [d])
+        finalNormBias = try tensor("ln_f.bias", [d])
+        let root = weights.reading(under: "")
+        if !config.tieWordEmbeddings, root.contains("lm_head.weight") {
+            outputEmbedding = try root.tensor("lm_head.weight", shape: [config.vocabSize, d], because: because)
         } else {
             outputEmbedding = tokenEmbedding
         }
