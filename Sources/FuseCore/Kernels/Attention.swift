@@ -11,6 +11,8 @@ extension Kernels {
     /// - `keyPaddingMask` `[batch, keyLength]`: 1 = attend, 0 = padding (never attended).
     /// - `causal`: query `i` attends key `j` only when `j ≤ i + (keyLength − queryLength)`. With a KV cache the
     ///   `queryLength` new tokens sit at the end of the `keyLength` keys, so the offset lines them up.
+    /// - `window` (with `causal`): sliding-window attention as Mistral/Mixtral use it — query `i` at key position
+    ///   `p = i + (keyLength − queryLength)` attends key `j` only when `p − window < j ≤ p`.
     /// A query that can attend no key at all gets an all-zero output row (not NaN).
     ///
     /// Grouped-query attention: with `keyValueHeads < heads`, query head `h` reads key/value head
@@ -24,7 +26,7 @@ extension Kernels {
         output: UnsafeMutablePointer<Float>,
         batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
         keyPaddingMask: UnsafePointer<Int32>? = nil, causal: Bool = false, scale: Float? = nil,
-        keyValueHeads: Int? = nil
+        keyValueHeads: Int? = nil, window: Int? = nil
     ) {
         let kvHeads = keyValueHeads ?? heads
         precondition(
@@ -35,7 +37,7 @@ extension Kernels {
         let problem = AttentionProblem(
             query: query, key: key, value: value, output: output, heads: heads, kvHeads: kvHeads,
             queryLength: queryLength, keyLength: keyLength, headDim: headDim, keyPaddingMask: keyPaddingMask,
-            causal: causal, scale: scale ?? 1 / Float(headDim).squareRoot())
+            causal: causal, window: window, scale: scale ?? 1 / Float(headDim).squareRoot())
         let workers = min(coreCount, pairs)
         // The per-head products are small: spreading heads over the cores with single-threaded BLAS is several times
         // faster than multi-threaded BLAS per product (and concurrent multi-threaded calls are slower still).
@@ -68,6 +70,7 @@ private struct AttentionProblem: @unchecked Sendable {
     let headDim: Int
     let keyPaddingMask: UnsafePointer<Int32>?
     let causal: Bool
+    let window: Int?
     let scale: Float
 
     /// Attention for one (batch item, head), using `scores` (`queryLength × keyLength`) as scratch.
@@ -100,6 +103,10 @@ private struct AttentionProblem: @unchecked Sendable {
                 if lastVisible + 1 < keyLength {
                     let start = max(lastVisible + 1, 0)
                     (line + start).update(repeating: -.infinity, count: keyLength - start)
+                }
+                if let window {
+                    let hidden = min(max(lastVisible - window + 1, 0), keyLength)
+                    line.update(repeating: -.infinity, count: hidden)
                 }
             }
             Kernels.softmaxRow(line, columns: keyLength)

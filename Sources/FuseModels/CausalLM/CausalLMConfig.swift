@@ -37,6 +37,8 @@ public struct CausalLMConfig: Sendable, Equatable {
     public var queryKeyNorm: Bool
     /// OLMoE: queries, keys and values clamped to ±this after projection.
     public var clipQKV: Float?
+    /// Mistral/Mixtral sliding-window attention: each position sees itself and the `slidingWindow − 1` before it.
+    public var slidingWindow: Int?
     /// The sparse mixture-of-experts MLP, for the layers `isSparse(layer:)` names; nil for dense models.
     public var experts: MixtureOfExpertsConfig?
     public var eosTokenID: Int32?
@@ -76,7 +78,8 @@ public struct CausalLMConfig: Sendable, Equatable {
             normEpsilon: Float(config.double("rms_norm_eps", default: 1e-6)), activation: .silu,
             tieWordEmbeddings: config.bool("tie_word_embeddings", default: false), ropeTheta: Float(theta),
             ropeScaling: rope.map(Self.scaling) ?? .none, attentionBias: bias, outputProjectionBias: bias,
-            mlpBias: config.bool("mlp_bias", default: false), queryKeyNorm: false, clipQKV: nil, experts: nil,
+            mlpBias: config.bool("mlp_bias", default: false), queryKeyNorm: false, clipQKV: nil, slidingWindow: nil,
+            experts: nil,
             eosTokenID: eosTokenID(config))
     }
 

@@ -19,7 +19,7 @@ public enum GPT2Family: CausalLMFamily {
             activation: config.activation("activation_function", default: "gelu_new"),
             tieWordEmbeddings: config.bool("tie_word_embeddings", default: true), ropeTheta: 0, ropeScaling: .none,
             attentionBias: true, outputProjectionBias: true, mlpBias: true, queryKeyNorm: false, clipQKV: nil,
-            experts: nil, eosTokenID: CausalLMConfig.eosTokenID(config))
+            slidingWindow: nil, experts: nil, eosTokenID: CausalLMConfig.eosTokenID(config))
             .validated(file: config.path, headDimIsFree: false)
     }
 

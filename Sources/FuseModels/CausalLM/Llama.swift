@@ -124,7 +124,7 @@ public struct LlamaModel: CausalLanguageModel {
                 Kernels.scaledDotProductAttention(
                     query: q, key: cache.keys[layer], value: cache.values[layer], output: attention,
                     batch: 1, heads: config.heads, queryLength: t, keyLength: start + t, headDim: config.headDim,
-                    causal: true, keyValueHeads: config.keyValueHeads)
+                    causal: true, keyValueHeads: config.keyValueHeads, window: config.slidingWindow)
                 block.o.apply(attention, rows: t, output: out)
                 Kernels.add(h, out, count: t * d)
                 normed.update(from: h, count: t * d)

@@ -15,11 +15,7 @@ public enum MixtralFamily: CausalLMFamily {
             topK: try config.size("num_experts_per_tok", default: 2),
             intermediateSize: result.intermediateSize, normalizeTopK: true)
         try checkTopK(result.experts!, config: config)
-        // Sliding-window attention sees at most `sliding_window` positions: within that length it is full causal
-        // attention, so Fuse runs sequences up to it exactly and refuses longer ones.
-        if config.has("sliding_window") {
-            result.maxPositions = min(result.maxPositions, try config.size("sliding_window"))
-        }
+        if config.has("sliding_window") { result.slidingWindow = try config.size("sliding_window") }
         return try result.validated(file: config.path, headDimIsFree: true)
     }
 
