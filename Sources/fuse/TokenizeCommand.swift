@@ -46,7 +46,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var tokenizer = try Self.loadTokenizer(self.tokenizer)
+        var tokenizer = try Tokenizer.load(fileOrModelFolder: URL(fileURLWithPath: self.tokenizer))
         tokenizer.truncation = nil
         tokenizer.padding = nil
         let lines = try inputLines()
@@ -71,16 +71,6 @@ struct TokenizeCommand: ParsableCommand {
             }
         }
         output.flush()
-    }
-
-    /// A tokenizer file, or a model folder (its own files first, then its `text/` subfolder).
-    static func loadTokenizer(_ path: String) throws -> Tokenizer {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return try TextPlugin().tokenizer(for: PreprocessingContext(modelDirectory: url))
-        }
-        return try Tokenizer.load(from: url)
     }
 
     private func inputLines() throws -> [String] {

@@ -76,3 +76,8 @@ enum BenchPeer {
         return found
     }
 }
+
+/// Prints `message` on stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

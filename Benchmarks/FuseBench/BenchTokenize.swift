@@ -33,7 +33,7 @@ struct BenchTokenize: ParsableCommand {
     }
 
     func run() throws {
-        var tok = try TokenizeCommand.loadTokenizer(tokenizer)
+        var tok = try Tokenizer.load(fileOrModelFolder: URL(fileURLWithPath: tokenizer))
         tok.truncation = nil
         tok.padding = nil
         let raw = try FileContents.data(at: URL(fileURLWithPath: file))
