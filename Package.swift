@@ -44,8 +44,12 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
+        // oneDNN's matmul for reduced-precision (int8, bf16) linear layers (Debian libdnnl-dev).
+        .target(name: "CFuseDNNL", path: "Sources/CFuseDNNL", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("dnnl")]),
+
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
-        .target(name: "FuseCore", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        .target(name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL"], swiftSettings: numericSettings),
 
         // Built-in modality plugins.
         .target(name: "TextBPE", dependencies: ["FuseCore", "CZlib"], path: "Plugins/TextBPE",

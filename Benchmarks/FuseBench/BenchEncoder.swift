@@ -26,17 +26,23 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
     var only: String?
 
+    @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
+    var precision: String = "fp32"
+
     func validate() throws {
         guard only == nil || only == "vit" || only == "minilm" else {
             throw ValidationError("--only takes 'vit' or 'minilm'")
         }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
+        _ = try Precision(name: precision)
     }
 
     func run() async throws {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
-        print("encoder throughput, \(threads) cores, median (best) of \(repeats); fp32")
+        let chosen = try Precision(name: precision).resolved
+        print("encoder throughput, \(threads) cores, median (best) of \(repeats); Fuse \(chosen) on "
+              + "\(ComputeCapabilities.current)")
         let ceiling = ComputeCeiling.measure()
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
         if only != "minilm" { try benchViT(threads: threads, ceiling: ceiling) }
@@ -46,7 +52,10 @@ struct BenchEncoder: AsyncParsableCommand {
     func benchViT(threads: Int, ceiling: ComputeCeiling) throws {
         let resetWorked = ResidentMemory.resetPeak()
         let beforeViT = ResidentMemory.read()
-        let vit = try RandomViT.base16()
+        let exactViT = try RandomViT.base16()
+        let chosen = try Precision(name: precision).resolved
+        var vit = exactViT
+        do { vit = try exactViT.converted(to: chosen) } catch { print("note: \(error); ViT runs fp32") }
         var peerViT: [Int: (Double, Double)] = [:]
         for line in runPeer("encoder_vit.py", ["--threads", "\(threads)", "--batches", "1", "8",
                                                "--repeats", "\(repeats)"]) {
@@ -61,6 +70,13 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
                                                           resetWorked: resetWorked))
+        if vit.tower.encoder.layers.first?.fc1.precision != .fp32 {
+            let images = try RandomViT.images(count: 16, seed: 99)
+            let exact = try (0..<16).map { try exactViT.tower([images[$0]]).embeddings.scalars }
+            let reduced = try (0..<16).map { try vit.tower([images[$0]]).embeddings.scalars }
+            print(PrecisionAccuracy(reference: exact, candidate: reduced).report(
+                label: "ViT-B/16 (random weights) CLS \(chosen) vs fp32 (16 images)"))
+        }
     }
 
     func benchMiniLM(threads: Int, ceiling: ComputeCeiling) throws {
@@ -73,7 +89,8 @@ struct BenchEncoder: AsyncParsableCommand {
         let before = ResidentMemory.read()
         let weightsFile = folder.appendingPathComponent("model.safetensors").path
         let weightBytes = (try? FileManager.default.attributesOfItem(atPath: weightsFile))?[.size] as? Int
-        let runtime = try FuseRuntime(modelDirectory: folder)
+        let runtime = try FuseRuntime(modelDirectory: folder, precision: Precision(name: precision))
+        if let note = runtime.model.precisionNote { print("note: \(note)") }
         let texts = Self.sentences(count: sentences)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-sentences.txt")
         try texts.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
@@ -85,14 +102,35 @@ struct BenchEncoder: AsyncParsableCommand {
         ]).first, let median = line["sentences_per_second"] as? Double, let best = line["best"] as? Double {
             peer = (median, best)
         }
+        // ONNX Runtime fp32 and dynamic int8 (per-tensor and per-channel) on the same sentences, same run.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-ort-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let ort = runPeer("encoder_minilm_ort.py", [
+            "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
+            "--repeats", "\(min(repeats, 3))", "--work", work.path,
+        ])
         _ = try runtime.plugin(for: .text)
         let samples = texts.map { Sample.text($0) }
         // Tokenisation, length-sorted batching of 32 and the forward passes, as sentence-transformers' encode does.
         let rate = try Self.measure(repeats: min(repeats, 3), items: texts.count) {
             _ = try runtime.embed(samples: samples)
         }
-        report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences)", unit: "sentences/s", fuse: rate, peer: peer,
-               target: 400)
+        report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences, \(runtime.model.precision)"
+               + (runtime.model.kernel.isEmpty ? "" : ", \(runtime.model.kernel)") + ")", unit: "sentences/s",
+               fuse: rate, peer: peer, target: 400)
+        for line in ort {
+            guard let variant = line["variant"] as? String, let median = line["sentences_per_second"] as? Double,
+                  let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
+                  let worst = line["cosine_worst"] as? Double else { continue }
+            print(String(format: "  peer %@: %.1f (%.1f) sentences/s  Fuse ×%.2f; cosine to torch fp32 mean %.5f, "
+                         + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
+        }
+        if runtime.model.precision != .fp32 {
+            let exact = try FuseRuntime(modelDirectory: folder).embed(samples: samples)
+            let reduced = try runtime.embed(samples: samples)
+            print(PrecisionAccuracy(reference: exact.map(\.vector), candidate: reduced.map(\.vector)).report(
+                label: "all-MiniLM-L6-v2 \(runtime.model.precision) vs fp32 (\(texts.count) sentences)"))
+        }
         if let flops = try? Self.miniLMFLOPs(folder: folder, texts: texts, batch: 32) {
             print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: flops / Double(texts.count),
                                    targetItemsPerSecond: 400))
@@ -204,14 +242,24 @@ struct RandomViT {
                          parameterCount: parameters)
     }
 
-    /// Images per second (median, best) for batches of `batch` 224² images, from patch features to pooled output.
-    func imagesPerSecond(batch: Int, repeats: Int) throws -> (Double, Double) {
-        var generator = SplitMix64(seed: UInt64(batch))
-        let images = try (0..<batch).map { _ in
+    /// The same ViT computing in `precision`.
+    func converted(to precision: Precision) throws -> RandomViT {
+        RandomViT(tower: try tower.converted(to: precision), parameterCount: parameterCount)
+    }
+
+    /// `count` images of seeded random patch features.
+    static func images(count: Int, seed: UInt64) throws -> [Tokens] {
+        var generator = SplitMix64(seed: seed)
+        return try (0..<count).map { _ in
             try Tokens(modality: .image, content: .features(Tensor(shape: [196, 768]) { values in
                 for index in values.indices { values[index] = generator.nextSymmetric() }
             }))
         }
+    }
+
+    /// Images per second (median, best) for batches of `batch` 224² images, from patch features to pooled output.
+    func imagesPerSecond(batch: Int, repeats: Int) throws -> (Double, Double) {
+        let images = try Self.images(count: batch, seed: UInt64(batch))
         return try BenchEncoder.measure(repeats: repeats, items: batch) { _ = try tower(images) }
     }
 }

@@ -55,6 +55,8 @@ struct DescribeCommand: AsyncParsableCommand {
                                             valueName: "TEXT"))
     var attributeTemplate: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
     var json = false
 
@@ -69,7 +71,8 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try FuseRuntime(modelDirectory: try Self.modelDirectory(model))
+        let runtime = try FuseRuntime(modelDirectory: try Self.modelDirectory(model), precision: precision.value())
+        precision.report(runtime)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))
         let tagVocabulary = try tags.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }

@@ -29,6 +29,8 @@ struct EmbedCommand: AsyncParsableCommand {
                                             valueName: "ID"))
     var plugin: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     @Flag(name: .long, help: "Replace an existing output file.")
     var force = false
 
@@ -45,7 +47,8 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out, out != "-", !force, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
-        let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model))
+        let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model), precision: precision.value())
+        precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet)
         let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,
                                                  progress: { done, total in progress.update(done) })

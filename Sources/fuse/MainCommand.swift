@@ -65,6 +65,8 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "I/N"))
     var shard: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     @Flag(name: .long, help: "Replace existing output files.")
     var force = false
 
@@ -93,7 +95,9 @@ struct MainCommand: AsyncParsableCommand {
         let options = try arguments.options(currentDirectory: cwd)
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
-        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL))
+        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
+                                      precision: precision.value())
+        precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
         let progress = MainProgress(enabled: !quiet)

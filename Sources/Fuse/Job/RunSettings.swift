@@ -11,7 +11,7 @@ public struct RunSettings: Sendable, Equatable {
     public var fusion: String
     /// The late-fusion strategy with its parameters (`weighted 2,1`), nil unless `fusion` is `late`.
     public var strategy: String?
-    /// `fp32` (the only precision today's runtime computes in).
+    /// The precision the model's transformer blocks computed in (`fp32`, `bf16`, `int8`).
     public var precision: String
     /// `I/N`.
     public var shard: String
@@ -30,7 +30,7 @@ public struct RunSettings: Sendable, Equatable {
         self.init(model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d)",
                   fusion: options.fusion.rawValue,
                   strategy: options.fusion == .late ? options.strategy.settingsDescription : nil,
-                  precision: "fp32", shard: "\(options.shard.index)/\(options.shard.count)")
+                  precision: model.precision.rawValue, shard: "\(options.shard.index)/\(options.shard.count)")
     }
 
     private var fields: [(name: String, value: String?)] {

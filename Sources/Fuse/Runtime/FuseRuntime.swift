@@ -22,9 +22,11 @@ public final class FuseRuntime: Sendable {
     /// Inputs per forward pass when embedding many files (per modality).
     public static let defaultBatchSizes: [Modality: Int] = [.text: 32, .image: 8, .audio: 8]
 
-    /// Loads the model in `modelDirectory` and registers `plugins` (the built-in ones by default).
-    public init(modelDirectory: URL, plugins: [any ModalityPlugin] = BuiltinPlugins.all) throws {
-        model = try EncoderModel.load(directory: modelDirectory)
+    /// Loads the model in `modelDirectory` to compute in `precision` (fp32, the exact path, by default) and
+    /// registers `plugins` (the built-in ones by default).
+    public init(modelDirectory: URL, precision: Precision = .fp32,
+                plugins: [any ModalityPlugin] = BuiltinPlugins.all) throws {
+        model = try EncoderModel.load(directory: modelDirectory, precision: precision)
         self.plugins = LockedRegistry(try PluginRegistry(plugins))
     }
 

@@ -48,8 +48,14 @@ public struct Linear: Sendable {
     /// `[outFeatures]`, or nil for a layer without bias.
     public let bias: Tensor?
 
+    /// The reduced-precision form the layer computes with (`converted(to:)`), nil for fp32.
+    public let reduced: ReducedPrecisionWeights?
+
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
+
+    /// The precision `apply` computes in.
+    public var precision: Precision { reduced?.precision ?? .fp32 }
 
     /// Checks that `weight` is a matrix and `bias` (if any) matches its output size.
     public init(weight: Tensor, bias: Tensor? = nil) throws {
@@ -61,6 +67,22 @@ public struct Linear: Sendable {
         }
         self.weight = weight
         self.bias = bias
+        reduced = nil
+    }
+
+    private init(weight: Tensor, bias: Tensor?, reduced: ReducedPrecisionWeights?) {
+        self.weight = weight
+        self.bias = bias
+        self.reduced = reduced
+    }
+
+    /// The same layer computing in `precision` (`.auto` resolved for this CPU); `.fp32` gives the exact layer back.
+    /// Throws `PrecisionUnavailable` when this CPU cannot run it.
+    public func converted(to precision: Precision) throws -> Linear {
+        let target = precision.resolved
+        guard target != self.precision else { return self }
+        guard target != .fp32 else { return Linear(weight: weight, bias: bias, reduced: nil) }
+        return Linear(weight: weight, bias: bias, reduced: try ReducedPrecisionWeights(weight: weight, precision: target))
     }
 
     /// Applies the layer to the last dimension of `x` (`[..., in]` → `[..., out]`).
@@ -80,6 +102,14 @@ public struct Linear: Sendable {
     /// `rows × out` floats to `output` (which must not overlap `input`).
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         guard rows > 0, outFeatures > 0 else { return }
+        if let reduced, inFeatures > 0 {
+            if let bias {
+                bias.withUnsafeBufferPointer { reduced.apply(input, rows: rows, output: output, bias: $0.baseAddress) }
+            } else {
+                reduced.apply(input, rows: rows, output: output, bias: nil)
+            }
+            return
+        }
         weight.withUnsafeBufferPointer { w in
             if inFeatures == 0 {
                 output.update(repeating: 0, count: rows * outFeatures)

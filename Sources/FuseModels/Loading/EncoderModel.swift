@@ -20,15 +20,22 @@ public struct EncoderModel: Sendable {
     public let preprocessing: [Modality: PreprocessingContext]
     /// CLIP's learned temperature (`logit_scale`, before `exp`), when the model has one.
     public let logitScale: Float?
+    /// The precision the transformer blocks compute in (`converted(to:)`).
+    public let precision: Precision
+    /// Why the model runs in another precision than was asked for (a CPU without the kernels), else nil.
+    public let precisionNote: String?
 
     public init(directory: URL, modelType: String, towers: [Modality: Tower],
-                preprocessing: [Modality: PreprocessingContext], logitScale: Float? = nil) {
+                preprocessing: [Modality: PreprocessingContext], logitScale: Float? = nil,
+                precision: Precision = .fp32, precisionNote: String? = nil) {
         id = directory.standardizedFileURL.lastPathComponent
         self.directory = directory
         self.modelType = modelType
         self.towers = towers
         self.preprocessing = preprocessing
         self.logitScale = logitScale
+        self.precision = precision
+        self.precisionNote = precisionNote
     }
 
     /// The modalities the model embeds, sorted by name.
@@ -48,6 +55,12 @@ public struct EncoderModel: Sendable {
     /// Runs a batch of one modality's tokens through its tower.
     public func run(_ tokens: [Tokens], modality: Modality) throws -> TowerOutput {
         try tower(for: modality)(tokens)
+    }
+
+    /// Loads the model in `directory` (choosing the family by `config.json`'s `model_type`) to compute in
+    /// `precision`.
+    public static func load(directory: URL, precision: Precision) throws -> EncoderModel {
+        try load(directory: directory).converted(to: precision)
     }
 
     /// Loads the model in `directory`, choosing the family by `config.json`'s `model_type`.
