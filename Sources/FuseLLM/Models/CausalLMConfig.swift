@@ -35,8 +35,12 @@ public struct CausalLMConfig: Sendable, Equatable {
     public static func load(folder: URL) throws -> CausalLMConfig {
         let url = folder.appendingPathComponent("config.json")
         try FuseError.requireFile(url)
-        guard let data = try? FileContents.data(at: url),
-              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let data: Data
+        do { data = try FileContents.data(at: url) } catch {
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
+        }
+        let parsed = try JSONErrorReason.jsonObject(data) { FuseError.invalidConfig(file: url.path, reason: $0) }
+        guard let json = parsed as? [String: Any] else {
             throw FuseError.invalidConfig(file: url.path, reason: "not a JSON object")
         }
         return try CausalLMConfig(json: json, file: url.path)
