@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FuseCore
 
 /// Runs the peer scripts in Benchmarks/peers. A peer prints JSON on stdout: either one object (for the
 /// `results`-style peers) or one object per line.
@@ -52,7 +53,7 @@ enum BenchPeer {
         do {
             try process.run()
         } catch {
-            throw ValidationError("cannot run \(python): \(error.localizedDescription)")
+            throw ValidationError("cannot run \(python): \(FileErrorReason.describe(error))")
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

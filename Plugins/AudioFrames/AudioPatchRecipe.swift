@@ -78,14 +78,15 @@ public struct AudioPatchRecipe: Sendable, Equatable {
         try FuseError.requireFile(url)
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         try self.init(preprocessorConfig: data, source: url.path)
     }
 
     /// Parses `preprocessor_config.json` content; `source` names it in errors.
     public init(preprocessorConfig data: Data, source: String) throws {
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { AudioError.invalidRecipe(source: source, reason: $0) }
+        guard let json = parsed as? [String: Any] else {
             throw AudioError.invalidRecipe(source: source, reason: "not a JSON object")
         }
         if let type = json["feature_extractor_type"] as? String, type != "ASTFeatureExtractor" {

@@ -45,7 +45,7 @@ public struct ImageDecoder: Sendable {
         do {
             data = try FileContents.data(at: url, options: .mappedIfSafe)
         } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         return try decode(data, name: url.path)
     }

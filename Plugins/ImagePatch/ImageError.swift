@@ -26,7 +26,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): image has a zero dimension (\(width)×\(height))"
         case .tooManyPixels(let file, let width, let height, let limit):
             return "\(file): image of \(width)×\(height) = \(width * height) pixels exceeds the limit of \(limit) "
-                + "(a possible decompression bomb; raise ImageDecoder.maxPixels to allow it)"
+                + "(a possible decompression bomb)"
         case .corrupt(let file, let format, let reason):
             return "\(file): invalid \(format) data: \(reason)"
         case .invalidParameter(let what, let reason):

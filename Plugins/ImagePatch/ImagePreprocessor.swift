@@ -46,12 +46,15 @@ public struct ImagePreprocessor: Sendable, Equatable {
     /// Per-channel mean and standard deviation; nil: no normalization.
     public var mean: [Float]?
     public var std: [Float]?
-    /// Largest resized or cropped image accepted, in pixels. A config's sizes are checked against the image before
-    /// anything is allocated, so a `size` of 999,999 (or a thin image stretched by `shortest_edge`) is an error,
-    /// not a terabyte allocation.
+    /// Largest image preprocessing returns, in pixels: the crop, or the resized image when there is no crop. It is
+    /// checked before anything is allocated, so a config `size` of 999,999 is an error, not a terabyte allocation.
+    /// The resize target itself is not bounded by it: only the rows and columns the crop keeps are computed, so a
+    /// legitimately thin image (1×5000, whose CLIP resize is 224×1,120,000) is preprocessed as transformers does.
     public var maxOutputPixels = ImagePreprocessor.defaultMaxOutputPixels
     /// 4096² pixels: a 200 MB float tensor; released models use at most 1024².
     public static let defaultMaxOutputPixels = 4096 * 4096
+    /// Pillow's image sides are C `int`s: a resize target with a longer side cannot be the reference's either.
+    public static let maxResizedSide = Int(Int32.max)
 
     /// Builds a preprocessor from explicit parameters; throws when a size is not positive or mean/std are not
     /// three positive-std channels.
@@ -145,14 +148,19 @@ public struct ImagePreprocessor: Sendable, Equatable {
     /// with Pillow in the parity tests.
     public func resizedAndCropped(_ image: ImageBuffer) throws -> ImageBuffer {
         let (width, height) = resizedSize(width: image.width, height: image.height)
+        let what = "preprocessing of a \(image.width)×\(image.height) image"
+        guard width <= Self.maxResizedSide, height <= Self.maxResizedSide else {
+            throw ImageError.invalidParameter(
+                what: what, reason: "the resize target \(width)×\(height) has a side longer than \(Self.maxResizedSide) "
+                    + "pixels, the most an image can have in Pillow (the reference)")
+        }
+        // Only the output is allocated (the crop's rows and columns of the resize are all that is computed).
         let outWidth = cropWidth ?? width, outHeight = cropHeight ?? height
-        for (what, w, h) in [("resized", width, height), ("cropped", outWidth, outHeight)] {
-            let (pixels, overflow) = w.multipliedReportingOverflow(by: h)
-            guard !overflow, pixels <= maxOutputPixels else {
-                throw ImageError.invalidParameter(
-                    what: "preprocessing of a \(image.width)×\(image.height) image",
-                    reason: "the \(what) size \(w)×\(h) exceeds maxOutputPixels (\(maxOutputPixels))")
-            }
+        let (pixels, overflow) = outWidth.multipliedReportingOverflow(by: outHeight)
+        guard !overflow, pixels <= maxOutputPixels else {
+            throw ImageError.invalidParameter(
+                what: what, reason: "the \(cropWidth == nil ? "resized" : "cropped") image would be "
+                    + "\(outWidth)×\(outHeight) pixels, more than the \(maxOutputPixels) preprocessing produces at most")
         }
         let left = cropOffset(size: width, crop: outWidth), top = cropOffset(size: height, crop: outHeight)
         // Rows and columns of the resized image that land inside the crop; the rest of the crop is zero padding.
@@ -180,8 +188,11 @@ public struct ImagePreprocessor: Sendable, Equatable {
             return (w, h)
         case .shortestEdge(let size):
             let short = min(width, height), long = max(width, height)
-            // Python: int(size * long / short), a true division truncated toward zero.
-            let newLong = Int(Double(size * long) / Double(short))
+            // Python: int(size * long / short), a true division truncated toward zero. A product beyond Int64
+            // (only for absurd config sizes, which are refused later) is approximated instead of trapping.
+            let (product, overflow) = size.multipliedReportingOverflow(by: long)
+            let quotient = (overflow ? Double(size) * Double(long) : Double(product)) / Double(short)
+            let newLong = Int(min(quotient, Double(Int.max / 2)))
             return width <= height ? (size, newLong) : (newLong, size)
         }
     }

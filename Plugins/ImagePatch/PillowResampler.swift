@@ -31,8 +31,12 @@ public enum PillowResampler {
         // the width; the order changes the 8-bit intermediate, so it is followed exactly.
         let shrinkY = image.height - height, shrinkX = image.width - width
         let horizontalFirst = !(shrinkY > 0 && shrinkY > shrinkX * 2)
-        let vertical = needVertical ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter) : nil
-        let horizontal = needHorizontal ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter) : nil
+        // Coefficients only for the rows and columns returned: the full target can be far larger than the region
+        // (a 1×5000 image's CLIP resize is 224×1,120,000, of which the crop keeps 224 rows).
+        let vertical = needVertical
+            ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter, outputs: rowRange) : nil
+        let horizontal = needHorizontal
+            ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter, outputs: cols) : nil
 
         if horizontalFirst {
             // Source rows read by the vertical pass (the requested rows when there is none).
@@ -115,7 +119,8 @@ public enum PillowResampler {
                                 for r in chunk {
                                     let line = src + (sourceRows.lowerBound + r) * width * 3
                                     let target = dst + r * outRow
-                                    for (j, x) in columns.enumerated() {
+                                    for j in 0..<columns.count {
+                                        let x = columns.lowerBound + j - c.outputs.lowerBound
                                         let k = weights.baseAddress! + x * c.kernelSize
                                         var p = line + (first[x] - columnOffset) * 3
                                         var s0 = half, s1 = half, s2 = half
@@ -154,7 +159,7 @@ public enum PillowResampler {
                         let sums = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength)
                         defer { sums.deallocate() }
                         for i in chunk {
-                            let y = rows.lowerBound + i
+                            let y = rows.lowerBound + i - c.outputs.lowerBound
                             let k = weights.baseAddress! + y * c.kernelSize
                             sums.initialize(repeating: half, count: rowLength)
                             let start = c.first[y] - rowOffset

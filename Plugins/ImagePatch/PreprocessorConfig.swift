@@ -7,13 +7,17 @@ extension ImagePreprocessor {
     public init(configURL: URL) throws {
         try FuseError.requireFile(configURL)
         let file = configURL.path
+        let data: Data
+        do { data = try FileContents.data(at: configURL) } catch {
+            throw FuseError.unreadable(path: file, reason: FileErrorReason.describe(error))
+        }
         let value: ConfigValue
         do {
             // JSONDecoder parses numbers correctly rounded (JSONSerialization on Linux is off by an ulp on
             // values such as rescale_factor = 0.00392156862745098).
-            value = try JSONDecoder().decode(ConfigValue.self, from: FileContents.data(at: configURL))
+            value = try JSONDecoder().decode(ConfigValue.self, from: data)
         } catch {
-            throw FuseError.invalidConfig(file: file, reason: "not valid JSON (\(error.localizedDescription))")
+            throw FuseError.invalidConfig(file: file, reason: JSONErrorReason.describe(error, in: data))
         }
         guard case .object(let json) = value else {
             throw FuseError.invalidConfig(file: file, reason: "top level is not a JSON object")

@@ -62,31 +62,37 @@ public enum ResampleFilter: Int, Sendable, CaseIterable {
     }
 }
 
-/// One axis of a separable resampling: for each output index, the first source index, the tap count and
-/// fixed-point weights. Mirrors Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc`.
+/// One axis of a separable resampling: for each output index in `outputs`, the first source index, the tap count
+/// and fixed-point weights. Mirrors Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc`, whose coefficients for
+/// one output index do not depend on the others: computing only the outputs a crop keeps gives the same values
+/// while the tables stay the crop's size (a 1×5000 image resized to 224×1,120,000 and cropped to 224² needs 224
+/// rows of coefficients, not 1,120,000).
 struct ResampleCoefficients {
     /// Pillow's `PRECISION_BITS`: 32 - 8 bits of result - 2 bits of headroom for negative lobes.
     static let precisionBits: Int32 = 22
 
     let kernelSize: Int
-    /// `first[i]`: first source index used by output `i`; `count[i]`: number of taps.
+    /// The output indices the tables cover; entry `j` of each table is output `outputs.lowerBound + j`.
+    let outputs: Range<Int>
+    /// `first[i - outputs.lowerBound]`: first source index used by output `i`; `count[…]`: number of taps.
     let first: [Int]
     let count: [Int]
-    /// `weights[i * kernelSize + k]`, scaled by 2^22 and rounded away from zero.
+    /// `weights[(i - outputs.lowerBound) * kernelSize + k]`, scaled by 2^22 and rounded away from zero.
     let weights: [Int32]
 
-    init(inSize: Int, outSize: Int, filter: ResampleFilter) {
+    init(inSize: Int, outSize: Int, filter: ResampleFilter, outputs: Range<Int>? = nil) {
+        let outputs = outputs ?? 0..<outSize
         // Pillow passes the box edges as C floats; exact for any image size below 2^24.
         let scale = Double(Float(inSize)) / Double(outSize)
         let filterScale = max(scale, 1)
         let support = filter.support * filterScale
         let kernelSize = Int(support.rounded(.up)) * 2 + 1
-        var first = [Int](repeating: 0, count: outSize)
-        var count = [Int](repeating: 0, count: outSize)
-        var weights = [Int32](repeating: 0, count: outSize * kernelSize)
+        var first = [Int](repeating: 0, count: outputs.count)
+        var count = [Int](repeating: 0, count: outputs.count)
+        var weights = [Int32](repeating: 0, count: outputs.count * kernelSize)
         var row = [Double](repeating: 0, count: kernelSize)
         let inverse = 1 / filterScale
-        for i in 0..<outSize {
+        for (j, i) in outputs.enumerated() {
             let center = (Double(i) + 0.5) * scale
             // C's (int) cast truncates toward zero; the +0.5 makes it round for positive values.
             let lo = max(Int(center - support + 0.5), 0)
@@ -101,21 +107,23 @@ struct ResampleCoefficients {
             for k in 0..<n {
                 let w = total != 0 ? row[k] / total : row[k]
                 let scaled = w * Double(1 << Self.precisionBits)
-                weights[i * kernelSize + k] = Int32(w < 0 ? scaled - 0.5 : scaled + 0.5)
+                weights[j * kernelSize + k] = Int32(w < 0 ? scaled - 0.5 : scaled + 0.5)
             }
-            first[i] = lo
-            count[i] = n
+            first[j] = lo
+            count[j] = n
         }
         self.kernelSize = kernelSize
+        self.outputs = outputs
         self.first = first
         self.count = count
         self.weights = weights
     }
 
-    /// The source indices read by outputs `outputs` (at least one index).
-    func span(of outputs: Range<Int>) -> Range<Int> {
-        let lo = first[outputs.lowerBound]
-        let hi = outputs.map { first[$0] + count[$0] }.max() ?? lo
+    /// The source indices read by `range` of the outputs (at least one index).
+    func span(of range: Range<Int>) -> Range<Int> {
+        let base = outputs.lowerBound
+        let lo = first[range.lowerBound - base]
+        let hi = range.map { first[$0 - base] + count[$0 - base] }.max() ?? lo
         return lo..<max(hi, lo + 1)
     }
 }

@@ -11,6 +11,12 @@ public enum InvalidUTF8Policy: String, Sendable, Equatable {
 
 /// Reads UTF-8 text files: a leading byte-order mark is dropped, line endings are kept as they are, and invalid
 /// UTF-8 is rejected (naming the offset) or replaced, as `invalidUTF8` says.
+///
+/// A file with no text — zero bytes, or only a byte-order mark — is `FuseError.emptyFile`: embedding it would give
+/// the tokenizer's special tokens alone (`[CLS] [SEP]`), a vector that stands for no content, and an empty file is
+/// far more often a failed export or download than a deliberate input. A file of whitespace alone is text and is
+/// read as it is: whether whitespace yields tokens is the tokenizer's decision (WordPiece and CLIP drop it, as HF
+/// tokenizers do, leaving the special tokens; byte-level BPE keeps it), the same as sentence-transformers.
 public struct TextFileReader: Sendable {
     /// The default size limit: 1 GiB.
     public static let defaultMaxBytes = 1 << 30
@@ -24,26 +30,29 @@ public struct TextFileReader: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// Reads the file at `url` as text.
+    /// Reads the file at `url` as text; throws when it is missing, a folder, a symbolic link loop, unreadable,
+    /// larger than `maxBytes`, empty, or (with `.reject`) not UTF-8.
     public func read(contentsOf url: URL) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TokenizerError.fileNotFound(path: url.path)
-        }
-        guard !isDirectory.boolValue else {
-            throw TokenizerError.unreadable(path: url.path, reason: "is a directory, expected a text file")
+        switch PathKind.of(url) {
+        case .missing: throw TokenizerError.fileNotFound(path: url.path)
+        case .directory: throw TokenizerError.unreadable(path: url.path, reason: "is a directory, expected a text file")
+        case .symbolicLinkLoop: throw FuseError.symbolicLinkLoop(path: url.path)
+        case .inaccessible(let reason): throw TokenizerError.unreadable(path: url.path, reason: reason)
+        case .file: break
         }
         if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > maxBytes {
             throw TokenizerError.textTooLarge(path: url.path, bytes: size, limit: maxBytes)
         }
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         guard data.count <= maxBytes else {
             throw TokenizerError.textTooLarge(path: url.path, bytes: data.count, limit: maxBytes)
         }
-        return try text(from: data, source: url.path)
+        let text = try text(from: data, source: url.path)
+        guard !text.isEmpty else { throw FuseError.emptyFile(path: url.path) }
+        return text
     }
 
     /// Decodes bytes as text; `source` names them in errors. Offsets count from the first byte, BOM included.

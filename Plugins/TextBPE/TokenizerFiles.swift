@@ -10,11 +10,13 @@ extension Tokenizer {
     /// - a BERT `vocab.txt` (lower-casing unless a `tokenizer_config.json` beside it says `do_lower_case: false`);
     /// - a model folder holding one of these (tokenizer.json first).
     public static func load(from url: URL) throws -> Tokenizer {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TokenizerError.fileNotFound(path: url.path)
+        switch PathKind.of(url) {
+        case .missing: throw TokenizerError.fileNotFound(path: url.path)
+        case .symbolicLinkLoop: throw FuseError.symbolicLinkLoop(path: url.path)
+        case .inaccessible(let reason): throw TokenizerError.unreadable(path: url.path, reason: reason)
+        case .file, .directory: break
         }
-        if isDirectory.boolValue {
+        if PathKind.of(url) == .directory {
             for name in ["tokenizer.json", "vocab.json", "vocab.txt", "bpe_simple_vocab_16e6.txt.gz", "bpe_simple_vocab_16e6.txt"] {
                 let candidate = url.appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: candidate.path) { return try load(from: candidate) }
@@ -26,10 +28,7 @@ extension Tokenizer {
         if name.hasSuffix(".txt") && name != "merges.txt" { return try bertVocab(url) }
         if name == "merges.txt" { return try gpt2(vocab: url.deletingLastPathComponent().appendingPathComponent("vocab.json"), merges: url) }
         let data = try read(url)
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw TokenizerError.invalidJSON(file: url.path, reason: "\(error.localizedDescription)")
-        }
+        let object = try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: url.path, reason: $0) }
         guard let root = object as? [String: Any] else {
             throw TokenizerError.invalidJSON(file: url.path, reason: "the top level is not an object")
         }
@@ -42,7 +41,8 @@ extension Tokenizer {
 
     /// Parses tokenizer.json content already in memory (`file` names it in errors).
     public static func fromJSON(_ data: Data, file: String = "tokenizer.json") throws -> Tokenizer {
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: file, reason: $0) }
+        guard let root = parsed as? [String: Any] else {
             throw TokenizerError.invalidJSON(file: file, reason: "not a JSON object")
         }
         return try TokenizerJSON(file: file).tokenizer(from: root)
@@ -50,14 +50,18 @@ extension Tokenizer {
 
     static func read(_ url: URL) throws -> Data {
         do { return try FileContents.data(at: url) } catch {
-            throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
     }
 
     /// GPT-2's files: byte-level BPE, no prefix space, `<|endoftext|>` special when present.
     static func gpt2(vocab vocabURL: URL, merges mergesURL: URL) throws -> Tokenizer {
         guard FileManager.default.fileExists(atPath: mergesURL.path) else { throw TokenizerError.fileNotFound(path: mergesURL.path) }
-        guard let raw = (try? JSONSerialization.jsonObject(with: read(vocabURL))) as? [String: Any] else {
+        let vocabData = try read(vocabURL)
+        let parsed = try JSONErrorReason.jsonObject(vocabData) {
+            TokenizerError.invalidJSON(file: vocabURL.path, reason: $0)
+        }
+        guard let raw = parsed as? [String: Any] else {
             throw TokenizerError.invalidJSON(file: vocabURL.path, reason: "vocab.json is not a JSON object")
         }
         var vocab: [String: Int32] = [:]

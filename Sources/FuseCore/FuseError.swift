@@ -11,8 +11,14 @@ public enum FuseError: Error, Equatable, Sendable, CustomStringConvertible {
     case isDirectory(path: String)
     /// A file was given where a folder is expected.
     case notADirectory(path: String)
+    /// The path runs through a symbolic link loop (a link that points, directly or not, at itself).
+    case symbolicLinkLoop(path: String)
     /// The file exists but could not be read.
     case unreadable(path: String, reason: String)
+    /// The file holds no bytes (or, for text, only a byte-order mark): there is nothing to embed.
+    case emptyFile(path: String)
+    /// The file should be UTF-8 text; `offset` is the first byte that is not.
+    case invalidUTF8(path: String, offset: Int)
     /// A value's shape differs from what the operation needs.
     case shapeMismatch(what: String, expected: [Int], actual: [Int])
     /// A value is outside what the operation accepts.
@@ -40,8 +46,14 @@ public enum FuseError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): is a directory, expected a file"
         case .notADirectory(let path):
             return "\(path): is a file, expected a directory"
+        case .symbolicLinkLoop(let path):
+            return "\(path): symbolic link loop (too many levels of symbolic links)"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read: \(reason)"
+        case .emptyFile(let path):
+            return "\(path): the file is empty"
+        case .invalidUTF8(let path, let offset):
+            return "\(path): not valid UTF-8 at byte \(offset)"
         case .shapeMismatch(let what, let expected, let actual):
             return "\(what): expected shape \(expected), got \(actual)"
         case .invalidArgument(let what, let reason):
@@ -65,22 +77,31 @@ public enum FuseError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// `localizedDescription` (which Foundation and some callers use) is the message, not "The operation could not be
+/// completed. (FuseCore.FuseError error 3.)".
+extension FuseError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
 extension FuseError {
-    /// Checks that `url` names an existing regular file, throwing the matching error otherwise.
+    /// Checks that `url` names an existing file (not a folder), throwing the matching error otherwise: not found,
+    /// a symbolic link loop, a folder, or inaccessible (with the reason).
     public static func requireFile(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw FuseError.fileNotFound(path: url.path)
-        }
-        if isDirectory.boolValue { throw FuseError.isDirectory(path: url.path) }
+        if try kind(of: url) == .directory { throw FuseError.isDirectory(path: url.path) }
     }
 
     /// Checks that `url` names an existing directory, throwing the matching error otherwise.
     public static func requireDirectory(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw FuseError.fileNotFound(path: url.path)
+        if try kind(of: url) != .directory { throw FuseError.notADirectory(path: url.path) }
+    }
+
+    /// `.file` or `.directory`; the other kinds of `PathKind` are thrown as errors.
+    private static func kind(of url: URL) throws -> PathKind {
+        switch PathKind.of(url) {
+        case .missing: throw FuseError.fileNotFound(path: url.path)
+        case .symbolicLinkLoop: throw FuseError.symbolicLinkLoop(path: url.path)
+        case .inaccessible(let reason): throw FuseError.unreadable(path: url.path, reason: reason)
+        case let kind: return kind
         }
-        if !isDirectory.boolValue { throw FuseError.notADirectory(path: url.path) }
     }
 }

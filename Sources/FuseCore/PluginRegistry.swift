@@ -68,14 +68,12 @@ public struct PluginRegistry: Sendable {
     }
 
     static func readPrefix(of url: URL) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw FuseError.unreadable(path: url.path, reason: "permission denied or not a regular file")
-        }
-        defer { try? handle.close() }
         do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
             return Array(try handle.read(upToCount: sniffLength) ?? Data())
         } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FileContents.fileError(error, path: url.path)
         }
     }
 }

@@ -36,7 +36,7 @@ public struct DescriptorVocabulary: Sendable, Equatable {
         do {
             text = try FileContents.utf8String(at: url)
         } catch {
-            throw LENSError.unreadableVocabulary(path: url.path, reason: "\(error.localizedDescription)")
+            throw LENSError.unreadableVocabulary(path: url.path, reason: FileErrorReason.describe(error))
         }
         try self.init(name: url.lastPathComponent, lines: text.components(separatedBy: .newlines))
     }

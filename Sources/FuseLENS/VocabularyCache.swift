@@ -3,9 +3,11 @@ import FuseCore
 
 /// Text embeddings of a vocabulary, computed once per (model, vocabulary, prompt template) and kept on disk
 /// as safetensors: tensor `embeddings` `[V, D]`, metadata `model`, `template` and `entries` (the entries
-/// themselves, so a stale or colliding file is detected by comparison, not trusted by name).
+/// themselves, so a stale or colliding file is detected by comparison, not trusted by name) and `sha256`, a digest
+/// of all of these and of the vectors' bytes (see `digest`), so rows swapped or edited after writing are detected.
 ///
-/// A file that fails to load or does not match is rebuilt (and reported through `onEvent`), never trusted.
+/// A file that fails to load, does not match or fails its digest is rebuilt (and reported through `onEvent`),
+/// never trusted.
 public struct VocabularyCache: Sendable {
     /// Where cache files live: `$FUSE_CACHE_DIR/lens`, else `$XDG_CACHE_HOME/fuse/lens`, else `~/.cache/fuse/lens`.
     public let directory: URL
@@ -83,7 +85,8 @@ public struct VocabularyCache: Sendable {
         try SafetensorsWriter.write(
             ["embeddings": tensor],
             metadata: ["model": modelID, "template": template,
-                       "entries": vocabulary.entries.joined(separator: "\n")],
+                       "entries": vocabulary.entries.joined(separator: "\n"),
+                       "sha256": Self.digest(tensor, entries: vocabulary.entries, modelID: modelID, template: template)],
             to: url, overwrite: true)
         return tensor
     }
@@ -107,12 +110,42 @@ public struct VocabularyCache: Sendable {
                 to.update(from: from, count: source.count)
             })
         }
+        // The names and the shape can match while the vectors were swapped, edited or written by another run:
+        // only the digest of the vectors, in vocabulary order, says they are the ones this cache computed.
+        guard let stored = metadata["sha256"] else {
+            throw FuseError.invalidArgument(what: url.path, reason: "the cache has no sha256 digest of its vectors "
+                                            + "(written by an older Fuse)")
+        }
+        let actual = Self.digest(copy, entries: vocabulary.entries, modelID: modelID, template: template)
+        guard stored == actual else {
+            throw FuseError.invalidArgument(
+                what: url.path, reason: "the SHA-256 digest of the cached vectors (\(actual.prefix(12))…) differs from "
+                    + "the one written with them (\(stored.prefix(12))…): rows were changed after writing")
+        }
         // A well-formed file can still hold garbage values; text embeddings are finite and non-zero.
         let finite = copy.withUnsafeBufferPointer { values in values.allSatisfy(\.isFinite) }
         guard finite else {
             throw FuseError.invalidArgument(what: url.path, reason: "cached embeddings hold NaN or infinite values")
         }
         return copy
+    }
+
+    /// SHA-256 over the model id, the template, the entries in vocabulary order (each length-prefixed), the shape
+    /// and the vectors' float32 bytes, row by row: a row moved to another entry changes it.
+    static func digest(_ vectors: Tensor, entries: [String], modelID: String, template: String) -> String {
+        var sha = SHA256()
+        func add(_ text: String) {
+            sha.update(Array(String(text.utf8.count).utf8) + [0x3A])   // "<length>:" so no two lists hash alike
+            sha.update(text)
+        }
+        add("fuse-lens-vocabulary-cache-1")
+        add(modelID)
+        add(template)
+        add(String(entries.count))
+        for entry in entries { add(entry) }
+        add(vectors.shape.map(String.init).joined(separator: "x"))
+        vectors.withUnsafeBufferPointer { values in sha.update(bytes: UnsafeRawBufferPointer(values)) }
+        return sha.finalizeHex()
     }
 
     /// Fills `{}` in the template with the entry (or appends the entry when the template has no `{}`).

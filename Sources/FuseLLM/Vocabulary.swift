@@ -36,9 +36,10 @@ public struct LLMVocabulary: Sendable {
         let file = url.path
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw FuseError.unreadable(path: file, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: file, reason: FileErrorReason.describe(error))
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { LLMError.invalidTokenizer(file: file, reason: $0) }
+        guard let root = parsed as? [String: Any] else {
             throw LLMError.invalidTokenizer(file: file, reason: "not a JSON object")
         }
         guard let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Any] else {

@@ -66,7 +66,7 @@ public enum VocabularyMappingCache {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
         }
     }
 }

@@ -20,7 +20,7 @@ enum AtomicFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw FuseError.writeFailed(path: url.path, reason: "cannot create \(folder.path): \(error.localizedDescription)")
+            throw FuseError.writeFailed(path: url.path, reason: "cannot create \(folder.path): \(FileErrorReason.describe(error))")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -31,7 +31,7 @@ enum AtomicFile {
             try handle.write(contentsOf: data)
             try handle.synchronize()
         } catch {
-            failure = error.localizedDescription
+            failure = FileErrorReason.describe(error)
         }
         close(fd)
         if failure == nil, rename(temporary.path, url.path) != 0 { failure = Self.errnoText() }

@@ -70,13 +70,14 @@ public struct PluginRegistryFile: Sendable {
             // FileContents reads character devices such as /dev/null (Data(contentsOf:) refuses them).
             data = try FileContents.data(at: url)
         } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         // An empty file (or FUSE_PLUGIN_PATH=/dev/null, to run with built-ins only) is an empty registry.
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [] }
         let contents: Contents
         do { contents = try JSONDecoder().decode(Contents.self, from: data) } catch {
-            throw PluginRegistryFileError.malformed(file: url.path, reason: Self.explain(error))
+            let syntax = JSONErrorReason.firstSyntaxError(in: data).map { "not JSON: \($0)" }
+            throw PluginRegistryFileError.malformed(file: url.path, reason: syntax ?? Self.explain(error))
         }
         guard contents.format == Self.formatVersion else {
             throw PluginRegistryFileError.malformed(
@@ -100,7 +101,7 @@ public struct PluginRegistryFile: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
         do { data = try encoder.encode(Contents(format: Self.formatVersion, plugins: plugins)) } catch {
-            throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
         }
         try AtomicFile.write(data + Data("\n".utf8), to: url)
     }

@@ -51,7 +51,8 @@ import Testing
                                     to: folder.appendingPathComponent("model.safetensors"))
         let config = folder.appendingPathComponent("config.json")
         try Data("{ not json".utf8).write(to: config)
-        #expect(throws: FuseError.invalidConfig(file: config.path, reason: "not a JSON object")) {
+        #expect(throws: FuseError.invalidConfig(file: config.path,
+                                                reason: "line 1, column 3: expected a string key, found 'n'")) {
             try CheckpointInspection(url: folder)
         }
     }

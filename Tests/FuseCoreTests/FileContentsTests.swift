@@ -51,9 +51,7 @@ private func residentBytes() throws -> Int {
     @Test func invalidUTF8IsAnEncodingErrorNamingTheFile() throws {
         let url = try scratchFile([0x61, 0xC3, 0x28])
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: CocoaError.self) { try FileContents.utf8String(at: url) }
-        #expect(error?.code == .fileReadInapplicableStringEncoding)
-        #expect(error?.filePath == url.path)
+        #expect(throws: FuseError.invalidUTF8(path: url.path, offset: 1)) { try FileContents.utf8String(at: url) }
     }
 
     /// 10,000 reads of an empty file leave the heap where it was (Data(contentsOf:) keeps 40 MB).

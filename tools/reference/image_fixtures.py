@@ -2,6 +2,8 @@
 transformers and torch.
 
 Run: /work/venv/bin/python tools/reference/image_fixtures.py
+     (or `… image_fixtures.py extreme` for the extreme-aspect fixtures alone; they need only Pillow, numpy and
+     transformers: python3 -m venv /work/venv-img && /work/venv-img/bin/pip install pillow numpy transformers)
 Sources are real photographs bundled with scikit-image, cropped small; PNGs of every colour type and bit
 depth are written by a minimal encoder below (Pillow cannot write 16-bit RGB or interlaced PNGs), and
 Pillow's `Image.open(p).convert("RGB")` of each file is the expected decode.
@@ -9,18 +11,22 @@ Pillow's `Image.open(p).convert("RGB")` of each file is the expected decode.
 import json
 import os
 import struct
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
-import skimage
-import torch
 from PIL import Image
 from transformers import CLIPImageProcessor, ViTImageProcessor
 
 ROOT = Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "image"
-DATA = Path(skimage.__file__).parent / "data"
 RNG = np.random.default_rng(1234)
+
+
+def skimage_data() -> Path:
+    """scikit-image's bundled photographs (imported here: the extreme-aspect fixtures do not need it)."""
+    import skimage
+    return Path(skimage.__file__).parent / "data"
 
 
 def fnv64(data: bytes) -> str:
@@ -88,7 +94,7 @@ def encode_png(samples: np.ndarray, color_type: int, bit_depth: int, interlace=F
 
 
 def photo(name: str, box=None) -> np.ndarray:
-    im = Image.open(DATA / name).convert("RGB")
+    im = Image.open(skimage_data() / name).convert("RGB")
     if box:
         im = im.crop(box)
     return np.asarray(im)
@@ -144,7 +150,7 @@ def decode_fixtures():
     small.save(out / "astronaut_444.jpg", quality=92, subsampling=0)
     small.save(out / "astronaut_422.jpg", quality=92, subsampling=1)
     files += ["astronaut_444.jpg", "astronaut_422.jpg"]
-    Image.open(DATA / "camera.png").crop((100, 100, 301, 251)).save(out / "camera_grey.jpg", quality=85)
+    Image.open(skimage_data() / "camera.png").crop((100, 100, 301, 251)).save(out / "camera_grey.jpg", quality=85)
     files.append("camera_grey.jpg")
     small.convert("CMYK").save(out / "astronaut_cmyk.jpg", quality=90)
     files.append("astronaut_cmyk.jpg")
@@ -153,7 +159,7 @@ def decode_fixtures():
     Image.fromarray(retina[700:712, 5:1405]).save(out / "wide_1400x12.png")
     Image.fromarray(retina[5:1405, 700:712]).save(out / "tall_12x1400.png")
     files += ["wide_1400x12.png", "tall_12x1400.png"]
-    (out / "rocket.jpg").write_bytes((DATA / "rocket.jpg").read_bytes())
+    (out / "rocket.jpg").write_bytes((skimage_data() / "rocket.jpg").read_bytes())
     files.append("rocket.jpg")
 
     entries = []
@@ -240,8 +246,37 @@ def preprocess_fixtures():
     (ROOT / "preprocess.json").write_text(json.dumps(entries, indent=1))
 
 
+# ---------------------------------------------------------------- extreme aspect ratios (issue 17)
+def extreme_aspect_fixtures():
+    """Thin images through CLIPImageProcessor: a 1×5000 PNG resizes to 224×1,120,000 before the 224² centre crop
+    (and 5000×1 to 1,120,000×224, 3×4000 to 224×298,666). Fuse computes only the cropped rows and columns; these
+    fixtures hold transformers' full resize-then-crop result. The pixels are the coffee photo's, in raster order."""
+    decode = ROOT / "decode"
+    out = ROOT / "extreme"
+    out.mkdir(parents=True, exist_ok=True)
+    coffee = np.asarray(Image.open(decode / "coffee_333x517.jpg").convert("RGB")).reshape(-1, 3)
+    sources = {"thin_1x5000.png": (1, 5000), "thin_5000x1.png": (5000, 1), "thin_3x4000.png": (3, 4000)}
+    proc = CLIPImageProcessor.from_pretrained(ROOT / "preprocess" / "clip224")
+    entries = []
+    for name, (w, h) in sources.items():
+        Image.fromarray(np.ascontiguousarray(coffee[: w * h].reshape(h, w, 3))).save(decode / name)
+        im = Image.open(decode / name).convert("RGB")
+        arr = np.asarray(im).transpose(2, 0, 1)
+        resized = proc.resize(arr, size=proc.size, resample=proc.resample)
+        cropped = proc.center_crop(resized, proc.crop_size)
+        del resized
+        cropped_name = f"clip224_{Path(name).stem}.png"
+        Image.fromarray(np.ascontiguousarray(cropped.transpose(1, 2, 0))).save(out / cropped_name)
+        tensor = proc(im, return_tensors="np")["pixel_values"][0].astype(np.float32)
+        flat = tensor.reshape(-1)
+        entries.append({"config": "clip224", "source": name, "cropped": cropped_name, "shape": list(tensor.shape),
+                        "sampleStride": 997, "samples": [float(v) for v in flat[np.arange(0, flat.size, 997)]]})
+    (ROOT / "extreme.json").write_text(json.dumps(entries, indent=1))
+
+
 # ---------------------------------------------------------------- patch fixtures (torch Conv2d / Conv3d)
 def patch_fixtures():
+    import torch
     out = ROOT / "patches"
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
@@ -302,10 +337,14 @@ def bad_fixtures():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["extreme"]:
+        extreme_aspect_fixtures()
+        raise SystemExit(0)
     decode_fixtures()
     bad_fixtures()
     resize_fixtures()
     preprocess_fixtures()
+    extreme_aspect_fixtures()
     patch_fixtures()
     total = sum(f.stat().st_size for f in ROOT.rglob("*") if f.is_file())
     print(f"fixtures written to {ROOT}: {total / 1e6:.2f} MB")

@@ -43,7 +43,7 @@ public enum EmbeddingOutput {
                 try SafetensorsWriter.write([("embeddings", .float32(matrix))], metadata: metadata, to: url,
                                             overwrite: overwrite)
             } catch let error as FuseError { throw error } catch {
-                throw FuseError.writeFailed(path: url.path, reason: "\(error)")
+                throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
             }
         case .npy:
             try atomicWrite(npy(embeddings, dimension: dimension), to: url)
@@ -82,7 +82,7 @@ public enum EmbeddingOutput {
 
     static func atomicWrite(_ data: Data, to url: URL) throws {
         do { try data.write(to: url, options: .atomic) } catch {
-            throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
         }
     }
 }

@@ -89,9 +89,10 @@ public struct CheckpointInspection: Codable, Sendable {
         do {
             data = try FileContents.data(at: url)
         } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { FuseError.invalidConfig(file: url.path, reason: $0) }
+        guard let object = parsed as? [String: Any] else {
             throw FuseError.invalidConfig(file: url.path, reason: "not a JSON object")
         }
         return summarize(object)

@@ -135,9 +135,10 @@ struct ShardIndex {
         do {
             data = try FileContents.data(at: url)
         } catch {
-            throw SafetensorsError.unreadable(path: path, reason: error.localizedDescription)
+            throw SafetensorsError.unreadable(path: path, reason: FileErrorReason.describe(error))
         }
-        guard let root = try? JSONSerialization.jsonObject(with: data, options: []) as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { SafetensorsError.invalidIndex(path: path, reason: $0) }
+        guard let root = parsed as? [String: Any] else {
             throw SafetensorsError.invalidIndex(path: path, reason: "not a JSON object")
         }
         guard let map = root["weight_map"] as? [String: Any], !map.isEmpty else {

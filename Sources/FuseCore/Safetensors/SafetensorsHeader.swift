@@ -34,7 +34,7 @@ struct SafetensorsHeader: Sendable {
         do {
             root = try JSONSerialization.jsonObject(with: json, options: [])
         } catch {
-            throw SafetensorsError.headerNotJSON(path: path, reason: Self.describe(error))
+            throw SafetensorsError.headerNotJSON(path: path, reason: JSONErrorReason.describe(error, in: json))
         }
         guard let object = root as? [String: Any] else {
             throw SafetensorsError.headerNotJSON(path: path, reason: "top level is \(type(of: root)), not an object")
@@ -108,10 +108,5 @@ struct SafetensorsHeader: Sendable {
                 expectedBytes: overflow ? Int.max : expectedBytes, actualBytes: end - begin)
         }
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        return text ?? "\(error.localizedDescription)"
     }
 }

@@ -22,7 +22,7 @@ public struct Corpus: Sendable {
         try FuseError.requireFile(url)
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         guard let content = String(data: data, encoding: .utf8) else {
             throw FuseError.unreadable(path: url.path, reason: "not UTF-8 text")
@@ -42,7 +42,10 @@ public struct Corpus: Sendable {
                 guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw LLMError.emptyCorpusLine(file: url.path, line: number)
                 }
-                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                let parsed = try JSONErrorReason.jsonObject(Data(line.utf8)) {
+                    LLMError.invalidCorpusLine(file: url.path, line: number, reason: $0)
+                }
+                guard let object = parsed as? [String: Any] else {
                     throw LLMError.invalidCorpusLine(file: url.path, line: number, reason: "not a JSON object")
                 }
                 guard let value = object[field] as? String else {

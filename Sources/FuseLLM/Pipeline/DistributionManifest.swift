@@ -46,10 +46,16 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
     public static func read(folder: URL) throws -> DistributionManifest? {
         let url = folder.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data: Data
+        do { data = try FileContents.data(at: url) } catch {
+            throw LLMError.invalidDistributionFile(file: url.path,
+                                                   reason: "unreadable manifest: \(FileErrorReason.describe(error))")
+        }
         do {
-            return try JSONDecoder().decode(DistributionManifest.self, from: FileContents.data(at: url))
+            return try JSONDecoder().decode(DistributionManifest.self, from: data)
         } catch {
-            throw LLMError.invalidDistributionFile(file: url.path, reason: "unreadable manifest: \(error)")
+            throw LLMError.invalidDistributionFile(
+                file: url.path, reason: "unreadable manifest: \(JSONErrorReason.describe(error, in: data))")
         }
     }
 
@@ -71,7 +77,7 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
         do {
             try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
         }
     }
 

@@ -66,7 +66,7 @@ public struct FusionRunner {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let url = output.appendingPathComponent("fused.json")
         do { try encoder.encode(export).write(to: url, options: .atomic) } catch {
-            throw FuseError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
         }
         return export
     }

@@ -15,9 +15,10 @@ struct SentenceTransformersConfig {
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return nil }
         let data: Data
         do { data = try FileContents.data(at: modulesURL) } catch {
-            throw FuseError.unreadable(path: modulesURL.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: modulesURL.path, reason: FileErrorReason.describe(error))
         }
-        guard let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { FuseError.invalidConfig(file: modulesURL.path, reason: $0) }
+        guard let modules = parsed as? [[String: Any]] else {
             throw FuseError.invalidConfig(file: modulesURL.path, reason: "expected a JSON array of modules")
         }
         var pooling: Pooling?

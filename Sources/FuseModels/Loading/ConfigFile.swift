@@ -17,9 +17,10 @@ public struct ConfigFile {
         try FuseError.requireFile(url)
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw FuseError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw FuseError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
+        let parsed = try JSONErrorReason.jsonObject(data) { FuseError.invalidConfig(file: url.path, reason: $0) }
+        guard let object = parsed as? [String: Any] else {
             throw FuseError.invalidConfig(file: url.path, reason: "not a JSON object")
         }
         self.init(path: url.path, fieldPrefix: "", object: object)
