@@ -7,11 +7,15 @@ for each file libsndfile's major format (SF_FORMAT_*) and how the plugin must re
 for a distinctive magic number, "possible" for a weak one (a bare MPEG frame header, MATLAB 4/5, MIDI sample dump,
 MPC 2000: two to four bytes, or headers any MATLAB file has), "extension" when the content says nothing (HTK). Two files carry an ID3v2 tag in front (an MP3 and a FLAC), which libsndfile skips.
 
-Run in a venv with soundfile (its wheel bundles libsndfile with MPEG and Opus support):
+Eleven more files come from another writer, sox (Debian package; its own AU, AIFF-C, VOC, NIST SPHERE and 8SVX
+code, with a 0.1 s 440 Hz sine): AU in every encoding sox writes (u-law, A-law, signed 8/16/24/32, float).
+
+Run in a venv with soundfile (its wheel bundles libsndfile with MPEG and Opus support), sox on PATH:
     /work/venv-audio/bin/python tools/reference/audio_containers.py
 """
 import json
 import os
+import subprocess
 
 import numpy as np
 import soundfile as sf
@@ -86,6 +90,31 @@ for name, container, subtype, endian, rate, stereo, sniff in CASES:
                   "expected": name + ".f32", "first_bytes": open(path, "rb").read(16).hex()})
     print(f"{name:24} {info.format_info:34} {info.subtype_info:22} {decoded.shape}")
 
+
+# Files written by sox: (name, sox type and encoding arguments, rate, container as soundfile names it).
+SOX_CASES = [
+    ("sox_au_ulaw.au", ["-t", "au", "-e", "u-law", "-b", "8"], 8000, "AU"),
+    ("sox_au_alaw.au", ["-t", "au", "-e", "a-law", "-b", "8"], 8000, "AU"),
+    ("sox_au_s8.snd", ["-t", "au", "-e", "signed", "-b", "8"], 11025, "AU"),
+    ("sox_au_s16.au", ["-t", "au", "-e", "signed", "-b", "16"], 16000, "AU"),
+    ("sox_au_s24.au", ["-t", "au", "-e", "signed", "-b", "24"], 16000, "AU"),
+    ("sox_au_s32.au", ["-t", "au", "-e", "signed", "-b", "32"], 16000, "AU"),
+    ("sox_au_float.au", ["-t", "au", "-e", "float", "-b", "32"], 16000, "AU"),
+    ("sox_aifc_s16.aifc", ["-t", "aifc", "-e", "signed", "-b", "16"], 16000, "AIFF"),
+    ("sox_voc_u8.voc", ["-t", "voc", "-e", "unsigned", "-b", "8"], 8000, "VOC"),
+    ("sox_sph_s16.sph", ["-t", "sph", "-e", "signed", "-b", "16"], 16000, "NIST"),
+    ("sox_svx_s8.8svx", ["-t", "8svx", "-e", "signed", "-b", "8"], 8000, "SVX"),
+]
+for name, args, rate, container in SOX_CASES:
+    path = os.path.join(ROOT, name)
+    subprocess.run(["sox", "-n", *args, "-r", str(rate), "-c", "1", path, "synth", "0.1", "sine", "440", "vol", "0.5"],
+                   check=True)
+    decoded, sr = sf.read(path, dtype="float32", always_2d=True)
+    np.ascontiguousarray(decoded.mean(axis=1, dtype=np.float32), dtype="<f4").tofile(os.path.join(ROOT, name + ".f32"))
+    cases.append({"file": name, "container": container, "major": MAJOR[container], "subtype": "sox " + " ".join(args),
+                  "rate": sr, "channels": decoded.shape[1], "frames": decoded.shape[0], "sniff": "definite",
+                  "expected": name + ".f32", "first_bytes": open(path, "rb").read(16).hex()})
+    print(f"{name:24} sox {sf.info(path).format_info:30} {sf.info(path).subtype_info:22} {decoded.shape}")
 
 
 def id3v2_tag(version):
