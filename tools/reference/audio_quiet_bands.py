@@ -12,7 +12,9 @@ floor):
 References: torchaudio.compliance.kaldi.fbank with ASTFeatureExtractor's settings (float32 and float64 input: their
 difference is the float32 rounding floor, recorded in the manifest), ASTFeatureExtractor's input_values (128 mel,
 max_length 128) and the
-same ASTEmbeddings-ordered Conv2d audio_fixtures.py writes (ast_conv_weight.f32), so no model download is needed.
+same ASTEmbeddings-ordered Conv2d audio_fixtures.py writes (ast_conv_weight.f32), and the embedding level: the
+tiny random AST of Tests/Fixtures/models/ast (models_ast.py; 32 mel, 40 frames) run by transformers on its own
+ASTFeatureExtractor's output (pooler_output), with the pooler's float32-vs-float64-features distance. No download.
 Writes Tests/Fixtures/audio/quiet/ (manifest.json, *.f32, *.wav).
 
 torchaudio 2.11's compiled extension does not load next to torch 2.13+cpu, but compliance.kaldi and
@@ -30,7 +32,7 @@ import torchaudio
 import torchaudio.compliance.kaldi as kaldi
 import torchaudio.functional as AF
 import transformers
-from transformers import ASTFeatureExtractor
+from transformers import ASTFeatureExtractor, ASTModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO = os.path.join(HERE, "..", "..", "Tests", "Fixtures", "audio")
@@ -94,6 +96,26 @@ with torch.no_grad():
     conv.weight.copy_(torch.from_numpy(weight))
     conv.bias.copy_(torch.from_numpy(bias))
 
+tiny_folder = os.path.join(AUDIO, "..", "models", "ast")
+tiny_extractor = ASTFeatureExtractor.from_pretrained(tiny_folder)
+tiny_model = ASTModel.from_pretrained(tiny_folder).eval()
+
+
+def tiny_pooler(x, float64_features=False):
+    """The tiny AST's pooler_output for signal x: ASTFeatureExtractor (crop/pad to 40 frames), or the same recipe
+    with the fbank computed in float64 (to measure how far float32 rounding alone moves the embedding)."""
+    if float64_features:
+        e = tiny_extractor
+        fb = kaldi.fbank(torch.from_numpy(x)[None].double(), window_type="hanning", num_mel_bins=e.num_mel_bins,
+                         sample_frequency=e.sampling_rate)[:e.max_length]
+        fb = torch.nn.functional.pad(fb, (0, 0, 0, e.max_length - fb.shape[0]))
+        values = ((fb - e.mean) / (2 * e.std)).float()[None]
+    else:
+        values = tiny_extractor(x, sampling_rate=16000, return_tensors="pt")["input_values"]
+    with torch.no_grad():
+        return tiny_model(input_values=values).pooler_output[0]
+
+
 cases = []
 for name, x in signals.items():
     x32 = torch.from_numpy(x)[None]
@@ -110,9 +132,12 @@ for name, x in signals.items():
         "floor_fraction": float((fb32 <= floor + 1e-4).float().mean()),
         "values_shape": list(values.shape[1:]), "values": f32(f"ast_values_{name}.f32", values[0].numpy()),
         "tokens_shape": list(tokens.shape), "tokens": f32(f"ast_conv_{name}.f32", tokens.numpy()),
+        "tiny_ast_pooler": f32(f"tiny_ast_pooler_{name}.f32", tiny_pooler(x).numpy()),
+        "tiny_ast_pooler_float32_vs_float64": float((tiny_pooler(x) - tiny_pooler(x, True)).abs().max()),
     })
     print(f"{name}: frames {fb32.shape[0]}, float32 vs float64 {cases[-1]['float32_vs_float64']:.2e}, "
-          f"{100 * cases[-1]['floor_fraction']:.0f} % of bins at the floor")
+          f"{100 * cases[-1]['floor_fraction']:.0f} % of bins at the floor, tiny AST pooler float32 vs float64 "
+          f"{cases[-1]['tiny_ast_pooler_float32_vs_float64']:.2e}")
 manifest["cases"] = cases
 json.dump(manifest, open(os.path.join(ROOT, "manifest.json"), "w"), indent=1)
 total = sum(os.path.getsize(os.path.join(ROOT, f)) for f in os.listdir(ROOT))
