@@ -79,8 +79,10 @@ for k,t in enumerate(json.load(open(sys.argv[1]))[:40]):
             "$FX/text/texts.json" "$dir" 2>/dev/null || true ;;
     FuzzImage) add "$FX"/image/decode/* "$FX"/image/bad/* ;;
     FuzzAudio)
-        # The fixtures' small files; long ones are cut to their first 64 KiB (truncation is an input too).
-        for f in "$FX"/audio/files/* "$FX"/audio/bad/* "$ROOT"/samples/audio/*; do
+        # The fixtures' small files (every libsndfile container, not their .f32/.json references); long ones are cut
+        # to their first 64 KiB (truncation is an input too).
+        for f in "$FX"/audio/files/* "$FX"/audio/bad/* $(ls "$FX"/audio/containers/* | grep -v -E '\.(f32|json)$') \
+                 "$FX"/audio/quiet/*.wav "$ROOT"/samples/audio/*; do
             head -c 65536 "$f" > "$dir/seed-$((n++))-$(basename "$f")"; done ;;
     FuzzPluginRegistry)
         printf '{"format": 1, "plugins": [{"name": "npy", "path": "/usr/lib/libnpy.so", "pluginID": "npy", "modality": "tensor", "abiVersion": 1}, {"name": "csv", "path": "/x/libcsv.so", "pluginID": "csv-tabular", "modality": "table", "abiVersion": 1}]}\n' > "$dir/seed-two"

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Decodes an audio file (WAV in PCM 8/16/24/32, float or double, WAVE_FORMAT_EXTENSIBLE; FLAC; OGG/Vorbis; AIFF)
-/// through libsndfile into a mono `AudioBuffer` at the file's own rate, averaging the channels.
+/// Decodes an audio file through libsndfile — any container and encoding it reads (`SndFileFormats.linked`): WAV,
+/// FLAC, OGG (Vorbis, Opus), AIFF, AU/SND (PCM, µ-law, A-law), CAF, W64, RF64, VOC, MP3, … — into a mono
+/// `AudioBuffer` at the file's own rate, averaging the channels.
 ///
 /// ```swift
 /// let audio = try AudioDecoder().decode(contentsOf: url)      // mono Float, file's rate

@@ -1,7 +1,11 @@
 import Foundation
 
-/// The built-in audio plugin (`"audio-frames"`): decodes WAV/FLAC/OGG/AIFF through libsndfile and turns audio into
-/// AST / Meta-Transformer / ImageBind spectrogram patches.
+/// The built-in audio plugin (`"audio-frames"`): decodes every container the linked libsndfile reads (WAV, FLAC,
+/// OGG, AIFF, AU/SND, CAF, W64, RF64, VOC, MP3 and the rest of its list, asked at run time through
+/// `SndFileFormats`) and turns audio into AST / Meta-Transformer / ImageBind spectrogram patches.
+///
+/// Files are claimed by their magic bytes first (`AudioContainerSignatures`) and by extension second: libsndfile's
+/// extension for each readable container plus the usual others (`aif`, `snd`, `sph`, `mp3`, `opus`, …).
 ///
 /// `tokenize` picks its recipe from, in order: `context.options["recipe"]` (`"ast"`, `"meta-transformer"`,
 /// `"imagebind"`, or a path to a `preprocessor_config.json`), then `preprocessor_config.json` in
@@ -12,29 +16,24 @@ import Foundation
 public struct AudioPlugin: ModalityPlugin {
     public let id = "audio-frames"
     public let modality = Modality.audio
-    public let claims = PluginClaims(
-        extensions: ["wav", "flac", "ogg", "aiff", "aif"],
-        mimeTypes: ["audio/wav", "audio/x-wav", "audio/flac", "audio/ogg", "audio/aiff", "audio/x-aiff"],
-        signatures: [MagicSignature(ascii: "RIFF"), MagicSignature(ascii: "RF64"), MagicSignature(ascii: "fLaC"),
-                     MagicSignature(ascii: "OggS"), MagicSignature(ascii: "FORM")])
+    public let claims: PluginClaims
+    /// The containers and encodings claimed: the linked libsndfile's, unless a test passes others.
+    public let formats: SndFileFormats
     public var decoder: AudioDecoder
     private let cache = RecipeCache()
 
-    public init(decoder: AudioDecoder = AudioDecoder()) {
+    public init(decoder: AudioDecoder = AudioDecoder(), formats: SndFileFormats = .linked) {
         self.decoder = decoder
+        self.formats = formats
+        claims = PluginClaims(extensions: formats.extensions, mimeTypes: formats.mimeTypes,
+                              signatures: AudioContainerSignatures.listedSignatures(formats: formats))
     }
 
-    /// Definite for WAV (`RIFF`/`RF64` … `WAVE`), FLAC, OGG and AIFF (`FORM` … `AIFF`/`AIFC`) headers.
+    /// Definite for a distinctive header of a readable container (`RIFF`/`RIFX`/`RF64` … `WAVE`, `FORM` …
+    /// `AIFF`/`AIFC`/`8SVX`, `.snd`, `fLaC`, `OggS`, `caff`, Wave64's GUIDs, `Creative Voice File`, an ID3v2 tag,
+    /// …); possible for weak ones (a bare MPEG frame header, MATLAB, MIDI sample dump, MPC 2000); otherwise no.
     public func sniff(_ prefix: [UInt8]) -> SniffVerdict {
-        let riff = MagicSignature(ascii: "RIFF").matches(prefix) || MagicSignature(ascii: "RF64").matches(prefix)
-        if riff { return MagicSignature(offset: 8, ascii: "WAVE").matches(prefix) ? .definite : .no }
-        if MagicSignature(ascii: "FORM").matches(prefix) {
-            let aiff = MagicSignature(offset: 8, ascii: "AIFF").matches(prefix)
-                || MagicSignature(offset: 8, ascii: "AIFC").matches(prefix)
-            return aiff ? .definite : .no
-        }
-        return MagicSignature(ascii: "fLaC").matches(prefix) || MagicSignature(ascii: "OggS").matches(prefix)
-            ? .definite : .no
+        AudioContainerSignatures.sniff(prefix, formats: formats)
     }
 
     public func decode(contentsOf url: URL) throws -> Sample {
