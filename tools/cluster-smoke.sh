@@ -249,13 +249,17 @@ VICTIM=2
 say "submitting the job array: sbatch --array=1-$TASKS embed.sbatch (task $VICTIM will be killed and requeued)"
 start=$SECONDS
 JOB=$(cd "$WORK/run" && submit --array="1-$TASKS" embed.sbatch)
-# Kill task $VICTIM's fuse once its partial output holds a whole chunk (64 records).
-partial="$WORK/run/out/.part-$VICTIM.jsonl.partial"
+# Kill task $VICTIM's fuse once its partial output (.part-N.jsonl.partial, or whatever else beside part-N.jsonl the
+# run is writing) holds records: its first chunk of 64.
+in_progress() {
+    find "$WORK/run/out" -maxdepth 1 -type f -name "*part-$VICTIM.jsonl*" ! -name "part-$VICTIM.jsonl" \
+        -exec cat {} + 2>/dev/null | grep -c '"embedding"' || true
+}
 killed=0
 while [ $((SECONDS - start)) -lt 1800 ]; do
-    if [ -f "$partial" ] && [ "$(wc -l 2>/dev/null < "$partial" || echo 0)" -ge 1 ]; then
+    if [ "$(in_progress)" -ge 1 ]; then
         for pid in $(task_fuse_pid "$JOB" "$VICTIM"); do
-            before=$(wc -l 2>/dev/null < "$partial")
+            before=$(in_progress)
             kill -KILL "$pid" && killed=1
             say "task $VICTIM: killed its fuse (pid $pid) with $before records in its partial output, $((SECONDS - start))s after submission"
         done
