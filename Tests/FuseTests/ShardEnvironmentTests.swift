@@ -4,8 +4,8 @@ import Testing
 
 /// `ShardEnvironment.choose`: `--shard` wins, else a Slurm array task or a Kubernetes Indexed Job pod names its
 /// shard. The Slurm variables are the ones `sbatch --array=…` sets (sbatch(1), "OUTPUT ENVIRONMENT VARIABLES"); the
-/// values in each case are what Slurm 22.05 set for that `--array` on the single-node cluster of
-/// tools/cluster-smoke.sh.
+/// cases named after an `--array` (1-4, 0-30:10, 5-17:4, 6, 1,2,7) hold the values Slurm 22.05 set
+/// for it in tools/cluster-smoke.sh's probe.
 @Suite("Shard from --shard or the scheduler's environment")
 struct ShardEnvironmentTests {
     /// A Slurm array task's variables.
@@ -37,7 +37,7 @@ struct ShardEnvironmentTests {
         Case(name: "--array=5-17:4, task 13", environment: slurm(id: 13, count: 4, min: 5, max: 17, step: 4),
              expected: "shard 2/4 (from SLURM_ARRAY_TASK_ID=13, SLURM_ARRAY_TASK_COUNT=4, SLURM_ARRAY_TASK_MIN=5, "
                 + "SLURM_ARRAY_TASK_STEP=4)"),
-        Case(name: "a one-task array", environment: slurm(id: 6, count: 1, min: 6, max: 6, step: 1),
+        Case(name: "--array=6, one task", environment: slurm(id: 6, count: 1, min: 6, max: 6, step: 1),
              expected: "shard 0/1 (from SLURM_ARRAY_TASK_ID=6, SLURM_ARRAY_TASK_COUNT=1, SLURM_ARRAY_TASK_MIN=6)"),
         Case(name: "only the id and the count", environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"],
              expected: "shard 1/2 (from SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_COUNT=2)"),
@@ -111,16 +111,16 @@ struct ShardEnvironmentTests {
 
     static let refused: [Refusal] = [
         Refusal(name: "a task id that is not a number", environment: ["SLURM_ARRAY_TASK_ID": "two", "SLURM_ARRAY_TASK_COUNT": "4"],
-                error: .notANumber(setting: "SLURM_ARRAY_TASK_ID", value: "two", expected: "a whole number ≥ 0"),
+                error: .badNumber(setting: "SLURM_ARRAY_TASK_ID", value: "two", expected: "a whole number ≥ 0"),
                 says: ["SLURM_ARRAY_TASK_ID=two", "whole number"]),
         Refusal(name: "a negative task id", environment: ["SLURM_ARRAY_TASK_ID": "-1", "SLURM_ARRAY_TASK_COUNT": "4"],
-                error: .notANumber(setting: "SLURM_ARRAY_TASK_ID", value: "-1", expected: "a whole number ≥ 0"),
+                error: .badNumber(setting: "SLURM_ARRAY_TASK_ID", value: "-1", expected: "a whole number ≥ 0"),
                 says: ["SLURM_ARRAY_TASK_ID=-1"]),
         Refusal(name: "a zero count", environment: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "0"],
-                error: .notANumber(setting: "SLURM_ARRAY_TASK_COUNT", value: "0", expected: "a whole number ≥ 1"),
+                error: .badNumber(setting: "SLURM_ARRAY_TASK_COUNT", value: "0", expected: "a whole number ≥ 1"),
                 says: ["SLURM_ARRAY_TASK_COUNT=0", "≥ 1"]),
         Refusal(name: "a zero step", environment: slurm(id: 0, count: 4, min: 0, max: 3, step: 0),
-                error: .notANumber(setting: "SLURM_ARRAY_TASK_STEP", value: "0", expected: "a whole number ≥ 1"),
+                error: .badNumber(setting: "SLURM_ARRAY_TASK_STEP", value: "0", expected: "a whole number ≥ 1"),
                 says: ["SLURM_ARRAY_TASK_STEP=0"]),
         Refusal(name: "a task id ≥ the count", environment: ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"],
                 error: .indexOutOfRange(settings: ["SLURM_ARRAY_TASK_ID=4", "SLURM_ARRAY_TASK_COUNT=4"]),
@@ -151,13 +151,13 @@ struct ShardEnvironmentTests {
                 error: .indexOutOfRange(settings: ["JOB_COMPLETION_INDEX=16", "--shard-count 16"]),
                 says: ["JOB_COMPLETION_INDEX=16", "--shard-count 16"]),
         Refusal(name: "a Kubernetes index that is not a number", shardCount: "4", environment: ["JOB_COMPLETION_INDEX": "1.5"],
-                error: .notANumber(setting: "JOB_COMPLETION_INDEX", value: "1.5", expected: "a whole number ≥ 0"),
+                error: .badNumber(setting: "JOB_COMPLETION_INDEX", value: "1.5", expected: "a whole number ≥ 0"),
                 says: ["JOB_COMPLETION_INDEX=1.5"]),
         Refusal(name: "FUSE_SHARD_COUNT that is not a number", environment: ["JOB_COMPLETION_INDEX": "1", "FUSE_SHARD_COUNT": "many"],
-                error: .notANumber(setting: "FUSE_SHARD_COUNT", value: "many", expected: "a whole number ≥ 1"),
+                error: .badNumber(setting: "FUSE_SHARD_COUNT", value: "many", expected: "a whole number ≥ 1"),
                 says: ["FUSE_SHARD_COUNT=many"]),
         Refusal(name: "--shard-count that is not a number", shardCount: "x", environment: [:],
-                error: .notANumber(setting: "--shard-count", value: "x", expected: "a whole number ≥ 1"),
+                error: .badNumber(setting: "--shard-count", value: "x", expected: "a whole number ≥ 1"),
                 says: ["--shard-count=x"]),
         Refusal(name: "--shard-count disagreeing with Slurm's count", shardCount: "8",
                 environment: slurm(id: 2, count: 16, min: 0, max: 15, step: 1),

@@ -35,8 +35,8 @@ public struct ShardChoice: Sendable, Equatable, CustomStringConvertible {
 
 /// Inconsistent or malformed shard settings, naming each setting and its value.
 public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A setting that must be a whole number in a range is not (`expected` says which range).
-    case notANumber(setting: String, value: String, expected: String)
+    /// A setting that must be a whole number in a range is not one (`expected` says which range).
+    case badNumber(setting: String, value: String, expected: String)
     /// Both a Slurm array task id and a Kubernetes completion index are set: which one names this task is unclear.
     case twoSchedulers(slurm: String, kubernetes: String)
     /// `JOB_COMPLETION_INDEX` gives this pod's index but nothing gives the number of shards.
@@ -57,7 +57,7 @@ public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConve
 
     public var description: String {
         switch self {
-        case .notANumber(let setting, let value, let expected):
+        case .badNumber(let setting, let value, let expected):
             return "\(setting)=\(value): expected \(expected)"
         case .twoSchedulers(let slurm, let kubernetes):
             return "both \(slurm) and \(kubernetes) are set, so which one numbers this task is unclear; "
@@ -193,7 +193,7 @@ public enum ShardEnvironment {
     /// `text` as a whole number ≥ `minimum`, else an error naming `setting`.
     static func number(_ text: String, setting: String, minimum: Int) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= minimum else {
-            throw ShardEnvironmentError.notANumber(setting: setting, value: text,
+            throw ShardEnvironmentError.badNumber(setting: setting, value: text,
                                                    expected: minimum == 0 ? "a whole number ≥ 0" : "a whole number ≥ \(minimum)")
         }
         return value
