@@ -67,6 +67,13 @@ struct MainCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @Option(name: .customLong("shard-count"),
+            help: ArgumentHelp("The shard count N for a scheduler index without one (Kubernetes' "
+                               + "JOB_COMPLETION_INDEX; else FUSE_SHARD_COUNT). Without --shard, list and manifest "
+                               + "runs take their shard from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.",
+                               valueName: "N"))
+    var shardCount: String?
+
     @Flag(name: .long, help: "Replace existing output files.")
     var force = false
 
@@ -86,6 +93,7 @@ struct MainCommand: AsyncParsableCommand {
         (arguments.strategy, arguments.weights, arguments.projection) = (strategy, weights, projection)
         (arguments.model, arguments.out, arguments.plot, arguments.shard) = (model, out, plot, shard)
         (arguments.force, arguments.resume, arguments.strict) = (force, resume, strict)
+        (arguments.shardCount, arguments.environment) = (shardCount, ProcessInfo.processInfo.environment)
         return arguments
     }
 
@@ -93,6 +101,8 @@ struct MainCommand: AsyncParsableCommand {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let arguments = arguments()
         let options = try arguments.options(currentDirectory: cwd)
+        let shardChoice = try arguments.shardChoice()
+        if shardChoice.origin != .whole { printError(shardChoice.description) }
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
         let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),

@@ -18,6 +18,10 @@ public struct JobArguments: Sendable {
     public var out: String?
     public var plot: String?
     public var shard: String?
+    /// `--shard-count N`: the shard count for a scheduler index that carries none (`JOB_COMPLETION_INDEX`).
+    public var shardCount: String?
+    /// Where a scheduler's shard index is read from when `--shard` is not given (`ShardEnvironment`); empty: nowhere.
+    public var environment: [String: String] = [:]
     public var force = false
     public var resume = false
     public var strict = false
@@ -90,6 +94,13 @@ public struct JobArguments: Sendable {
         return found
     }
 
+    /// This run's shard and where it came from: `--shard`, else for `--inputs-from` and `--manifest` runs the
+    /// scheduler's index in `environment` (files named with `--inputs` are this task's own, never split).
+    public func shardChoice() throws -> ShardChoice {
+        try ShardEnvironment.choose(shard: shard, shardCount: shardCount,
+                                    environment: inputGroups.isEmpty ? environment : [:])
+    }
+
     /// Checks the options against each other and builds the job's options.
     public func options(currentDirectory: URL) throws -> JobOptions {
         func url(_ path: String) -> URL { Self.resolve(path, in: currentDirectory) }
@@ -144,6 +155,7 @@ public struct JobArguments: Sendable {
         }
         if resume, force { throw JobError.badArguments("--resume continues an output, --force replaces it: pick one") }
         return JobOptions(source: source, fusion: mode, strategy: lateStrategy, output: out.map(url),
-                          plot: plot.map(url), overwrite: force, resume: resume, shard: try shard.map(Shard.init) ?? .whole, strict: strict)
+                          plot: plot.map(url), overwrite: force, resume: resume, shard: try shardChoice().shard,
+                          strict: strict)
     }
 }
