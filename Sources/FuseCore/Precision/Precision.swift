@@ -5,9 +5,9 @@ import Foundation
 ///
 /// - `fp32`: the exact path (OpenBLAS), the default; every parity test holds on it.
 /// - `bf16`: weights rounded to bfloat16 once at load, inputs rounded per call, fp32 accumulation (oneDNN).
-/// - `int8`: weights quantized once at load, symmetric per output channel (s8); inputs quantized per call, asymmetric
-///   per row (u8, 8 bits on CPUs with VNNI, 7 bits without it so the AVX2 kernels cannot saturate); s32 accumulation;
-///   scales, zero points and bias applied in an fp32 epilogue (oneDNN).
+/// - `int8`: weights quantized once at load, symmetric per output channel (s8: 8 bits on CPUs with VNNI, 7 without
+///   it so the AVX2 kernels' 16-bit pair sums cannot saturate); inputs quantized per call, asymmetric per row (u8);
+///   s32 accumulation; scales, zero points and bias applied in an fp32 epilogue (oneDNN).
 /// - `auto`: the fastest of these whose accuracy contract holds on this CPU (`resolved`).
 ///
 /// LayerNorm, softmax, attention scores, pooling and the final projections always run in fp32.

@@ -12,7 +12,7 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// int8: each output channel's weight scale, and the sum of its quantized weights (for the inputs' zero points).
     private let weightScales: [Float]
     private let weightSums: [Int32]
-    /// int8: the largest quantized input value (255, or 127 on CPUs without VNNI, whose kernels would saturate).
+    /// int8: the largest quantized input value.
     private let inputLevels: Float
 
     /// Prepares `weight` `[out, in]` for `precision` (`.int8` or `.bf16`); throws when oneDNN cannot run it on this
@@ -30,6 +30,9 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         var scales = [Float](repeating: 1, count: n)
         var sums = [Int32](repeating: 0, count: n)
         let created: OpaquePointer?
+        // Without VNNI, oneDNN's int8 kernels add pairs of u8 × s8 products in 16 bits (vpmaddubsw), which saturates
+        // past 2 · 255 · 63; weights then get 7 bits (±63) so inputs keep their 8.
+        let weightLevels: Float = ComputeCapabilities.current.hasVNNI ? 127 : 63
         if precision == .int8 {
             var quantized = [Int8](repeating: 0, count: n * k)
             weight.withUnsafeBufferPointer { w in
@@ -37,10 +40,10 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
                     let line = w.baseAddress! + row * k
                     var largest: Float = 0
                     for c in 0..<k { largest = max(largest, abs(line[c])) }
-                    let scale = largest > 0 ? largest / 127 : 1
+                    let scale = largest > 0 ? largest / weightLevels : 1
                     var sum: Int32 = 0
                     for c in 0..<k {
-                        let q = Int8(max(-127, min(127, (line[c] / scale).rounded())))
+                        let q = Int8(max(-weightLevels, min(weightLevels, (line[c] / scale).rounded())))
                         quantized[row * k + c] = q
                         sum += Int32(q)
                     }
@@ -67,7 +70,7 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         matmul = created
         weightScales = scales
         weightSums = sums
-        inputLevels = ComputeCapabilities.current.hasVNNI ? 255 : 127
+        inputLevels = 255
     }
 
     deinit { fuse_dnnl_matmul_destroy(matmul) }

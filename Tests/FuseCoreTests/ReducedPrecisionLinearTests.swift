@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import FuseCore
+
+/// The reduced-precision linear layers (oneDNN through CFuseDNNL) against references computed here in Float64 from the
+/// same rounding rules: bf16 rounds weights and inputs to nearest-even bfloat16 and accumulates exactly; int8
+/// quantizes weights per output channel (symmetric, ±127, or ±63 without VNNI) and inputs per row (asymmetric u8),
+/// accumulates in integers and rescales. The integer part is exact, so the int8 output must agree to float rounding
+/// (relative 1e-5 of the row's scale); bf16 to 1e-4 relative (oneDNN's order of fp32 additions).
+@Suite("Reduced-precision Linear (int8, bf16)")
+struct ReducedPrecisionLinearTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let rows: Int, inputs: Int, outputs: Int, seed: UInt64, bias: Bool
+        var description: String { "\(rows)×\(inputs)→\(outputs) seed \(seed)\(bias ? " +bias" : "")" }
+    }
+
+    static let cases = [
+        Case(rows: 1, inputs: 16, outputs: 8, seed: 1, bias: true),
+        Case(rows: 7, inputs: 33, outputs: 19, seed: 2, bias: false),
+        Case(rows: 24, inputs: 384, outputs: 384, seed: 3, bias: true),
+        Case(rows: 197, inputs: 768, outputs: 96, seed: 4, bias: true),
+        Case(rows: 5, inputs: 1, outputs: 3, seed: 5, bias: true),
+    ]
+
+    static func random(_ count: Int, _ generator: inout SplitMix64, scale: Float) -> [Float] {
+        (0..<count).map { _ in generator.nextSymmetric() * scale }
+    }
+
+    static func layer(_ c: Case) throws -> (Linear, [Float]) {
+        var generator = SplitMix64(seed: c.seed)
+        var weights = random(c.outputs * c.inputs, &generator, scale: 0.2)
+        // An outlier weight per output channel and an all-zero channel: scales must follow each channel.
+        if c.outputs > 2 { weights[c.inputs + 1] = 3; for i in 0..<c.inputs { weights[2 * c.inputs + i] = 0 } }
+        let bias = c.bias ? try Tensor(shape: [c.outputs], values: random(c.outputs, &generator, scale: 0.5)) : nil
+        var input = random(c.rows * c.inputs, &generator, scale: 2)
+        if c.rows > 1 { for i in 0..<c.inputs { input[c.inputs + i] = 0 } }  // a zero row
+        input[0] = 17  // an outlier activation
+        return (try Linear(weight: Tensor(shape: [c.outputs, c.inputs], values: weights), bias: bias), input)
+    }
+
+    static func run(_ linear: Linear, _ input: [Float], rows: Int) -> [Float] {
+        var output = [Float](repeating: .nan, count: rows * linear.outFeatures)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { linear.apply(x.baseAddress!, rows: rows, output: $0.baseAddress!) }
+        }
+        return output
+    }
+
+    static func bf16(_ value: Float) -> Double { Double(Float(bitPattern: UInt32(BFloat16.bits(value)) << 16)) }
+
+    @Test(arguments: cases)
+    func bf16MatchesRoundedReference(_ c: Case) throws {
+        let (exact, input) = try Self.layer(c)
+        let layer: Linear
+        do { layer = try exact.converted(to: .bf16) } catch let unavailable as PrecisionUnavailable {
+            // CPUs without bf16 kernels: the conversion is refused by name (callers fall back to fp32).
+            #expect(unavailable.description.contains("bf16 is not available"))
+            return
+        }
+        #expect(layer.precision == .bf16)
+        let got = Self.run(layer, input, rows: c.rows)
+        let w = exact.weight.scalars, b = exact.bias?.scalars
+        for r in 0..<c.rows {
+            for n in 0..<c.outputs {
+                var sum = 0.0, magnitude = 0.0
+                for k in 0..<c.inputs {
+                    let term = Self.bf16(input[r * c.inputs + k]) * Self.bf16(w[n * c.inputs + k])
+                    sum += term
+                    magnitude += abs(term)
+                }
+                sum += Double(b?[n] ?? 0)
+                #expect(abs(Double(got[r * c.outputs + n]) - sum) <= 1e-5 * max(magnitude, 1), "\(c) [\(r), \(n)]")
+            }
+        }
+    }
+
+    @Test(arguments: cases)
+    func int8MatchesQuantizedReference(_ c: Case) throws {
+        let (exact, input) = try Self.layer(c)
+        let layer = try exact.converted(to: .int8)
+        #expect(layer.precision == .int8)
+        let got = Self.run(layer, input, rows: c.rows)
+        #expect(layer.reduced?.implementation.isEmpty == false, "the kernel that ran is reported")
+        let levels: Double = ComputeCapabilities.current.hasVNNI ? 127 : 63
+        let w = exact.weight.scalars, b = exact.bias?.scalars
+        for r in 0..<c.rows {
+            let row = input[(r * c.inputs)..<((r + 1) * c.inputs)].map(Double.init)
+            let low = min(row.min()!, 0), high = max(row.max()!, 0)
+            let scale = high > low ? Double(Float(high - low) / 255) : 1
+            let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded())))
+            let q = row.map { max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded()) + zero)) }
+            for n in 0..<c.outputs {
+                let line = w[(n * c.inputs)..<((n + 1) * c.inputs)].map(Double.init)
+                let largest = line.map(abs).max()!
+                let wScale = largest > 0 ? Double(Float(largest) / Float(levels)) : 1
+                var acc = 0.0
+                for k in 0..<c.inputs {
+                    acc += (q[k] - zero) * max(-levels, min(levels, (Double(Float(line[k]) / Float(wScale))).rounded()))
+                }
+                let expected = scale * wScale * acc + Double(b?[n] ?? 0)
+                let tolerance = 1e-5 * max(scale * wScale * Double(c.inputs) * 255 * levels / 100, 1)
+                #expect(abs(Double(got[r * c.outputs + n]) - expected) <= tolerance, "\(c) [\(r), \(n)]")
+            }
+        }
+        // And it approximates fp32 (relative Frobenius error): the error of 8-bit (7-bit weights without VNNI)
+        // quantization, not garbage.
+        let reference = Self.run(exact, input, rows: c.rows)
+        let error = zip(got, reference).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+        let size = reference.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
+        let bound = ComputeCapabilities.current.hasVNNI ? 0.03 : 0.06
+        #expect(error <= bound * max(size, 1e-6), "\(c): relative error \(error / size) against fp32")
+    }
+
+    @Test("one layer called from 16 tasks at once with different row counts gives the sequential results")
+    func concurrentCallsAgree() async throws {
+        for precision in [Precision.int8, .bf16] {
+            let (exact, _) = try Self.layer(Case(rows: 1, inputs: 96, outputs: 80, seed: 9, bias: true))
+            guard let layer = try? exact.converted(to: precision) else { continue }
+            var generator = SplitMix64(seed: 10)
+            let inputs = (0..<16).map { Self.random((3 + $0 % 5) * 96, &generator, scale: 1) }
+            let sequential = inputs.map { Self.run(layer, $0, rows: $0.count / 96) }
+            let concurrent = await withTaskGroup(of: (Int, [Float]).self) { group in
+                for (i, input) in inputs.enumerated() {
+                    group.addTask { (i, Self.run(layer, input, rows: input.count / 96)) }
+                }
+                var results = [[Float]](repeating: [], count: inputs.count)
+                for await (i, output) in group { results[i] = output }
+                return results
+            }
+            #expect(concurrent == sequential, "\(precision)")
+        }
+    }
+
+    @Test("precision names parse; an unknown one is refused naming the known ones; auto resolves for this CPU")
+    func precisionNames() throws {
+        #expect(try Precision(name: "INT8") == .int8)
+        #expect { try Precision(name: "fp16") } throws: { "\($0)".contains("fp32, bf16, int8, auto") }
+        let cpu = ComputeCapabilities.current
+        #expect(Precision.auto.resolved == (cpu.hasVNNI ? .int8 : cpu.hasNativeBF16 ? .bf16 : .fp32))
+        #expect(Precision.fp32.resolved == .fp32 && Precision.bf16.resolved == .bf16)
+        let (exact, _) = try Self.layer(Case(rows: 1, inputs: 8, outputs: 4, seed: 3, bias: false))
+        #expect(try exact.converted(to: .fp32).reduced == nil)
+    }
+}
