@@ -145,7 +145,7 @@ indirect enum PreTokenizer: Sendable {
 }
 
 @inline(__always)
-private func isWordChar(_ flags: UInt8, _ lead: UInt8) -> Bool {
+private func isWordChar(_ flags: CharClass.Flags, _ lead: UInt8) -> Bool {
     flags & (CharClass.letter | CharClass.number | CharClass.mark | CharClass.spacingMark) != 0 || lead == 0x5F
 }
 
@@ -176,7 +176,7 @@ private func splitEach(_ buffer: [UInt8], _ pieces: inout [Piece],
 
 /// Splits on single characters the classifier marks as removed or isolated delimiters.
 private func scalarSplit(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ out: inout [Piece],
-                         _ classify: (UInt8) -> SplitBehavior?) {
+                         _ classify: (CharClass.Flags) -> SplitBehavior?) {
     var wordStart = s
     var i = s
     while i < e {

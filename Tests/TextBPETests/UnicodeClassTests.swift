@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import TextBPE
+
+/// BERT's character classes against Hugging Face tokenizers 0.23 (fixtures from
+/// tools/reference/text_unicode_classes.py), tolerance zero. HF classifies with Unicode 8.0 / 9.0 tables
+/// (`FrozenUnicode`): unassigned code points (Cn) are kept and become `[UNK]`, private use is removed,
+/// characters newer than 8.0 are neither controls, punctuation nor accents.
+@Suite struct UnicodeClassTests {
+    /// Ranges `[first, last]` of code points, per behaviour (see the generator's docstring).
+    struct Classes: Decodable {
+        let clean_removed, clean_space, cjk, nfd_changed, bert_accent, strip_accents, bert_space, bert_punct: [[UInt32]]
+    }
+
+    struct Case: Decodable {
+        let category: String?
+        let code_point: String?
+        let text: String
+        let uncased: [Int32]
+        let cased: [Int32]
+        let strip_sequence: [Int32]
+
+        func ids(_ config: String) -> [Int32] {
+            config == "uncased" ? uncased : config == "cased" ? cased : strip_sequence
+        }
+    }
+
+    struct NormalizationCase: Decodable {
+        let text, nfd, nfc, nfkd, nfkc: String
+    }
+
+    struct Categories: Decodable {
+        let cases: [Case]
+        let corpus: [Case]
+        let normalization: [NormalizationCase]
+    }
+
+    static let classes: Classes = try! JSONDecoder().decode(
+        Classes.self, from: Data(contentsOf: TextFixtures.url("unicode_classes.json")))
+    static let categories: Categories = try! JSONDecoder().decode(
+        Categories.self, from: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
+
+    static func set(_ ranges: [[UInt32]]) -> Set<UInt32> {
+        Set(ranges.flatMap { $0[0]...$0[1] })
+    }
+
+    /// All scalar values in blocks of 256 (surrogates skipped: UTF-8 cannot hold them).
+    static let blocks: [[Unicode.Scalar]] = stride(from: 0, to: 0x110000, by: 256).map { base in
+        (UInt32(base)..<UInt32(base + 256)).compactMap(Unicode.Scalar.init)
+    }
+
+    static func utf8(_ scalars: some Sequence<Unicode.Scalar>) -> [UInt8] {
+        var out: [UInt8] = []
+        for s in scalars { appendUTF8(s.value, to: &out) }
+        return out
+    }
+
+    static func hex(_ v: UInt32) -> String { "U+" + String(v, radix: 16, uppercase: true) }
+
+    /// `text` with every non-ASCII or control scalar as \u{…}, so a failure message shows what the text holds.
+    static func escaped(_ text: String) -> String {
+        text.unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? String($0) : "\\u{\(String($0.value, radix: 16))}" }
+            .joined()
+    }
+
+    /// Runs `actual` on each block and compares with `expected`; on a difference, names the code points that differ
+    /// by re-running them one at a time.
+    static func compareBlocks(_ name: String, include: (Unicode.Scalar) -> Bool = { _ in true },
+                              _ expected: ([Unicode.Scalar]) -> [UInt8], _ actual: ([Unicode.Scalar]) -> [UInt8]) {
+        var wrong: [String] = []
+        for block in blocks {
+            let scalars = block.filter(include)
+            if scalars.isEmpty || expected(scalars) == actual(scalars) { continue }
+            for s in scalars where expected([s]) != actual([s]) { wrong.append(hex(s.value)) }
+        }
+        #expect(wrong.isEmpty, "\(name): \(wrong.count) code points differ from HF, first \(wrong.prefix(20))")
+    }
+
+    /// BertNormalizer's clean_text: controls (Cc, Cf, Co of Unicode 8.0), NUL and U+FFFD removed, whitespace
+    /// made " ", everything else — unassigned and noncharacters included — kept.
+    @Test func cleanTextMatchesHuggingFaceForEveryCodePoint() {
+        let removed = Self.set(Self.classes.clean_removed), space = Self.set(Self.classes.clean_space)
+        #expect(removed.contains(0xE000) && removed.contains(0x10FFFD) && !removed.contains(0x0378))
+        let normalizer = Normalizer.bert(cleanText: true, handleChineseChars: false, stripAccents: false,
+                                         lowercase: false)
+        Self.compareBlocks("clean_text", { scalars in
+            Self.utf8(scalars.compactMap { removed.contains($0.value) ? nil : space.contains($0.value) ? " " : $0 })
+        }, { normalizer.apply(Self.utf8($0)) })
+    }
+
+    @Test func chineseCharactersMatchHuggingFaceForEveryCodePoint() {
+        let cjk = Self.set(Self.classes.cjk)
+        let normalizer = Normalizer.bert(cleanText: false, handleChineseChars: true, stripAccents: false,
+                                         lowercase: false)
+        Self.compareBlocks("handle_chinese_chars", { scalars in
+            Self.utf8(scalars.flatMap { cjk.contains($0.value) ? [" ", $0, " "] : [$0] as [Unicode.Scalar] })
+        }, { normalizer.apply(Self.utf8($0)) })
+    }
+
+    /// BertNormalizer's strip_accents drops Mn of Unicode 8.0 after NFD; each code point follows an "a" so NFD's
+    /// reordering of marks cannot move it (code points NFD changes are covered by the sentence cases).
+    @Test func bertStripAccentsMatchesHuggingFaceForEveryCodePoint() {
+        let accent = Self.set(Self.classes.bert_accent), decomposed = Self.set(Self.classes.nfd_changed)
+        let normalizer = Normalizer.bert(cleanText: false, handleChineseChars: false, stripAccents: true,
+                                         lowercase: false)
+        Self.compareBlocks("strip_accents", include: { !decomposed.contains($0.value) }, { scalars in
+            Self.utf8(scalars.flatMap { accent.contains($0.value) ? ["a"] : ["a", $0] as [Unicode.Scalar] })
+        }, { normalizer.apply(Self.utf8($0.flatMap { ["a", $0] as [Unicode.Scalar] })) })
+    }
+
+    /// The standalone StripAccents normalizer drops Mn, Mc and Me of Unicode 9.0 (no NFD of its own).
+    @Test func stripAccentsNormalizerMatchesHuggingFaceForEveryCodePoint() {
+        let marks = Self.set(Self.classes.strip_accents)
+        Self.compareBlocks("StripAccents", { scalars in
+            Self.utf8(scalars.filter { !marks.contains($0.value) })
+        }, { Normalizer.stripAccents.apply(Self.utf8($0)) })
+    }
+
+    /// BertPreTokenizer between letters: White_Space removed, ASCII punctuation and P* of Unicode 8.0 isolated.
+    /// The Punctuation pre-tokenizer isolates the same set (the generator asserts HF agrees).
+    @Test(arguments: ["BertPreTokenizer", "Punctuation"])
+    func punctuationMatchesHuggingFaceForEveryCodePoint(preTokenizer name: String) {
+        let punct = Self.set(Self.classes.bert_punct), space = Self.set(Self.classes.bert_space)
+        let preTokenizer = name == "BertPreTokenizer" ? PreTokenizer.bert : .punctuation(.isolated)
+        let separator: UInt8 = 0xFF  // between pieces: never a byte of UTF-8
+        Self.compareBlocks(name, { scalars in
+            var out: [UInt8] = [], word: [UInt8] = [0x61]
+            func flush() { if !word.isEmpty { out += word + [separator]; word = [] } }
+            for s in scalars {
+                if name == "BertPreTokenizer" && space.contains(s.value) { flush() }
+                else if punct.contains(s.value) { flush(); out += Self.utf8([s]) + [separator] }
+                else { appendUTF8(s.value, to: &word) }
+                word.append(0x61)
+            }
+            flush()
+            return out
+        }, { scalars in
+            var buffer = Self.utf8([Unicode.Scalar("a")] + scalars.flatMap { [$0, "a"] as [Unicode.Scalar] })
+            var pieces = [Piece(0, buffer.count)]
+            preTokenizer.run(&buffer, &pieces, atOriginalStart: true)
+            return pieces.flatMap { Array(buffer[$0.start..<$0.end]) + [separator] }
+        })
+    }
+
+    /// all-MiniLM-L6-v2's tokenizer.json with the fixture's normalizer in place of its own.
+    static func tokenizer(_ config: String) throws -> Tokenizer {
+        let data = try Data(contentsOf: TextFixtures.url("minilm/tokenizer.json"))
+        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
+        let normalizers = try #require((fixture as? [String: Any])?["normalizers"] as? [String: Any])
+        root["normalizer"] = try #require(normalizers[config])
+        var tokenizer = try Tokenizer.fromJSON(JSONSerialization.data(withJSONObject: root),
+                                               file: "minilm tokenizer.json (\(config))")
+        tokenizer.truncation = nil
+        tokenizer.padding = nil
+        return tokenizer
+    }
+
+    static let configs = ["uncased", "cased", "strip_sequence"]
+
+    /// Sentences around several code points of every general category (Cn incl. U+0378, U+03A2, U+2FE0 and
+    /// noncharacters, Co in planes 0/15/16, Cc, Cf, Z*, M*, L*, N*, P*, S*, CJK, characters new in 9.0 … 16.0,
+    /// emoji ZWJ and variation-selector sequences): WordPiece ids equal HF's.
+    @Test(arguments: configs)
+    func categorySentencesMatchHuggingFace(config: String) throws {
+        let tokenizer = try Self.tokenizer(config)
+        let cases = Self.categories.cases
+        #expect(cases.count > 600)
+        var wrong: [String] = []
+        for c in cases {
+            if try tokenizer.encode(c.text).ids != c.ids(config) {
+                wrong.append("\(c.category ?? "") \(c.code_point ?? "") \(Self.escaped(c.text))")
+            }
+        }
+        #expect(wrong.isEmpty, "\(config): \(wrong.count) of \(cases.count) cases differ from HF: \(wrong.prefix(12))")
+    }
+
+    /// A seeded multilingual, emoji-heavy corpus slice with odd code points sprinkled into words.
+    @Test(arguments: configs)
+    func generatedCorpusMatchesHuggingFace(config: String) throws {
+        let tokenizer = try Self.tokenizer(config)
+        let lines = Self.categories.corpus
+        let batch = try tokenizer.encodeBatch(lines.map(\.text))
+        let wrong = zip(lines, batch).filter { $0.0.ids(config) != $0.1.ids }.map { Self.escaped($0.0.text) }
+        #expect(wrong.isEmpty, "\(config): \(wrong.count) of \(lines.count) lines differ from HF: \(wrong.prefix(5))")
+    }
+
+    /// NFD, NFC, NFKD, NFKC where HF's Unicode 9.0 normalization tables and Foundation's newer ones disagree
+    /// (U+11938's decomposition, U+11935 U+11930's composition, U+0898's combining class, U+1F16C's compatibility
+    /// mapping): HF's result, compared as scalars (String's == would call canonically equivalent texts equal).
+    @Test(arguments: ["nfd", "nfc", "nfkd", "nfkc"])
+    func normalizationFormsUseHuggingFaceUnicodeVersion(form: String) {
+        let normalizer: Normalizer = form == "nfd" ? .nfd : form == "nfc" ? .nfc : form == "nfkd" ? .nfkd : .nfkc
+        let cases = Self.categories.normalization
+        #expect(cases.count >= 6)
+        for c in cases {
+            let want = form == "nfd" ? c.nfd : form == "nfc" ? c.nfc : form == "nfkd" ? c.nfkd : c.nfkc
+            let got = normalizer.apply(Array(c.text.utf8))
+            #expect(got == Array(want.utf8), "\(form) of \(c.text.unicodeScalars.map { Self.hex($0.value) })")
+        }
+    }
+}
