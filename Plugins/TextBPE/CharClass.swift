@@ -3,21 +3,25 @@
 /// The regular expressions of GPT-2 and CLIP (`\p{L}`, `\p{N}`, `\s`) and BERT's rules (punctuation, control,
 /// CJK) are evaluated from this table instead of a regex engine: the BMP and the SMP (emoji, historic scripts) are
 /// classified once into 64 Ki-entry tables (the SMP's on first use), other astral code points go through
-/// `Unicode.Scalar.Properties`. The regex classes follow the toolchain's Unicode; BERT's classes and StripAccents'
-/// marks follow the older tables HF's Rust crates use (`FrozenUnicode`), since that is what HF computes.
+/// `Unicode.Scalar.Properties`. Every class follows the Unicode version of the HF code it stands for, not the
+/// toolchain's (17.0 with Swift 6.3): the regex classes are Unicode 16.0 (`regexUnicodeMajor`), BERT's classes and
+/// StripAccents' marks the older tables HF's Rust crates use (`FrozenUnicode`).
 enum CharClass {
     typealias Flags = UInt16
     static let letter: Flags = 1            // \p{L}
     static let number: Flags = 2            // \p{N}
     static let space: Flags = 4             // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
     static let punctuation: Flags = 8       // HF's is_bert_punc / is_punc: ASCII punctuation or P* in Unicode 8.0
-    static let mark: Flags = 16             // \p{Mn}
-    static let spacingMark: Flags = 128     // \p{Mc}, \p{Me}
+    static let word: Flags = 16             // \w of Rust's regex crate: Alphabetic, M*, Nd, Pc, Join_Control
     static let control: Flags = 32          // HF's is_other: Cc, Cf, Co in Unicode 8.0 (not Cn: unassigned is kept)
     static let cjk: Flags = 64              // BERT's "Chinese character" blocks
     static let bertAccent: Flags = 256      // BertNormalizer's strip_accents: Mn in Unicode 8.0
     static let combiningMark: Flags = 512   // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
     static let afterUnicode9: Flags = 1024  // assigned after 9.0: unknown to HF's normalization (NFD, NFC …) tables
+
+    /// The newest Unicode major version HF's regex engines (Oniguruma, Rust's regex crate) and Rust's `char`
+    /// methods know: a character assigned later is in none of their classes (`\p{L}`, `\p{N}`, `\w`).
+    static let regexUnicodeMajor = 16
 
     private static let bmp: [Flags] = table(plane: 0)
     private static let smp: [Flags] = table(plane: 1)
@@ -42,17 +46,20 @@ enum CharClass {
     private static func compute(_ scalar: Unicode.Scalar) -> Flags {
         let props = scalar.properties
         var flags: Flags = 0
-        switch props.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            flags |= letter
-        case .decimalNumber, .letterNumber, .otherNumber:
-            flags |= number
-        case .nonspacingMark:
-            flags |= mark
-        case .spacingMark, .enclosingMark:
-            flags |= spacingMark
-        default:
-            break
+        let category = props.generalCategory
+        if let age = props.age, age.major <= regexUnicodeMajor {
+            switch category {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+                flags |= letter
+            case .decimalNumber, .letterNumber, .otherNumber:
+                flags |= number
+            default:
+                break
+            }
+            if props.isAlphabetic || props.isJoinControl || FrozenUnicode.isMark(category)
+                || category == .decimalNumber || category == .connectorPunctuation {
+                flags |= word
+            }
         }
         if props.isWhitespace { flags |= space }
         let v = scalar.value

@@ -113,11 +113,11 @@ indirect enum PreTokenizer: Sendable {
                 while i < e {
                     let (flags, l) = RegexSplitters.classAt(buf, i)
                     if flags & CharClass.space != 0 { i += l; continue }
-                    let word = isWordChar(flags, buf[i])
+                    let word = flags & CharClass.word != 0
                     var j = i + l
                     while j < e {
                         let (f, l2) = RegexSplitters.classAt(buf, j)
-                        if f & CharClass.space != 0 || isWordChar(f, buf[j]) != word { break }
+                        if f & CharClass.space != 0 || (f & CharClass.word != 0) != word { break }
                         j += l2
                     }
                     out.append(Piece(i, j)); i = j
@@ -142,11 +142,6 @@ indirect enum PreTokenizer: Sendable {
             }
         }
     }
-}
-
-@inline(__always)
-private func isWordChar(_ flags: CharClass.Flags, _ lead: UInt8) -> Bool {
-    flags & (CharClass.letter | CharClass.number | CharClass.mark | CharClass.spacingMark) != 0 || lead == 0x5F
 }
 
 /// Replaces each piece's bytes by what `transform` writes, giving a new buffer and new piece ranges.

@@ -10,6 +10,7 @@ import Testing
     /// Ranges `[first, last]` of code points, per behaviour (see the generator's docstring).
     struct Classes: Decodable {
         let clean_removed, clean_space, cjk, nfd_changed, bert_accent, strip_accents, bert_space, bert_punct: [[UInt32]]
+        let regex_letter, regex_number, regex_word: [[UInt32]]
     }
 
     struct Case: Decodable {
@@ -116,30 +117,70 @@ import Testing
         }, { Normalizer.stripAccents.apply(Self.utf8($0)) })
     }
 
-    /// BertPreTokenizer between letters: White_Space removed, ASCII punctuation and P* of Unicode 8.0 isolated.
-    /// The Punctuation pre-tokenizer isolates the same set (the generator asserts HF agrees).
-    @Test(arguments: ["BertPreTokenizer", "Punctuation"])
-    func punctuationMatchesHuggingFaceForEveryCodePoint(preTokenizer name: String) {
-        let punct = Self.set(Self.classes.bert_punct), space = Self.set(Self.classes.bert_space)
-        let preTokenizer = name == "BertPreTokenizer" ? PreTokenizer.bert : .punctuation(.isolated)
+    /// What a pre-tokenizer does with one scalar between two "a"s.
+    enum Role { case joins, isolated, removed }
+
+    /// Runs `preTokenizer` on "a" + each scalar of a block followed by "a", and compares the pieces with the ones
+    /// the roles give.
+    static func comparePieces(_ name: String, _ preTokenizer: PreTokenizer, role: @escaping (UInt32) -> Role) {
         let separator: UInt8 = 0xFF  // between pieces: never a byte of UTF-8
-        Self.compareBlocks(name, { scalars in
+        compareBlocks(name, { scalars in
             var out: [UInt8] = [], word: [UInt8] = [0x61]
             func flush() { if !word.isEmpty { out += word + [separator]; word = [] } }
             for s in scalars {
-                if name == "BertPreTokenizer" && space.contains(s.value) { flush() }
-                else if punct.contains(s.value) { flush(); out += Self.utf8([s]) + [separator] }
-                else { appendUTF8(s.value, to: &word) }
+                switch role(s.value) {
+                case .removed: flush()
+                case .isolated: flush(); out += utf8([s]) + [separator]
+                case .joins: appendUTF8(s.value, to: &word)
+                }
                 word.append(0x61)
             }
             flush()
             return out
         }, { scalars in
-            var buffer = Self.utf8([Unicode.Scalar("a")] + scalars.flatMap { [$0, "a"] as [Unicode.Scalar] })
+            var buffer = utf8([Unicode.Scalar("a")] + scalars.flatMap { [$0, "a"] as [Unicode.Scalar] })
             var pieces = [Piece(0, buffer.count)]
             preTokenizer.run(&buffer, &pieces, atOriginalStart: true)
             return pieces.flatMap { Array(buffer[$0.start..<$0.end]) + [separator] }
         })
+    }
+
+    /// BertPreTokenizer between letters: White_Space removed, ASCII punctuation and P* of Unicode 8.0 isolated.
+    /// The Punctuation pre-tokenizer isolates the same set (the generator asserts HF agrees).
+    @Test(arguments: ["BertPreTokenizer", "Punctuation"])
+    func punctuationMatchesHuggingFaceForEveryCodePoint(preTokenizer name: String) {
+        let punct = Self.set(Self.classes.bert_punct), space = Self.set(Self.classes.bert_space)
+        let bert = name == "BertPreTokenizer"
+        Self.comparePieces(name, bert ? .bert : .punctuation(.isolated)) { v in
+            bert && space.contains(v) ? .removed : punct.contains(v) ? .isolated : .joins
+        }
+    }
+
+    /// The Whitespace pre-tokenizer (`\w+|[^\w\s]+`, Rust's regex crate, Unicode 16.0): \w is Alphabetic, marks,
+    /// Nd, Pc and Join_Control — not No ("x²" is two pieces), not characters new in Unicode 17.0.
+    @Test func whitespacePreTokenizerMatchesHuggingFaceForEveryCodePoint() {
+        let word = Self.set(Self.classes.regex_word), space = Self.set(Self.classes.bert_space)
+        #expect(!word.contains(0xB2) && word.contains(0x200D) && word.contains(0x203F))
+        Self.comparePieces("Whitespace", .whitespace) { v in
+            space.contains(v) ? .removed : word.contains(v) ? .joins : .isolated
+        }
+    }
+
+    /// `\p{L}` and `\p{N}` of the GPT-2 / CLIP scanners are Oniguruma's (Unicode 16.0): a letter new in 17.0 is
+    /// neither, as in HF. Checked on the class table the scanners read; their splitting is ParityTests'.
+    @Test func regexLetterAndNumberClassesMatchHuggingFaceForEveryCodePoint() {
+        let letters = Self.set(Self.classes.regex_letter), numbers = Self.set(Self.classes.regex_number)
+        var wrong: [String] = []
+        for block in Self.blocks {
+            for s in block {
+                let flags = CharClass.of(s.value)
+                if (flags & CharClass.letter != 0) != letters.contains(s.value)
+                    || (flags & CharClass.number != 0) != numbers.contains(s.value) {
+                    wrong.append(Self.hex(s.value))
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\\p{L} / \\p{N}: \(wrong.count) code points differ from HF, first \(wrong.prefix(20))")
     }
 
     /// all-MiniLM-L6-v2's tokenizer.json with the fixture's normalizer in place of its own.

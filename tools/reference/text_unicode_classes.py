@@ -18,6 +18,9 @@ Writes Tests/Fixtures/text/:
       bert_space      BertPreTokenizer removes it as a separator between two letters
       bert_punct      BertPreTokenizer isolates it between two letters (the Punctuation pre-tokenizer isolates
                       the same set: asserted here)
+      regex_letter    \p{L} of the GPT-2 regex (ByteLevel pre-tokenizer, Oniguruma): "a?a" stays one piece
+      regex_number    \p{N} of the same regex: "1?1" stays one piece
+      regex_word      \w of the Whitespace pre-tokenizer (Rust's regex crate): "a?a" stays one piece
   unicode_categories.json cases covering every general category (several code points each, among them U+0378,
                           U+03A2, U+2FE0, noncharacters, private use in planes 0/15/16, ZWJ/ZWNJ/BOM/soft hyphen,
                           emoji sequences, CJK extensions, and characters new in Unicode 9.0 … 16.0), each in a
@@ -68,8 +71,10 @@ def probe():
                                         lowercase=False)
     strip, nfd = normalizers.StripAccents(), normalizers.NFD()
     bert, punctuation = pre_tokenizers.BertPreTokenizer(), pre_tokenizers.Punctuation()
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    whitespace = pre_tokenizers.Whitespace()
     sets = {k: [] for k in ("clean_removed", "clean_space", "cjk", "nfd_changed", "bert_accent", "strip_accents",
-                            "bert_space", "bert_punct")}
+                            "bert_space", "bert_punct", "regex_letter", "regex_number", "regex_word")}
     for cp in SCALARS:
         c = chr(cp)
         cleaned = clean.normalize_str(c)
@@ -95,6 +100,12 @@ def probe():
             assert pieces == [f"a{c}a"], (hex(cp), pieces)
         isolated = [s for s, _ in punctuation.pre_tokenize_str(f"a{c}a")] == ["a", c, "a"]
         assert isolated == (pieces == ["a", c, "a"]), hex(cp)
+        if len(byte_level.pre_tokenize_str(f"a{c}a")) == 1:
+            sets["regex_letter"].append(cp)
+        elif len(byte_level.pre_tokenize_str(f"1{c}1")) == 1:
+            sets["regex_number"].append(cp)
+        if len(whitespace.pre_tokenize_str(f"a{c}a")) == 1:
+            sets["regex_word"].append(cp)
     return {k: ranges(v) for k, v in sets.items()}
 
 
