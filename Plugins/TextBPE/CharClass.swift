@@ -15,6 +15,7 @@ enum CharClass {
     static let word: Flags = 16             // \w of Rust's regex crate: Alphabetic, M*, Nd, Pc, Join_Control
     static let control: Flags = 32          // HF's is_other: Cc, Cf, Co in Unicode 8.0 (not Cn: unassigned is kept)
     static let cjk: Flags = 64              // BERT's "Chinese character" blocks
+    static let numeric: Flags = 128         // Rust's char::is_numeric (Digits): N* in Rust's own Unicode, 17.0 as ours
     static let bertAccent: Flags = 256      // BertNormalizer's strip_accents: Mn in Unicode 8.0
     static let combiningMark: Flags = 512   // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
     static let afterUnicode9: Flags = 1024  // assigned after 9.0: unknown to HF's normalization (NFD, NFC …) tables
@@ -47,6 +48,10 @@ enum CharClass {
         let props = scalar.properties
         var flags: Flags = 0
         let category = props.generalCategory
+        switch category {
+        case .decimalNumber, .letterNumber, .otherNumber: flags |= numeric
+        default: break
+        }
         if let age = props.age, age.major <= regexUnicodeMajor {
             switch category {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:

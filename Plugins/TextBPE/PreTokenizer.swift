@@ -101,7 +101,7 @@ indirect enum PreTokenizer: Sendable {
                 var i = s
                 while i < e {
                     let (flags, l) = RegexSplitters.classAt(buf, i)
-                    if flags & CharClass.number != 0 { matches.append(i..<(i + l)) }
+                    if flags & CharClass.numeric != 0 { matches.append(i..<(i + l)) }
                     i += l
                 }
                 applyBehavior(matches, s, e, individual ? .isolated : .contiguous, false, &out)

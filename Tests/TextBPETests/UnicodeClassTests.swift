@@ -10,7 +10,7 @@ import Testing
     /// Ranges `[first, last]` of code points, per behaviour (see the generator's docstring).
     struct Classes: Decodable {
         let clean_removed, clean_space, cjk, nfd_changed, bert_accent, strip_accents, bert_space, bert_punct: [[UInt32]]
-        let regex_letter, regex_number, regex_word: [[UInt32]]
+        let regex_letter, regex_number, regex_word, digits: [[UInt32]]
     }
 
     struct Case: Decodable {
@@ -30,10 +30,21 @@ import Testing
         let text, nfd, nfc, nfkd, nfkc: String
     }
 
+    struct AddedCase: Decodable {
+        let text: String
+        let ids: [Int32]
+    }
+
+    struct Added: Decodable {
+        let cases: [AddedCase]
+        let bytelevel_cases: [AddedCase]
+    }
+
     struct Categories: Decodable {
         let cases: [Case]
         let corpus: [Case]
         let normalization: [NormalizationCase]
+        let added: Added
     }
 
     static let classes: Classes = try! JSONDecoder().decode(
@@ -166,6 +177,14 @@ import Testing
         }
     }
 
+    /// Digits(individual_digits) isolates Rust's `char::is_numeric` (N*), whose Unicode (17.0) is newer than the
+    /// regex engines' (16.0): U+11DE0 … U+11DE9 are digits there but not \p{N}.
+    @Test func digitsPreTokenizerMatchesHuggingFaceForEveryCodePoint() {
+        let digits = Self.set(Self.classes.digits)
+        #expect(digits.contains(0x11DE0) && digits.contains(0xB2))
+        Self.comparePieces("Digits", .digits(individual: true)) { digits.contains($0) ? .isolated : .joins }
+    }
+
     /// `\p{L}` and `\p{N}` of the GPT-2 / CLIP scanners are Oniguruma's (Unicode 16.0): a letter new in 17.0 is
     /// neither, as in HF. Checked on the class table the scanners read; their splitting is ParityTests'.
     @Test func regexLetterAndNumberClassesMatchHuggingFaceForEveryCodePoint() {
@@ -238,6 +257,31 @@ import Testing
             let want = form == "nfd" ? c.nfd : form == "nfc" ? c.nfc : form == "nfkd" ? c.nfkd : c.nfkc
             let got = normalizer.apply(Array(c.text.utf8))
             #expect(got == Array(want.utf8), "\(form) of \(c.text.unicodeScalars.map { Self.hex($0.value) })")
+        }
+    }
+
+    /// A tokenizer.json fixture with the generator's added tokens (`key` of the fixture's "added") in place of its own.
+    static func withAddedTokens(_ path: String, _ key: String) throws -> Tokenizer {
+        let data = try Data(contentsOf: TextFixtures.url(path))
+        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
+        root["added_tokens"] = try #require(((fixture as? [String: Any])?["added"] as? [String: Any])?[key])
+        var tokenizer = try Tokenizer.fromJSON(JSONSerialization.data(withJSONObject: root), file: "\(path) (\(key))")
+        tokenizer.truncation = nil
+        tokenizer.padding = nil
+        return tokenizer
+    }
+
+    /// Added tokens: lstrip/rstrip take HF's Unicode `\s` (NBSP, U+3000, U+0085, U+2028 …: visible in the ids of a
+    /// byte-level BPE, which keeps spaces), single_word needs no `\w` of Rust's regex crate beside the match
+    /// ("x²zz" matches, "e\u{301}zz", "zz\u{200D}", "a‿zz" do not).
+    @Test(arguments: [("minilm/tokenizer.json", "added_tokens"), ("bytelevel_bpe/tokenizer.json", "bytelevel_added_tokens")])
+    func addedTokensFollowHuggingFaceWhitespaceAndWordClasses(path: String, key: String) throws {
+        let tokenizer = try Self.withAddedTokens(path, key)
+        let cases = key == "added_tokens" ? Self.categories.added.cases : Self.categories.added.bytelevel_cases
+        #expect(cases.count >= 5)
+        for c in cases {
+            #expect(try tokenizer.encode(c.text).ids == c.ids, "\(path): \(Self.escaped(c.text))")
         }
     }
 }

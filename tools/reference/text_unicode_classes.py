@@ -21,6 +21,8 @@ Writes Tests/Fixtures/text/:
       regex_letter    \p{L} of the GPT-2 regex (ByteLevel pre-tokenizer, Oniguruma): "a?a" stays one piece
       regex_number    \p{N} of the same regex: "1?1" stays one piece
       regex_word      \w of the Whitespace pre-tokenizer (Rust's regex crate): "a?a" stays one piece
+      digits          Digits(individual_digits) isolates it (Rust's char::is_numeric, whose Unicode is newer
+                      than the regex engines')
   unicode_categories.json cases covering every general category (several code points each, among them U+0378,
                           U+03A2, U+2FE0, noncharacters, private use in planes 0/15/16, ZWJ/ZWNJ/BOM/soft hyphen,
                           emoji sequences, CJK extensions, and characters new in Unicode 9.0 … 16.0), each in a
@@ -30,7 +32,9 @@ Writes Tests/Fixtures/text/:
       cased           BertNormalizer(clean_text, handle_chinese_chars, strip_accents=False, lowercase=False)
       strip_sequence  Sequence[NFD, StripAccents, Lowercase] (the standalone StripAccents table)
                           and HF's NFD, NFC, NFKD, NFKC of a few texts where Unicode 9.0 normalization tables
-                          (HF's unicode-normalization-alignments) and newer ones disagree.
+                          (HF's unicode-normalization-alignments) and newer ones disagree; and "added": an
+                          lstrip/rstrip special token and a single_word token added to all-MiniLM-L6-v2, with
+                          texts around Unicode spaces and \w / non-\w characters.
 
 Usage: /work/venv/bin/python tools/reference/text_unicode_classes.py [--corpus-out BIG.txt --corpus-lines N]
   (--corpus-out writes a larger slice of the same generated corpus, not committed, for `fuse bench tokenize
@@ -43,7 +47,7 @@ import random
 import unicodedata
 
 import tokenizers
-from tokenizers import Tokenizer, normalizers, pre_tokenizers
+from tokenizers import AddedToken, Tokenizer, normalizers, pre_tokenizers
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "text")
 MINILM = os.path.join(ROOT, "minilm", "tokenizer.json")
@@ -73,8 +77,9 @@ def probe():
     bert, punctuation = pre_tokenizers.BertPreTokenizer(), pre_tokenizers.Punctuation()
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     whitespace = pre_tokenizers.Whitespace()
+    digits = pre_tokenizers.Digits(individual_digits=True)
     sets = {k: [] for k in ("clean_removed", "clean_space", "cjk", "nfd_changed", "bert_accent", "strip_accents",
-                            "bert_space", "bert_punct", "regex_letter", "regex_number", "regex_word")}
+                            "bert_space", "bert_punct", "regex_letter", "regex_number", "regex_word", "digits")}
     for cp in SCALARS:
         c = chr(cp)
         cleaned = clean.normalize_str(c)
@@ -106,6 +111,8 @@ def probe():
             sets["regex_number"].append(cp)
         if len(whitespace.pre_tokenize_str(f"a{c}a")) == 1:
             sets["regex_word"].append(cp)
+        if len(digits.pre_tokenize_str(f"a{c}a")) == 3:
+            sets["digits"].append(cp)
     return {k: ranges(v) for k, v in sets.items()}
 
 
@@ -166,6 +173,29 @@ NORMALIZATION_TEXTS = [
     "\U00011938", "\U00011935\U00011930", "a\u0301\u1DFA", "a\u0898\u0316 e\u0301\u0898\u0301",
     "\U0001F16C \U0001F16A", "e\u0301\U00011938\u0301o\u0308", "\u1E9B\u0323 \uAC00 \u212B \uFB01",
 ]
+
+
+# Added tokens: lstrip/rstrip strip HF's Unicode \s, single_word needs no \w (Rust's regex crate) on either side.
+ADDED_TEXTS = [
+    "a\u00A0[MASK2]\u3000b", "a\u2003 [MASK2] \u0085b", "x\t[MASK2]\u2028y", "a [MASK2]b", "\u3000[MASK2]",
+    "x zz y", "x\u00B2zz y", "\u00E9zz", "e\u0301zz", "zz\u200D", "a\u203Fzz", "zz\u2160", "zz\u00BD",
+    "zz\U0001F600", "\u4e2dzz", "zz\U00011DE0", "\U0001FAE8zz", "zz_", "(zz)", "zz\u0903",
+]
+
+
+def added_tokens():
+    tok = Tokenizer.from_file(MINILM)
+    tok.no_truncation()
+    tok.no_padding()
+    tok.add_special_tokens([AddedToken("[MASK2]", lstrip=True, rstrip=True, normalized=False)])
+    tok.add_tokens([AddedToken("zz", single_word=True, normalized=False)])
+    # Byte-level BPE keeps spaces, so there the stripped ones show in the ids.
+    byte_level = Tokenizer.from_file(os.path.join(ROOT, "bytelevel_bpe", "tokenizer.json"))
+    byte_level.add_special_tokens([AddedToken("[MASK2]", lstrip=True, rstrip=True, normalized=False)])
+    return {"added_tokens": json.loads(tok.to_str())["added_tokens"],
+            "cases": [{"text": t, "ids": tok.encode(t).ids} for t in ADDED_TEXTS],
+            "bytelevel_added_tokens": json.loads(byte_level.to_str())["added_tokens"],
+            "bytelevel_cases": [{"text": t, "ids": byte_level.encode(t).ids} for t in ADDED_TEXTS[:5]]}
 
 
 def case_texts():
@@ -253,7 +283,7 @@ def main():
     normalizer_json = {name: json.loads(tok.to_str())["normalizer"] for name, tok in toks.items()}
     with open(os.path.join(ROOT, "unicode_categories.json"), "w", encoding="utf-8") as f:
         json.dump({"source": meta, "normalizers": normalizer_json, "cases": cases, "corpus": corpus,
-                   "normalization": normalization}, f,
+                   "normalization": normalization, "added": added_tokens()}, f,
                   ensure_ascii=False, separators=(",", ":"))
 
 
