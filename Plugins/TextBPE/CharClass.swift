@@ -20,8 +20,9 @@ enum CharClass {
     static let combiningMark: Flags = 512   // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
     static let afterUnicode9: Flags = 1024  // assigned after 9.0: unknown to HF's normalization (NFD, NFC …) tables
 
-    /// The newest Unicode major version HF's regex engines (Oniguruma, Rust's regex crate) and Rust's `char`
-    /// methods know: a character assigned later is in none of their classes (`\p{L}`, `\p{N}`, `\w`).
+    /// The newest Unicode major version HF's regex engines (Oniguruma, Rust's regex crate) know: a character
+    /// assigned later is in none of their classes (`\p{L}`, `\p{N}`, `\w`). Rust's `char` methods (is_numeric,
+    /// is_whitespace, to_lowercase) are 17.0 in tokenizers 0.23, as Swift 6.3's properties, so those are not gated.
     static let regexUnicodeMajor = 16
 
     private static let bmp: [Flags] = table(plane: 0)
