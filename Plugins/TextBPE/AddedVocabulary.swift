@@ -71,8 +71,20 @@ struct AddedVocabulary: Sendable {
             guard let (index, end) = matched else { i += 1; continue }
             var start = i
             var stop = end
-            if tokens[index].lstrip { while start > textStart && isSpace(text[start - 1]) { start -= 1 } }
-            if tokens[index].rstrip { while stop < n && isSpace(text[stop]) { stop += 1 } }
+            if tokens[index].lstrip {
+                while start > textStart {
+                    let previous = scalarStart(text, before: start)
+                    guard RegexSplitters.classAt(text, previous).flags & CharClass.space != 0 else { break }
+                    start = previous
+                }
+            }
+            if tokens[index].rstrip {
+                while stop < n {
+                    let (flags, length) = RegexSplitters.classAt(text, stop)
+                    guard flags & CharClass.space != 0 else { break }
+                    stop += length
+                }
+            }
             if start > textStart { segments.append(.text(textStart..<start)) }
             segments.append(.token(tokens[index].id))
             textStart = stop
@@ -81,17 +93,20 @@ struct AddedVocabulary: Sendable {
         if n > textStart || segments.isEmpty { segments.append(.text(textStart..<n)) }
     }
 
-    private func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    /// Start of the scalar that ends just before byte `i`.
+    private func scalarStart(_ text: UnsafeBufferPointer<UInt8>, before i: Int) -> Int {
+        var p = i - 1
+        while p > 0 && text[p] & 0xC0 == 0x80 { p -= 1 }
+        return p
+    }
 
+    /// HF's single_word test: no `\w` (Rust's regex crate: Alphabetic, marks, Nd, Pc, Join_Control) touches the
+    /// match on either side. (lstrip/rstrip above strip its Unicode `\s`, White_Space, not only ASCII spaces.)
     private func isWordBoundary(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        func isWord(_ at: Int) -> Bool {
-            var p = at
-            while p > 0 && text[p] & 0xC0 == 0x80 { p -= 1 }
-            let flags = RegexSplitters.classAt(text, p).flags
-            return flags & (CharClass.letter | CharClass.number) != 0 || text[p] == 0x5F
+        if start > 0 && RegexSplitters.classAt(text, scalarStart(text, before: start)).flags & CharClass.word != 0 {
+            return false
         }
-        if start > 0 && isWord(start - 1) { return false }
-        if end < text.count && isWord(end) { return false }
+        if end < text.count && RegexSplitters.classAt(text, end).flags & CharClass.word != 0 { return false }
         return true
     }
 }

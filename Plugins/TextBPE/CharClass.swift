@@ -1,59 +1,84 @@
 /// Unicode classes the hand-written pre-tokenizers and normalizers need, as bit flags per code point.
 ///
 /// The regular expressions of GPT-2 and CLIP (`\p{L}`, `\p{N}`, `\s`) and BERT's rules (punctuation, control,
-/// CJK) are evaluated from this table instead of a regex engine: the BMP is classified once into a 64 KiB table,
-/// astral code points go through `Unicode.Scalar.Properties`.
+/// CJK) are evaluated from this table instead of a regex engine: the BMP and the SMP (emoji, historic scripts) are
+/// classified once into 64 Ki-entry tables (the SMP's on first use), other astral code points go through
+/// `Unicode.Scalar.Properties`. Every class follows the Unicode version of the HF code it stands for, not the
+/// toolchain's (17.0 with Swift 6.3): the regex classes are Unicode 16.0 (`regexUnicodeMajor`), BERT's classes and
+/// StripAccents' marks the older tables HF's Rust crates use (`FrozenUnicode`).
 enum CharClass {
-    static let letter: UInt8 = 1        // \p{L}
-    static let number: UInt8 = 2        // \p{N}
-    static let space: UInt8 = 4         // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
-    static let punctuation: UInt8 = 8   // BERT: \p{P} or ASCII symbols
-    static let mark: UInt8 = 16         // \p{Mn}: what HF's strip_accents removes
-    static let spacingMark: UInt8 = 128 // \p{Mc}, \p{Me}
-    static let other: UInt8 = 32        // \p{C}: control, format, unassigned, private use, surrogate
-    static let cjk: UInt8 = 64          // BERT's "Chinese character" blocks
+    typealias Flags = UInt16
+    static let letter: Flags = 1            // \p{L}
+    static let number: Flags = 2            // \p{N}
+    static let space: Flags = 4             // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
+    static let punctuation: Flags = 8       // HF's is_bert_punc / is_punc: ASCII punctuation or P* in Unicode 8.0
+    static let word: Flags = 16             // \w of Rust's regex crate: Alphabetic, M*, Nd, Pc, Join_Control
+    static let control: Flags = 32          // HF's is_other: Cc, Cf, Co in Unicode 8.0 (not Cn: unassigned is kept)
+    static let cjk: Flags = 64              // BERT's "Chinese character" blocks
+    static let numeric: Flags = 128         // Rust's char::is_numeric (Digits): N* in Rust's own Unicode, 17.0 as ours
+    static let bertAccent: Flags = 256      // BertNormalizer's strip_accents: Mn in Unicode 8.0
+    static let combiningMark: Flags = 512   // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
+    static let afterUnicode9: Flags = 1024  // assigned after 9.0: unknown to HF's normalization (NFD, NFC …) tables
 
-    private static let bmp: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 0x10000)
-        for value in 0..<0x10000 {
-            guard let scalar = Unicode.Scalar(UInt32(value)) else { table[value] = other; continue }
-            table[value] = compute(scalar)
+    /// The newest Unicode major version HF's regex engines (Oniguruma, Rust's regex crate) know: a character
+    /// assigned later is in none of their classes (`\p{L}`, `\p{N}`, `\w`). Rust's `char` methods (is_numeric,
+    /// is_whitespace, to_lowercase) are 17.0 in tokenizers 0.23, as Swift 6.3's properties, so those are not gated.
+    static let regexUnicodeMajor = 16
+
+    private static let bmp: [Flags] = table(plane: 0)
+    private static let smp: [Flags] = table(plane: 1)
+
+    private static func table(plane: UInt32) -> [Flags] {
+        var table = [Flags](repeating: 0, count: 0x10000)
+        for low in 0..<UInt32(0x10000) {
+            // Surrogates (no scalar) never reach here from valid UTF-8; they get no class.
+            if let scalar = Unicode.Scalar(plane << 16 | low) { table[Int(low)] = compute(scalar) }
         }
         return table
-    }()
+    }
 
     @inline(__always)
-    static func of(_ value: UInt32) -> UInt8 {
+    static func of(_ value: UInt32) -> Flags {
         if value < 0x10000 { return bmp.withUnsafeBufferPointer { $0[Int(value)] } }
-        guard let scalar = Unicode.Scalar(value) else { return other }
+        if value < 0x20000 { return smp.withUnsafeBufferPointer { $0[Int(value & 0xFFFF)] } }
+        guard let scalar = Unicode.Scalar(value) else { return 0 }
         return compute(scalar)
     }
 
-    private static func compute(_ scalar: Unicode.Scalar) -> UInt8 {
+    private static func compute(_ scalar: Unicode.Scalar) -> Flags {
         let props = scalar.properties
-        var flags: UInt8 = 0
-        switch props.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            flags |= letter
-        case .decimalNumber, .letterNumber, .otherNumber:
-            flags |= number
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            flags |= punctuation
-        case .nonspacingMark:
-            flags |= mark
-        case .spacingMark, .enclosingMark:
-            flags |= spacingMark
-        case .control, .format, .unassigned, .privateUse, .surrogate:
-            flags |= other
-        default:
-            break
+        var flags: Flags = 0
+        let category = props.generalCategory
+        switch category {
+        case .decimalNumber, .letterNumber, .otherNumber: flags |= numeric
+        default: break
+        }
+        if let age = props.age, age.major <= regexUnicodeMajor {
+            switch category {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+                flags |= letter
+            case .decimalNumber, .letterNumber, .otherNumber:
+                flags |= number
+            default:
+                break
+            }
+            if props.isAlphabetic || props.isJoinControl || FrozenUnicode.isMark(category)
+                || category == .decimalNumber || category == .connectorPunctuation {
+                flags |= word
+            }
         }
         if props.isWhitespace { flags |= space }
         let v = scalar.value
-        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
+        let unicode8 = FrozenUnicode.generalCategory(scalar, in: .v8_0)
+        if FrozenUnicode.isOther8(unicode8) { flags |= control }
+        if FrozenUnicode.isPunctuation8(unicode8)
+            || (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
             flags |= punctuation
         }
+        if unicode8 == .nonspacingMark { flags |= bertAccent }
+        let unicode9 = FrozenUnicode.generalCategory(scalar, in: .v9_0)
+        if FrozenUnicode.isMark(unicode9) { flags |= combiningMark }
+        if unicode9 == nil && props.age != nil { flags |= afterUnicode9 }
         if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v)
             || (0x2A700...0x2B73F).contains(v) || (0x2B740...0x2B81F).contains(v) || (0x2B920...0x2CEAF).contains(v)
             || (0xF900...0xFAFF).contains(v) || (0x2F800...0x2FA1F).contains(v) {

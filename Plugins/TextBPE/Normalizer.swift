@@ -104,7 +104,7 @@ indirect enum Normalizer: Sendable {
     case lowercase
     /// BertNormalizer: clean control characters, space out CJK, strip accents, lower-case.
     case bert(cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool, lowercase: Bool)
-    /// Removes combining marks (put after NFD, as HF's StripAccents expects).
+    /// Removes combining marks, Mn/Mc/Me of Unicode 9.0 (put after NFD, as HF's StripAccents expects).
     case stripAccents
     /// Removes leading and/or trailing whitespace.
     case strip(left: Bool, right: Bool)
@@ -123,7 +123,7 @@ indirect enum Normalizer: Sendable {
         case .bert(let clean, let chinese, let strip, let lower):
             return bertNormalized(bytes, cleanText: clean, handleChineseChars: chinese, stripAccents: strip,
                                   lowercase: lower)
-        case .stripAccents: return filterScalars(bytes) { CharClass.of($0) & CharClass.mark == 0 }
+        case .stripAccents: return filterScalars(bytes) { CharClass.of($0) & CharClass.combiningMark == 0 }
         case .strip(let left, let right): return stripped(bytes, left: left, right: right)
         case .replace(let pattern, let content): return pattern.replacing(in: bytes, with: content)
         case .prepend(let prefix): return bytes.isEmpty ? bytes : prefix + bytes
@@ -144,9 +144,35 @@ func isASCII(_ bytes: [UInt8]) -> Bool {
     }
 }
 
+/// NFD, NFC, NFKD or NFKC as HF computes them: its `unicode-normalization-alignments` tables are Unicode 9.0, so a
+/// character assigned later has no decomposition, no combining class and composes with nothing there (U+11938
+/// stays whole, U+11935 U+11930 do not compose, a newer mark is not reordered). Such characters are copied as they
+/// are and the text between them is normalized piece by piece, which is exact: to HF each is a starter that
+/// blocks reordering and composition across it, and for older characters Foundation's newer tables agree (the
+/// mappings and classes of assigned characters never change).
 private func unicodeNormalized(_ bytes: [UInt8], _ transform: (String) -> String) -> [UInt8] {
     if isASCII(bytes) { return bytes }
-    return Array(transform(String(decoding: bytes, as: UTF8.self)).utf8)
+    func normalize(_ part: ArraySlice<UInt8>) -> String.UTF8View {
+        transform(String(decoding: part, as: UTF8.self)).utf8
+    }
+    var out: [UInt8] = []
+    var segmentStart = 0
+    bytes.withUnsafeBufferPointer { buf in
+        var i = 0
+        while i < buf.count {
+            if buf[i] < 0x80 { i += 1; continue }
+            let (value, length) = decodeScalar(buf, i)
+            if CharClass.of(value) & CharClass.afterUnicode9 != 0 {
+                out.append(contentsOf: normalize(bytes[segmentStart..<i]))
+                out.append(contentsOf: buf[i..<(i + length)])
+                segmentStart = i + length
+            }
+            i += length
+        }
+    }
+    if segmentStart == 0 { return Array(normalize(bytes[...])) }
+    out.append(contentsOf: normalize(bytes[segmentStart...]))
+    return out
 }
 
 /// Per-scalar lower-casing (Rust's `char::to_lowercase`, no context-dependent final sigma).
@@ -204,7 +230,8 @@ private func stripped(_ bytes: [UInt8], left: Bool, right: Bool) -> [UInt8] {
     return Array(bytes[scalars[lo].0..<(scalars[hi - 1].0 + scalars[hi - 1].1)])
 }
 
-/// BertNormalizer, in HF's order: clean text, pad CJK characters, strip accents (NFD, drop marks), lower-case.
+/// BertNormalizer, in HF's order: clean text, pad CJK characters, strip accents (NFD, drop Mn), lower-case;
+/// its character classes are HF's Unicode 8.0 ones (`FrozenUnicode`).
 private func bertNormalized(_ bytes: [UInt8], cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool,
                             lowercase: Bool) -> [UInt8] {
     var out: [UInt8] = []
@@ -219,8 +246,9 @@ private func bertNormalized(_ bytes: [UInt8], cleanText: Bool, handleChineseChar
             let flags = CharClass.of(value)
             if cleanText {
                 // HF filters controls first (tab, LF and CR are not controls there), then maps whitespace.
+                // Unassigned code points (Cn, and anything newer than HF's Unicode 8.0 tables) are kept.
                 let isTabOrNewline = value == 9 || value == 10 || value == 13
-                if value == 0 || value == 0xFFFD || (!isTabOrNewline && flags & CharClass.other != 0) { continue }
+                if value == 0 || value == 0xFFFD || (!isTabOrNewline && flags & CharClass.control != 0) { continue }
                 if isTabOrNewline || flags & CharClass.space != 0 { out.append(0x20); continue }
             }
             if handleChineseChars && flags & CharClass.cjk != 0 {
@@ -230,7 +258,7 @@ private func bertNormalized(_ bytes: [UInt8], cleanText: Bool, handleChineseChar
         }
     }
     if stripAccents && sawNonASCII {
-        out = filterScalars(Normalizer.nfd.apply(out)) { CharClass.of($0) & CharClass.mark == 0 }
+        out = filterScalars(Normalizer.nfd.apply(out)) { CharClass.of($0) & CharClass.bertAccent == 0 }
     }
     if lowercase { out = lowercased(out) }
     return out

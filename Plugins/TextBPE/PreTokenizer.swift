@@ -101,7 +101,7 @@ indirect enum PreTokenizer: Sendable {
                 var i = s
                 while i < e {
                     let (flags, l) = RegexSplitters.classAt(buf, i)
-                    if flags & CharClass.number != 0 { matches.append(i..<(i + l)) }
+                    if flags & CharClass.numeric != 0 { matches.append(i..<(i + l)) }
                     i += l
                 }
                 applyBehavior(matches, s, e, individual ? .isolated : .contiguous, false, &out)
@@ -113,11 +113,11 @@ indirect enum PreTokenizer: Sendable {
                 while i < e {
                     let (flags, l) = RegexSplitters.classAt(buf, i)
                     if flags & CharClass.space != 0 { i += l; continue }
-                    let word = isWordChar(flags, buf[i])
+                    let word = flags & CharClass.word != 0
                     var j = i + l
                     while j < e {
                         let (f, l2) = RegexSplitters.classAt(buf, j)
-                        if f & CharClass.space != 0 || isWordChar(f, buf[j]) != word { break }
+                        if f & CharClass.space != 0 || (f & CharClass.word != 0) != word { break }
                         j += l2
                     }
                     out.append(Piece(i, j)); i = j
@@ -142,11 +142,6 @@ indirect enum PreTokenizer: Sendable {
             }
         }
     }
-}
-
-@inline(__always)
-private func isWordChar(_ flags: UInt8, _ lead: UInt8) -> Bool {
-    flags & (CharClass.letter | CharClass.number | CharClass.mark | CharClass.spacingMark) != 0 || lead == 0x5F
 }
 
 /// Replaces each piece's bytes by what `transform` writes, giving a new buffer and new piece ranges.
@@ -176,7 +171,7 @@ private func splitEach(_ buffer: [UInt8], _ pieces: inout [Piece],
 
 /// Splits on single characters the classifier marks as removed or isolated delimiters.
 private func scalarSplit(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ out: inout [Piece],
-                         _ classify: (UInt8) -> SplitBehavior?) {
+                         _ classify: (CharClass.Flags) -> SplitBehavior?) {
     var wordStart = s
     var i = s
     while i < e {

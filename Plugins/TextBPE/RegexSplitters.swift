@@ -11,14 +11,14 @@ enum RegexSplitters {
     static let clipPattern = #"'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"#
 
     @inline(__always)
-    static func classAt(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> (flags: UInt8, length: Int) {
+    static func classAt(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> (flags: CharClass.Flags, length: Int) {
         let b = buf[i]
         if b < 0x80 { return (asciiClass[Int(b)], 1) }
         let (value, length) = decodeScalar(buf, i)
         return (CharClass.of(value), length)
     }
 
-    static let asciiClass: [UInt8] = (0..<128).map { CharClass.of(UInt32($0)) }
+    static let asciiClass: [CharClass.Flags] = (0..<128).map { CharClass.of(UInt32($0)) }
 
     /// Length of a contraction (`'s`, `'t`, `'re`, `'ve`, `'m`, `'ll`, `'d`) at `i`, or 0.
     @inline(__always)
@@ -51,7 +51,7 @@ enum RegexSplitters {
                 }
             }
             if flags & space == 0 {
-                let kind: UInt8 = flags & letter != 0 ? letter : flags & number != 0 ? number : 0
+                let kind: CharClass.Flags = flags & letter != 0 ? letter : flags & number != 0 ? number : 0
                 j += length
                 while j < end {
                     let (f, l) = classAt(buf, j)
@@ -96,7 +96,7 @@ enum RegexSplitters {
             let (flags, length) = classAt(buf, i)
             if flags & space != 0 { i += length; continue }
             if flags & number != 0 && flags & letter == 0 { pieces.append(Piece(i, i + length)); i += length; continue }
-            let kind: UInt8 = flags & letter != 0 ? letter : 0
+            let kind: CharClass.Flags = flags & letter != 0 ? letter : 0
             var j = i + length
             while j < end {
                 let (f, l) = classAt(buf, j)
