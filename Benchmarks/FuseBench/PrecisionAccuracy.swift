@@ -5,6 +5,8 @@ import Foundation
 struct PrecisionAccuracy {
     let cosines: [Float]
     let retrievalAgreement: Double
+    /// Changed nearest neighbours whose two candidates were ≥ 0.01 apart in fp32 (not near-ties).
+    let clearFlips: Int
 
     init(reference: [[Float]], candidate: [[Float]]) {
         func cosine(_ a: [Float], _ b: [Float]) -> Float {
@@ -14,21 +16,33 @@ struct PrecisionAccuracy {
         }
         cosines = zip(reference, candidate).map(cosine)
         func nearest(_ vectors: [[Float]], _ query: Int) -> Int {
+            nearestAndScore(vectors, query).0
+        }
+        func nearestAndScore(_ vectors: [[Float]], _ query: Int) -> (Int, Float) {
             var best = -1, score = -Float.infinity
             for other in vectors.indices where other != query {
                 let value = cosine(vectors[query], vectors[other])
                 if value > score { (best, score) = (other, value) }
             }
-            return best
+            return (best, score)
         }
         let count = reference.count
-        let agreeing = (0..<count).filter { nearest(reference, $0) == nearest(candidate, $0) }.count
+        var agreeing = 0, clear = 0
+        for query in 0..<count {
+            let (exact, exactScore) = nearestAndScore(reference, query)
+            let other = nearest(candidate, query)
+            if exact == other { agreeing += 1 } else if exactScore - cosine(reference[query], reference[other]) >= 0.01 {
+                clear += 1
+            }
+        }
         retrievalAgreement = count > 1 ? Double(agreeing) / Double(count) : 1
+        clearFlips = clear
     }
 
     func report(label: String) -> String {
         let mean = cosines.reduce(0, +) / Float(max(cosines.count, 1))
-        return String(format: "%@: cosine to fp32 mean %.5f, worst %.5f; top-1 retrieval unchanged for %.1f%%", label,
-                      mean, cosines.min() ?? 1, 100 * retrievalAgreement)
+        return String(format: "%@: cosine to fp32 mean %.5f, worst %.5f; top-1 retrieval unchanged for %.1f%% "
+                      + "(changes at fp32 gaps ≥ 0.01: %d)", label, mean, cosines.min() ?? 1, 100 * retrievalAgreement,
+                      clearFlips)
     }
 }

@@ -67,7 +67,7 @@ public struct KaldiFbank: Sendable {
                        into out: UnsafeMutablePointer<Float>) {
         let signalPointer = SharedPointer(signal.baseAddress!), outPointer = SharedPointer(out)
         let signalCount = signal.count
-        forEachBlock(count: frames.count, minimumBlock: 32) { block in
+        Kernels.parallelChunks(count: frames.count, grain: 32) { block in
             let signal = UnsafeBufferPointer(start: signalPointer.base, count: signalCount)
             if let fft = laneFFT {
                 let scratch = LaneScratch(windowSize: options.windowSize, paddedSize: options.paddedWindowSize)

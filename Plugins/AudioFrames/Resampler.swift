@@ -119,7 +119,7 @@ public struct Resampler: Sendable {
         return [Float](unsafeUninitializedCapacity: outCount) { out, done in
             padded.withUnsafeBufferPointer { src in
                 let source = SharedPointer(src.baseAddress!), target = SharedPointer(out.baseAddress!)
-                forEachBlock(count: outCount, minimumBlock: 1 << 13) { block in
+                Kernels.parallelChunks(count: outCount, grain: 1 << 13) { block in
                     run(padded: source.base, paddedStart: 0, outputs: block, into: target.base + block.lowerBound)
                 }
             }

@@ -43,7 +43,7 @@ struct StreamingResampler {
             buffer.withUnsafeBufferPointer { src in
                 let source = SharedPointer(src.baseAddress!), target = SharedPointer(out.baseAddress!)
                 let resampler = self.resampler
-                forEachBlock(count: range.count, minimumBlock: 1 << 13) { block in
+                Kernels.parallelChunks(count: range.count, grain: 1 << 13) { block in
                     let outputs = (range.lowerBound + block.lowerBound)..<(range.lowerBound + block.upperBound)
                     resampler.run(padded: source.base, paddedStart: offset, outputs: outputs,
                                   into: target.base + block.lowerBound)

@@ -48,7 +48,7 @@ public enum GroupManifest {
         do {
             text = try FileContents.utf8String(at: url)
         } catch {
-            throw InputListError.unreadable(path: url.path, reason: "\(error)")
+            throw InputListError.unreadable(path: url.path, reason: FileErrorReason.describe(error))
         }
         let base = url.deletingLastPathComponent()
         var entries: [Result<InputGroup, InputListError>] = []

@@ -7,7 +7,7 @@ extension Kernels {
 
     /// Runs `body` over `0..<count` split into contiguous chunks, one per core, when each chunk gets at least
     /// `grain` items; otherwise runs it once on the calling thread (spawning work costs more than tiny loops).
-    static func parallelChunks(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    public static func parallelChunks(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         let workers = min(coreCount, count / max(grain, 1))
         guard workers > 1 else {
             if count > 0 { body(0..<count) }
