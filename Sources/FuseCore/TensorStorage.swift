@@ -1,3 +1,5 @@
+import Foundation
+
 /// The memory behind one or more `Tensor`s: either an allocation Fuse owns, or a read-only region owned by
 /// someone else (a memory-mapped checkpoint), kept alive by `owner`.
 ///
@@ -37,5 +39,17 @@ public final class TensorStorage: @unchecked Sendable {
 
     deinit {
         if owner == nil { base.deallocate() }
+    }
+
+    /// Tells the kernel that `count` floats from `offset` will not be read for a while, when they are part of a
+    /// read-only file mapping: their pages leave resident memory and are read from the file again if touched (a
+    /// checkpoint's fp32 weights once a reduced-precision copy computes in their place). Owned memory is left alone.
+    public func releaseResidentPages(offset: Int, count: Int) {
+        guard owner is MappedFile, count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base + offset), end = Int(bitPattern: base + offset + count)
+        let first = (start + page - 1) / page * page, last = end / page * page
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
     }
 }

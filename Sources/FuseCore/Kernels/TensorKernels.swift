@@ -82,7 +82,10 @@ public struct Linear: Sendable {
         let target = precision.resolved
         guard target != self.precision else { return self }
         guard target != .fp32 else { return Linear(weight: weight, bias: bias, reduced: nil) }
-        return Linear(weight: weight, bias: bias, reduced: try ReducedPrecisionWeights(weight: weight, precision: target))
+        let reduced = try ReducedPrecisionWeights(weight: weight, precision: target)
+        // The fp32 weights are not read again while the reduced copy computes: a mapped checkpoint's pages go.
+        weight.storage.releaseResidentPages(offset: weight.offset, count: weight.count)
+        return Linear(weight: weight, bias: bias, reduced: reduced)
     }
 
     /// Applies the layer to the last dimension of `x` (`[..., in]` → `[..., out]`).
