@@ -17,12 +17,7 @@ import Testing
             #expect(try bundle.encode(text) == expected.ids, "tokenization of text \(n)")
             guard let full = expected.logits else { continue }
             let logits = try bundle.model.logits(expected.ids, cache: bundle.model.makeCache())
-            var worst: Float = 0
-            logits.withUnsafeBufferPointer { got in
-                for (t, row) in full.enumerated() {
-                    for (j, value) in row.enumerated() { worst = max(worst, abs(got[t * row.count + j] - value)) }
-                }
-            }
+            let worst = LLMFixtures.maxAbsError(logits, full)
             #expect(worst <= 1e-4, "\(name) text \(n): max abs logit error \(worst)")
         }
     }

@@ -15,6 +15,17 @@ enum LLMFixtures {
 
     static func model(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
+    /// The largest absolute difference between `logits` `[T, vocab]` and reference rows.
+    static func maxAbsError(_ logits: Tensor, _ reference: [[Float]]) -> Float {
+        var worst: Float = 0
+        logits.withUnsafeBufferPointer { got in
+            for (t, row) in reference.enumerated() {
+                for (j, value) in row.enumerated() { worst = max(worst, abs(got[t * row.count + j] - value)) }
+            }
+        }
+        return worst
+    }
+
     static func vocabulary(_ name: String) throws -> LLMVocabulary {
         try LLMVocabulary.load(tokenizerFile: model(name).appendingPathComponent("tokenizer.json"))
     }

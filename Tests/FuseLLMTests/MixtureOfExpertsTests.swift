@@ -30,12 +30,7 @@ import Testing
             #expect(try bundle.encode(text) == want.ids, "tokenization of text \(n)")
             if let full = want.logits {
                 let logits = try bundle.model.logits(want.ids, cache: bundle.model.makeCache())
-                var worst: Float = 0
-                logits.withUnsafeBufferPointer { got in
-                    for (t, row) in full.enumerated() {
-                        for (j, value) in row.enumerated() { worst = max(worst, abs(got[t * row.count + j] - value)) }
-                    }
-                }
+                let worst = LLMFixtures.maxAbsError(logits, full)
                 #expect(worst <= 1e-4, "\(name) text \(n): max abs logit error \(worst)")
             }
             let result = try TopKReducer.distributions(model: bundle.model, ids: want.ids, k: Self.reference.top_k)
