@@ -38,11 +38,16 @@ struct LLMGenerateCommand: ParsableCommand {
     @Option(help: "Where vocabulary mappings are cached (default: $FUSE_CACHE_DIR or ~/.cache/fuse/vocab-mappings).")
     var cacheDir: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() throws {
         guard let method = EnsembleDecoder.Method(rawValue: method) else {
             throw ValidationError("--method must be one of \(EnsembleDecoder.Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let bundles = try models.map { try LanguageModelBundle(folder: URL(fileURLWithPath: $0)) }
+        let bundles = try models.map {
+            try LanguageModelBundle(folder: URL(fileURLWithPath: $0), precision: precision.value())
+        }
+        precision.report(bundles.map(\.model))
         let decoder = try EnsembleDecoder(models: bundles, method: method, topK: topK, temperature: temperature,
                                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? VocabularyMappingCache.defaultDirectory())
         let result = try decoder.generate(prompt: prompt, maxTokens: maxTokens,

@@ -43,9 +43,14 @@ struct LLMLogitsCommand: ParsableCommand {
         if let window, window < 2 { throw ValidationError("--window must be at least 2 tokens") }
     }
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() throws {
         let corpus = try Corpus(url: URL(fileURLWithPath: corpus), field: field)
-        let bundles = try models.map { try LanguageModelBundle(folder: URL(fileURLWithPath: $0)) }
+        let bundles = try models.map {
+            try LanguageModelBundle(folder: URL(fileURLWithPath: $0), precision: precision.value())
+        }
+        precision.report(bundles.map(\.model))
         let window = self.window ?? bundles.map(\.model.config.maxPositions).min() ?? 2
         let extractor = try DistributionExtractor(window: window, topK: topK, shardSize: shardSize)
         let start = Date()

@@ -11,10 +11,12 @@ public struct LanguageModelBundle: Sendable {
     public let tokenizer: Tokenizer
     public let vocabulary: LLMVocabulary
 
-    public init(folder: URL, name: String? = nil) throws {
+    /// Loads the model and tokenizer in `folder`; the model computes its projections in `precision` (fp32, the exact
+    /// path, by default; logits, top-k and `metric_ce` always come out in fp32).
+    public init(folder: URL, name: String? = nil, precision: Precision = .fp32) throws {
         try FuseError.requireDirectory(folder)
         let tokenizerFile = folder.appendingPathComponent("tokenizer.json")
-        let model = try CausalLMLoader.load(folder: folder)
+        let model = try CausalLMLoader.load(folder: folder, precision: precision)
         let vocabulary = try LLMVocabulary.load(tokenizerFile: tokenizerFile)
         let tokenizer = try Tokenizer.load(from: tokenizerFile)
         let label = name ?? folder.lastPathComponent

@@ -11,6 +11,14 @@ public protocol CausalLanguageModel: Sendable {
     var folder: URL { get }
     /// The output-embedding matrix `[vocab, hidden]` (the token embeddings when tied).
     var outputEmbedding: Tensor { get }
+    /// The vocabulary projection in a reduced precision, when the model was converted (nil: fp32 `outputEmbedding`).
+    var outputProjection: Linear? { get }
+    /// The precision the projections compute in.
+    var precision: Precision { get }
+
+    /// The model computing its projections (attention, MLPs or experts, the vocabulary projection) in
+    /// `precision`; norms, rotary positions, attention scores, the routers and the softmax stay fp32.
+    func converted(to precision: Precision) throws -> any CausalLanguageModel
 
     /// Final hidden states (after the last norm) `[ids.count, hidden]` for `ids` placed after the cache's
     /// positions; the ids' keys and values are appended to `cache`.
@@ -24,12 +32,16 @@ extension CausalLanguageModel {
                 capacity: min(capacity ?? config.maxPositions, config.maxPositions))
     }
 
-    /// Next-token logits `[ids.count, vocab]` for `ids` after the cache's positions.
+    /// Next-token logits `[ids.count, vocab]` (fp32) for `ids` after the cache's positions.
     public func logits(_ ids: [Int32], cache: KVCache) throws -> Tensor {
         let hidden = try hiddenStates(ids, cache: cache)
         let vocab = config.vocabSize, width = config.hiddenSize
         return Tensor(shape: [ids.count, vocab]) { out in
             hidden.withUnsafeBufferPointer { h in
+                if let outputProjection {
+                    outputProjection.apply(h.baseAddress!, rows: ids.count, output: out.baseAddress!)
+                    return
+                }
                 outputEmbedding.withUnsafeBufferPointer { w in
                     Kernels.gemm(transposeA: false, transposeB: true, m: ids.count, n: vocab, k: width,
                                  a: h.baseAddress!, lda: width, b: w.baseAddress!, ldb: width,
@@ -88,11 +100,29 @@ public enum CausalLMRegistry {
 
 /// Opens causal LMs from Hugging Face folders (`config.json` + `model.safetensors` or a sharded index).
 public enum CausalLMLoader {
-    /// Loads the model in `folder`, dispatching on `config.json`'s `model_type`.
-    public static func load(folder: URL) throws -> any CausalLanguageModel {
+    /// Loads the model in `folder`, dispatching on `config.json`'s `model_type`, to compute in `precision`
+    /// (`.auto` resolved for this CPU). A CPU without the kernels gets the fp32 model; its `precision` says so.
+    public static func load(folder: URL, precision: Precision = .fp32) throws -> any CausalLanguageModel {
         try FuseError.requireDirectory(folder)
         let file = try ConfigFile(url: folder.appendingPathComponent("config.json"))
         let family = try CausalLMRegistry.family(for: file)
-        return try family.load(folder: folder, config: try family.config(file))
+        let model = try family.load(folder: folder, config: try family.config(file))
+        guard precision.resolved != .fp32 else { return model }
+        do { return try model.converted(to: precision.resolved) } catch is PrecisionUnavailable {
+            return model  // the CPU cannot run it: the exact path, whose `precision` says fp32
+        }
+    }
+}
+
+extension Linear {
+    /// A `[in, out]`-stored projection (GPT-2's `Conv1D`) as a Linear layer `[out, in]`, converted to `precision`.
+    static func transposed(_ weight: Tensor, bias: Tensor?, precision: Precision) throws -> Linear {
+        let (rows, columns) = (weight.shape[0], weight.shape[1])
+        let flipped = Tensor(shape: [columns, rows]) { out in
+            weight.withUnsafeBufferPointer { w in
+                for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = w[r * columns + c] } }
+            }
+        }
+        return try Linear(weight: flipped, bias: bias).converted(to: precision)
     }
 }

@@ -47,6 +47,27 @@ public struct GPT2Model: CausalLanguageModel {
     let blocks: [Block]
     let finalNormWeight: Tensor, finalNormBias: Tensor
     public let outputEmbedding: Tensor
+    public private(set) var outputProjection: Linear?
+    public private(set) var precision = Precision.fp32
+    /// The blocks' four projections as reduced-precision Linear layers, when converted.
+    private(set) var reducedBlocks: [ReducedBlock]?
+
+    struct ReducedBlock {
+        let qkv: Linear, proj: Linear, fc: Linear, fcProj: Linear
+    }
+
+    public func converted(to precision: Precision) throws -> any CausalLanguageModel {
+        var copy = self
+        copy.reducedBlocks = try blocks.map { b in
+            ReducedBlock(qkv: try .transposed(b.qkvWeight, bias: b.qkvBias, precision: precision),
+                         proj: try .transposed(b.projWeight, bias: b.projBias, precision: precision),
+                         fc: try .transposed(b.fcWeight, bias: b.fcBias, precision: precision),
+                         fcProj: try .transposed(b.fcProjWeight, bias: b.fcProjBias, precision: precision))
+        }
+        copy.outputProjection = try Linear(weight: outputEmbedding).converted(to: precision)
+        copy.precision = precision
+        return copy
+    }
 
     init(config: CausalLMConfig, weights: Weights, folder: URL) throws {
         self.config = config
@@ -106,7 +127,9 @@ public struct GPT2Model: CausalLanguageModel {
             for (layer, block) in blocks.enumerated() {
                 normed.update(from: h, count: t * d)
                 layerNorm(normed, rows: t, block.ln1Weight, block.ln1Bias)
-                conv1D(normed, rows: t, in: d, out: 3 * d, block.qkvWeight, block.qkvBias, into: x)
+                if let r = reducedBlocks?[layer] { r.qkv.apply(normed, rows: t, output: x) } else {
+                    conv1D(normed, rows: t, in: d, out: 3 * d, block.qkvWeight, block.qkvBias, into: x)
+                }
                 for r in 0..<t {
                     (q + r * d).update(from: x + r * 3 * d, count: d)
                     (k + r * d).update(from: x + r * 3 * d + d, count: d)
@@ -117,13 +140,19 @@ public struct GPT2Model: CausalLanguageModel {
                     query: q, key: cache.keys[layer], value: cache.values[layer], output: attention,
                     batch: 1, heads: config.heads, queryLength: t, keyLength: start + t, headDim: config.headDim,
                     causal: true)
-                conv1D(attention, rows: t, in: d, out: d, block.projWeight, block.projBias, into: normed)
+                if let r = reducedBlocks?[layer] { r.proj.apply(attention, rows: t, output: normed) } else {
+                    conv1D(attention, rows: t, in: d, out: d, block.projWeight, block.projBias, into: normed)
+                }
                 Kernels.add(h, normed, count: t * d)
                 normed.update(from: h, count: t * d)
                 layerNorm(normed, rows: t, block.ln2Weight, block.ln2Bias)
-                conv1D(normed, rows: t, in: d, out: inner, block.fcWeight, block.fcBias, into: x)
+                if let r = reducedBlocks?[layer] { r.fc.apply(normed, rows: t, output: x) } else {
+                    conv1D(normed, rows: t, in: d, out: inner, block.fcWeight, block.fcBias, into: x)
+                }
                 config.activation.apply(x, count: t * inner)
-                conv1D(x, rows: t, in: inner, out: d, block.fcProjWeight, block.fcProjBias, into: normed)
+                if let r = reducedBlocks?[layer] { r.fcProj.apply(x, rows: t, output: normed) } else {
+                    conv1D(x, rows: t, in: inner, out: d, block.fcProjWeight, block.fcProjBias, into: normed)
+                }
                 Kernels.add(h, normed, count: t * d)
             }
             layerNorm(h, rows: t, finalNormWeight, finalNormBias)

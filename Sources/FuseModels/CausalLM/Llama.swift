@@ -20,12 +20,23 @@ public enum LlamaFamily: CausalLMFamily {
 /// sparse mixture of such experts (`MixtureOfExperts`); the output head separate or tied.
 public struct LlamaModel: CausalLanguageModel {
     struct Block {
-        let inputNorm: Tensor
-        let q: Linear, k: Linear, v: Linear, o: Linear
+        var inputNorm: Tensor
+        var q: Linear, k: Linear, v: Linear, o: Linear
         /// OLMoE's RMSNorm over all query / key features.
-        let queryNorm: Tensor?, keyNorm: Tensor?
-        let postNorm: Tensor
-        let feedForward: FeedForward
+        var queryNorm: Tensor?, keyNorm: Tensor?
+        var postNorm: Tensor
+        var feedForward: FeedForward
+
+        func converted(to precision: Precision) throws -> Block {
+            var copy = self
+            (copy.q, copy.k, copy.v, copy.o) = (try q.converted(to: precision), try k.converted(to: precision),
+                                                try v.converted(to: precision), try o.converted(to: precision))
+            switch feedForward {
+            case .dense(let mlp): copy.feedForward = .dense(try mlp.converted(to: precision))
+            case .sparse(let experts): copy.feedForward = .sparse(try experts.converted(to: precision))
+            }
+            return copy
+        }
     }
 
     enum FeedForward {
@@ -36,10 +47,20 @@ public struct LlamaModel: CausalLanguageModel {
     public let config: CausalLMConfig
     public let folder: URL
     let tokenEmbedding: Tensor
-    let blocks: [Block]
+    private(set) var blocks: [Block]
     let finalNorm: Tensor
     let rotary: RotaryEmbedding
     public let outputEmbedding: Tensor
+    public private(set) var outputProjection: Linear?
+    public private(set) var precision = Precision.fp32
+
+    public func converted(to precision: Precision) throws -> any CausalLanguageModel {
+        var copy = self
+        copy.blocks = try blocks.map { try $0.converted(to: precision) }
+        copy.outputProjection = try Linear(weight: outputEmbedding).converted(to: precision)
+        copy.precision = precision
+        return copy
+    }
 
     init(config: CausalLMConfig, folder: URL, naming: DecoderWeightNames) throws {
         self.config = config
@@ -166,6 +187,11 @@ struct SwiGLU: Sendable {
         gate = try weights.linear(prefix + names.gate, in: hidden, out: inner, bias: bias, because: because)
         up = try weights.linear(prefix + names.up, in: hidden, out: inner, bias: bias, because: because)
         down = try weights.linear(prefix + names.down, in: inner, out: hidden, bias: bias, because: because)
+    }
+
+    func converted(to precision: Precision) throws -> SwiGLU {
+        SwiGLU(gate: try gate.converted(to: precision), up: try up.converted(to: precision),
+               down: try down.converted(to: precision))
     }
 
     /// `rows` rows of `x` `[rows, hidden]` → `output` `[rows, hidden]`.

@@ -68,6 +68,24 @@ struct MixtureOfExperts: Sendable {
         normalizeTopK = config.normalizeTopK
     }
 
+    private init(router: Linear, experts: [SwiGLU], topK: Int, normalizeTopK: Bool, shared: SwiGLU?,
+                 sharedGate: Linear?) {
+        self.router = router
+        self.experts = experts
+        self.topK = topK
+        self.normalizeTopK = normalizeTopK
+        self.shared = shared
+        self.sharedGate = sharedGate
+    }
+
+    /// The experts (and the shared expert) in `precision`; the router and the shared expert's gate stay fp32, so
+    /// routing decisions do not move with quantization.
+    func converted(to precision: Precision) throws -> MixtureOfExperts {
+        MixtureOfExperts(router: router, experts: try experts.map { try $0.converted(to: precision) }, topK: topK,
+                         normalizeTopK: normalizeTopK, shared: try shared?.converted(to: precision),
+                         sharedGate: sharedGate)
+    }
+
     /// Rows `rows` of expert `expert` of a 3-D `[experts, R, C]` tensor, as a `[rows.count, C]` matrix.
     static func slice(_ tensor: Tensor, expert: Int, rows: Range<Int>) -> Tensor {
         let columns = tensor.shape[2], stride = tensor.shape[1] * columns

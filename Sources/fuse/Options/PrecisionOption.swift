@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fuse
+import FuseLLM
 
 /// `--precision fp32|bf16|int8|auto`, shared by every command that loads a model.
 struct PrecisionOption: ParsableArguments {
@@ -17,8 +18,17 @@ struct PrecisionOption: ParsableArguments {
 
     func validate() throws { _ = try value() }
 
-    /// Says on stderr when the model runs in another precision than was asked for, and which kernel runs.
+    /// Says on stderr when the model runs in another precision than was asked for.
     func report(_ runtime: FuseRuntime) {
         if let note = runtime.model.precisionNote { printError("note: \(note)") }
+    }
+
+    /// Says on stderr which causal LMs run in another precision than was asked for (a CPU without the kernels).
+    func report(_ models: [any CausalLanguageModel]) {
+        guard let wanted = try? value().resolved else { return }
+        for model in models where model.precision != wanted {
+            printError("note: \(wanted) is not available on this CPU (\(ComputeCapabilities.current.isa)) for "
+                       + "\(model.folder.lastPathComponent); running \(model.precision)")
+        }
     }
 }
