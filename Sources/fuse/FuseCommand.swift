@@ -17,6 +17,8 @@ struct FuseCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             LLMCommand.self,
             DescribeCommand.self,
+            IndexCommand.self,
+            SearchCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: MainCommand.self
