@@ -34,6 +34,29 @@ final class SQLiteStatement {
         }
     }
 
+    /// Resets the statement for new bindings (the hot insert path binds each parameter itself).
+    func reset() {
+        sqlite3_reset(statement)
+    }
+
+    func bind(_ index: Int32, integer: Int64) throws {
+        let code = sqlite3_bind_int64(statement, index, integer)
+        guard code == SQLITE_OK else { throw connection.failure(code, operation: operation) }
+    }
+
+    func bind(_ index: Int32, text: String) throws {
+        let code = text.utf8CString.withUnsafeBufferPointer {
+            sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count - 1), fuse_sqlite_transient())
+        }
+        guard code == SQLITE_OK else { throw connection.failure(code, operation: operation) }
+    }
+
+    /// Binds bytes without copying them: they must stay valid until the statement is stepped and reset.
+    func bind(_ index: Int32, borrowing bytes: UnsafeRawBufferPointer) throws {
+        let code = sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), nil)
+        guard code == SQLITE_OK else { throw connection.failure(code, operation: operation) }
+    }
+
     /// Advances to the next row; false when done.
     func step() throws -> Bool {
         let code = sqlite3_step(statement)

@@ -28,8 +28,11 @@ struct TopK {
         }
     }
 
-    /// Merges another list (from another chunk of rows).
-    mutating func merge(_ other: TopK) {
-        for (score, row) in zip(other.scores, other.rows) { offer(score, row: row) }
+    /// Takes an already sorted list (best first, at most `k`).
+    mutating func assign(_ sorted: ArraySlice<(Float, Int)>) {
+        precondition(sorted.count <= k)
+        scores = sorted.map(\.0)
+        rows = sorted.map(\.1)
     }
+
 }

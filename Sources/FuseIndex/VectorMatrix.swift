@@ -1,4 +1,5 @@
 import CBLAS
+import CIndexKernels
 import Dispatch
 import FuseCore
 
@@ -6,12 +7,13 @@ import FuseCore
 public enum VectorPrecision: String, Sendable, CaseIterable {
     /// 4 bytes per component; scores are exact dot products (BLAS `sgemv`).
     case float32
-    /// 1 byte per component plus one scale per row (symmetric, per-row max-abs): 4× smaller, scores within ~1e-2 of
-    /// float32's, ranks nearly always equal.
+    /// 1 byte per component plus one scale per row (symmetric, per-row max-abs), the query quantised the same way:
+    /// 4× smaller, scores within ~1e-2 of float32's, ranks nearly always equal.
     case int8
 }
 
-/// The stored vectors as one flat row-major block, scored against a query by brute force.
+/// The stored vectors as one flat row-major block, scored against a query by brute force: every score computed
+/// (BLAS `sgemv`, or the C int8 kernel over the cores), then one pass keeps the best k.
 struct VectorMatrix {
     let dimension: Int
     let precision: VectorPrecision
@@ -19,7 +21,7 @@ struct VectorMatrix {
     private var floats: [Float] = []
     private var bytes: [Int8] = []
     private var scales: [Float] = []
-    /// Scores of the last float32 query, reused between queries.
+    /// Scores of the last query, reused between queries.
     private var scratch: [Float] = []
 
     init(dimension: Int, precision: VectorPrecision, capacity: Int) {
@@ -40,113 +42,94 @@ struct VectorMatrix {
         case .float32:
             floats.append(contentsOf: row.bindMemory(to: Float.self))
         case .int8:
-            let values = row.bindMemory(to: Float.self)
-            var largest: Float = 0
-            for value in values { largest = max(largest, abs(value)) }
-            let scale = largest > 0 ? largest / 127 : 1
-            let inverse = 1 / scale
-            for value in values { bytes.append(Int8((value * inverse).rounded())) }
+            let scale = Self.quantize(row.bindMemory(to: Float.self)) { bytes.append($0) }
             scales.append(scale)
         }
         count += 1
     }
 
-    /// The `k` rows with the highest dot product with `query` among rows where `include(row)` holds.
+    /// Symmetric int8 quantisation of `values` (each passed to `emit`); returns the scale (value ≈ scale × int8).
+    static func quantize(_ values: UnsafeBufferPointer<Float>, emit: (Int8) -> Void) -> Float {
+        var largest: Float = 0
+        for value in values where value.isFinite { largest = max(largest, abs(value)) }
+        let scale = largest > 0 ? largest / 127 : 1
+        let inverse = 1 / scale
+        for value in values {
+            emit(value.isFinite ? Int8(max(-127, min(127, (value * inverse).rounded()))) : 0)
+        }
+        return scale
+    }
+
+    /// The `k` rows with the highest dot product with `query` among rows where `include(row)` holds, best first.
     mutating func top(_ k: Int, query: [Float], include: (Int) -> Bool) -> TopK {
         precondition(query.count == dimension)
-        guard count > 0 else { return TopK(k: k) }
+        let k = min(max(k, 0), count)
+        guard k > 0 else { return TopK(k: 0) }
+        if scratch.count != count { scratch = [Float](repeating: 0, count: count) }
         switch precision {
-        case .float32:
-            if scratch.count != count { scratch = [Float](repeating: 0, count: count) }
-            Kernels.configureBLASOnce()
-            floats.withUnsafeBufferPointer { matrix in
-                query.withUnsafeBufferPointer { vector in
-                    scratch.withUnsafeMutableBufferPointer { scores in
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1,
-                                    matrix.baseAddress, Int32(dimension), vector.baseAddress, 1, 0,
-                                    scores.baseAddress, 1)
-                    }
-                }
-            }
-            var best = TopK(k: k)
-            scratch.withUnsafeBufferPointer { scores in
+        case .float32: float32Scores(query)
+        case .int8: int8Scores(query)
+        }
+        var best = TopK(k: k)
+        scratch.withUnsafeBufferPointer { scores in
+            // A large k (a page of many results): sort the included rows once instead of k-long insertions.
+            if k > 64 && k * 16 > count {
+                var rows = (0..<count).filter(include)
+                rows.sort { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+                best.assign(rows.prefix(k).map { (scores[$0], $0) }[...])
+            } else {
                 for row in 0..<scores.count where scores[row] > best.threshold && include(row) {
                     best.offer(scores[row], row: row)
                 }
             }
-            return best
-        case .int8:
-            return int8Top(k, query: query, include: include)
+        }
+        return best
+    }
+
+    private mutating func float32Scores(_ query: [Float]) {
+        Kernels.configureBLASOnce()
+        let (count, dimension) = (self.count, self.dimension)
+        floats.withUnsafeBufferPointer { matrix in
+            query.withUnsafeBufferPointer { vector in
+                scratch.withUnsafeMutableBufferPointer { scores in
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, matrix.baseAddress,
+                                Int32(dimension), vector.baseAddress, 1, 0, scores.baseAddress, 1)
+                }
+            }
         }
     }
 
-    /// int8 rows against a float32 query: each row is widened 16 components at a time and accumulated with FMA,
-    /// chunks of rows in parallel over the cores.
-    private func int8Top(_ k: Int, query: [Float], include: (Int) -> Bool) -> TopK {
-        let workers = min(Kernels.coreCount, max(1, count / 4096))
-        var partial = [TopK](repeating: TopK(k: k), count: workers)
-        let dimension = self.dimension, count = self.count
+    /// The query quantised like the rows, then the C kernel over contiguous chunks of rows, one per core.
+    private mutating func int8Scores(_ query: [Float]) {
+        var quantized: [Int8] = []
+        quantized.reserveCapacity(dimension)
+        let queryScale = query.withUnsafeBufferPointer { Self.quantize($0) { quantized.append($0) } }
+        let workers = min(Kernels.coreCount, max(1, count / 8192))
+        let (count, dimension) = (self.count, self.dimension)
         bytes.withUnsafeBufferPointer { matrix in
             scales.withUnsafeBufferPointer { scales in
-                query.withUnsafeBufferPointer { vector in
-                    partial.withUnsafeMutableBufferPointer { results in
-                        let shared = SendableBuffers(matrix: matrix, scales: scales, query: vector, results: results)
-                        withoutActuallyEscaping(include) { include in
-                            let filter = SendableFilter(include)
-                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                                let rows = (count * worker / workers)..<(count * (worker + 1) / workers)
-                                var best = TopK(k: k)
-                                for row in rows {
-                                    let score = shared.scales[row] * Self.dot(
-                                        shared.matrix.baseAddress! + row * dimension, shared.query, dimension)
-                                    if score > best.threshold && filter.body(row) { best.offer(score, row: row) }
-                                }
-                                shared.results[worker] = best
-                            }
+                quantized.withUnsafeBufferPointer { vector in
+                    scratch.withUnsafeMutableBufferPointer { scores in
+                        let shared = ScoringBuffers(matrix: matrix, scales: scales, query: vector, scores: scores)
+                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            let first = count * worker / workers, end = count * (worker + 1) / workers
+                            fuse_index_int8_scores(shared.matrix.baseAddress! + first * dimension,
+                                                   shared.scales.baseAddress! + first, end - first, dimension,
+                                                   shared.query.baseAddress!, queryScale,
+                                                   shared.scores.baseAddress! + first)
                         }
                     }
                 }
             }
         }
-        var merged = TopK(k: k)
-        for best in partial { merged.merge(best) }
-        return merged
-    }
-
-    @inline(__always)
-    private static func dot(_ row: UnsafePointer<Int8>, _ query: UnsafeBufferPointer<Float>, _ dimension: Int) -> Float {
-        var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
-        var index = 0
-        let rowRaw = UnsafeRawPointer(row)
-        let queryRaw = UnsafeRawPointer(query.baseAddress!)
-        while index + 32 <= dimension {
-            let a = rowRaw.loadUnaligned(fromByteOffset: index, as: SIMD16<Int8>.self)
-            let b = rowRaw.loadUnaligned(fromByteOffset: index + 16, as: SIMD16<Int8>.self)
-            let qa = queryRaw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-            let qb = queryRaw.loadUnaligned(fromByteOffset: (index + 16) * 4, as: SIMD16<Float>.self)
-            sum0.addProduct(SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: a)), qa)
-            sum1.addProduct(SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: b)), qb)
-            index += 32
-        }
-        var total = (sum0 + sum1).sum()
-        while index < dimension {
-            total += Float(row[index]) * query[index]
-            index += 1
-        }
-        return total
     }
 }
 
-/// Read-only buffers and disjoint result slots handed to the parallel scoring loop, which finishes before they go.
-private struct SendableBuffers: @unchecked Sendable {
+/// Buffers handed to the parallel scoring loop: read-only inputs, disjoint output ranges, all alive until
+/// `concurrentPerform` returns.
+private struct ScoringBuffers: @unchecked Sendable {
     let matrix: UnsafeBufferPointer<Int8>
     let scales: UnsafeBufferPointer<Float>
-    let query: UnsafeBufferPointer<Float>
-    let results: UnsafeMutableBufferPointer<TopK>
-}
-
-/// The row filter, called from the scoring workers (it only reads immutable per-row data).
-private struct SendableFilter: @unchecked Sendable {
-    let body: (Int) -> Bool
-    init(_ body: @escaping (Int) -> Bool) { self.body = body }
+    let query: UnsafeBufferPointer<Int8>
+    let scores: UnsafeMutableBufferPointer<Float>
 }
