@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CBLAS", "CIndexKernels"],
+        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
                 swiftSettings: numericSettings),
 
         // The command-line tool: thin, parses and calls the libraries.

@@ -235,20 +235,19 @@ public final class FuseIndex: @unchecked Sendable {
         let capacity = Int(counter.integer(0))
         var vectors = LoadedVectors(version: version, matrix: VectorMatrix(dimension: dimension, precision: precision,
                                                                            capacity: capacity))
-        vectors.paths.reserveCapacity(capacity)
+        vectors.paths.reserve(capacity)
         vectors.modalities.reserveCapacity(capacity)
         let statement = try connection.prepare("SELECT path, modality, vector FROM items WHERE model = ? ORDER BY rowid",
                                                operation: "load the vectors")
         try statement.bind([.text(modelID)])
         while try statement.step() {
-            let path = statement.text(0) ?? ""
             let blob = statement.blob(2)
             guard statement.isBlob(2), blob.count == dimension * 4 else {
-                throw IndexError.corrupt(path: url.path, reason: "the vector of \(path) has \(blob.count) bytes, "
-                                         + "not \(dimension * 4) (\(dimension) float32s)")
+                throw IndexError.corrupt(path: url.path, reason: "the vector of \(statement.text(0) ?? "?") has "
+                                         + "\(blob.count) bytes, not \(dimension * 4) (\(dimension) float32s)")
             }
             vectors.matrix.append(blob)
-            vectors.paths.append(path)
+            vectors.paths.append(statement.textBytes(0))
             vectors.append(modality: Modality(statement.text(1) ?? ""))
         }
         loaded = vectors
@@ -267,7 +266,7 @@ public final class FuseIndex: @unchecked Sendable {
 struct LoadedVectors {
     let version: Int64
     var matrix: VectorMatrix
-    var paths: [String] = []
+    var paths = PathTable()
     var modalities: [UInt16] = []
     var modalityNames: [Modality] = []
     var modalityCodes: [Modality: UInt16] = [:]

@@ -81,6 +81,12 @@ final class SQLiteStatement {
         return String(cString: bytes)
     }
 
+    /// The UTF-8 bytes of a text column (valid until the next step or reset); empty for NULL.
+    func textBytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        guard let bytes = sqlite3_column_text(statement, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+
     /// The raw bytes of a BLOB column (valid until the next step or reset), and the column's type.
     func blob(_ column: Int32) -> UnsafeRawBufferPointer {
         let count = Int(sqlite3_column_bytes(statement, column))

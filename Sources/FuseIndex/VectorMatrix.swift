@@ -1,11 +1,10 @@
-import CBLAS
 import CIndexKernels
 import Dispatch
 import FuseCore
 
 /// How stored vectors are held in memory for scoring.
 public enum VectorPrecision: String, Sendable, CaseIterable {
-    /// 4 bytes per component; scores are exact dot products (BLAS `sgemv`).
+    /// 4 bytes per component; scores are float32 dot products.
     case float32
     /// 1 byte per component plus one scale per row (symmetric, per-row max-abs), the query quantised the same way:
     /// 4× smaller, scores within ~1e-2 of float32's, ranks nearly always equal.
@@ -13,7 +12,7 @@ public enum VectorPrecision: String, Sendable, CaseIterable {
 }
 
 /// The stored vectors as one flat row-major block, scored against a query by brute force: every score computed
-/// (BLAS `sgemv`, or the C int8 kernel over the cores), then one pass keeps the best k.
+/// (the C kernels of `CIndexKernels`, rows split over the cores), then one pass keeps the best k.
 struct VectorMatrix {
     let dimension: Int
     let precision: VectorPrecision
@@ -86,14 +85,20 @@ struct VectorMatrix {
         return best
     }
 
+    /// The C kernel over contiguous chunks of rows, one per core (a memory-bound pass: BLAS `sgemv` on one query
+    /// measured no faster, and its thread pool is process-wide).
     private mutating func float32Scores(_ query: [Float]) {
-        Kernels.configureBLASOnce()
+        let workers = min(Kernels.coreCount, max(1, count / 8192))
         let (count, dimension) = (self.count, self.dimension)
         floats.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { vector in
                 scratch.withUnsafeMutableBufferPointer { scores in
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, matrix.baseAddress,
-                                Int32(dimension), vector.baseAddress, 1, 0, scores.baseAddress, 1)
+                    let shared = FloatScoringBuffers(matrix: matrix, query: vector, scores: scores)
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        let first = count * worker / workers, end = count * (worker + 1) / workers
+                        fuse_index_float32_scores(shared.matrix.baseAddress! + first * dimension, end - first,
+                                                  dimension, shared.query.baseAddress!, shared.scores.baseAddress! + first)
+                    }
                 }
             }
         }
@@ -123,6 +128,13 @@ struct VectorMatrix {
             }
         }
     }
+}
+
+/// Float32 buffers handed to the parallel scoring loop (as below).
+private struct FloatScoringBuffers: @unchecked Sendable {
+    let matrix: UnsafeBufferPointer<Float>
+    let query: UnsafeBufferPointer<Float>
+    let scores: UnsafeMutableBufferPointer<Float>
 }
 
 /// Buffers handed to the parallel scoring loop: read-only inputs, disjoint output ranges, all alive until

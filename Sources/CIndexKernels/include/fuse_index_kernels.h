@@ -9,4 +9,8 @@
 void fuse_index_int8_scores(const int8_t *rows, const float *scales, size_t count, size_t dim,
                             const int8_t *query, float query_scale, float *out);
 
+/* Scores of float32 rows against a float32 query: out[r] = sum_i rows[r*dim+i] * query[i], for r in [0, count); the
+   AVX2+FMA version (four rows at a time, so each query load serves four rows) is chosen at run time. */
+void fuse_index_float32_scores(const float *rows, size_t count, size_t dim, const float *query, float *out);
+
 #endif
