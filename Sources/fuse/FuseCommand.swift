@@ -17,9 +17,9 @@ struct FuseCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             LLMCommand.self,
             DescribeCommand.self,
+            BenchCommand.self,
             IndexCommand.self,
             SearchCommand.self,
-            BenchCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

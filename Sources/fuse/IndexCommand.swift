@@ -9,10 +9,10 @@ struct IndexCommand: AsyncParsableCommand {
         commandName: "index",
         abstract: "Index folders for search: embed every file a plugin claims into an SQLite database.",
         discussion: """
-            Runs are incremental: files with the same size and modification time are skipped, renamed or moved files
-            are recognised by their contents (not re-embedded), deleted files are removed, and a different --model
-            re-embeds everything. Each batch is one transaction: a killed run loses at most its current batch, and
-            running the command again completes the index. `fuse search` may run at the same time.
+            Runs are incremental: files with the same size and modification time are skipped, renamed or moved files \
+            are recognised by their contents (not re-embedded), deleted files are removed, and a different --model \
+            re-embeds everything. Each batch is one transaction: a killed run loses at most its current batch, and \
+            running the command again completes the index. `fuse search` may run at the same time. \
             Hidden files and folders (names starting with '.') are not indexed.
             """)
 

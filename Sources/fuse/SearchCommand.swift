@@ -9,8 +9,8 @@ struct SearchCommand: AsyncParsableCommand {
         commandName: "search",
         abstract: "Search an index made by `fuse index` with texts and files (+ and - combine them).",
         discussion: """
-            Each QUERY word is a text, or a path to a file (embedded through its plugin). Terms combine rclip-style:
-            fuse search "dog" + ./pool.jpg - "grass" sums the unit vectors (subtracting "grass") and renormalises.
+            Each QUERY word is a text, or a path to a file (embedded through its plugin). Terms combine rclip-style: \
+            fuse search "dog" + ./pool.jpg - "grass" sums the unit vectors (subtracting "grass") and renormalises. \
             Adjacent terms without an operator are added. Prints rank, score, modality and path, best first.
             """)
 
