@@ -41,18 +41,25 @@ public struct Indexer: Sendable {
     public func run(_ walk: FolderWalk, progress: (@Sendable (Int, Int) -> Void)? = nil,
                     failure: (@Sendable (IndexFailure) -> Void)? = nil) async throws -> IndexReport {
         var report = IndexReport()
+        var changes = IndexChanges()
+        var present: Set<String> = []
         func fail(_ path: String, _ error: any Error) {
             let item = IndexFailure(path: path, reason: "\(error)")
             report.failed += 1
             report.failures.append(item)
             failure?(item)
         }
+        // A changed file that cannot be read: its old vector describes other contents, so its row goes, counted as
+        // failed (not removed: the file is still there).
+        func failClassifying(_ path: String, _ error: any Error, known: Bool) {
+            fail(path, error)
+            present.insert(path)
+            if known { changes.removals.append(path) }
+        }
         let files = try walk.files()
         let records = Dictionary(try index.records().map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let model = index.modelID
         let registry = runtime.registry
-        var changes = IndexChanges()
-        var present: Set<String> = []
         var pending: [Pending] = []
         for file in files {
             let record = records[file.path]
@@ -74,7 +81,7 @@ public struct Indexer: Sendable {
                 report.skipped += 1
                 continue
             } catch {
-                fail(file.path, error)
+                failClassifying(file.path, error, known: record != nil)
                 continue
             }
             let facts: FileFacts
@@ -82,7 +89,7 @@ public struct Indexer: Sendable {
                 facts = FileFacts(size: file.size, modificationTime: file.modificationTime,
                                   contentHash: try ContentHash.of(path: file.path))
             } catch {
-                fail(file.path, error)
+                failClassifying(file.path, error, known: record != nil)
                 continue
             }
             present.insert(file.path)
@@ -113,7 +120,7 @@ public struct Indexer: Sendable {
             }
         }
         let removals = vanished.values.flatMap { $0 }.map(\.path).sorted()
-        changes.removals = removals
+        changes.removals += removals
         report.removed = removals.count
         if !changes.isEmpty { try index.apply(changes) }
 

@@ -89,5 +89,13 @@ struct IncrementalIndexTests {
         #expect(run.status == 0, "\(run.errors)")
         #expect(report["failed"] == 1 && report["added"] == 21 && report["skipped"] == 1)
         #expect(run.errors.contains("broken.png"))
+
+        // An indexed file whose new contents cannot be read: reported as failed, its stale row dropped, not "removed".
+        let cat = folder.appendingPathComponent("images/cat.png")
+        try Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 9]).write(to: cat)
+        let (again, second) = try IndexFixtures.index([folder])
+        #expect(second.status == 0, "\(second.errors)")
+        #expect(again["failed"] == 2 && again["removed"] == 0 && again["total"] == 20 && again["unchanged"] == 20)
+        #expect(try FuseIndex(readingFrom: folder.appendingPathComponent(".fuse-index.sqlite")).entry(path: cat.path) == nil)
     }
 }
