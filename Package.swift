@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AudioFrames", targets: ["AudioFrames"]),
         .library(name: "FusePluginLoader", targets: ["FusePluginLoader"]),
         .library(name: "FusePluginKit", targets: ["FusePluginKit"]),
+        .library(name: "FuseIndex", targets: ["FuseIndex"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
@@ -38,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CKissFFT", path: "Sources/CKissFFT", pkgConfig: "kissfft-float",
                        providers: [.apt(["libkissfft-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // C wrappers that keep libpng's and libjpeg's longjmp error paths out of Swift frames.
         .target(name: "CImageShims", path: "Sources/CImageShims",
@@ -71,15 +74,19 @@ let package = Package(
         .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
                 swiftSettings: numericSettings),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
+        // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
+        .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
+                swiftSettings: numericSettings),
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
         .executableTarget(name: "fuse-bench", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE",
+            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE", "FuseIndex",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
@@ -88,6 +95,7 @@ let package = Package(
         .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels", "Fuse", "ImagePatch", "AudioFrames"]),
         .target(name: "FuseTestSupport", path: "Tests/FuseTestSupport"),
         .testTarget(name: "FuseTests", dependencies: ["Fuse", "FuseTestSupport"]),
+        .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse"]),

@@ -2,7 +2,9 @@
 # Runs every `fuse bench` that BENCHMARKS.md reports, each beside its peer in the same run, and keeps the output.
 # Usage: Benchmarks/run_all.sh [LOG_DIR]   (from the repository root, after `swift build -c release`)
 # Peers: /work/venv/bin/python (torch 2.13, numpy, Pillow, transformers, sentence-transformers) and, for audio,
-# /work/venv-audio/bin/python (torch 2.11 + torchaudio 2.11); override with FUSE_PEER_PYTHON / FUSE_AUDIO_PEER_PYTHON.
+# /work/venv-audio/bin/python (torch 2.11 + torchaudio 2.11), and for the index /work/venv-index-sys/bin/python
+# (Debian python3 -m venv; pip install faiss-cpu sqlite-vec numpy); override with FUSE_PEER_PYTHON /
+# FUSE_AUDIO_PEER_PYTHON / FUSE_INDEX_PEER_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=${1:-/tmp/fuse-bench-logs}
@@ -42,4 +44,6 @@ fi
 run fusion --groups 64 --repeats 3 --peer-python "$python"
 run lens --repeats 100 --peer-python "$python"
 run llm --peer-python "$python"
+# faiss-cpu + sqlite-vec + numpy on a Python whose sqlite3 can load extensions (Debian's python3; see index_peers.py).
+run index --peer-python "${FUSE_INDEX_PEER_PYTHON:-/work/venv-index-sys/bin/python}"
 echo "logs in $logs"

@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzAudio", [.product(name: "AudioFrames", package: "Fuse"), .product(name: "FuseCore", package: "Fuse")]),
     ("FuzzPluginRegistry", [.product(name: "FusePluginLoader", package: "Fuse")]),
     ("FuzzInputLists", [.product(name: "Fuse", package: "Fuse")]),
+    ("FuzzIndex", [.product(name: "FuseIndex", package: "Fuse")]),
 ]
 
 let package = Package(

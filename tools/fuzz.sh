@@ -29,7 +29,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$ROOT/.build-fuzz"
 BIN="$ROOT/Fuzz/.build/release"
 TARGETS=(FuzzSafetensors FuzzModelConfig FuzzPreprocessorConfig FuzzTokenizerFiles FuzzTokenize FuzzImage FuzzAudio
-         FuzzPluginRegistry FuzzInputLists)
+         FuzzPluginRegistry FuzzInputLists FuzzIndex)
 FX="$ROOT/Tests/Fixtures"
 
 build() {
@@ -91,6 +91,17 @@ for k,t in enumerate(json.load(open(sys.argv[1]))[:40]):
         add "$ROOT"/samples/manifest.jsonl $(find "$FX" -name '*.jsonl')
         printf 'a.png b.txt\n# comment\n\n/abs/c.wav\td.txt\n' > "$dir/seed-plain"
         printf '0/4\nimages/cat.png\n' > "$dir/seed-shard" ;;
+    FuzzIndex)
+        # A small Fuse index (schema of docs/INDEX.md, 3 rows of 4-d vectors) behind selector bytes 0 and 2, and queries.
+        rm -f "$WORK/index.sqlite"
+        python3 -c 'import sqlite3,struct,sys
+db=sqlite3.connect(sys.argv[1]+"/index.sqlite")
+db.executescript("CREATE TABLE fuse_index_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);CREATE TABLE items(path TEXT PRIMARY KEY NOT NULL, modality TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL, hash TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL);CREATE INDEX items_hash ON items(hash);")
+db.executemany("INSERT INTO fuse_index_meta VALUES (?,?)",[("format","fuse-index"),("version","1"),("model","m"),("model_path",""),("dimension","4")])
+db.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?)",[("/a/%d"%i,"image",1,2,"h%d"%i,"m",struct.pack("<4f",i,1,0,-1)) for i in range(3)])
+db.commit()' "$WORK" && for sel in 00 02; do { printf "\\x$sel"; cat "$WORK/index.sqlite"; } > "$dir/seed-index-$sel"; done
+        printf '\x01dog\n+\n./pool.jpg\n-\ngrass' > "$dir/seed-query"
+        printf '\x03-\na\x00b\n+' > "$dir/seed-query-bad" ;;
     esac
 }
 

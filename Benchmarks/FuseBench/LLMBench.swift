@@ -43,6 +43,9 @@ struct BenchLLM: ParsableCommand {
     @Option(help: "Sequences the (slow) Python alignment peer runs.")
     var peerAlignSequences = 4
 
+    @Option(help: "Fuse's precision for the extraction: fp32, bf16, int8 or auto (the peer runs fp32).")
+    var precision: String = "fp32"
+
     @Option(help: "A Python with torch, transformers and editdistance for the peer; '' skips it.")
     var peerPython: String = ProcessInfo.processInfo.environment["FUSE_PEER_PYTHON"] ?? "python3"
 
@@ -63,7 +66,8 @@ struct BenchLLM: ParsableCommand {
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
 
         let folder = try model.map { URL(fileURLWithPath: $0) } ?? RandomGPT2.small(into: scratch.appendingPathComponent("gpt2-small"))
-        let lm = try CausalLMLoader.load(folder: folder)
+        let lm = try CausalLMLoader.load(folder: folder, precision: Precision(name: precision))
+        print("Fuse extraction precision: \(lm.precision) on \(ComputeCapabilities.current)")
         guard length <= lm.config.maxPositions else {
             throw ValidationError("--length \(length) exceeds the model's \(lm.config.maxPositions) positions")
         }

@@ -18,6 +18,8 @@ struct FuseCommand: AsyncParsableCommand {
             LLMCommand.self,
             DescribeCommand.self,
             BenchCommand.self,
+            IndexCommand.self,
+            SearchCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

@@ -1,5 +1,4 @@
 import Foundation
-import FuseCore
 
 /// A cheap identity for a model folder, used to key vocabulary caches: the folder name plus a 64-bit FNV-1a digest of
 /// its configuration and tokenizer files and, for each weight file, its size and first and last MiB.
@@ -8,10 +7,14 @@ import FuseCore
 /// share cached text embeddings that belong to other weights. Why not a hash of every weight: a 1 GB checkpoint
 /// would be read in full on every start. Retrained weights differ in their first tensors, so the sampled bytes
 /// change with them.
-enum ModelFingerprint {
-    static let sample = 1 << 20
+///
+/// Used by FuseLENS's vocabulary caches and by FuseIndex to tell which model's space stored vectors live in.
+public enum ModelFingerprint {
+    /// Bytes sampled from each end of a weight file.
+    public static let sample = 1 << 20
 
-    static func id(of directory: URL) -> String {
+    /// `name-digest` for the model folder `directory` (symlinks resolved for the digest, not the name).
+    public static func id(of directory: URL) -> String {
         let name = directory.standardizedFileURL.lastPathComponent
         // A symlinked model folder (models/all-MiniLM-L6-v2 often is) must be hashed by what it points to.
         let resolved = directory.resolvingSymlinksInPath()
@@ -48,10 +51,14 @@ enum ModelFingerprint {
 }
 
 /// 64-bit FNV-1a, for cache keys (never for security).
-struct FNV1a {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+public struct FNV1a: Sendable {
+    /// The digest so far.
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func add(_ bytes: [UInt8]) {
+    public init() {}
+
+    /// Adds `bytes` and a separator.
+    public mutating func add(_ bytes: [UInt8]) {
         for byte in bytes {
             value ^= UInt64(byte)
             value = value &* 0x0000_0100_0000_01b3

@@ -1,0 +1,30 @@
+import Foundation
+import Fuse
+
+extension FuseIndex {
+    /// Opens (or creates) the index at `url` for the runtime's model: its fingerprint (`ModelFingerprint`) becomes
+    /// the index's model, so files embedded by another model are re-embedded by the next `Indexer` run.
+    public convenience init(writingTo url: URL, runtime: FuseRuntime, precision: VectorPrecision = .float32) throws {
+        try self.init(writingTo: url, modelID: ModelFingerprint.id(of: runtime.model.directory),
+                      modelPath: runtime.model.directory.standardizedFileURL.path,
+                      dimension: runtime.model.embeddingDimension, precision: precision)
+    }
+
+    /// Refuses to answer queries embedded by `runtime` unless the index holds that model's vectors.
+    ///
+    /// - Throws: `IndexError.modelMismatch` naming both fingerprints, `.empty` when nothing is indexed yet.
+    public func requireModel(of runtime: FuseRuntime) throws {
+        let requested = ModelFingerprint.id(of: runtime.model.directory)
+        guard requested == modelID else {
+            throw IndexError.modelMismatch(path: url.path, indexed: modelID, requested: requested)
+        }
+        guard try counts().current > 0 else { throw IndexError.empty(path: url.path) }
+    }
+
+    /// Embeds `query` with `runtime` (after `requireModel`) and returns the `k` best entries.
+    public func search(_ query: SearchQuery, runtime: FuseRuntime, k: Int,
+                       modality: Modality? = nil) async throws -> [SearchHit] {
+        try requireModel(of: runtime)
+        return try search(vector: await query.vector(using: runtime), k: k, modality: modality)
+    }
+}

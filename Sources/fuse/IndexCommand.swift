@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Fuse
+import FuseIndex
+
+/// `fuse index DIR…`: embed every file a plugin claims into an SQLite index, incrementally.
+struct IndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Index folders for search: embed every file a plugin claims into an SQLite database.",
+        discussion: """
+            Runs are incremental: files with the same size and modification time are skipped, renamed or moved files \
+            are recognised by their contents (not re-embedded), deleted files are removed, and a different --model \
+            re-embeds everything. Each batch is one transaction: a killed run loses at most its current batch, and \
+            running the command again completes the index. `fuse search` may run at the same time. \
+            Hidden files and folders (names starting with '.') are not indexed.
+            """)
+
+    @Argument(help: ArgumentHelp("Folders (or files) to index.", valueName: "DIR"))
+    var folders: [String]
+
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name[@revision] "
+                                            + "(default: \(JobArguments.defaultModel) in the working directory or the fuse checkout).",
+                                            valueName: "DIR"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("The index database (default: .fuse-index.sqlite in the first folder).",
+                                            valueName: "PATH"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Skip paths matching this glob (relative path, absolute path or file "
+                                            + "name; repeatable).", valueName: "GLOB"))
+    var exclude: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Files embedded and committed together.", valueName: "N"))
+    var batchSize: Int = 32
+
+    @Flag(name: .long, help: "Print the counts as JSON on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "No progress bar and no summary (failed files are still reported).")
+    var quiet = false
+
+    func validate() throws {
+        guard !folders.isEmpty else { throw ValidationError("give at least one folder to index") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    /// The database path: `--db`, else `.fuse-index.sqlite` in the first folder.
+    static func databaseURL(_ db: String?, first folder: String) -> URL {
+        if let db { return URL(fileURLWithPath: db) }
+        return URL(fileURLWithPath: folder).appendingPathComponent(".fuse-index.sqlite")
+    }
+
+    func run() async throws {
+        let database = Self.databaseURL(db, first: folders[0])
+        let modelFolder = try model.map { try ModelLocator.resolve($0) } ?? DescribeCommand.modelDirectory(nil)
+        let runtime = try FuseRuntime(modelDirectory: modelFolder)
+        try runtime.loadRegisteredPlugins()
+        // One writer per database: a second `fuse index` on it stops at once, naming the first.
+        let lock = try OutputLock(output: database)
+        defer { lock.release() }
+        let index: FuseIndex
+        do {
+            index = try FuseIndex(writingTo: database, runtime: runtime)
+        } catch let error as IndexError {
+            throw CLIError(error, fix: Self.fix(for: error))
+        }
+        let progress = IndexProgress(enabled: !quiet)
+        // The database and its companions never index themselves, wherever --db puts them.
+        let own = [database.standardizedFileURL.path, database.standardizedFileURL.path + "-*"]
+        let report = try await Indexer(runtime: runtime, index: index, batchSize: batchSize).run(
+            FolderWalk(roots: folders.map { URL(fileURLWithPath: $0) }, excludes: exclude + own),
+            progress: { done, total in progress.update(done, total: total) },
+            failure: { failure in printError("skipped \(failure)") })
+        progress.finish()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else if !quiet {
+            print("indexed \(database.path): \(report.added) added, \(report.updated) updated, \(report.moved) moved, "
+                  + "\(report.removed) removed, \(report.unchanged) unchanged, \(report.failed) failed, "
+                  + "\(report.skipped) not claimed; \(report.total) files in the index")
+        }
+    }
+
+    /// How to get past an index error with this command's flags.
+    static func fix(for error: IndexError) -> String {
+        switch error {
+        case .notADatabase, .foreignDatabase, .unsupportedVersion:
+            return "choose another file with --db PATH (this one is left untouched)"
+        case .corrupt:
+            return "delete the file (and its -wal and -shm files) and index again, or use --db PATH"
+        default:
+            return ""
+        }
+    }
+}
+
+/// A library error with the CLI's advice appended.
+struct CLIError: Error, CustomStringConvertible {
+    let error: any Error
+    let fix: String
+
+    init(_ error: any Error, fix: String) {
+        self.error = error
+        self.fix = fix
+    }
+
+    var description: String { fix.isEmpty ? "\(error)" : "\(error); \(fix)" }
+}
+
+/// The progress bar of an indexing run, created once the number of files to embed is known.
+final class IndexProgress: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var bar: ProgressBar?
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, total: Int) {
+        lock.withLock {
+            if bar == nil { bar = ProgressBar(total: total, label: "indexing", enabled: enabled) }
+            bar?.update(done)
+        }
+    }
+
+    func finish() { lock.withLock { bar?.finish() } }
+}
