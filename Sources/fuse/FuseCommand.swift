@@ -18,6 +18,7 @@ struct FuseCommand: AsyncParsableCommand {
             LLMCommand.self,
             DescribeCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )
