@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TextBPE
 
 /// text-embeddings-inference's `POST /embed` and `POST /tokenize`.
 ///
@@ -89,8 +90,12 @@ struct TEIRoutes: Sendable {
             throw ServerError.invalidInput("inputs must be a string or an array of strings")
         }
         try OpenAIRoutes.checkCount(texts.count, limits: limits)
+        // One sequence per text, without the tokenizer file's own padding and truncation (the server windows texts
+        // itself; `/tokenize` shows the whole text's tokens).
         let lists = try texts.map { text in
-            try tokenizer.encode(text, addSpecialTokens: body.addSpecialTokens ?? true).ids.map { id in
+            let encoding = try tokenizer.encodeWindows(text, policy: WindowPolicy(maxLength: nil),
+                                                       addSpecialTokens: body.addSpecialTokens ?? true)
+            return (encoding.first?.ids ?? []).map { id in
                 Token(id: id, text: tokenizer.token(forID: id) ?? "", special: tokenizer.isSpecial(id), start: nil,
                       stop: nil)
             }
