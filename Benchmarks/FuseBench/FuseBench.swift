@@ -11,6 +11,7 @@ struct FuseBench: AsyncParsableCommand {
         commandName: "fuse-bench",
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
         subcommands: [BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
-                      BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self]
+                      BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
+                      BenchServe.self]
     )
 }
