@@ -30,6 +30,12 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Requests in the soak (0: no soak).")
     var soak = 0
 
+    @Option(help: "Concurrent clients in the soak.")
+    var soakClients = 32
+
+    @Flag(help: "Only the soak (no load measurements, no peer).")
+    var soakOnly = false
+
     @Option(help: "Loopback port for fuse serve (the peer uses the next one).")
     var port = 18_080
 
@@ -43,8 +49,8 @@ struct BenchServe: AsyncParsableCommand {
             let batch = (0..<32).map { sentences[(start + $0) % sentences.count] }
             return #"{"input": ["# + batch.map(jsonString).joined(separator: ", ") + "]}"
         }
-        let embedRate = try Self.fuseEmbedRate(model: model, sentences: sentences)
-        print(String(format: "fuse embed in process (no HTTP), batch 32: %.0f sentences/s", embedRate))
+        let embedRate = soakOnly ? 0 : try Self.fuseEmbedRate(model: model, sentences: sentences)
+        if !soakOnly { print(String(format: "fuse embed in process (no HTTP), batch 32: %.0f sentences/s", embedRate)) }
         BenchPeer.flush()
 
         let fuse = try ServerProcess(name: "fuse serve", executable: Self.fuseExecutable(),
@@ -52,6 +58,10 @@ struct BenchServe: AsyncParsableCommand {
                                      port: port, logPath: "/tmp/fuse-bench-serve.log")
         defer { fuse.stop() }
         try fuse.waitUntilHealthy()
+        if soakOnly {
+            print(try runSoak(fuse, sentences: sentences))
+            return
+        }
         let fuseRows = try measure(fuse, single: single, batches: batches, counts: counts)
         var soakLine: String?
         if soak > 0 { soakLine = try runSoak(fuse, sentences: sentences) }
@@ -136,8 +146,10 @@ struct BenchServe: AsyncParsableCommand {
         }
         let before = server.residentMiB
         let start = Date()
+        print("soak: \(soak) requests from \(soakClients) clients, RSS before \(Int(before)) MiB …")
+        BenchPeer.flush()
         let outcome = ServeSoak(port: server.port, sentences: sentences, expected: expected,
-                                payloadLimit: 8 * 1024 * 1024).run(requests: soak)
+                                payloadLimit: 8 * 1024 * 1024).run(requests: soak, threads: soakClients)
         let seconds = Date().timeIntervalSince(start)
         let after = server.residentMiB
         let alive = LoopbackHTTP.exchange(port: server.port, method: "GET", path: "/health", body: [])?.status == 200

@@ -90,27 +90,60 @@ final class BatchQueue: @unchecked Sendable {
     private func drain() {
         while let (batch, queued) = takeBatch() {
             let windows = batch.flatMap(\.windows)
-            let longest = batch.map(\.longest).max() ?? 0
+            var paddedTokens = 0
             do {
-                let rows = try model.run(windows, modality: batch[0].modality).embeddings
-                let width = rows.shape[1]
-                var offset = 0
-                rows.withUnsafeBufferPointer { scalars in
-                    for job in batch {
-                        let jobRows = (0..<job.windows.count).map { row in
-                            Array(scalars[((offset + row) * width)..<((offset + row + 1) * width)])
+                var rows = [[Float]](repeating: [], count: windows.count)
+                // Sorted by length and cut into groups of similar length, as `fuse embed` sorts its batches: the
+                // tower pads a group to its longest sequence, so mixing a 9-token and a 40-token sentence would
+                // spend most of a forward pass on padding.
+                let order = windows.indices.sorted { (windows[$0].count, $0) < (windows[$1].count, $1) }
+                for group in Self.lengthGroups(order.map { windows[$0].count }) {
+                    let members = order[group]
+                    let output = try model.run(members.map { windows[$0] }, modality: batch[0].modality).embeddings
+                    paddedTokens += (members.map { windows[$0].count }.max() ?? 0) * members.count
+                    let width = output.shape[1]
+                    output.withUnsafeBufferPointer { scalars in
+                        for (row, index) in members.enumerated() {
+                            rows[index] = Array(scalars[(row * width)..<((row + 1) * width)])
                         }
-                        offset += job.windows.count
-                        job.continuation.resume(returning: jobRows)
                     }
+                }
+                var offset = 0
+                for job in batch {
+                    job.continuation.resume(returning: Array(rows[offset..<(offset + job.windows.count)]))
+                    offset += job.windows.count
                 }
             } catch {
                 // A batch fails as a whole only for a model error; each job gets the error (the request's 422).
                 for job in batch { job.continuation.resume(throwing: error) }
             }
-            onBatch(BatchReport(sequences: windows.count, paddedTokens: longest * windows.count, queued: queued))
+            onBatch(BatchReport(sequences: windows.count, paddedTokens: paddedTokens, queued: queued))
         }
     }
+
+    /// Cuts ascending `lengths` into consecutive groups of at most `groupLimit` sequences; a group closes early,
+    /// once it holds `groupMinimum`, when the next sequence would pad the group past `paddingTolerance` of its
+    /// real tokens (small groups waste the GEMMs, long padding wastes the tokens).
+    static func lengthGroups(_ lengths: [Int]) -> [Range<Int>] {
+        var groups: [Range<Int>] = []
+        var start = 0, real = 0
+        for (index, length) in lengths.enumerated() {
+            let count = index - start
+            let padded = length * (count + 1), total = real + length
+            if count >= groupLimit || (count >= groupMinimum && Double(padded) > paddingTolerance * Double(total)) {
+                groups.append(start..<index)
+                start = index
+                real = 0
+            }
+            real += length
+        }
+        if start < lengths.count { groups.append(start..<lengths.count) }
+        return groups
+    }
+
+    static let groupLimit = 32
+    static let groupMinimum = 8
+    static let paddingTolerance = 1.25
 
     /// The next batch: jobs in arrival order of the first job's modality, while the padded token count
     /// (longest sequence × sequences) and the sequence count stay within budget. The first job always goes, so an

@@ -12,7 +12,10 @@ enum JSONBody {
         var request = request
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: limit) } catch {
-            throw ServerError(http: error, path: request.uri.path, payloadLimit: limit)
+            let classified = ServerError(http: error, path: request.uri.path, payloadLimit: limit)
+            if case .payloadTooLarge = classified { throw classified }
+            // The client stopped sending (a closed connection mid-body): the request is malformed, not its content.
+            throw ServerError.malformedRequest("the body could not be read: \(error)")
         }
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw ServerError.malformedRequest("empty body; expected a JSON object") }

@@ -1,5 +1,5 @@
 import Foundation
-import FuseServer
+@testable import FuseServer
 import Testing
 
 /// Dynamic batching under concurrent clients: batches mix requests, but every client gets its own vector.
@@ -31,6 +31,15 @@ struct ConcurrencyTests {
         #expect(worst <= 1e-6, "max abs difference \(worst)")
         let metrics = String(decoding: try await server.get("/metrics").body, as: UTF8.self)
         #expect(metrics.contains("fuse_batch_size_bucket"))
+    }
+
+    @Test("a batch runs in length groups: cut where padding would pass 25 % of real tokens, 8 to 32 sequences each")
+    func lengthGroups() {
+        #expect(BatchQueue.lengthGroups([5]) == [0..<1])
+        #expect(BatchQueue.lengthGroups(Array(repeating: 10, count: 70)) == [0..<32, 32..<64, 64..<70])
+        #expect(BatchQueue.lengthGroups(Array(repeating: 8, count: 8) + Array(repeating: 40, count: 8)) == [0..<8, 8..<16])
+        #expect(BatchQueue.lengthGroups([2, 50]) == [0..<2])    // fewer than 8 are never split
+        #expect(BatchQueue.lengthGroups(Array(20...29)) == [0..<10])    // 29 × 10 = 290 ≤ 1.25 × 245
     }
 
     @Test("/v1/fuse: late mean of text and image equals the mean of their /v1/embeddings vectors; early fusion runs")
