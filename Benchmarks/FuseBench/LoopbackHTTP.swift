@@ -11,6 +11,8 @@ enum LoopbackHTTP {
     struct Reply {
         let status: Int
         let body: Data
+        /// The Content-Length header, when there is one.
+        var contentLength: Int? = nil
     }
 
     /// Sends `head` + `body` to 127.0.0.1:`port`. With `abandonAfter`, only that many body bytes are sent and the
@@ -39,12 +41,15 @@ enum LoopbackHTTP {
         let sentBody = abandonAfter.map { Array(body.prefix($0)) } ?? body
         guard sendAll(fd, Array(head.utf8) + sentBody) else { return nil }
         if abandonAfter != nil { return nil }
+        // Read until the response is complete by its Content-Length (or the server closes): a server that answers
+        // early (413 on the announced length) need not wait for a body that will never come.
         var received = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = recv(fd, &chunk, chunk.count, 0)
             if count <= 0 { break }
             received.append(contentsOf: chunk[0..<count])
+            if let reply = parse(received), let length = reply.contentLength, reply.body.count >= length { return reply }
         }
         return parse(received)
     }
@@ -69,6 +74,8 @@ enum LoopbackHTTP {
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
         let parts = head.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-        return Reply(status: status, body: Data(bytes[(end + 4)...]))
+        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+        return Reply(status: status, body: Data(bytes[(end + 4)...]), contentLength: length)
     }
 }

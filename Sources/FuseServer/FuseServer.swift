@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `fuse serve`: OpenAI- and TEI-compatible embedding routes, Fuse's fusion and LENS routes, `/health`, `/info`
@@ -66,8 +67,10 @@ public struct FuseServer: Sendable {
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws {
         try configuration.validate()
+        let idle = TimeAmount.nanoseconds(configuration.limits.idleTimeout.nanoseconds)
         let app = Application(
             router: router(),
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fuse"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable {
         public var requestTimeout: Duration = .seconds(60)
         /// How long SIGTERM/SIGINT wait for in-flight requests before cancelling them.
         public var shutdownTimeout: Duration = .seconds(30)
+        /// How long a connection may stay silent (between requests, or inside a request whose body stops arriving)
+        /// before the server closes it, so clients that announce a body and never send it cannot hold connections.
+        public var idleTimeout: Duration = .seconds(30)
 
         public init() {}
 
@@ -64,6 +67,9 @@ public struct ServerConfiguration: Sendable {
             }
             guard requestTimeout > .zero else {
                 throw ServeSetupError.invalidLimit(name: "--request-timeout", reason: "must be positive")
+            }
+            guard idleTimeout > .zero else {
+                throw ServeSetupError.invalidLimit(name: "--idle-timeout", reason: "must be positive")
             }
         }
     }

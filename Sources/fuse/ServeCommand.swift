@@ -59,14 +59,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds SIGTERM/SIGINT wait for in-flight requests.")
     var shutdownTimeout = 30.0
 
+    @Option(name: .long, help: "Seconds a connection may stay silent before it is closed.")
+    var idleTimeout = 30.0
+
     @Flag(name: .long, help: "No access log (one line per request on stderr).")
     var quiet = false
 
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one model with --model [NAME=]DIR") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
-        guard requestTimeout > 0, shutdownTimeout >= 0 else {
-            throw ValidationError("--request-timeout must be positive and --shutdown-timeout not negative")
+        guard requestTimeout > 0, idleTimeout > 0, shutdownTimeout >= 0 else {
+            throw ValidationError("--request-timeout and --idle-timeout must be positive, --shutdown-timeout not negative")
         }
     }
 
@@ -82,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxAudioSeconds = maxAudioSeconds
         limits.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
         limits.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
+        limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         let key = apiKey ?? ProcessInfo.processInfo.environment["FUSE_API_KEY"]
         let configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
