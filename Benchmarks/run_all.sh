@@ -42,4 +42,10 @@ fi
 run fusion --groups 64 --repeats 3 --peer-python "$python"
 run lens --repeats 100 --peer-python "$python"
 run llm --peer-python "$python"
+# fuse serve under wrk beside infinity-emb (its own venv: it pins transformers 4.x) or sentence-transformers + FastAPI.
+if command -v wrk >/dev/null; then
+    run serve --peer-python "${FUSE_SERVE_PEER_PYTHON:-$python}"
+else
+    echo "== serve skipped: apt-get install wrk"
+fi
 echo "logs in $logs"
