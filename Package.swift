@@ -20,11 +20,18 @@ let package = Package(
         .library(name: "FusePluginLoader", targets: ["FusePluginLoader"]),
         .library(name: "FusePluginKit", targets: ["FusePluginKit"]),
         .library(name: "FuseIndex", targets: ["FuseIndex"]),
+        .library(name: "FuseServer", targets: ["FuseServer"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // fuse serve: HTTP, /metrics, signals and logs. Hummingbird's optional traits (swift-configuration) are off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries from Debian (installed by .ci/run).
@@ -79,14 +86,24 @@ let package = Package(
         .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
                 swiftSettings: numericSettings),
 
+        // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
+        .target(name: "FuseServer", dependencies: [
+            "Fuse", "FuseLENS", "TextBPE", "ImagePatch", "AudioFrames",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex", "FuseServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
         .executableTarget(name: "fuse-bench", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE", "FuseIndex",
+            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE", "FuseIndex", "FuseServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
@@ -103,6 +120,7 @@ let package = Package(
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTestSupport"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore",
                                                                 "FuseTestSupport"]),
+        .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "TextBPE", "ImagePatch",
                                                           "AudioFrames", "FusePluginLoader"]),
     ],

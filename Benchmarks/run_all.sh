@@ -46,4 +46,10 @@ run lens --repeats 100 --peer-python "$python"
 run llm --peer-python "$python"
 # faiss-cpu + sqlite-vec + numpy on a Python whose sqlite3 can load extensions (Debian's python3; see index_peers.py).
 run index --peer-python "${FUSE_INDEX_PEER_PYTHON:-/work/venv-index-sys/bin/python}"
+# fuse serve under wrk beside infinity-emb (its own venv: it pins transformers 4.x) or sentence-transformers + FastAPI.
+if command -v wrk >/dev/null; then
+    run serve --peer-python "${FUSE_SERVE_PEER_PYTHON:-$python}"
+else
+    echo "== serve skipped: apt-get install wrk"
+fi
 echo "logs in $logs"

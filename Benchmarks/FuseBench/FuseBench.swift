@@ -12,6 +12,6 @@ struct FuseBench: AsyncParsableCommand {
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
         subcommands: [BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
                       BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
-                      BenchIndex.self, BenchIndexQuery.self]
+                      BenchIndex.self, BenchIndexQuery.self, BenchServe.self]
     )
 }

@@ -20,6 +20,7 @@ struct FuseCommand: AsyncParsableCommand {
             BenchCommand.self,
             IndexCommand.self,
             SearchCommand.self,
+            ServeCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

@@ -186,8 +186,10 @@ public final class FuseRuntime: Sendable {
         return Embedding(vector: Self.unitMean(vectors), modality: modality, modelID: model.id, sources: [source])
     }
 
-    /// The normalised mean of `vectors` (each normalised first, so long and short windows weigh the same).
-    static func unitMean(_ vectors: [[Float]]) -> [Float] {
+    /// The normalised mean of `vectors` (each normalised first, so long and short windows weigh the same): how the
+    /// windows of one input become its embedding. Public so a caller that batches forward passes itself (the server)
+    /// gives the same bits as `embed(files:)`.
+    public static func unitMean(_ vectors: [[Float]]) -> [Float] {
         guard let width = vectors.first?.count else { return [] }
         var sum = [Float](repeating: 0, count: width)
         for vector in vectors {

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+
+/// Reading a request's JSON body within the payload limit, and writing JSON responses.
+enum JSONBody {
+    /// Collects at most `limit` bytes (413 beyond: checked against Content-Length first, then while reading) and
+    /// decodes them as `T`. Syntax errors are 400; well-formed JSON of the wrong shape is 422.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw ServerError.payloadTooLarge(limit: limit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: limit) } catch {
+            let classified = ServerError(http: error, path: request.uri.path, payloadLimit: limit)
+            if case .payloadTooLarge = classified { throw classified }
+            // The client stopped sending (a closed connection mid-body): the request is malformed, not its content.
+            throw ServerError.malformedRequest("the body could not be read: \(error)")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard !data.isEmpty else { throw ServerError.malformedRequest("empty body; expected a JSON object") }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw ServerError.malformedRequest("the body is not valid JSON: \(context.debugDescription)")
+            }
+            throw ServerError.invalidInput(ServerError.describe(decoding: error))
+        }
+    }
+
+    /// A 200 response with `value` as JSON.
+    static func response(_ value: some Encodable) throws -> Response {
+        let data = try JSONEncoder().encode(value)
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

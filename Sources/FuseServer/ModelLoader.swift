@@ -1,0 +1,43 @@
+import Foundation
+import Fuse
+import Logging
+import ServiceLifecycle
+
+/// Loads the models once the server is listening (so `/health` can answer 503 meanwhile), marks the pool ready,
+/// then waits for graceful shutdown and marks it draining. A model that fails to load stops the server with the
+/// reason, since a server missing a model it was asked for would answer 404 for it forever.
+struct ModelLoader: Service {
+    let specs: [ModelSpec]
+    let pool: ModelPool
+    let metrics: ServerMetrics
+    let limits: ServerConfiguration.Limits
+    let logger: Logger
+
+    func run() async throws {
+        for spec in specs {
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            let start = ContinuousClock.now
+            do {
+                let metrics = self.metrics, limits = self.limits
+                let model = try await FuseRoutes.offPool {
+                    let runtime = try FuseRuntime(modelDirectory: try spec.resolve())
+                    return try ServedModel(name: spec.name, runtime: runtime, limits: limits) { report in
+                        metrics.recordBatch(model: spec.name, report)
+                    }
+                }
+                pool.add(model)
+                let seconds = String(format: "%.2f", (ContinuousClock.now - start).seconds)
+                let what = model.runtime.model.modalities.map(\.name).joined(separator: "+")
+                logger.info("loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension)) in \(seconds) s")
+            } catch {
+                let failure = ServeSetupError.modelLoadFailed(name: spec.name, reason: "\(error)")
+                pool.markFailed(failure.description)
+                throw failure
+            }
+        }
+        if !Task.isShuttingDownGracefully { pool.markReady() }
+        try? await gracefulShutdown()
+        pool.markDraining()
+        logger.info("shutting down: no new connections; finishing the requests in flight")
+    }
+}
