@@ -2,10 +2,17 @@ import Foundation
 import Fuse
 
 extension FuseIndex {
-    /// Opens (or creates) the index at `url` for the runtime's model: its fingerprint (`ModelFingerprint`) becomes
-    /// the index's model, so files embedded by another model are re-embedded by the next `Indexer` run.
+    /// The identity of the vectors `runtime` computes: the model's fingerprint (`ModelFingerprint`), plus the
+    /// precision of its transformer blocks when that is not fp32 (int8 vectors are another model's, for an index).
+    public static func modelID(of runtime: FuseRuntime) -> String {
+        let fingerprint = ModelFingerprint.id(of: runtime.model.directory)
+        return runtime.model.precision == .fp32 ? fingerprint : "\(fingerprint)+\(runtime.model.precision)"
+    }
+
+    /// Opens (or creates) the index at `url` for the runtime's model: its identity (`modelID(of:)`) becomes the
+    /// index's model, so files embedded by another model or precision are re-embedded by the next `Indexer` run.
     public convenience init(writingTo url: URL, runtime: FuseRuntime, precision: VectorPrecision = .float32) throws {
-        try self.init(writingTo: url, modelID: ModelFingerprint.id(of: runtime.model.directory),
+        try self.init(writingTo: url, modelID: Self.modelID(of: runtime),
                       modelPath: runtime.model.directory.standardizedFileURL.path,
                       dimension: runtime.model.embeddingDimension, precision: precision)
     }
@@ -14,7 +21,7 @@ extension FuseIndex {
     ///
     /// - Throws: `IndexError.modelMismatch` naming both fingerprints, `.empty` when nothing is indexed yet.
     public func requireModel(of runtime: FuseRuntime) throws {
-        let requested = ModelFingerprint.id(of: runtime.model.directory)
+        let requested = Self.modelID(of: runtime)
         guard requested == modelID else {
             throw IndexError.modelMismatch(path: url.path, indexed: modelID, requested: requested)
         }

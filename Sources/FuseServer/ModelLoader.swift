@@ -11,6 +11,7 @@ struct ModelLoader: Service {
     let pool: ModelPool
     let metrics: ServerMetrics
     let limits: ServerConfiguration.Limits
+    let precision: Precision
     let logger: Logger
 
     func run() async throws {
@@ -18,9 +19,9 @@ struct ModelLoader: Service {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             let start = ContinuousClock.now
             do {
-                let metrics = self.metrics, limits = self.limits
+                let metrics = self.metrics, limits = self.limits, precision = self.precision
                 let model = try await FuseRoutes.offPool {
-                    let runtime = try FuseRuntime(modelDirectory: try spec.resolve())
+                    let runtime = try FuseRuntime(modelDirectory: try spec.resolve(), precision: precision)
                     return try ServedModel(name: spec.name, runtime: runtime, limits: limits) { report in
                         metrics.recordBatch(model: spec.name, report)
                     }
@@ -28,7 +29,8 @@ struct ModelLoader: Service {
                 pool.add(model)
                 let seconds = String(format: "%.2f", (ContinuousClock.now - start).seconds)
                 let what = model.runtime.model.modalities.map(\.name).joined(separator: "+")
-                logger.info("loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension)) in \(seconds) s")
+                logger.info("loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension), \(model.runtime.model.precision)) in \(seconds) s")
+                if let note = model.runtime.model.precisionNote { logger.notice("model '\(spec.name)': \(note)") }
             } catch {
                 let failure = ServeSetupError.modelLoadFailed(name: spec.name, reason: "\(error)")
                 pool.markFailed(failure.description)

@@ -1,3 +1,4 @@
+import FuseCore
 import Foundation
 
 /// How a server listens and what it accepts. Every limit has the CLI flag of the same name.
@@ -12,10 +13,13 @@ public struct ServerConfiguration: Sendable {
     public var limits: Limits
     /// No access log (one line per request) when true.
     public var quiet: Bool
+    /// The precision every model's transformer blocks compute in (docs/PRECISION.md).
+    public var precision: Precision
 
     public init(models: [ModelSpec], host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil,
-                limits: Limits = Limits(), quiet: Bool = false) {
+                limits: Limits = Limits(), quiet: Bool = false, precision: Precision = .fp32) {
         self.models = models
+        self.precision = precision
         self.host = host
         self.port = port
         self.apiKey = apiKey

@@ -52,10 +52,13 @@ struct IndexCommand: AsyncParsableCommand {
         return URL(fileURLWithPath: folder).appendingPathComponent(".fuse-index.sqlite")
     }
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
         let modelFolder = try model.map { try ModelLocator.resolve($0) } ?? DescribeCommand.modelDirectory(nil)
-        let runtime = try FuseRuntime(modelDirectory: modelFolder)
+        let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
+        self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         // One writer per database: a second `fuse index` on it stops at once, naming the first.
         let lock = try OutputLock(output: database)

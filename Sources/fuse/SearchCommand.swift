@@ -49,6 +49,8 @@ struct SearchCommand: AsyncParsableCommand {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
     }
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() async throws {
         let parsed = try SearchQuery(arguments: query)
         if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force) }
@@ -67,7 +69,8 @@ struct SearchCommand: AsyncParsableCommand {
         } else {
             modelFolder = try DescribeCommand.modelDirectory(nil)
         }
-        let runtime = try FuseRuntime(modelDirectory: modelFolder)
+        let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
+        self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         let hits: [SearchHit]
         do {

@@ -62,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may stay silent before it is closed.")
     var idleTimeout = 30.0
 
+    @OptionGroup var precision: PrecisionOption
+
     @Flag(name: .long, help: "No access log (one line per request on stderr).")
     var quiet = false
 
@@ -89,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["FUSE_API_KEY"]
         let configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
-            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet)
+            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet, precision: try precision.value())
         do {
             try configuration.validate()
         } catch let error as ServeSetupError {
