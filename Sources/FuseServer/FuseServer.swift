@@ -75,7 +75,8 @@ public struct FuseServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         let loader = ModelLoader(specs: configuration.models, pool: pool, metrics: metrics,
-                                 limits: configuration.limits, precision: configuration.precision, logger: logger)
+                                 limits: configuration.limits, precision: configuration.precision,
+                                 delay: configuration.loadDelay, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: loader)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

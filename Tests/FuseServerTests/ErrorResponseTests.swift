@@ -122,9 +122,9 @@ struct ErrorResponseTests {
         var limits = ServerConfiguration.Limits()
         limits.requestTimeout = .milliseconds(1)
         let server = try await TestServer.start(models: ["minilm=\(TestServer.miniLM)", "fuse-mini=\(TestServer.fuseMini)"],
-                                                limits: limits, waitUntilReady: false)
+                                                limits: limits, waitUntilReady: false, loadDelay: .seconds(5))
         defer { Task { await server.stop() } }
-        // Asked as soon as the server listens, before the two models can have loaded.
+        // Asked as soon as the server listens, inside the 5 s before the models start loading.
         let early = try await server.post("/v1/embeddings", json: ["input": "too early"])
         let health = try await server.get("/health")
         #expect(early.status == 503 && early.errorCode == "model_loading")

@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Fuse
-import FuseServer
+@testable import FuseServer
 import Logging
 
 /// A `FuseServer` started in this process on a free loopback port, and an HTTP client for it (URLSession over
@@ -32,16 +32,26 @@ final class TestServer: Sendable {
         self.task = task
     }
 
+    /// The default limits with a request timeout long enough for a debug build on a busy machine (the first
+    /// `/v1/describe` embeds LENS's whole vocabulary); tests of the timeout set their own.
+    static var relaxed: ServerConfiguration.Limits {
+        var limits = ServerConfiguration.Limits()
+        limits.requestTimeout = .seconds(900)
+        return limits
+    }
+
     /// Starts a server and waits until it listens and, when `waitUntilReady`, until `/health` is 200.
     static func start(models: [String] = ["minilm=\(miniLM)", "fuse-mini=\(fuseMini)"], apiKey: String? = nil,
-                      limits: ServerConfiguration.Limits = .init(), waitUntilReady: Bool = true) async throws -> TestServer {
+                      limits: ServerConfiguration.Limits = relaxed, waitUntilReady: Bool = true,
+                      loadDelay: Duration = .zero) async throws -> TestServer {
         guard FileManager.default.fileExists(atPath: miniLM + "/model.safetensors") else {
             throw ServeSetupError.modelLoadFailed(name: "minilm", reason: "run tools/setup_models.sh first")
         }
         var logger = Logger(label: "fuse.serve.test")
         logger.logLevel = .warning
-        let configuration = ServerConfiguration(models: try models.map(ModelSpec.init(parsing:)), host: "127.0.0.1",
+        var configuration = ServerConfiguration(models: try models.map(ModelSpec.init(parsing:)), host: "127.0.0.1",
                                                 port: 0, apiKey: apiKey, limits: limits, quiet: true)
+        configuration.loadDelay = loadDelay
         let server = FuseServer(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task {
