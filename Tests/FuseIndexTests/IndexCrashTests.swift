@@ -8,22 +8,6 @@ import Testing
 /// writes; and `fuse search` answers while `fuse index` writes (WAL: readers never wait).
 @Suite("fuse index: SIGKILL, resume, concurrent search", .serialized)
 struct IndexCrashTests {
-    /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first; true if killed.
-    static func runKilled(_ arguments: [String], after delay: Double) throws -> Bool {
-        let process = Process()
-        process.executableURL = try FuseBinary.url()
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(delay)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        let killed = process.isRunning
-        if killed { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return killed && process.terminationReason == .uncaughtSignal
-    }
-
     @Test("20 runs killed at seeded points, each run again: every index equals the uninterrupted one")
     func killAndResume() throws {
         let folder = try IndexFixtures.folder("kill")
@@ -44,7 +28,7 @@ struct IndexCrashTests {
         var partial = 0
         for trial in 0..<20 {
             let db = folder.appendingPathComponent("trial-\(trial).sqlite")
-            let killed = try Self.runKilled(arguments(db), after: random.nextUnit() * duration)
+            let killed = try FuseBinary.runKilled(arguments(db), after: random.nextUnit() * duration)
             if killed, let rows = try? FuseIndex(readingFrom: db).counts().current, rows > 0, rows < 126 { partial += 1 }
             let resumed = try FuseBinary.run(arguments(db))
             #expect(resumed.status == 0, "trial \(trial): \(resumed.errors)")

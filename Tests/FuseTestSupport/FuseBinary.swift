@@ -60,4 +60,21 @@ public enum FuseBinary {
         return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
                    errors: String(decoding: err, as: UTF8.self))
     }
+
+    /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first, and returns
+    /// whether the kill is what ended it (crash-safety tests: the kernel, not the test, decides where writes stop).
+    public static func runKilled(_ arguments: [String], after delay: Double) throws -> Bool {
+        let process = Process()
+        process.executableURL = try url()
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(delay)
+        while process.isRunning, Date() < deadline { usleep(2_000) }
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed && process.terminationReason == .uncaughtSignal
+    }
 }

@@ -8,22 +8,6 @@ import Testing
 /// byte for byte, through the built binary (so the kernel, not the test, decides where the write stops).
 @Suite("fuse CLI: SIGKILL and --resume")
 struct KillResumeTests {
-    /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first; true if killed.
-    static func runKilled(_ arguments: [String], after delay: Double) throws -> Bool {
-        let process = Process()
-        process.executableURL = try FuseBinary.url()
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(delay)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        let killed = process.isRunning
-        if killed { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return killed && process.terminationReason == .uncaughtSignal
-    }
-
     @Test("20 runs killed at random points (fixed seed), each resumed: every final file equals the uninterrupted one")
     func killAndResume() throws {
         let folder = try JobFixtures.folder()
@@ -50,7 +34,7 @@ struct KillResumeTests {
         var interruptedWithRecords = 0
         for trial in 0..<20 {
             let out = folder.appendingPathComponent("trial-\(trial).jsonl")
-            let killed = try Self.runKilled(arguments(out), after: random.nextUnit() * duration)
+            let killed = try FuseBinary.runKilled(arguments(out), after: random.nextUnit() * duration)
             let partial = JSONLOutput.partialURL(for: out)
             if killed, let size = try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int,
                size > 0 {
