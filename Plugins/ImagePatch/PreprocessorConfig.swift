@@ -15,7 +15,7 @@ extension ImagePreprocessor {
         do {
             // JSONDecoder parses numbers correctly rounded (JSONSerialization on Linux is off by an ulp on
             // values such as rescale_factor = 0.00392156862745098).
-            value = try JSONDecoder().decode(ConfigValue.self, from: data)
+            value = try JSONErrorReason.decode(ConfigValue.self, from: data)
         } catch {
             throw FuseError.invalidConfig(file: file, reason: JSONErrorReason.describe(error, in: data))
         }

@@ -41,7 +41,7 @@ public enum JSONErrorReason {
     /// The first place where `data` breaks JSON's grammar, with line and column (both from 1; the column counts
     /// characters), or nil when `data` is one well-formed JSON value. A leading UTF-8 byte-order mark is allowed,
     /// as `JSONSerialization` allows it.
-    public struct SyntaxError: Equatable, Sendable, CustomStringConvertible {
+    public struct SyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
         /// Byte offset from the start of the data.
         public let offset: Int
         public let line: Int
@@ -50,6 +50,16 @@ public enum JSONErrorReason {
         public let message: String
 
         public var description: String { "line \(line), column \(column): \(message)" }
+    }
+
+    /// `JSONDecoder().decode(type, from: data)` behind this scanner: malformed JSON, and JSON nested deeper than 512
+    /// levels, are thrown as `SyntaxError` before swift-foundation's decoder sees them — that decoder traps (an
+    /// out-of-range source location) on input whose nesting passes 512 levels exactly at its last byte (found by
+    /// FuzzPluginRegistry: 513 × "[" crashed `fuse plugins list`; a manifest line `{"inputs":` + 512 × "[" crashed
+    /// the main job). Every `JSONDecoder` use on data from outside goes through here.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        if let syntax = firstSyntaxError(in: data) { throw syntax }
+        return try JSONDecoder().decode(type, from: data)
     }
 
     /// Scans `data` as JSON and returns its first syntax error (nil when it is well-formed).

@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 import Hummingbird
 
 /// Reading a request's JSON body within the payload limit, and writing JSON responses.
@@ -20,7 +21,9 @@ enum JSONBody {
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw ServerError.malformedRequest("empty body; expected a JSON object") }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONErrorReason.decode(T.self, from: data)
+        } catch let syntax as JSONErrorReason.SyntaxError {
+            throw ServerError.malformedRequest("the body is not valid JSON: \(syntax)")
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
                 throw ServerError.malformedRequest("the body is not valid JSON: \(context.debugDescription)")

@@ -39,3 +39,29 @@ struct ManifestLineTests {
         #expect(listed.failures.map(\.description) == reasons)
     }
 }
+
+/// A manifest line or a plugin registry whose nesting passes 512 levels at its last byte crashed swift-foundation's
+/// JSONDecoder (an out-of-range source location trap; found by FuzzPluginRegistry in CI's smoke run): every
+/// JSONDecoder use now goes through `JSONErrorReason.decode`, whose scanner refuses it first.
+@Suite("Crash regression: JSON nested past 512 levels at the last byte")
+struct DeepJSONRegressionTests {
+    @Test("a manifest line {\"inputs\": + 512 × [ is a skipped bad line, not a crash")
+    func deepManifestLine() async throws {
+        let folder = try JobFixtures.folder()
+        let manifest = folder.appendingPathComponent("deep.jsonl")
+        try JobFixtures.write("{\"inputs\":" + String(repeating: "[", count: 512), to: manifest)
+        await #expect(throws: JobError.everythingSkipped(count: 1)) {
+            _ = try await JobFixtures.run(JobOptions(source: .manifest(manifest), fusion: .late))
+        }
+        #expect(throws: Never.self) { _ = try GroupManifest.entries(manifest) }
+    }
+
+    @Test("JSONErrorReason.decode refuses 513 × [ by position before JSONDecoder sees it")
+    func deepDecode() throws {
+        struct Anything: Decodable {}
+        let data = Data(String(repeating: "[", count: 513).utf8)
+        #expect { _ = try JSONErrorReason.decode(Anything.self, from: data) } throws: { error in
+            "\(error)" == "line 1, column 513: nested more than 512 levels deep"
+        }
+    }
+}

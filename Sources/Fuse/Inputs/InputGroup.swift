@@ -72,12 +72,13 @@ public enum GroupManifest {
         struct Entry: Decodable { let group: String?; let inputs: [String] }
         let entry: Entry
         do {
-            entry = try JSONDecoder().decode(Entry.self, from: Data(jsonLine.utf8))
+            entry = try JSONErrorReason.decode(Entry.self, from: Data(jsonLine.utf8))
         } catch let error as DecodingError {
             throw InputListError.badLine(path: path, line: number,
                                          reason: Self.explain(error) + " (expected {\"group\": name, \"inputs\": [paths]})")
         } catch {
-            throw InputListError.badLine(path: path, line: number, reason: "not valid JSON")
+            throw InputListError.badLine(path: path, line: number,
+                                         reason: "not valid JSON (expected {\"group\": name, \"inputs\": [paths]})")
         }
         guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: path, line: number) }
         return InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) })

@@ -52,7 +52,7 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
                                                    reason: "unreadable manifest: \(FileErrorReason.describe(error))")
         }
         do {
-            return try JSONDecoder().decode(DistributionManifest.self, from: data)
+            return try JSONErrorReason.decode(DistributionManifest.self, from: data)
         } catch {
             throw LLMError.invalidDistributionFile(
                 file: url.path, reason: "unreadable manifest: \(JSONErrorReason.describe(error, in: data))")
