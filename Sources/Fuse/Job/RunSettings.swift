@@ -72,12 +72,12 @@ extension LateFusionStrategy {
         case .attention(let temperature): return "attention temperature \(temperature)"
         case .concat(nil): return "concat"
         case .concat(let projection?):
-            // The projection's shape and a checksum of its values: another file of the same shape is another space.
-            var checksum: UInt64 = 0xcbf2_9ce4_8422_2325
-            for value in projection.weight.scalars + (projection.bias ?? []) {
-                checksum = (checksum ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01b3
+            // The projection's shape and a digest of its values: another file of the same shape is another space.
+            var digest = FNV1a()
+            for tensor in [projection.weight.scalars, projection.bias ?? []] {
+                digest.add(tensor.withUnsafeBytes { Array($0) })
             }
-            return "concat projection \(projection.weight.shape) \(String(checksum, radix: 16))"
+            return "concat projection \(projection.weight.shape) \(String(digest.value, radix: 16))"
         }
     }
 }
