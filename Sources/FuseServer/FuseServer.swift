@@ -76,7 +76,7 @@ public struct FuseServer: Sendable {
             logger: logger)
         let loader = ModelLoader(specs: configuration.models, pool: pool, metrics: metrics,
                                  limits: configuration.limits, precision: configuration.precision,
-                                 delay: configuration.loadDelay, logger: logger)
+                                 gate: configuration.loadGate, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: loader)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

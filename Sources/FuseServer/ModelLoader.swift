@@ -12,12 +12,12 @@ struct ModelLoader: Service {
     let metrics: ServerMetrics
     let limits: ServerConfiguration.Limits
     let precision: Precision
-    /// Waited before loading (`ServerConfiguration.loadDelay`).
-    let delay: Duration
+    /// Awaited before loading (`ServerConfiguration.loadGate`).
+    let gate: (@Sendable () async -> Void)?
     let logger: Logger
 
     func run() async throws {
-        if delay > .zero { try? await Task.sleep(for: delay) }
+        if let gate { await gate() }
         for spec in specs {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             let start = ContinuousClock.now

@@ -15,8 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var quiet: Bool
     /// The precision every model's transformer blocks compute in (docs/PRECISION.md).
     public var precision: Precision
-    /// A pause before the models start loading (tests: the loading window, deterministic on a busy machine).
-    var loadDelay: Duration = .zero
+    /// Awaited before the models start loading (tests hold the loading window open until they release it).
+    var loadGate: (@Sendable () async -> Void)? = nil
 
     public init(models: [ModelSpec], host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil,
                 limits: Limits = Limits(), quiet: Bool = false, precision: Precision = .fp32) {

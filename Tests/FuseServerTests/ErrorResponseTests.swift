@@ -121,14 +121,18 @@ struct ErrorResponseTests {
     func unavailable() async throws {
         var limits = ServerConfiguration.Limits()
         limits.requestTimeout = .milliseconds(1)
+        // The models do not start loading until the test opens the gate, however slow the machine is.
+        let (opened, open) = AsyncStream.makeStream(of: Void.self)
         let server = try await TestServer.start(models: ["minilm=\(TestServer.miniLM)", "fuse-mini=\(TestServer.fuseMini)"],
-                                                limits: limits, waitUntilReady: false, loadDelay: .seconds(5))
+                                                limits: limits, waitUntilReady: false,
+                                                loadGate: { for await _ in opened { return } })
         defer { Task { await server.stop() } }
-        // Asked as soon as the server listens, inside the 5 s before the models start loading.
         let early = try await server.post("/v1/embeddings", json: ["input": "too early"])
         let health = try await server.get("/health")
         #expect(early.status == 503 && early.errorCode == "model_loading")
         #expect(health.status == 503 && health.errorCode == "Unhealthy")
+        open.yield()
+        open.finish()
         try await server.waitUntilReady()
         let batch = (0..<64).map { "A sentence that cannot be embedded within a millisecond, number \($0)." }
         let slow = try await server.post("/v1/embeddings", json: ["input": batch])
