@@ -54,12 +54,15 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
+        // Fuse's own C kernels (fused attention, int8/bf16 element-wise work), built per ISA and chosen at run time.
+        .target(name: "CFuseKernels", path: "Sources/CFuseKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         // oneDNN's matmul for reduced-precision (int8, bf16) linear layers (Debian libdnnl-dev).
-        .target(name: "CFuseDNNL", path: "Sources/CFuseDNNL", cSettings: [.unsafeFlags(["-O2"])],
+        .target(name: "CFuseDNNL", dependencies: ["CFuseKernels"], path: "Sources/CFuseDNNL",
+                cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("dnnl")]),
 
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
-        .target(name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL"], swiftSettings: numericSettings),
+        .target(name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL", "CFuseKernels"], swiftSettings: numericSettings),
 
         // Built-in modality plugins.
         .target(name: "TextBPE", dependencies: ["FuseCore", "CZlib"], path: "Plugins/TextBPE",

@@ -7,7 +7,7 @@ import Fuse
 /// `scaled_dot_product_attention` (Benchmarks/peers/attention_peer.py) with `--peer-python`.
 struct BenchAttention: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "attention", abstract: "Milliseconds per attention call vs. torch SDPA.")
+        commandName: "attention", abstract: "Milliseconds per attention call (the fused kernel) vs. torch SDPA.")
 
     @Option(help: "BLAS threads (default: all cores).")
     var threads: Int = Kernels.coreCount
@@ -23,6 +23,7 @@ struct BenchAttention: ParsableCommand {
         ("minilm b32 h12 s128 d32 pad", 32, 12, 128, 32, 32, false),
         ("vit b8 h12 s197 d64", 8, 12, 197, 64, 0, false),
         ("clip-text b32 h8 s77 d64 causal", 32, 8, 77, 64, 0, true),
+        ("sentences b32 h12 s24 d32 pad", 32, 12, 24, 32, 8, false),
     ]
 
     func validate() throws {

@@ -23,7 +23,8 @@ torch.set_num_threads(args.threads)
 # (label, batch, heads, length, head_dim, padded keys in the second half of the batch, causal)
 SHAPES = [("minilm b32 h12 s128 d32 pad", 32, 12, 128, 32, 32, False),
           ("vit b8 h12 s197 d64", 8, 12, 197, 64, 0, False),
-          ("clip-text b32 h8 s77 d64 causal", 32, 8, 77, 64, 0, True)]
+          ("clip-text b32 h8 s77 d64 causal", 32, 8, 77, 64, 0, True),
+          ("sentences b32 h12 s24 d32 pad", 32, 12, 24, 32, 8, False)]
 results = []
 with torch.inference_mode():
     for label, b, h, s, d, pad, causal in SHAPES:

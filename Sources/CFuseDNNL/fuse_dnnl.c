@@ -1,12 +1,16 @@
 #include "fuse_dnnl.h"
 
+#include <dlfcn.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { CACHE_SLOTS = 16, CANONICAL_ROWS = 256 };
+/* Calls run in chunks of CHUNK_ROWS rows, each padded to a multiple of ROW_STEP (below ROW_STEP rows: as is), so a
+   layer meets at most CHUNK_ROWS / ROW_STEP + ROW_STEP shapes, whatever its batches' lengths: their primitives all
+   stay in the cache instead of being created again for every new row count. */
+enum { CACHE_SLOTS = 32, CANONICAL_ROWS = 256, CHUNK_ROWS = 128, ROW_STEP = 16 };
 
 typedef struct {
     int64_t rows;
@@ -27,6 +31,12 @@ struct fuse_dnnl_matmul {
     uint64_t clock;
     char implementation[64];
 };
+
+/* One engine for every layer (a CPU engine holds no state of its own), created once. */
+static dnnl_engine_t shared_engine = NULL;
+static dnnl_status_t shared_engine_status = dnnl_success;
+static pthread_once_t shared_engine_once = PTHREAD_ONCE_INIT;
+static void create_shared_engine(void) { shared_engine_status = dnnl_engine_create(&shared_engine, dnnl_cpu, 0); }
 
 static void say(char *error, size_t size, const char *what, dnnl_status_t status) {
     if (error && size) snprintf(error, size, "oneDNN: %s failed (status %d)", what, (int)status);
@@ -71,7 +81,9 @@ fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_
     if (!mm) { if (error && error_size) snprintf(error, error_size, "out of memory"); return NULL; }
     mm->kind = kind; mm->n = n; mm->k = k;
     pthread_mutex_init(&mm->lock, NULL);
-    TRY(dnnl_engine_create(&mm->engine, dnnl_cpu, 0), "engine creation");
+    pthread_once(&shared_engine_once, create_shared_engine);
+    TRY(shared_engine_status, "engine creation");
+    mm->engine = shared_engine;
     dnnl_dims_t dims = {k, n};
     dnnl_memory_desc_t any, given;
     TRY(dnnl_memory_desc_init_by_tag(&any, 2, dims, weight_type(kind), dnnl_format_tag_any), "weights descriptor");
@@ -159,40 +171,72 @@ static void release(fuse_dnnl_matmul *mm, cache_slot *slot, dnnl_primitive_t pri
     pthread_mutex_unlock(&mm->lock);
 }
 
-static uint16_t bf16_bits(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return (uint16_t)((bits >> 16) | 0x40);  /* NaN */
-    bits += 0x7fffu + ((bits >> 16) & 1u);  /* round to nearest even */
-    return (uint16_t)(bits >> 16);
+/* Each thread's stream and scratch buffers, kept between calls so a layer call allocates nothing once warm. */
+enum { BUFFER_INPUT = 0, BUFFER_RESULT = 1, BUFFER_SCRATCHPAD = 2, BUFFER_COUNT = 3 };
+typedef struct {
+    dnnl_stream_t stream;
+    void *buffers[BUFFER_COUNT];
+    size_t sizes[BUFFER_COUNT];
+} thread_state;
+
+static pthread_key_t state_key;
+static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+
+static void free_state(void *pointer) {
+    thread_state *state = pointer;
+    if (!state) return;
+    if (state->stream) dnnl_stream_destroy(state->stream);
+    for (int i = 0; i < BUFFER_COUNT; i++) free(state->buffers[i]);
+    free(state);
 }
 
-int fuse_dnnl_matmul_run(fuse_dnnl_matmul *mm, int64_t m, const void *x, void *y, char *error, size_t error_size) {
-    if (m <= 0) return 0;
-    void *converted = NULL, *scratchpad_buffer = NULL;
+static void create_state_key(void) { pthread_key_create(&state_key, free_state); }
+
+static thread_state *current_state(void) {
+    pthread_once(&state_once, create_state_key);
+    thread_state *state = pthread_getspecific(state_key);
+    if (state) return state;
+    state = calloc(1, sizeof *state);
+    if (state && pthread_setspecific(state_key, state) != 0) { free(state); return NULL; }
+    return state;
+}
+
+/* The thread's buffer `slot`, at least `bytes` long and 64-byte aligned (NULL when out of memory). */
+static void *thread_buffer(thread_state *state, int slot, size_t bytes) {
+    if (state->sizes[slot] >= bytes) return state->buffers[slot];
+    size_t size = bytes < 4096 ? 4096 : bytes + bytes / 4;
+    size = (size + 63) & ~(size_t)63;
+    void *grown = aligned_alloc(64, size);
+    if (!grown) return NULL;
+    free(state->buffers[slot]);
+    state->buffers[slot] = grown;
+    state->sizes[slot] = size;
+    return grown;
+}
+
+static int out_of_memory(char *error, size_t error_size) {
+    if (error && error_size) snprintf(error, error_size, "out of memory");
+    return -1;
+}
+
+/* y = source · wᵀ for exactly m rows (one primitive), source in the layer's input type (u8 or bf16), y s32 or f32. */
+static int execute_rows(fuse_dnnl_matmul *mm, thread_state *state, int64_t m, const void *source, void *y, char *error,
+                   size_t error_size) {
     dnnl_memory_t src = NULL, dst = NULL, scratchpad = NULL;
-    dnnl_stream_t stream = NULL;
+    cache_slot *slot = NULL;
+    dnnl_primitive_t primitive = NULL;
     int rc = -1;
-    const void *source = x;
-    if (mm->kind == FUSE_DNNL_BF16F32) {
-        uint16_t *half = malloc((size_t)m * (size_t)mm->k * sizeof *half);
-        if (!half) { if (error && error_size) snprintf(error, error_size, "out of memory"); return -1; }
-        const float *values = x;
-        for (int64_t i = 0; i < m * mm->k; i++) half[i] = bf16_bits(values[i]);
-        converted = half;
-        source = half;
-    }
+    if (!state->stream) TRY(dnnl_stream_create(&state->stream, mm->engine, dnnl_stream_default_flags), "stream");
     /* Executions of one primitive may overlap across threads (oneDNN primitives are thread-safe to execute); the
        cache never evicts a primitive that is running. */
-    cache_slot *slot = NULL;
     dnnl_memory_desc_t scratchpad_md;
-    dnnl_primitive_t primitive = acquire(mm, m, &slot, &scratchpad_md, error, error_size);
-    if (!primitive) goto done;
+    primitive = acquire(mm, m, &slot, &scratchpad_md, error, error_size);
+    if (!primitive) return -1;
     size_t scratchpad_size = dnnl_memory_desc_get_size(&scratchpad_md);
     if (scratchpad_size > 0) {
-        scratchpad_buffer = malloc(scratchpad_size);
-        if (!scratchpad_buffer) { if (error && error_size) snprintf(error, error_size, "out of memory"); goto fail; }
-        TRY(dnnl_memory_create(&scratchpad, &scratchpad_md, mm->engine, scratchpad_buffer), "scratchpad memory");
+        void *buffer = thread_buffer(state, BUFFER_SCRATCHPAD, scratchpad_size);
+        if (!buffer) { out_of_memory(error, error_size); goto fail; }
+        TRY(dnnl_memory_create(&scratchpad, &scratchpad_md, mm->engine, buffer), "scratchpad memory");
     }
     dnnl_memory_desc_t src_md, dst_md;
     dnnl_dims_t src_dims = {m, mm->k}, dst_dims = {m, mm->n};
@@ -200,22 +244,72 @@ int fuse_dnnl_matmul_run(fuse_dnnl_matmul *mm, int64_t m, const void *x, void *y
     TRY(dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, result_type(mm->kind), dnnl_ab), "output descriptor");
     TRY(dnnl_memory_create(&src, &src_md, mm->engine, (void *)source), "input memory");
     TRY(dnnl_memory_create(&dst, &dst_md, mm->engine, y), "output memory");
-    TRY(dnnl_stream_create(&stream, mm->engine, dnnl_stream_default_flags), "stream");
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, mm->weights}, {DNNL_ARG_DST, dst},
                                {DNNL_ARG_SCRATCHPAD, scratchpad}};
-    TRY(dnnl_primitive_execute(primitive, stream, scratchpad ? 4 : 3, args), "matmul");
-    TRY(dnnl_stream_wait(stream), "matmul");
+    TRY(dnnl_primitive_execute(primitive, state->stream, scratchpad ? 4 : 3, args), "matmul");
+    TRY(dnnl_stream_wait(state->stream), "matmul");
     rc = 0;
 fail:
-    release(mm, slot, primitive);
-done:
-    if (stream) dnnl_stream_destroy(stream);
+    if (primitive) release(mm, slot, primitive);
     if (src) dnnl_memory_destroy(src);
     if (dst) dnnl_memory_destroy(dst);
     if (scratchpad) dnnl_memory_destroy(scratchpad);
-    free(scratchpad_buffer);
-    free(converted);
     return rc;
+}
+
+static size_t source_size(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? 1 : 2; }
+
+int fuse_dnnl_linear_run(fuse_dnnl_matmul *mm, int64_t m, const float *x, const fuse_dnnl_int8_scales *scales,
+                         const float *bias, int activation, int parts, float *const *outputs, char *error,
+                         size_t error_size) {
+    if (m <= 0) return 0;
+    if (parts < 1 || mm->n % parts != 0) {
+        if (error && error_size) snprintf(error, error_size, "%d output parts do not divide %lld columns", parts,
+                                          (long long)mm->n);
+        return -1;
+    }
+    thread_state *state = current_state();
+    if (!state) return out_of_memory(error, error_size);
+    const int64_t k = mm->k, n = mm->n, width = n / parts;
+    const int int8 = mm->kind == FUSE_DNNL_U8S8S32;
+    if (int8 && !scales) {
+        if (error && error_size) snprintf(error, error_size, "an int8 layer needs its weight scales");
+        return -1;
+    }
+    /* A chunk of rows at a time, start to finish (convert, multiply, epilogue), so its accumulators are still in the
+       cache when the epilogue reads them. Each chunk is padded to a multiple of ROW_STEP with zero rows (see
+       CHUNK_ROWS), whose results are never read. */
+    const int64_t chunk = m < CHUNK_ROWS ? m : CHUNK_ROWS;
+    const int64_t most = chunk < ROW_STEP ? chunk : (chunk + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
+    const size_t input_bytes = (((size_t)(most * k) * source_size(mm->kind)) + 63) & ~(size_t)63;
+    char *input = thread_buffer(state, BUFFER_INPUT, input_bytes + (size_t)most * 8);
+    void *result = thread_buffer(state, BUFFER_RESULT, (size_t)(most * n) * 4);
+    if (!input || !result) return out_of_memory(error, error_size);
+    float *row_scales = (float *)(input + input_bytes);     /* int8: each row's scale and zero point */
+    int32_t *zero_points = (int32_t *)(row_scales + most);
+    for (int64_t first = 0; first < m; first += CHUNK_ROWS) {
+        const int64_t rows = m - first < CHUNK_ROWS ? m - first : CHUNK_ROWS;
+        const int64_t padded = rows < ROW_STEP ? rows : (rows + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
+        const float *from = x + first * k;
+        if (int8) {
+            fuse_int8_quantize_rows(from, rows, k, k, scales->input_levels, (uint8_t *)input, row_scales, zero_points);
+        } else {
+            fuse_bf16_from_f32(from, rows * k, (uint16_t *)input);
+        }
+        memset(input + (size_t)(rows * k) * source_size(mm->kind), 0,
+               (size_t)((padded - rows) * k) * source_size(mm->kind));
+        if (execute_rows(mm, state, padded, input, result, error, error_size) != 0) return -1;
+        for (int part = 0; part < parts; part++) {
+            float *to = outputs[part] + first * width;
+            if (int8) {
+                fuse_int8_dequantize_rows(result, rows, n, part * width, width, row_scales, zero_points,
+                                          scales->weight_scales, scales->weight_sums, bias, activation, to, width);
+            } else {
+                fuse_f32_copy_columns(result, rows, n, part * width, width, bias, activation, to, width);
+            }
+        }
+    }
+    return 0;
 }
 
 const char *fuse_dnnl_matmul_implementation(fuse_dnnl_matmul *mm) { return mm->implementation; }
@@ -224,9 +318,24 @@ void fuse_dnnl_matmul_destroy(fuse_dnnl_matmul *mm) {
     if (!mm) return;
     for (int i = 0; i < CACHE_SLOTS; i++) if (mm->slots[i].primitive) dnnl_primitive_destroy(mm->slots[i].primitive);
     if (mm->weights) dnnl_memory_destroy(mm->weights);
-    if (mm->engine) dnnl_engine_destroy(mm->engine);
     pthread_mutex_destroy(&mm->lock);
     free(mm);
+}
+
+/* Debian's oneDNN runs its kernels on OpenMP threads; OpenMP's thread count is per calling thread. Looked up at run
+   time so a oneDNN built on another threading runtime (no OpenMP symbols) simply keeps its own setting. */
+int fuse_dnnl_set_calling_thread_count(int threads) {
+    static void (*set_threads)(int) = NULL;
+    static int looked_up = 0;
+    if (!__atomic_load_n(&looked_up, __ATOMIC_ACQUIRE)) {
+        void (*found)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+        __atomic_store_n(&set_threads, found, __ATOMIC_RELAXED);
+        __atomic_store_n(&looked_up, 1, __ATOMIC_RELEASE);
+    }
+    void (*call)(int) = __atomic_load_n(&set_threads, __ATOMIC_RELAXED);
+    if (!call || threads < 1) return -1;
+    call(threads);
+    return 0;
 }
 
 int fuse_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }

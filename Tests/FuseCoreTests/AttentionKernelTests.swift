@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FuseCore
 
@@ -42,5 +43,102 @@ import Testing
                 queryLength: 2, keyLength: 1, headDim: 2, causal: true)
         }
         #expect(output == [0, 0, 3, 4])
+    }
+}
+
+/// The fused kernel's tiling against attention computed here in Float64 the textbook way (all scores, masked, softmax,
+/// weighted sum), on shapes that cross its blocks: more than 64 keys (several key blocks, one partial), query counts
+/// that leave a partial block of 4, head sizes off its 32-float value chunks, windows, grouped-query heads, padding,
+/// more queries than keys. Each case also runs on every narrower build of the kernel the CPU can run (AVX2, baseline
+/// x86-64), which must agree. Tolerance 1e-5 absolute (outputs are O(1) averages).
+@Suite struct FusedAttentionTilingTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let label: String
+        let batch, heads, kvHeads, queries, keys, headDim: Int
+        var causal = false
+        var window: Int? = nil
+        var padded = 0  // padding keys at the end of the last batch item
+        var testDescription: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "131 keys, d 40, padding", batch: 2, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 40,
+             padded: 70),
+        Case(label: "causal 70, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 70, keys: 70, headDim: 80,
+             causal: true),
+        Case(label: "window 5 over 150 keys, d 7", batch: 1, heads: 2, kvHeads: 1, queries: 9, keys: 150, headDim: 7,
+             causal: true, window: 5),
+        Case(label: "window 70, d 128", batch: 2, heads: 1, kvHeads: 1, queries: 133, keys: 133, headDim: 128,
+             causal: true, window: 70),
+        Case(label: "more queries than keys, causal", batch: 1, heads: 1, kvHeads: 1, queries: 67, keys: 3, headDim: 33,
+             causal: true),
+        Case(label: "one key, d 1", batch: 3, heads: 2, kvHeads: 2, queries: 1, keys: 1, headDim: 1),
+        Case(label: "every key padded", batch: 1, heads: 1, kvHeads: 1, queries: 5, keys: 66, headDim: 16, padded: 66),
+    ]
+
+    static func reference(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Double] {
+        let scale = 1 / Double(c.headDim).squareRoot(), group = c.heads / c.kvHeads, offset = c.keys - c.queries
+        var out = [Double](repeating: 0, count: c.batch * c.queries * c.heads * c.headDim)
+        for b in 0..<c.batch {
+            for h in 0..<c.heads {
+                for i in 0..<c.queries {
+                    var scores = [Double](repeating: -.infinity, count: c.keys)
+                    for j in 0..<c.keys where mask[b * c.keys + j] != 0 {
+                        if c.causal && j > i + offset { continue }
+                        if let w = c.window, c.causal, j <= i + offset - w { continue }
+                        var dot = 0.0
+                        for d in 0..<c.headDim {
+                            dot += Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d])
+                                * Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                        }
+                        scores[j] = dot * scale
+                    }
+                    let top = scores.max()!
+                    guard top > -.infinity else { continue }
+                    let weights = scores.map { exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for d in 0..<c.headDim {
+                        var sum = 0.0
+                        for j in 0..<c.keys where weights[j] > 0 {
+                            sum += weights[j] * Double(v[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                        }
+                        out[((b * c.queries + i) * c.heads + h) * c.headDim + d] = sum / total
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Float] {
+        var output = [Float](repeating: .nan, count: c.batch * c.queries * c.heads * c.headDim)
+        output.withUnsafeMutableBufferPointer { o in
+            Kernels.scaledDotProductAttention(
+                query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
+                queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask, causal: c.causal,
+                keyValueHeads: c.kvHeads, window: c.window)
+        }
+        return output
+    }
+
+    @Test(arguments: cases)
+    func fusedKernelMatchesTextbookAttention(_ c: Case) {
+        var generator = SplitMix64(seed: UInt64(c.keys * 31 + c.headDim))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
+        let q = random(c.batch * c.queries * c.heads * c.headDim)
+        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        var mask = [Int32](repeating: 1, count: c.batch * c.keys)
+        for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
+        let expected = Self.reference(c, q: q, k: k, v: v, mask: mask)
+        let widest = Kernels.vectorLevel
+        let got = Self.run(c, q: q, k: k, v: v, mask: mask)
+        let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
+        #expect(worst <= 1e-5, "\(c.label): max abs difference \(worst)")
+        for level in stride(from: widest - 1, through: 0, by: -1) {
+            let narrower = Kernels.withVectorLevelCap(level) { Self.run(c, q: q, k: k, v: v, mask: mask) }
+            let apart = zip(narrower, got).map { abs($0 - $1) }.max()!
+            #expect(apart <= 1e-5, "\(c.label): build \(level) differs from build \(widest) by \(apart)")
+        }
     }
 }

@@ -46,7 +46,11 @@ struct ReducedPrecisionLinearTests {
         return output
     }
 
-    static func bf16(_ value: Float) -> Double { Double(Float(bitPattern: UInt32(BFloat16.bits(value)) << 16)) }
+    /// bfloat16 rounding to nearest, ties to even (as PyTorch and oneDNN round).
+    static func bf16(_ value: Float) -> Double {
+        let raw = value.bitPattern
+        return Double(Float(bitPattern: ((raw &+ 0x7fff &+ ((raw >> 16) & 1)) >> 16) << 16))
+    }
 
     @Test(arguments: cases)
     func bf16MatchesRoundedReference(_ c: Case) throws {
@@ -87,8 +91,8 @@ struct ReducedPrecisionLinearTests {
             let row = input[(r * c.inputs)..<((r + 1) * c.inputs)].map(Double.init)
             let low = min(row.min()!, 0), high = max(row.max()!, 0)
             let scale = high > low ? Double(Float(high - low) / 255) : 1
-            let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded())))
-            let q = row.map { max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded()) + zero)) }
+            let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded(.toNearestOrEven))))
+            let q = row.map { max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded(.toNearestOrEven)) + zero)) }
             for n in 0..<c.outputs {
                 let line = w[(n * c.inputs)..<((n + 1) * c.inputs)].map(Double.init)
                 let largest = line.map(abs).max()!
@@ -128,6 +132,43 @@ struct ReducedPrecisionLinearTests {
                 return results
             }
             #expect(concurrent == sequential, "\(precision)")
+        }
+    }
+
+    @Test("a stacked q/k/v layer writes each part exactly as the separate layers compute it", arguments: [
+        Precision.fp32, .int8, .bf16,
+    ])
+    func stackedPartsMatchSeparateLayers(_ precision: Precision) throws {
+        var generator = SplitMix64(seed: 21)
+        let (inputs, width, rows) = (72, 40, 37)
+        let parts = try (0..<3).map { part in
+            try Linear(weight: Tensor(shape: [width, inputs], values: Self.random(width * inputs, &generator, scale: 0.3)),
+                       bias: part == 1 ? nil : Tensor(shape: [width], values: Self.random(width, &generator, scale: 1)))
+        }
+        let input = Self.random(rows * inputs, &generator, scale: 1.5)
+        guard let stacked = try? Linear.stacked(parts).converted(to: precision),
+              let separate = try? parts.map({ try $0.converted(to: precision) }) else { return }  // bf16 unavailable
+        let pointers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows * width) }
+        defer { pointers.forEach { $0.deallocate() } }
+        input.withUnsafeBufferPointer { stacked.apply($0.baseAddress!, rows: rows, outputs: pointers) }
+        for (part, layer) in separate.enumerated() {
+            let got = Array(UnsafeBufferPointer(start: pointers[part], count: rows * width))
+            #expect(got == Self.run(layer, input, rows: rows), "\(precision) part \(part)")
+        }
+    }
+
+    @Test("every build of the int8/bf16 element-wise kernels (AVX-512, AVX2, baseline) agrees to float rounding")
+    func narrowerBuildsAgree() throws {
+        let (exact, input) = try Self.layer(Case(rows: 29, inputs: 200, outputs: 67, seed: 12, bias: true))
+        for precision in [Precision.int8, .bf16] {
+            guard let layer = try? exact.converted(to: precision) else { continue }
+            let widest = Self.run(layer, input, rows: 29)
+            for level in stride(from: Kernels.vectorLevel - 1, through: 0, by: -1) {
+                let narrower = Kernels.withVectorLevelCap(level) { Self.run(layer, input, rows: 29) }
+                // The same arithmetic; only whether a multiply-add is fused (one rounding or two) may differ.
+                let apart = zip(narrower, widest).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                #expect(apart <= 1e-5, "\(precision) build \(level) differs by \(apart) (relative)")
+            }
         }
     }
 

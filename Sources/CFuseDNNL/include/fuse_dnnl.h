@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuse_kernels.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,11 +23,28 @@ typedef struct fuse_dnnl_matmul fuse_dnnl_matmul;
 /* Prepares w [n, k] row-major (int8_t for U8S8S32, uint16_t bf16 bits for BF16F32). NULL on failure, with a message. */
 fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights,
                                           char *error, size_t error_size);
-/* y = x · wᵀ for m rows; x [m, k] (uint8_t, or float for BF16F32), y [m, n] (int32_t or float). 0 on success. */
-int fuse_dnnl_matmul_run(fuse_dnnl_matmul *matmul, int64_t m, const void *x, void *y, char *error, size_t error_size);
+/* An int8 layer's quantization constants: each output channel's weight scale and the sum of its quantized weights
+   (for the inputs' zero points), and the largest quantized input value. */
+typedef struct {
+    const float *weight_scales;
+    const int32_t *weight_sums;
+    float input_levels;
+} fuse_dnnl_int8_scales;
+/* A whole reduced-precision linear layer, y = x · wᵀ + bias for m rows of f32 x [m, k]: int8 layers quantize each
+   row dynamically (`scales` required), bf16 layers convert x to bf16; accumulation is s32 or f32. The n output columns
+   go to `parts` buffers of n / parts columns each (q, k and v of a fused projection), row-major. bias may be NULL;
+   `activation` (FUSE_ACTIVATION_*) follows the bias in the same pass. Scratch memory is the calling thread's, reused
+   between calls. 0 on success. */
+int fuse_dnnl_linear_run(fuse_dnnl_matmul *matmul, int64_t m, const float *x, const fuse_dnnl_int8_scales *scales,
+                         const float *bias, int activation, int parts, float *const *outputs, char *error,
+                         size_t error_size);
 /* The oneDNN implementation the last run used (e.g. "brg:avx512_core_vnni"). */
 const char *fuse_dnnl_matmul_implementation(fuse_dnnl_matmul *matmul);
 void fuse_dnnl_matmul_destroy(fuse_dnnl_matmul *matmul);
+
+/* How many threads oneDNN calls made from the calling thread may use (OpenMP's per-thread setting): 1 inside code that
+   already spreads independent work over the cores. 0 on success, -1 when oneDNN's runtime offers no such control. */
+int fuse_dnnl_set_calling_thread_count(int threads);
 
 /* oneDNN's effective ISA (dnnl_cpu_isa_t) and its name. */
 int fuse_dnnl_isa(void);

@@ -1,3 +1,4 @@
+import CFuseKernels
 import Foundation
 
 /// The activation functions transformer checkpoints name in their `config.json` (`hidden_act`).
@@ -45,14 +46,11 @@ extension Kernels {
     /// Below this many elements an activation runs on one core.
     static let elementGrain = 16_384
 
-    /// Exact GELU, `0.5 · x · (1 + erf(x / √2))` (erf to 1.5e-7, as PyTorch's CPU kernel), in place.
+    /// Exact GELU, `0.5 · x · (1 + erf(x / √2))` (erf to 1.5e-7, as PyTorch's CPU kernel), in place. One
+    /// implementation in C (`fuse_gelu_erf`, built per ISA), shared with the reduced-precision layers' epilogue.
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let inverseSqrt2: Float = 0.70710678118654752
         parallelChunks(count: count, grain: elementGrain) { range in
-            for index in range {
-                let value = x[index]
-                x[index] = 0.5 * value * FastMath.onePlusErf(value * inverseSqrt2)
-            }
+            fuse_gelu_erf(x + range.lowerBound, Int64(range.count))
         }
     }
 

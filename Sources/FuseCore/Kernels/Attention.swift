@@ -1,3 +1,4 @@
+import CFuseKernels
 import Dispatch
 
 extension Kernels {
@@ -19,8 +20,9 @@ extension Kernels {
     /// `h / (heads / keyValueHeads)` (as Hugging Face's `repeat_kv`). `heads` must be a multiple of `keyValueHeads`
     /// (callers validate model configs before this point).
     ///
-    /// Each (batch, head) pair is two BLAS products over strided views plus a masked softmax in a scratch buffer;
-    /// the pairs are spread over the cores.
+    /// The kernel is fused (flash-style, `fuse_attention.c`): per block of query rows, keys are visited a block at a
+    /// time with an online softmax, so the `queryLength × keyLength` scores never round-trip through memory; key
+    /// blocks that the causal mask or the window hide are skipped. The (batch, head) pairs are spread over the cores.
     public static func scaledDotProductAttention(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>,
@@ -34,87 +36,27 @@ extension Kernels {
             "attention: heads (\(heads)) must be a positive multiple of keyValueHeads (\(kvHeads))")
         guard batch > 0, queryLength > 0, headDim > 0 else { return }
         let pairs = batch * heads
-        let problem = AttentionProblem(
-            query: query, key: key, value: value, output: output, heads: heads, kvHeads: kvHeads,
-            queryLength: queryLength, keyLength: keyLength, headDim: headDim, keyPaddingMask: keyPaddingMask,
-            causal: causal, window: window, scale: scale ?? 1 / Float(headDim).squareRoot())
+        let problem = FusedAttention(problem: fuse_attention_problem(
+            query: query, key: key, value: value, output: output, key_mask: keyPaddingMask, heads: Int64(heads),
+            kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
+            head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
+            scale: scale ?? 1 / Float(headDim).squareRoot()))
         let workers = min(coreCount, pairs)
-        // The per-head products are small: spreading heads over the cores with single-threaded BLAS is several times
-        // faster than multi-threaded BLAS per product (and concurrent multi-threaded calls are slower still).
-        withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(queryLength * keyLength, 1))
-                defer { scores.deallocate() }
-                var pair = worker
-                while pair < pairs {
-                    problem.solve(batchIndex: pair / heads, head: pair % heads, scores: scores)
-                    pair += workers
-                }
+        let scratchFloats = withUnsafePointer(to: problem.problem) { fuse_attention_scratch_floats($0) }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let first = pairs * worker / workers, last = pairs * (worker + 1) / workers
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
+            defer { scratch.deallocate() }
+            withUnsafePointer(to: problem.problem) {
+                fuse_attention_run($0, Int64(first), Int64(last - first), scratch)
             }
         }
     }
 }
 
-/// One attention call's operands and geometry, shared by the workers. `@unchecked Sendable` because it holds raw
-/// pointers: the workers only read the inputs and each writes its own heads' output columns, and
-/// `concurrentPerform` returns only when all are done.
-private struct AttentionProblem: @unchecked Sendable {
-    let query: UnsafePointer<Float>
-    let key: UnsafePointer<Float>
-    let value: UnsafePointer<Float>
-    let output: UnsafeMutablePointer<Float>
-    let heads: Int
-    let kvHeads: Int
-    let queryLength: Int
-    let keyLength: Int
-    let headDim: Int
-    let keyPaddingMask: UnsafePointer<Int32>?
-    let causal: Bool
-    let window: Int?
-    let scale: Float
-
-    /// Attention for one (batch item, head), using `scores` (`queryLength × keyLength`) as scratch.
-    func solve(batchIndex: Int, head: Int, scores: UnsafeMutablePointer<Float>) {
-        let queryStride = heads * headDim
-        let keyStride = kvHeads * headDim
-        let kvHead = head / (heads / kvHeads)
-        let queryBase = query + batchIndex * queryLength * queryStride + head * headDim
-        let keyBase = key + batchIndex * keyLength * keyStride + kvHead * headDim
-        let valueBase = value + batchIndex * keyLength * keyStride + kvHead * headDim
-        let outputBase = output + batchIndex * queryLength * queryStride + head * headDim
-        guard keyLength > 0 else {
-            for row in 0..<queryLength { (outputBase + row * queryStride).update(repeating: 0, count: headDim) }
-            return
-        }
-
-        // scores[i, j] = scale · q_i · k_j
-        Kernels.gemm(
-            transposeA: false, transposeB: true, m: queryLength, n: keyLength, k: headDim, alpha: scale,
-            a: queryBase, lda: queryStride, b: keyBase, ldb: keyStride, c: scores, ldc: keyLength)
-
-        let causalOffset = keyLength - queryLength
-        for row in 0..<queryLength {
-            let line = scores + row * keyLength
-            if let mask = keyPaddingMask.map({ $0 + batchIndex * keyLength }) {
-                for column in 0..<keyLength where mask[column] == 0 { line[column] = -.infinity }
-            }
-            if causal {
-                let lastVisible = row + causalOffset
-                if lastVisible + 1 < keyLength {
-                    let start = max(lastVisible + 1, 0)
-                    (line + start).update(repeating: -.infinity, count: keyLength - start)
-                }
-                if let window {
-                    let hidden = min(max(lastVisible - window + 1, 0), keyLength)
-                    line.update(repeating: -.infinity, count: hidden)
-                }
-            }
-            Kernels.softmaxRow(line, columns: keyLength)
-        }
-
-        // out_i = Σ_j p[i, j] · v_j, written straight into this head's columns of the output.
-        Kernels.gemm(
-            transposeA: false, transposeB: false, m: queryLength, n: headDim, k: keyLength,
-            a: scores, lda: keyLength, b: valueBase, ldb: keyStride, c: outputBase, ldc: queryStride)
-    }
+/// One attention call's operands, shared by the workers. `@unchecked Sendable` because it holds raw pointers: the
+/// workers only read the inputs and each writes its own pairs' output columns, and `concurrentPerform` returns only
+/// when all are done.
+private struct FusedAttention: @unchecked Sendable {
+    let problem: fuse_attention_problem
 }

@@ -1,4 +1,4 @@
-/// Branch-free `exp` and `erf` for the activation and softmax loops.
+/// Branch-free `exp` for the activation and softmax loops (the C kernels have the same in `fast_math.h`, with erf).
 ///
 /// libm's `expf`/`erff` are opaque calls that keep a loop scalar (~3–5 ns per element). These are plain arithmetic,
 /// bit casts and selects, so LLVM vectorises the loops that call them (AVX2 in release builds), and they never trap:
@@ -26,22 +26,5 @@ enum FastMath {
         p = p * r * r + r + 1
         let scale = Float(bitPattern: (biased.bitPattern &- 0x4B40_0000 &+ 127) << 23)
         return x < -87.33654 ? 0 : p * scale
-    }
-
-    /// `1 + erf(z)`, computed without cancellation for negative z (where it is the small `erfc(|z|)`).
-    ///
-    /// Abramowitz & Stegun 7.1.26: erfc(|z|) ≈ t·(a1 + t·(a2 + …)) · e^(−z²), t = 1 / (1 + p|z|), absolute error
-    /// ≤ 1.5e-7 — the same approximation PyTorch's vectorised CPU `erf` uses.
-    @inline(__always)
-    static func onePlusErf(_ z: Float) -> Float {
-        let magnitude = abs(z)
-        let t = 1 / (1 + 0.3275911 * magnitude)
-        var q: Float = 1.061405429
-        q = q * t - 1.453152027
-        q = q * t + 1.421413741
-        q = q * t - 0.284496736
-        q = q * t + 0.254829592
-        let complement = q * t * exp(-magnitude * magnitude)
-        return z < 0 ? complement : 2 - complement
     }
 }

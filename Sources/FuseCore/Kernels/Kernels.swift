@@ -1,3 +1,5 @@
+import CFuseDNNL
+import CFuseKernels
 import CBLAS
 import Foundation
 
@@ -16,6 +18,28 @@ extension Kernels {
     public static func setBLASThreads(_ count: Int) {
         configureBLASOnce()
         BLASGate.shared.setThreads(max(1, count))
+    }
+
+    /// Which build of Fuse's own C kernels (fused attention, int8/bf16 element-wise work) runs on this CPU:
+    /// 2 = AVX-512, 1 = AVX2 + FMA, 0 = baseline x86-64.
+    public static var vectorLevel: Int { Int(fuse_vector_level()) }
+
+    /// Runs `body` with those kernels capped at build `level` (tests of the narrower builds on a wider CPU). The cap is
+    /// process-wide: other threads meanwhile also run the narrower build, which computes the same results.
+    public static func withVectorLevelCap<R>(_ level: Int, _ body: () throws -> R) rethrows -> R {
+        vectorCapLock.lock()
+        defer { fuse_vector_level_cap(2); vectorCapLock.unlock() }
+        fuse_vector_level_cap(Int32(level))
+        return try body()
+    }
+
+    private static let vectorCapLock = NSLock()
+
+    /// Sets how many threads the reduced-precision kernels (oneDNN) use for calls made from the calling thread; code
+    /// that spreads independent work over the cores itself sets 1 in each worker, and `coreCount` when done (the
+    /// worker threads are reused). Without it, every worker's call would start a team of `coreCount` threads.
+    public static func setReducedPrecisionThreadsForCallingThread(_ count: Int) {
+        _ = fuse_dnnl_set_calling_thread_count(Int32(max(1, count)))
     }
 
     /// Runs `body` with BLAS single-threaded, for code that spreads many small products over the cores itself

@@ -101,6 +101,87 @@ public struct Linear: Sendable {
         }
     }
 
+    /// Several layers with the same input as one (a fused query/key/value projection): their weights stacked
+    /// `[Σ out, in]`, biases stacked (zeros for a part without one; nil when none has one).
+    public static func stacked(_ parts: [Linear]) throws -> Linear {
+        guard let first = parts.first, parts.allSatisfy({ $0.inFeatures == first.inFeatures }) else {
+            throw FuseError.invalidArgument(what: "stacked linear layers",
+                                            reason: "need one or more layers with the same input size")
+        }
+        let outputs = parts.map(\.outFeatures).reduce(0, +)
+        var weights = [Float]()
+        weights.reserveCapacity(outputs * first.inFeatures)
+        for part in parts { part.weight.withUnsafeBufferPointer { weights.append(contentsOf: $0) } }
+        var bias: Tensor?
+        if parts.contains(where: { $0.bias != nil }) {
+            var values = [Float]()
+            values.reserveCapacity(outputs)
+            for part in parts {
+                if let b = part.bias { b.withUnsafeBufferPointer { values.append(contentsOf: $0) } }
+                else { values.append(contentsOf: repeatElement(0, count: part.outFeatures)) }
+            }
+            bias = try Tensor(shape: [outputs], values: values)
+        }
+        return try Linear(weight: Tensor(shape: [outputs, first.inFeatures], values: weights), bias: bias)
+    }
+
+    /// Like `apply(_:rows:output:)`, but the `out` columns go to `outputs.count` buffers of equal width, each
+    /// `rows × (out / outputs.count)` row-major (a stacked q/k/v layer straight into three buffers). In fp32 each
+    /// part is its own GEMM, exactly as separate layers compute it.
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, outputs: [UnsafeMutablePointer<Float>]) {
+        guard outputs.count > 1 else {
+            if let only = outputs.first { apply(input, rows: rows, output: only) }
+            return
+        }
+        precondition(outFeatures % outputs.count == 0, "\(outputs.count) parts do not divide \(outFeatures) columns")
+        guard rows > 0, outFeatures > 0 else { return }
+        let width = outFeatures / outputs.count
+        if let reduced, inFeatures > 0 {
+            if let bias {
+                bias.withUnsafeBufferPointer { reduced.apply(input, rows: rows, outputs: outputs, bias: $0.baseAddress) }
+            } else {
+                reduced.apply(input, rows: rows, outputs: outputs, bias: nil)
+            }
+            return
+        }
+        for (part, output) in outputs.enumerated() {
+            weight.withUnsafeBufferPointer { w in
+                if inFeatures == 0 {
+                    output.update(repeating: 0, count: rows * width)
+                } else {
+                    Kernels.gemm(
+                        transposeA: false, transposeB: true, m: rows, n: width, k: inFeatures, a: input,
+                        lda: inFeatures, b: w.baseAddress! + part * width * inFeatures, ldb: inFeatures, c: output,
+                        ldc: width)
+                }
+            }
+            if let bias {
+                bias.withUnsafeBufferPointer { b in
+                    Kernels.addBias(output, rows: rows, columns: width, bias: b.baseAddress! + part * width)
+                }
+            }
+        }
+    }
+
+    /// `apply(_:rows:output:)` followed by `activation` on the outputs; reduced-precision layers fuse exact GELU into
+    /// their epilogue (one pass over the outputs instead of two).
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+                      activation: Activation) {
+        guard rows > 0, outFeatures > 0 else { return }
+        if let reduced, inFeatures > 0, ReducedPrecisionWeights.fuses(activation) {
+            if let bias {
+                bias.withUnsafeBufferPointer {
+                    reduced.apply(input, rows: rows, outputs: [output], bias: $0.baseAddress, activation: activation)
+                }
+            } else {
+                reduced.apply(input, rows: rows, outputs: [output], bias: nil, activation: activation)
+            }
+            return
+        }
+        apply(input, rows: rows, output: output)
+        activation.apply(output, count: rows * outFeatures)
+    }
+
     /// Raw form for model code that manages its own buffers: reads `rows × in` floats from `input` and writes
     /// `rows × out` floats to `output` (which must not overlap `input`).
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {

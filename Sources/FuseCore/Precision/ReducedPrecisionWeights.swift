@@ -1,4 +1,5 @@
 import CFuseDNNL
+import CFuseKernels
 import Foundation
 
 /// A linear layer's weights prepared once for a reduced precision (see `Precision`), and the call that computes
@@ -57,7 +58,7 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         } else {
             var bits = [UInt16](repeating: 0, count: n * k)
             weight.withUnsafeBufferPointer { w in
-                for index in 0..<(n * k) { bits[index] = BFloat16.bits(w[index]) }
+                bits.withUnsafeMutableBufferPointer { fuse_bf16_from_f32(w.baseAddress, Int64(n * k), $0.baseAddress) }
             }
             created = bits.withUnsafeBytes {
                 fuse_dnnl_matmul_create(FUSE_DNNL_BF16F32, Int64(n), Int64(k), $0.baseAddress, &error, error.count)
@@ -86,52 +87,37 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// `rows × in` floats from `input` → `rows × out` floats in `output`, plus `bias` when given.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
                       bias: UnsafePointer<Float>?) {
+        apply(input, rows: rows, outputs: [output], bias: bias)
+    }
+
+    /// Whether `apply` can fuse `activation` into its epilogue (exact GELU; others run after the layer).
+    public static func fuses(_ activation: Activation) -> Bool { activation == .gelu }
+
+    /// Like `apply(_:rows:output:bias:)`, but the `out` columns go to `outputs.count` buffers of equal width, each
+    /// `rows × (out / outputs.count)` row-major: a fused query/key/value projection straight into three buffers.
+    /// Quantization (int8: per row, dynamic), the matmul and the epilogue (scales, bias) run in C with the calling
+    /// thread's scratch memory, so a warm call allocates nothing.
+    /// `activation`, when given, must be one `fuses(_:)` accepts; it follows the bias in the same pass.
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, outputs: [UnsafeMutablePointer<Float>],
+                      bias: UnsafePointer<Float>?, activation: Activation? = nil) {
         guard rows > 0 else { return }
+        precondition(activation.map(Self.fuses) ?? true, "\(activation!) is not fused into the epilogue")
+        let activationCode = activation == .gelu ? Int32(FUSE_ACTIVATION_GELU_ERF) : Int32(FUSE_ACTIVATION_NONE)
+        precondition(!outputs.isEmpty && outFeatures % outputs.count == 0,
+                     "\(outputs.count) output parts do not divide \(outFeatures) columns")
         var error = [CChar](repeating: 0, count: 256)
-        if precision == .bf16 {
-            let status = fuse_dnnl_matmul_run(matmul, Int64(rows), input, output, &error, error.count)
-            precondition(status == 0, "bf16 matmul failed after it was prepared: \(Self.message(error))")
-            if let bias { Kernels.addBias(output, rows: rows, columns: outFeatures, bias: bias) }
-            return
-        }
-        let (k, n) = (inFeatures, outFeatures)
-        let quantized = UnsafeMutablePointer<UInt8>.allocate(capacity: rows * k)
-        let accumulated = UnsafeMutablePointer<Int32>.allocate(capacity: rows * n)
-        var rowScales = [Float](repeating: 1, count: rows), zeroPoints = [Int32](repeating: 0, count: rows)
-        defer { quantized.deallocate(); accumulated.deallocate() }
-        for row in 0..<rows {
-            let line = input + row * k
-            var low: Float = 0, high: Float = 0  // the range always holds 0, so zero is exact
-            for c in 0..<k { low = min(low, line[c]); high = max(high, line[c]) }
-            let scale = high > low ? (high - low) / inputLevels : 1
-            let zero = max(0, min(inputLevels, (-low / scale).rounded()))
-            let target = quantized + row * k
-            let inverse = 1 / scale
-            for c in 0..<k { target[c] = UInt8(max(0, min(inputLevels, (line[c] * inverse).rounded() + zero))) }
-            rowScales[row] = scale
-            zeroPoints[row] = Int32(zero)
-        }
-        let status = fuse_dnnl_matmul_run(matmul, Int64(rows), quantized, accumulated, &error, error.count)
-        precondition(status == 0, "int8 matmul failed after it was prepared: \(Self.message(error))")
-        weightScales.withUnsafeBufferPointer { scales in
+        let status = weightScales.withUnsafeBufferPointer { scales in
             weightSums.withUnsafeBufferPointer { sums in
-                for row in 0..<rows {
-                    let source = accumulated + row * n, target = output + row * n
-                    let scale = rowScales[row], zero = zeroPoints[row]
-                    for c in 0..<n {
-                        target[c] = scale * scales[c] * Float(source[c] - zero * sums[c]) + (bias?[c] ?? 0)
+                var constants = fuse_dnnl_int8_scales(weight_scales: scales.baseAddress, weight_sums: sums.baseAddress,
+                                                      input_levels: inputLevels)
+                return withUnsafePointer(to: &constants) { constants in
+                    outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
+                        fuse_dnnl_linear_run(matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
+                                             activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
                     }
                 }
             }
         }
-    }
-}
-
-/// bfloat16 rounding (nearest, ties to even), as PyTorch and oneDNN round.
-enum BFloat16 {
-    static func bits(_ value: Float) -> UInt16 {
-        let raw = value.bitPattern
-        if value.isNaN { return UInt16(truncatingIfNeeded: raw >> 16) | 0x40 }
-        return UInt16(truncatingIfNeeded: (raw &+ 0x7fff &+ ((raw >> 16) & 1)) >> 16)
+        precondition(status == 0, "\(precision) matmul failed after it was prepared: \(Self.message(error))")
     }
 }

@@ -12,9 +12,14 @@ public struct EncoderLayer: Sendable {
     public let fc1: Linear
     public let fc2: Linear
     public let norm2: LayerNormWeights
+    /// Query, key and value as one `[3·D, D]` layer, set when the layer computes in reduced precision: one GEMM (and
+    /// one quantization of the input rows) instead of three, its columns written straight into q, k and v. nil in
+    /// fp32, which keeps the three separate GEMMs of the exact path.
+    public let fusedQKV: Linear?
 
     public init(query: Linear, key: Linear, value: Linear, output: Linear, norm1: LayerNormWeights,
-                fc1: Linear, fc2: Linear, norm2: LayerNormWeights) {
+                fc1: Linear, fc2: Linear, norm2: LayerNormWeights, fusedQKV: Linear? = nil) {
+        self.fusedQKV = fusedQKV
         self.query = query
         self.key = key
         self.value = value

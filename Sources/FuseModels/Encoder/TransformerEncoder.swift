@@ -5,8 +5,8 @@ import FuseCore
 /// The one transformer encoder every family configures: a stack of `EncoderLayer`s, pre- or post-LayerNorm,
 /// with padding and causal masks, over a padded batch `[batch, sequence, hidden]`.
 ///
-/// Each block is a handful of large GEMMs over all `batch · sequence` rows at once (projections, MLP), plus
-/// attention as two batched GEMMs per (batch item, head) spread over the cores by `Kernels.scaledDotProductAttention`.
+/// Each block is a handful of large GEMMs over all `batch · sequence` rows at once (projections, MLP), plus the fused
+/// attention kernel, whose (batch item, head) pairs `Kernels.scaledDotProductAttention` spreads over the cores.
 /// Scratch memory is allocated once per call, never per token.
 public struct TransformerEncoder: Sendable {
     public let config: EncoderConfig
@@ -53,6 +53,8 @@ public struct TransformerEncoder: Sendable {
                     Kernels.setBLASThreads(1)
                     DispatchQueue.concurrentPerform(iterations: groups) { group in
                         let items = (batch * group / groups)..<(batch * (group + 1) / groups)
+                        Kernels.setReducedPrecisionThreadsForCallingThread(1)
+                        defer { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) }
                         runStack(operands, items: items, sequence: sequence, causal: causal)
                     }
                     Kernels.setBLASThreads(blasThreads)
@@ -117,19 +119,17 @@ public struct TransformerEncoder: Sendable {
             layer.norm1.apply(s.normed, rows: rows)
             attentionInput = UnsafePointer(s.normed)
         }
-        layer.query.apply(attentionInput, rows: rows, output: s.query)
-        layer.key.apply(attentionInput, rows: rows, output: s.key)
-        layer.value.apply(attentionInput, rows: rows, output: s.value)
-        // The attention kernel already spreads its (batch item, head) pairs over the cores; if each of those small
-        // GEMMs also asked OpenBLAS for all cores, the workers would spin waiting on each other (measured: attention
-        // 5× slower than with one BLAS thread per pair). The setting is process-wide, so it only ever costs speed.
-        let blasThreads = Kernels.blasThreads
-        if blasThreads > 1 { Kernels.setBLASThreads(1) }
+        if let qkv = layer.fusedQKV {
+            qkv.apply(attentionInput, rows: rows, outputs: [s.query, s.key, s.value])
+        } else {
+            layer.query.apply(attentionInput, rows: rows, output: s.query)
+            layer.key.apply(attentionInput, rows: rows, output: s.key)
+            layer.value.apply(attentionInput, rows: rows, output: s.value)
+        }
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
-        if blasThreads > 1 { Kernels.setBLASThreads(blasThreads) }
         layer.output.apply(s.context, rows: rows, output: s.query)
         Kernels.add(x, s.query, count: count)
         if !pre { layer.norm1.apply(x, rows: rows) }
@@ -141,8 +141,7 @@ public struct TransformerEncoder: Sendable {
             layer.norm2.apply(s.normed, rows: rows)
             mlpInput = UnsafePointer(s.normed)
         }
-        layer.fc1.apply(mlpInput, rows: rows, output: s.mlp)
-        config.activation.apply(s.mlp, count: rows * config.intermediateSize)
+        layer.fc1.apply(mlpInput, rows: rows, output: s.mlp, activation: config.activation)
         layer.fc2.apply(s.mlp, rows: rows, output: s.query)
         Kernels.add(x, s.query, count: count)
         if !pre { layer.norm2.apply(x, rows: rows) }

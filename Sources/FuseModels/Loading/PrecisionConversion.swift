@@ -7,6 +7,7 @@ import FuseCore
 final class PrecisionConverter {
     let precision: Precision
     private var converted: [Key: Linear] = [:]
+    private var stacked: [Key: Linear] = [:]
 
     private struct Key: Hashable {
         let storage: ObjectIdentifier
@@ -26,6 +27,18 @@ final class PrecisionConverter {
         converted[key] = result
         return result
     }
+
+    /// `parts` stacked into one layer (`Linear.stacked`) in the converter's precision, once per set of weights;
+    /// the parts' fp32 pages are released, as `Linear.converted(to:)` releases a single layer's.
+    func convertStacked(_ parts: [Linear]) throws -> Linear {
+        guard let first = parts.first else { throw FuseError.invalidArgument(what: "stacked layers", reason: "none given") }
+        let key = Key(storage: ObjectIdentifier(first.weight.storage), offset: -1 - first.weight.offset)
+        if let done = stacked[key] { return done }
+        let result = try Linear.stacked(parts).converted(to: precision)
+        for part in parts { part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count) }
+        stacked[key] = result
+        return result
+    }
 }
 
 extension EncoderLayer {
@@ -34,9 +47,10 @@ extension EncoderLayer {
     /// measured on all-MiniLM-L6-v2, int8 there alone moves the mean cosine to fp32 from 0.9991 to 0.9989 (the
     /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md).
     func converted(_ converter: PrecisionConverter) throws -> EncoderLayer {
-        EncoderLayer(query: try converter.convert(query), key: try converter.convert(key),
-                     value: try converter.convert(value), output: try converter.convert(output), norm1: norm1,
-                     fc1: try converter.convert(fc1), fc2: try converter.convert(fc2, sensitive: true), norm2: norm2)
+        // Query, key and value compute as one stacked layer; the separate fp32 layers stay for reference only.
+        EncoderLayer(query: query, key: key, value: value, output: try converter.convert(output), norm1: norm1,
+                     fc1: try converter.convert(fc1), fc2: try converter.convert(fc2, sensitive: true), norm2: norm2,
+                     fusedQKV: try converter.convertStacked([query, key, value]))
     }
 }
 

@@ -1,0 +1,61 @@
+#ifndef FUSE_KERNELS_H
+#define FUSE_KERNELS_H
+/* Fuse's own C kernels: the element-wise halves of dynamic int8 and bf16 layers (fuse_int8.c) and fused attention
+   (fuse_attention.c). Each is compiled for AVX-512, AVX2 + FMA and baseline x86-64 and picks the widest build the CPU
+   runs, at its first call (vector_dispatch.h). */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An activation a layer's epilogue applies to its outputs. */
+enum { FUSE_ACTIVATION_NONE = 0, FUSE_ACTIVATION_GELU_ERF = 1 };
+
+/* Dynamic int8 around the u8s8s32 matmul (fuse_int8.c). Quantizes `rows` rows of k floats (row stride ldx) to u8:
+   each row's range [min(0, low), max(0, high)] maps onto 0…levels with its own scale and zero point (zero stays exact). */
+void fuse_int8_quantize_rows(const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, uint8_t *q,
+                             float *row_scales, int32_t *zero_points);
+/* y[r, c - first] = row_scale[r] · weight_scale[c] · (acc[r, c] − zero_point[r] · weight_sum[c]) + bias[c] for c in
+   first ..< first + count, then `activation` (FUSE_ACTIVATION_*); acc is [rows, n], y has row stride ldy; bias may be
+   NULL. */
+void fuse_int8_dequantize_rows(const int32_t *acc, int64_t rows, int64_t n, int64_t first, int64_t count,
+                               const float *row_scales, const int32_t *zero_points, const float *weight_scales,
+                               const int32_t *weight_sums, const float *bias, int activation, float *y, int64_t ldy);
+/* Which build of the element-wise kernels above runs: 2 AVX-512, 1 AVX2 + FMA, 0 baseline x86-64. The cap lowers it
+   (tests of the narrower builds on a wider CPU). */
+int fuse_vector_level(void);
+void fuse_vector_level_cap(int cap);
+/* bfloat16 bits of `count` floats, rounded to nearest even (NaN stays NaN). */
+void fuse_bf16_from_f32(const float *x, int64_t count, uint16_t *out);
+/* y[r, c - first] = source[r, c] + bias[c] for c in first ..< first + count (bias may be NULL; y may be source), then
+   `activation`; source is [rows, n]. */
+void fuse_f32_copy_columns(const float *source, int64_t rows, int64_t n, int64_t first, int64_t count,
+                           const float *bias, int activation, float *y, int64_t ldy);
+/* Exact GELU in place, 0.5 · x · (1 + erf(x / √2)) with erf to 1.5e-7 (as PyTorch's CPU kernel). */
+void fuse_gelu_erf(float *x, int64_t count);
+
+/* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32, flash-style: scores are computed a
+   block of keys at a time with an online softmax, so the [queries × keys] matrix never exists. Layouts as Fuse's
+   projections write them: query/output [batch, query_length, heads · head_dim], key/value [batch, key_length,
+   kv_heads · head_dim] (query head h reads kv head h / (heads / kv_heads)). key_mask [batch, key_length] (1 attend,
+   0 padding) may be NULL; causal lines the queries up with the last keys; window > 0 (with causal) keeps the last
+   `window` keys. A query that sees no key gets zeros. `scratch` holds fuse_attention_scratch_floats() floats. Pairs
+   first_pair ..< first_pair + pairs of batch · heads are computed (callers spread ranges over threads). */
+typedef struct {
+    const float *query, *key, *value;
+    float *output;
+    const int32_t *key_mask;
+    int64_t heads, kv_heads, query_length, key_length, head_dim;
+    int causal;
+    int64_t window;
+    float scale;
+} fuse_attention_problem;
+size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem);
+void fuse_attention_run(const fuse_attention_problem *problem, int64_t first_pair, int64_t pairs, float *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
