@@ -51,8 +51,8 @@ public struct TransformerEncoder: Sendable {
                 } else {
                     let blasThreads = Kernels.blasThreads
                     Kernels.setBLASThreads(1)
-                    DispatchQueue.concurrentPerform(iterations: groups) { group in
-                        let items = (batch * group / groups)..<(batch * (group + 1) / groups)
+                    // One contiguous group of items per core (grain 1: `groups` chunks).
+                    Kernels.parallelChunks(count: batch, grain: 1) { items in
                         runStack(operands, items: items, sequence: sequence, causal: causal)
                     }
                     Kernels.setBLASThreads(blasThreads)
