@@ -26,7 +26,8 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedModel(folder: String, reason: String)
     /// A checkpoint lacks a tensor or holds one of the wrong shape.
     case invalidWeights(folder: String, tensor: String, reason: String)
-    /// An option's value is outside what the operation accepts.
+    /// A parameter's value is outside what the operation accepts. `name` is the parameter's name in the API
+    /// (`topK`, `maxTokens`, …), which the CLI maps to its flag.
     case invalidOption(name: String, reason: String)
 
     public var description: String {
@@ -41,7 +42,7 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file):\(line): \(reason)"
         case .sequenceLongerThanWindow(let model, let line, let tokens, let window):
             return "corpus line \(line): a single word tokenizes to \(tokens) tokens with \(model), "
-                + "longer than the window of \(window); raise --window"
+                + "longer than the window of \(window); use a larger window"
         case .windowTooLarge(let model, let window, let maxPositions):
             return "\(model): window \(window) exceeds the model's \(maxPositions) positions"
         case .corpusMismatch(let file, let expected, let actual):

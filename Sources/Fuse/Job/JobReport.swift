@@ -45,7 +45,7 @@ public enum JobReport {
             lines.append(matrix.table())
         } else if records.count >= 2 {
             lines.append("")
-            lines.append("(similarity table omitted for \(total) outputs; --plot draws up to \(options.retainLimit))")
+            lines.append("(similarity table omitted for \(total) outputs; a heat map draws up to \(options.retainLimit))")
         }
         if summary.complete, let retrieval = DescriptionRetrieval(records: records) {
             lines.append("")
