@@ -18,6 +18,12 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
     case corpusMismatch(file: String, expectedHash: String, actualHash: String)
     /// A distribution folder or manifest is malformed or inconsistent with the request.
     case invalidDistributionFile(file: String, reason: String)
+    /// A distributions folder without its manifest: the distributions were never extracted into it.
+    case missingManifest(file: String)
+    /// A model's distributions were extracted only in part (`completed` of `total` shards).
+    case incompleteModel(file: String, model: String, completed: Int, total: Int)
+    /// Fusion needs a source's aligned shard that alignment has not written.
+    case missingAlignment(file: String, source: String)
     /// `align`/`fuse` was asked for a model that the distributions folder does not hold.
     case missingModel(name: String, folder: String, available: [String])
     /// A tokenizer.json lacks what FuseLLM needs (a vocabulary, a known pre-tokenizer).
@@ -49,6 +55,13 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): computed from another corpus (manifest hash \(actual), this corpus \(expected))"
         case .invalidDistributionFile(let file, let reason):
             return "\(file): invalid distribution file: \(reason)"
+        case .missingManifest(let file):
+            return "\(file): invalid distribution file: missing; extract the distributions first"
+        case .incompleteModel(let file, let model, let completed, let total):
+            return "\(file): invalid distribution file: model '\(model)' has \(completed) of \(total) shards; "
+                + "resume the extraction"
+        case .missingAlignment(let file, let source):
+            return "\(file): invalid distribution file: missing; align '\(source)' first"
         case .missingModel(let name, let folder, let available):
             return "\(folder): no distributions for model '\(name)' (available: \(available.joined(separator: ", ")))"
         case .invalidTokenizer(let file, let reason):

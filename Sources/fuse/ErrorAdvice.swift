@@ -43,6 +43,13 @@ enum ErrorAdvice {
             return llmFlags[name].map { "\($0): \(reason)" }
         case LLMError.sequenceLongerThanWindow:
             return "\(error) (raise --window)"
+        case LLMError.missingManifest(let file):
+            return "\(file): invalid distribution file: missing; run `fuse llm logits` first"
+        case LLMError.incompleteModel(let file, let model, let completed, let total):
+            return "\(file): invalid distribution file: model '\(model)' has \(completed) of \(total) shards; "
+                + "resume `fuse llm logits`"
+        case LLMError.missingAlignment(let file, let source):
+            return "\(file): invalid distribution file: missing; run `fuse llm align` for '\(source)' first"
         case ServeSetupError.invalidLimit(let name, let reason):
             return "--\(kebabCase(name)): \(reason)"
         case PluginRegistryFileError.duplicateName(let name, let holder):
