@@ -21,6 +21,9 @@ struct LLMAlignCommand: ParsableCommand {
     @Option(help: "hard (exact match) or soft (MinED mapping; FuseLLM's default in its scripts).")
     var mode: String = "soft"
 
+    @Option(help: "The corpus, to check it is the one the distributions came from.")
+    var corpus: String?
+
     @OptionGroup var cache: MappingCacheOption
 
     enum Help: DistributionsHelp {
@@ -36,7 +39,7 @@ struct LLMAlignCommand: ParsableCommand {
         let runner = AlignmentRunner(mode: mode, cacheDirectory: cache.directory())
         let start = Date()
         try runner.run(folder: distributions.folder, base: distributions.base, sources: distributions.sources,
-                       corpus: try distributions.readCorpus())
+                       corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
         print("aligned \(distributions.sources.joined(separator: ", ")) to \(distributions.base) (\(mode.rawValue)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }

@@ -28,6 +28,9 @@ struct LLMFuseCommand: ParsableCommand {
     @Option(help: "The output folder.")
     var out: String
 
+    @Option(help: "The corpus, to check it is the one the distributions came from.")
+    var corpus: String?
+
     enum Help: DistributionsHelp {
         static let dists = "The distributions folder (after `fuse llm align`)."
         static let base = "The base model's name."
@@ -40,7 +43,7 @@ struct LLMFuseCommand: ParsableCommand {
         }
         let export = try FusionRunner(method: method, temperature: temperature).run(
             folder: distributions.folder, base: distributions.base, sources: distributions.sources,
-            output: URL(fileURLWithPath: out), corpus: try distributions.readCorpus())
+            output: URL(fileURLWithPath: out), corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
         print("fused \(export.sequences) sequences (\(method.rawValue), T = \(temperature)) → \(out)")
     }
 }
