@@ -16,6 +16,8 @@ import FuseServer
 enum ErrorAdvice {
     /// How the main job names its explicit shard settings (in `ShardChoice` and its errors).
     static let shardFlags = ShardSettingNames(shard: "--shard", shardCount: "--shard-count")
+    /// What the main job's summary names as the heat-map option.
+    static let plotFlag = "--plot"
 
     /// `error` carrying the CLI's message, or `error` itself when the library's message stands.
     /// `command` is the parsed command whose run failed (nil when parsing failed).

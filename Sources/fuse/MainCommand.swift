@@ -115,7 +115,7 @@ struct MainCommand: AsyncParsableCommand {
             progress: { progress.update($0) },
             skipped: { failure in progress.finish(); printError("skipped \(failure)") })
         progress.finish()
-        print(JobReport.text(summary, options: options, modelID: runtime.model.id))
+        print(JobReport.text(summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag))
         if let plot = options.plot { print("similarity heat map written to \(plot.path)") }
     }
 }
