@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import FuseCore
 
 /// Resizes 8-bit RGB images with Pillow's `Image.resize` algorithm (`ImagingResample`): separable
 /// convolution, horizontal pass first into an 8-bit intermediate, kernel support widened by the reduction
@@ -70,18 +70,10 @@ public enum PillowResampler {
         return value < 0 ? 0 : value > 255 ? 255 : UInt8(truncatingIfNeeded: value)
     }
 
-    /// Splits `count` items over both cores when the work is large enough to pay for the threads.
+    /// Splits `count` rows over the cores (`Kernels.parallelChunks`) when each chunk holds at least 100 000
+    /// multiply-adds, so the threads pay for themselves.
     static func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = work > 200_000 && count > 1 ? 2 : 1
-        if chunks == 1 { body(0..<count); return }
-        // The chunks write disjoint ranges of buffers that outlive this call, so sharing `body` is safe.
-        withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-                if start < end { shared.value(start..<end) }
-            }
-        }
+        Kernels.parallelChunks(count: count, work: work, minimumWork: 100_000, body)
     }
 
     /// Copies a `columns × rows` window out of an interleaved RGB buffer `width` pixels wide.
@@ -177,10 +169,4 @@ public enum PillowResampler {
             initialized = total
         }
     }
-}
-
-/// Carries a value into `concurrentPerform` when the caller guarantees the concurrent uses do not race.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

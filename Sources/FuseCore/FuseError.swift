@@ -70,7 +70,7 @@ public enum FuseError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedSample(let plugin, let reason):
             return "plugin '\(plugin)': \(reason)"
         case .outputExists(let path):
-            return "\(path): already exists; pass --force to overwrite it"
+            return "\(path): already exists and overwriting it was not asked for"
         case .writeFailed(let path, let reason):
             return "\(path): cannot be written: \(reason)"
         }

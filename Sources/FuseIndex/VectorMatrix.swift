@@ -88,16 +88,14 @@ struct VectorMatrix {
     /// The C kernel over contiguous chunks of rows, one per core (a memory-bound pass: BLAS `sgemv` on one query
     /// measured no faster, and its thread pool is process-wide).
     private mutating func float32Scores(_ query: [Float]) {
-        let workers = min(Kernels.coreCount, max(1, count / 8192))
         let (count, dimension) = (self.count, self.dimension)
         floats.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { vector in
                 scratch.withUnsafeMutableBufferPointer { scores in
-                    let shared = FloatScoringBuffers(matrix: matrix, query: vector, scores: scores)
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let first = count * worker / workers, end = count * (worker + 1) / workers
-                        fuse_index_float32_scores(shared.matrix.baseAddress! + first * dimension, end - first,
-                                                  dimension, shared.query.baseAddress!, shared.scores.baseAddress! + first)
+                    // Chunks of at least 8192 rows; each writes its own range of `scores`.
+                    Kernels.parallelChunks(count: count, grain: 8192) { rows in
+                        fuse_index_float32_scores(matrix.baseAddress! + rows.lowerBound * dimension, rows.count,
+                                                  dimension, vector.baseAddress!, scores.baseAddress! + rows.lowerBound)
                     }
                 }
             }
@@ -109,39 +107,19 @@ struct VectorMatrix {
         var quantized: [Int8] = []
         quantized.reserveCapacity(dimension)
         let queryScale = query.withUnsafeBufferPointer { Self.quantize($0) { quantized.append($0) } }
-        let workers = min(Kernels.coreCount, max(1, count / 8192))
         let (count, dimension) = (self.count, self.dimension)
         bytes.withUnsafeBufferPointer { matrix in
             scales.withUnsafeBufferPointer { scales in
                 quantized.withUnsafeBufferPointer { vector in
                     scratch.withUnsafeMutableBufferPointer { scores in
-                        let shared = ScoringBuffers(matrix: matrix, scales: scales, query: vector, scores: scores)
-                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                            let first = count * worker / workers, end = count * (worker + 1) / workers
-                            fuse_index_int8_scores(shared.matrix.baseAddress! + first * dimension,
-                                                   shared.scales.baseAddress! + first, end - first, dimension,
-                                                   shared.query.baseAddress!, queryScale,
-                                                   shared.scores.baseAddress! + first)
+                        Kernels.parallelChunks(count: count, grain: 8192) { rows in
+                            fuse_index_int8_scores(matrix.baseAddress! + rows.lowerBound * dimension,
+                                                   scales.baseAddress! + rows.lowerBound, rows.count, dimension,
+                                                   vector.baseAddress!, queryScale, scores.baseAddress! + rows.lowerBound)
                         }
                     }
                 }
             }
         }
     }
-}
-
-/// Float32 buffers handed to the parallel scoring loop (as below).
-private struct FloatScoringBuffers: @unchecked Sendable {
-    let matrix: UnsafeBufferPointer<Float>
-    let query: UnsafeBufferPointer<Float>
-    let scores: UnsafeMutableBufferPointer<Float>
-}
-
-/// Buffers handed to the parallel scoring loop: read-only inputs, disjoint output ranges, all alive until
-/// `concurrentPerform` returns.
-private struct ScoringBuffers: @unchecked Sendable {
-    let matrix: UnsafeBufferPointer<Int8>
-    let scales: UnsafeBufferPointer<Float>
-    let query: UnsafeBufferPointer<Int8>
-    let scores: UnsafeMutableBufferPointer<Float>
 }

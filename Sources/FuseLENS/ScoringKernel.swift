@@ -1,5 +1,5 @@
 import Foundation
-import Dispatch
+import FuseCore
 
 /// Dot products of a few query vectors with every row of a large vocabulary matrix: `scores[q·V + r] = E[r]·Q[q]`.
 ///
@@ -16,22 +16,20 @@ enum ScoringKernel {
         precondition(vocabulary.count >= rows * dimension && queries.count >= queryCount * dimension
                      && scores.count >= rows * queryCount, "ScoringKernel: buffers smaller than the shapes")
         guard rows > 0, queryCount > 0 else { return }
-        let workers = max(1, min(coreCount, rows / parallelGrain))
         let e = vocabulary.baseAddress!, q = queries.baseAddress!, s = scores.baseAddress!
-        let shared = UncheckedPointers(e: e, q: q, s: s)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let start = rows * worker / workers, end = rows * (worker + 1) / workers
-            for row in start..<end {
-                let vector = shared.e + row * dimension
+        // Chunks write disjoint columns of `scores` (rows of the vocabulary).
+        Kernels.parallelChunks(count: rows, grain: parallelGrain) { chunk in
+            for row in chunk {
+                let vector = e + row * dimension
                 var query = 0
                 // Four queries share each load of the row; the rest go one at a time.
                 while query + 4 <= queryCount {
-                    let sums = dot4(vector, shared.q + query * dimension, dimension)
-                    for j in 0..<4 { shared.s[(query + j) * rows + row] = sums[j] }
+                    let sums = dot4(vector, q + query * dimension, dimension)
+                    for j in 0..<4 { s[(query + j) * rows + row] = sums[j] }
                     query += 4
                 }
                 while query < queryCount {
-                    shared.s[query * rows + row] = dot(vector, shared.q + query * dimension, dimension)
+                    s[query * rows + row] = dot(vector, q + query * dimension, dimension)
                     query += 1
                 }
             }
@@ -89,13 +87,4 @@ enum ScoringKernel {
         }
         return result
     }
-
-    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
-}
-
-/// Raw pointers into buffers that outlive a `concurrentPerform` whose iterations write disjoint rows.
-private struct UncheckedPointers: @unchecked Sendable {
-    let e: UnsafePointer<Float>
-    let q: UnsafePointer<Float>
-    let s: UnsafeMutablePointer<Float>
 }

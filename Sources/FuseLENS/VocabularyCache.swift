@@ -18,15 +18,9 @@ public struct VocabularyCache: Sendable {
         self.directory = directory ?? Self.defaultDirectory()
     }
 
+    /// `CacheFolder.url(for: "lens")`.
     public static func defaultDirectory() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["FUSE_CACHE_DIR"], !dir.isEmpty {
-            return URL(fileURLWithPath: dir).appendingPathComponent("lens")
-        }
-        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appendingPathComponent("fuse/lens")
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fuse/lens")
+        CacheFolder.url(for: "lens")
     }
 
     /// Things worth telling a user while the cache works.

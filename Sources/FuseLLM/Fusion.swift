@@ -32,7 +32,7 @@ public enum Fusion {
     public static func fuse(base: SparseSteps, baseCE: Double, sources: [(aligned: SparseSteps, ce: Double)],
                             method: FusionMethod, temperature: Double) throws -> FusedSequence {
         guard temperature > 0, temperature.isFinite else {
-            throw LLMError.invalidOption(name: "--temperature", reason: "must be a positive number, got \(temperature)")
+            throw LLMError.invalidOption(name: "temperature", reason: "must be a positive number, got \(temperature)")
         }
         for (index, source) in sources.enumerated() where source.aligned.count != base.count {
             throw FuseError.shapeMismatch(what: "aligned steps of source \(index)", expected: [base.count],

@@ -18,6 +18,12 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
     case corpusMismatch(file: String, expectedHash: String, actualHash: String)
     /// A distribution folder or manifest is malformed or inconsistent with the request.
     case invalidDistributionFile(file: String, reason: String)
+    /// A distributions folder without its manifest: the distributions were never extracted into it.
+    case missingManifest(file: String)
+    /// A model's distributions were extracted only in part (`completed` of `total` shards).
+    case incompleteModel(file: String, model: String, completed: Int, total: Int)
+    /// Fusion needs a source's aligned shard that alignment has not written.
+    case missingAlignment(file: String, source: String)
     /// `align`/`fuse` was asked for a model that the distributions folder does not hold.
     case missingModel(name: String, folder: String, available: [String])
     /// A tokenizer.json lacks what FuseLLM needs (a vocabulary, a known pre-tokenizer).
@@ -26,7 +32,8 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedModel(folder: String, reason: String)
     /// A checkpoint lacks a tensor or holds one of the wrong shape.
     case invalidWeights(folder: String, tensor: String, reason: String)
-    /// An option's value is outside what the operation accepts.
+    /// A parameter's value is outside what the operation accepts. `name` is the parameter's name in the API
+    /// (`topK`, `maxTokens`, …), which the CLI maps to its flag.
     case invalidOption(name: String, reason: String)
 
     public var description: String {
@@ -41,13 +48,20 @@ public enum LLMError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file):\(line): \(reason)"
         case .sequenceLongerThanWindow(let model, let line, let tokens, let window):
             return "corpus line \(line): a single word tokenizes to \(tokens) tokens with \(model), "
-                + "longer than the window of \(window); raise --window"
+                + "longer than the window of \(window); use a larger window"
         case .windowTooLarge(let model, let window, let maxPositions):
             return "\(model): window \(window) exceeds the model's \(maxPositions) positions"
         case .corpusMismatch(let file, let expected, let actual):
             return "\(file): computed from another corpus (manifest hash \(actual), this corpus \(expected))"
         case .invalidDistributionFile(let file, let reason):
             return "\(file): invalid distribution file: \(reason)"
+        case .missingManifest(let file):
+            return "\(file): invalid distribution file: missing; extract the distributions first"
+        case .incompleteModel(let file, let model, let completed, let total):
+            return "\(file): invalid distribution file: model '\(model)' has \(completed) of \(total) shards; "
+                + "resume the extraction"
+        case .missingAlignment(let file, let source):
+            return "\(file): invalid distribution file: missing; align '\(source)' first"
         case .missingModel(let name, let folder, let available):
             return "\(folder): no distributions for model '\(name)' (available: \(available.joined(separator: ", ")))"
         case .invalidTokenizer(let file, let reason):

@@ -27,7 +27,7 @@ public struct StepAligner: Sendable {
 
     public init(pair: VocabularyPair, mode: VocabularyAlignment) throws {
         if mode == .soft && pair.mapping == nil {
-            throw LLMError.invalidOption(name: "--align", reason: "soft alignment needs the vocabulary mapping")
+            throw LLMError.invalidOption(name: "mode", reason: "soft alignment needs the vocabulary mapping")
         }
         self.pair = pair
         self.mode = mode

@@ -6,18 +6,10 @@ import Foundation
 public enum VocabularyMappingCache {
     static let magic: [UInt8] = Array("FLVM0001".utf8)
 
-    /// `$FUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/fuse`, else `~/.cache/fuse`, with `vocab-mappings` appended.
+    /// `$FUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/fuse`, else `~/.cache/fuse`, with `vocab-mappings` appended
+    /// (`CacheFolder`).
     public static func defaultDirectory() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let root: URL
-        if let dir = env["FUSE_CACHE_DIR"], !dir.isEmpty {
-            root = URL(fileURLWithPath: dir)
-        } else if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty {
-            root = URL(fileURLWithPath: xdg).appendingPathComponent("fuse")
-        } else {
-            root = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fuse")
-        }
-        return root.appendingPathComponent("vocab-mappings")
+        CacheFolder.url(for: "vocab-mappings")
     }
 
     /// The cache key of a pair.

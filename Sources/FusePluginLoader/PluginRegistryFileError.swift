@@ -14,13 +14,13 @@ public enum PluginRegistryFileError: Error, Equatable, Sendable, CustomStringCon
         case .malformed(let file, let reason):
             return "\(file): not a valid Fuse plugin registry: \(reason)"
         case .duplicateName(let name, let holder):
-            return "a plugin named '\(name)' already exists (\(holder)); choose another with --name"
+            return "a plugin named '\(name)' already exists (\(holder)); register this one under another name"
         case .unknownName(let name, let file, let registered):
             let known = registered.isEmpty ? "none registered" : "registered: " + registered.joined(separator: ", ")
             return "\(file): no registered plugin named '\(name)' (\(known))"
         case .registeredPluginUnusable(let name, let file, let reason):
             return "registered plugin '\(name)' (from \(file)) cannot be loaded: \(reason); "
-                + "fix it or run `fuse plugins unregister \(name)`"
+                + "fix the library or unregister '\(name)'"
         }
     }
 }

@@ -86,7 +86,7 @@ public final class ServedModel: Sendable {
             let count = windows.reduce(0) { $0 + $1.count }
             guard count <= limits.maxItemTokens else {
                 throw ServerError.itemTooLarge(item: index, what: "\(count) tokens",
-                                               limit: "\(limits.maxItemTokens) tokens (--max-item-tokens)")
+                                               limit: "\(limits.maxItemTokens) tokens")
             }
         case .tokenIDs(let ids):
             windows = [try tokenWindow(ids, index: index, maxTokens: context.maxTokens)]
@@ -96,7 +96,7 @@ public final class ServedModel: Sendable {
                 image = try ImageDecoder(maxPixels: limits.maxImagePixels).decode(bytes, name: "input \(index)")
             } catch ImageError.tooManyPixels(_, let width, let height, let limit) {
                 throw ServerError.itemTooLarge(item: index, what: "an image of \(width)×\(height) pixels",
-                                               limit: "\(limit) pixels (--max-image-pixels)")
+                                               limit: "\(limit) pixels")
             }
             windows = try plugin.tokenize(.image(image), context: context)
         case .audio(let bytes):
@@ -144,7 +144,7 @@ public final class ServedModel: Sendable {
             return try AudioDecoder(limits: .init(maxDuration: limits.maxAudioSeconds)).decode(contentsOf: file)
         } catch AudioError.tooLong(_, let seconds, let maximum) {
             throw ServerError.itemTooLarge(item: index, what: "\(seconds) s of audio",
-                                           limit: "\(maximum) s (--max-audio-seconds)")
+                                           limit: "\(maximum) s")
         } catch {
             throw ServerError.invalidInput("input \(index): "
                                            + String(describing: error).replacingOccurrences(of: file.path, with: "audio"))

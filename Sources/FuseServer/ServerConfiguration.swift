@@ -1,7 +1,8 @@
 import FuseCore
 import Foundation
 
-/// How a server listens and what it accepts. Every limit has the CLI flag of the same name.
+/// How a server listens and what it accepts. Errors name a limit by its property here (`maxInputs`); the CLI maps
+/// each to its flag of the same name in kebab case (`--max-inputs`).
 public struct ServerConfiguration: Sendable {
     /// The models to serve, in the order given; the first is the default when a request names none.
     public var models: [ModelSpec]
@@ -57,25 +58,25 @@ public struct ServerConfiguration: Sendable {
 
         public init() {}
 
-        /// Refuses limits that cannot work, naming the flag.
+        /// Refuses limits that cannot work, naming the limit's property.
         public func validate() throws {
             let positive: [(String, Int)] = [
-                ("--max-batch-tokens", maxBatchTokens), ("--max-batch-requests", maxBatchRequests),
-                ("--max-concurrent-requests", maxConcurrentRequests), ("--payload-limit", payloadLimit),
-                ("--max-inputs", maxInputs), ("--max-item-tokens", maxItemTokens),
-                ("--max-image-pixels", maxImagePixels),
+                ("maxBatchTokens", maxBatchTokens), ("maxBatchRequests", maxBatchRequests),
+                ("maxConcurrentRequests", maxConcurrentRequests), ("payloadLimit", payloadLimit),
+                ("maxInputs", maxInputs), ("maxItemTokens", maxItemTokens),
+                ("maxImagePixels", maxImagePixels),
             ]
             for (name, value) in positive where value <= 0 {
                 throw ServeSetupError.invalidLimit(name: name, reason: "must be positive, got \(value)")
             }
             guard maxAudioSeconds > 0, maxAudioSeconds.isFinite else {
-                throw ServeSetupError.invalidLimit(name: "--max-audio-seconds", reason: "must be positive")
+                throw ServeSetupError.invalidLimit(name: "maxAudioSeconds", reason: "must be positive")
             }
             guard requestTimeout > .zero else {
-                throw ServeSetupError.invalidLimit(name: "--request-timeout", reason: "must be positive")
+                throw ServeSetupError.invalidLimit(name: "requestTimeout", reason: "must be positive")
             }
             guard idleTimeout > .zero else {
-                throw ServeSetupError.invalidLimit(name: "--idle-timeout", reason: "must be positive")
+                throw ServeSetupError.invalidLimit(name: "idleTimeout", reason: "must be positive")
             }
         }
     }

@@ -98,7 +98,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .payloadTooLarge(let limit): "the request body exceeds the payload limit of \(limit) bytes"
         case .itemTooLarge(let item, let what, let limit): "input \(item): \(what) exceeds the limit of \(limit)"
         case .tooManyInputs(let count, let limit):
-            "\(count) inputs in one request exceed the limit of \(limit) inputs per request (--max-inputs)"
+            "\(count) inputs in one request exceed the limit of \(limit) inputs per request"
         case .invalidInput(let reason): reason
         case .tooManyRequests(let limit): "more than \(limit) concurrent requests; retry later"
         case .loading: "the models are still loading"

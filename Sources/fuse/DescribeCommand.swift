@@ -19,9 +19,7 @@ struct DescribeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Images (or audio files) to describe.", valueName: "FILE"))
     var inputs: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: models/fuse-mini in the working directory or the fuse checkout).",
-                                            valueName: "DIR"))
-    var model: String?
+    @OptionGroup var model: ModelOption<DefaultModelHelp>
 
     @Option(name: .long, help: ArgumentHelp("Tag vocabulary, one entry per line (default: the bundled WordNet nouns).",
                                             valueName: "FILE"))
@@ -60,8 +58,9 @@ struct DescribeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
     var json = false
 
-    @Flag(name: .long, help: "No progress or notes on stderr.")
-    var quiet = false
+    @OptionGroup var quiet: QuietFlag<QuietHelp>
+
+    enum QuietHelp: OptionHelp { static let help = "No progress or notes on stderr." }
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image or audio file") }
@@ -71,7 +70,7 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try FuseRuntime(modelDirectory: try Self.modelDirectory(model), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: try model.directory(), precision: precision.value())
         precision.report(runtime)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))
@@ -81,7 +80,7 @@ struct DescribeCommand: AsyncParsableCommand {
             ?? DescriptorVocabulary.defaultAttributes()
         let bank = try captions.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
         for vocabulary in [tagVocabulary, attributeVocabulary] + (bank.map { [$0] } ?? [])
-        where !vocabulary.duplicates.isEmpty && !quiet {
+        where !vocabulary.duplicates.isEmpty && !quiet.isSet {
             let shown = vocabulary.duplicates.prefix(5).joined(separator: ", ")
             printError("note: \(vocabulary.name): \(vocabulary.duplicates.count) repeated entries kept once (\(shown)"
                        + (vocabulary.duplicates.count > 5 ? ", …)" : ")"))
@@ -95,7 +94,7 @@ struct DescribeCommand: AsyncParsableCommand {
             let image = options.templates(for: .image)
             options.templates[.image] = .init(tag: tagTemplate ?? image.tag, attribute: attributeTemplate ?? image.attribute)
         }
-        let events = CacheEvents(quiet: quiet)
+        let events = CacheEvents(quiet: quiet.isSet)
         var captioner: RetrievalCaptioner?
         if let bank {
             captioner = try await RetrievalCaptioner.prepare(bank: bank, embedder: runtime, onEvent: events.handle)
@@ -132,14 +131,6 @@ struct DescribeCommand: AsyncParsableCommand {
         }
         lines += ["prompt:", description.prompt]
         return lines.joined(separator: "\n")
-    }
-
-    /// `--model`, else the default model by the rule every command follows (`JobArguments.defaultModelDirectory`).
-    static func modelDirectory(_ given: String?) throws -> URL {
-        if let given { return URL(fileURLWithPath: given) }
-        return try JobArguments.defaultModelDirectory(
-            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-            executable: Bundle.main.executableURL)
     }
 }
 

@@ -21,9 +21,7 @@ struct EmbedCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Files to embed.", valueName: "FILE"))
     var inputs: [String]
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the embeddings (.safetensors, .npy, .json, or - for JSON "
-                                            + "on stdout).", valueName: "PATH"))
-    var out: String?
+    @OptionGroup var output: OutputOption<OutHelp>
 
     @Option(name: .long, help: ArgumentHelp("Read every input with this plugin instead of detecting it.",
                                             valueName: "ID"))
@@ -31,35 +29,39 @@ struct EmbedCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
-    @Flag(name: .long, help: "Replace an existing output file.")
-    var force = false
+    @OptionGroup var force: ForceFlag<ForceHelp>
 
-    @Flag(name: .long, help: "No progress bar.")
-    var quiet = false
+    @OptionGroup var quiet: QuietFlag<QuietHelp>
+
+    enum OutHelp: OptionHelp {
+        static let help = "Where to write the embeddings (.safetensors, .npy, .json, or - for JSON on stdout)."
+    }
+    enum ForceHelp: OptionHelp { static let help = "Replace an existing output file." }
+    enum QuietHelp: OptionHelp { static let help = "No progress bar." }
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one file with --inputs") }
-        if let out, out != "-" { _ = try EmbeddingOutput.format(of: URL(fileURLWithPath: out)) }
+        if let out = output.out, out != "-" { _ = try EmbeddingOutput.format(of: URL(fileURLWithPath: out)) }
     }
 
     func run() async throws {
         // Refuse to clobber before doing any work, not after minutes of embedding.
-        if let out, out != "-", !force, FileManager.default.fileExists(atPath: out) {
+        if let out = output.out, out != "-", !force.isSet, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
         let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model), precision: precision.value())
         precision.report(runtime)
-        let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet)
+        let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
         let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,
                                                  progress: { done, total in progress.update(done) })
         progress.finish()
-        switch out {
+        switch output.out {
         case "-":
             FileHandle.standardOutput.write(try EmbeddingOutput.json(embeddings))
             FileHandle.standardOutput.write(Data("\n".utf8))
         case let path?:
-            try EmbeddingOutput.write(embeddings, to: URL(fileURLWithPath: path), overwrite: force)
-            if !quiet { printError("wrote \(embeddings.count) embeddings of dimension \(runtime.model.embeddingDimension) to \(path)") }
+            try EmbeddingOutput.write(embeddings, to: URL(fileURLWithPath: path), overwrite: force.isSet)
+            if !quiet.isSet { printError("wrote \(embeddings.count) embeddings of dimension \(runtime.model.embeddingDimension) to \(path)") }
         case nil:
             for embedding in embeddings {
                 let head = embedding.vector.prefix(4).map { String(format: "%+.4f", $0) }.joined(separator: " ")

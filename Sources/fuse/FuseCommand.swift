@@ -31,8 +31,8 @@ struct FuseCommand: AsyncParsableCommand {
     }
 
     /// Refuses a first word that names no subcommand (the main job takes only options, so `fuse bogus` is a typo,
-    /// not input for `run`), and marks each `--inputs` occurrence of the main job so its groups survive parsing
-    /// (see `JobArguments`).
+    /// not input for `run`), marks each `--inputs` occurrence of the main job so its groups survive parsing
+    /// (see `JobArguments`), and words every command's error with the CLI's advice (`ErrorAdvice`).
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, !first.hasPrefix("-"), first != "help", !subcommandNames.contains(first) {
@@ -42,6 +42,22 @@ struct FuseCommand: AsyncParsableCommand {
             Foundation.exit(64)
         }
         let passThrough = arguments.first.map { $0 != MainCommand.configuration.commandName && subcommandNames.contains($0) }
-        await main(passThrough == true ? arguments : JobArguments.markGroups(arguments))
+        await run(passThrough == true ? arguments : JobArguments.markGroups(arguments))
+    }
+
+    /// ArgumentParser's `main(_:)`, with the one error path of every command going through `ErrorAdvice`.
+    static func run(_ arguments: [String]) async {
+        var parsed: (any ParsableCommand)?
+        do {
+            var command = try await asyncParseAsRoot(arguments)
+            parsed = command
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: ErrorAdvice.advised(error, command: parsed))
+        }
     }
 }

@@ -19,10 +19,7 @@ struct IndexCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Folders (or files) to index.", valueName: "DIR"))
     var folders: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The model folder or org/name[@revision] "
-                                            + "(default: \(JobArguments.defaultModel) in the working directory or the fuse checkout).",
-                                            valueName: "DIR"))
-    var model: String?
+    @OptionGroup var model: ModelOption<DefaultModelHelp>
 
     @Option(name: .long, help: ArgumentHelp("The index database (default: .fuse-index.sqlite in the first folder).",
                                             valueName: "PATH"))
@@ -38,8 +35,9 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the counts as JSON on stdout.")
     var json = false
 
-    @Flag(name: .long, help: "No progress bar and no summary (failed files are still reported).")
-    var quiet = false
+    @OptionGroup var quiet: QuietFlag<QuietHelp>
+
+    enum QuietHelp: OptionHelp { static let help = "No progress bar and no summary (failed files are still reported)." }
 
     func validate() throws {
         guard !folders.isEmpty else { throw ValidationError("give at least one folder to index") }
@@ -56,20 +54,14 @@ struct IndexCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
-        let modelFolder = try model.map { try ModelLocator.resolve($0) } ?? DescribeCommand.modelDirectory(nil)
-        let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: try model.directory(), precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         // One writer per database: a second `fuse index` on it stops at once, naming the first.
         let lock = try OutputLock(output: database)
         defer { lock.release() }
-        let index: FuseIndex
-        do {
-            index = try FuseIndex(writingTo: database, runtime: runtime)
-        } catch let error as IndexError {
-            throw CLIError(error, fix: Self.fix(for: error))
-        }
-        let progress = IndexProgress(enabled: !quiet)
+        let index = try FuseIndex(writingTo: database, runtime: runtime)
+        let progress = IndexProgress(enabled: !quiet.isSet)
         // The database and its companions never index themselves, wherever --db puts them.
         let own = [database.standardizedFileURL.path, database.standardizedFileURL.path + "-*"]
         let report = try await Indexer(runtime: runtime, index: index, batchSize: batchSize).run(
@@ -81,37 +73,12 @@ struct IndexCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else if !quiet {
+        } else if !quiet.isSet {
             print("indexed \(database.path): \(report.added) added, \(report.updated) updated, \(report.moved) moved, "
                   + "\(report.removed) removed, \(report.unchanged) unchanged, \(report.failed) failed, "
                   + "\(report.skipped) not claimed; \(report.total) files in the index")
         }
     }
-
-    /// How to get past an index error with this command's flags.
-    static func fix(for error: IndexError) -> String {
-        switch error {
-        case .notADatabase, .foreignDatabase, .unsupportedVersion:
-            return "choose another file with --db PATH (this one is left untouched)"
-        case .corrupt:
-            return "delete the file (and its -wal and -shm files) and index again, or use --db PATH"
-        default:
-            return ""
-        }
-    }
-}
-
-/// A library error with the CLI's advice appended.
-struct CLIError: Error, CustomStringConvertible {
-    let error: any Error
-    let fix: String
-
-    init(_ error: any Error, fix: String) {
-        self.error = error
-        self.fix = fix
-    }
-
-    var description: String { fix.isEmpty ? "\(error)" : "\(error); \(fix)" }
 }
 
 /// The progress bar of an indexing run, created once the number of files to embed is known.

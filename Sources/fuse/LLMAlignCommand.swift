@@ -16,14 +16,7 @@ struct LLMAlignCommand: ParsableCommand {
             cores and cached (--cache-dir). Writes aligned-<source>/aligned-00000.safetensors, … into --dists.
             """)
 
-    @Option(help: "The distributions folder written by `fuse llm logits`.")
-    var dists: String
-
-    @Option(help: "The base (target) model's name.")
-    var base: String
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Source model names.")
-    var sources: [String]
+    @OptionGroup var distributions: DistributionsOptions<Help>
 
     @Option(help: "hard (exact match) or soft (MinED mapping; FuseLLM's default in its scripts).")
     var mode: String = "soft"
@@ -31,18 +24,22 @@ struct LLMAlignCommand: ParsableCommand {
     @Option(help: "The corpus, to check it is the one the distributions came from.")
     var corpus: String?
 
-    @Option(help: "Where vocabulary mappings are cached (default: $FUSE_CACHE_DIR or ~/.cache/fuse/vocab-mappings).")
-    var cacheDir: String?
+    @OptionGroup var cache: MappingCacheOption
+
+    enum Help: DistributionsHelp {
+        static let dists = "The distributions folder written by `fuse llm logits`."
+        static let base = "The base (target) model's name."
+        static let sources = "Source model names."
+    }
 
     func run() throws {
         guard let mode = VocabularyAlignment(rawValue: mode) else {
             throw ValidationError("--mode must be hard or soft, got '\(self.mode)'")
         }
-        let runner = AlignmentRunner(mode: mode, cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) }
-                                     ?? VocabularyMappingCache.defaultDirectory())
+        let runner = AlignmentRunner(mode: mode, cacheDirectory: cache.directory())
         let start = Date()
-        try runner.run(folder: URL(fileURLWithPath: dists), base: base, sources: sources,
+        try runner.run(folder: distributions.folder, base: distributions.base, sources: distributions.sources,
                        corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
-        print("aligned \(sources.joined(separator: ", ")) to \(base) (\(mode.rawValue)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        print("aligned \(distributions.sources.joined(separator: ", ")) to \(distributions.base) (\(mode.rawValue)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }

@@ -17,14 +17,7 @@ struct LLMFuseCommand: ParsableCommand {
             λ·L_CLM + (1−λ)·L_fuse, L_fuse the cross-entropy against these targets (docs/LLM.md).
             """)
 
-    @Option(help: "The distributions folder (after `fuse llm align`).")
-    var dists: String
-
-    @Option(help: "The base model's name.")
-    var base: String
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Source model names (aligned already).")
-    var sources: [String]
+    @OptionGroup var distributions: DistributionsOptions<Help>
 
     @Option(help: "mince, avgce or avgce-paper.")
     var method = "mince"
@@ -38,13 +31,19 @@ struct LLMFuseCommand: ParsableCommand {
     @Option(help: "The corpus, to check it is the one the distributions came from.")
     var corpus: String?
 
+    enum Help: DistributionsHelp {
+        static let dists = "The distributions folder (after `fuse llm align`)."
+        static let base = "The base model's name."
+        static let sources = "Source model names (aligned already)."
+    }
+
     func run() throws {
         guard let method = FusionMethod(rawValue: method) else {
             throw ValidationError("--method must be one of \(FusionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let export = try FusionRunner(method: method, temperature: temperature).run(
-            folder: URL(fileURLWithPath: dists), base: base, sources: sources, output: URL(fileURLWithPath: out),
-            corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
+            folder: distributions.folder, base: distributions.base, sources: distributions.sources,
+            output: URL(fileURLWithPath: out), corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
         print("fused \(export.sequences) sequences (\(method.rawValue), T = \(temperature)) → \(out)")
     }
 }

@@ -35,8 +35,7 @@ struct LLMGenerateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Next-token candidates per model per step.")
     var topK = 10
 
-    @Option(help: "Where vocabulary mappings are cached (default: $FUSE_CACHE_DIR or ~/.cache/fuse/vocab-mappings).")
-    var cacheDir: String?
+    @OptionGroup var cache: MappingCacheOption
 
     @OptionGroup var precision: PrecisionOption
 
@@ -49,7 +48,7 @@ struct LLMGenerateCommand: ParsableCommand {
         }
         precision.report(bundles.map(\.model))
         let decoder = try EnsembleDecoder(models: bundles, method: method, topK: topK, temperature: temperature,
-                                          cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) } ?? VocabularyMappingCache.defaultDirectory())
+                                          cacheDirectory: cache.directory())
         let result = try decoder.generate(prompt: prompt, maxTokens: maxTokens,
                                           sampling: seed.map { .sample(seed: $0) } ?? .greedy)
         print(prompt + result.text)

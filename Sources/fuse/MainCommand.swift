@@ -48,14 +48,9 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "FILE"))
     var projection: String?
 
-    @Option(name: .long, help: ArgumentHelp("The model folder or org/name from the Hugging Face cache "
-                                            + "(default: \(JobArguments.defaultModel) in the working directory or the fuse checkout).",
-                                            valueName: "DIR"))
-    var model: String?
+    @OptionGroup var model: ModelOption<DefaultModelHelp>
 
-    @Option(name: .long, help: ArgumentHelp("Write embeddings: .jsonl, .safetensors, .npy or .json.",
-                                            valueName: "PATH"))
-    var out: String?
+    @OptionGroup var output: OutputOption<OutHelp>
 
     @Option(name: .long, help: ArgumentHelp("Draw the similarity matrix as a heat-map PNG (at most 256 outputs).",
                                             valueName: "PNG"))
@@ -74,8 +69,7 @@ struct MainCommand: AsyncParsableCommand {
                                valueName: "N"))
     var shardCount: String?
 
-    @Flag(name: .long, help: "Replace existing output files.")
-    var force = false
+    @OptionGroup var force: ForceFlag<ForceHelp>
 
     @Flag(name: .long, help: "Skip inputs already in the .jsonl output and append the rest.")
     var resume = false
@@ -83,17 +77,21 @@ struct MainCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Stop at the first bad input of a manifest or list run.")
     var strict = false
 
-    @Flag(name: .long, help: "No progress line (skipped inputs are still reported on stderr).")
-    var quiet = false
+    @OptionGroup var quiet: QuietFlag<QuietHelp>
+
+    enum OutHelp: OptionHelp { static let help = "Write embeddings: .jsonl, .safetensors, .npy or .json." }
+    enum ForceHelp: OptionHelp { static let help = "Replace existing output files." }
+    enum QuietHelp: OptionHelp { static let help = "No progress line (skipped inputs are still reported on stderr)." }
 
     func arguments() -> JobArguments {
         var arguments = JobArguments()
         arguments.inputGroups = JobArguments.splitGroups(inputs)
         (arguments.manifest, arguments.inputsFrom, arguments.fusion) = (manifest, inputsFrom, fusion)
         (arguments.strategy, arguments.weights, arguments.projection) = (strategy, weights, projection)
-        (arguments.model, arguments.out, arguments.plot, arguments.shard) = (model, out, plot, shard)
-        (arguments.force, arguments.resume, arguments.strict) = (force, resume, strict)
+        (arguments.model, arguments.out, arguments.plot, arguments.shard) = (model.model, output.out, plot, shard)
+        (arguments.force, arguments.resume, arguments.strict) = (force.isSet, resume, strict)
         (arguments.shardCount, arguments.environment) = (shardCount, ProcessInfo.processInfo.environment)
+        arguments.shardSettingNames = ErrorAdvice.shardFlags
         return arguments
     }
 
@@ -110,14 +108,14 @@ struct MainCommand: AsyncParsableCommand {
         precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
-        let progress = MainProgress(enabled: !quiet)
+        let progress = MainProgress(enabled: !quiet.isSet)
         defer { progress.finish() }
         // --quiet hides progress only: skipped inputs are always reported.
         let summary = try await FuseJob(runtime: runtime, options: options).run(
             progress: { progress.update($0) },
             skipped: { failure in progress.finish(); printError("skipped \(failure)") })
         progress.finish()
-        print(JobReport.text(summary, options: options, modelID: runtime.model.id))
+        print(JobReport.text(summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag))
         if let plot = options.plot { print("similarity heat map written to \(plot.path)") }
     }
 }

@@ -21,9 +21,7 @@ struct SearchCommand: AsyncParsableCommand {
                                             + "directory).", valueName: "PATH"))
     var db: String = ".fuse-index.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: the one the index was built with).",
-                                            valueName: "DIR"))
-    var model: String?
+    @OptionGroup var model: ModelOption<ModelHelp>
 
     @Option(name: .long, help: ArgumentHelp("How many results.", valueName: "K"))
     var top: Int = 10
@@ -42,8 +40,10 @@ struct SearchCommand: AsyncParsableCommand {
                                             valueName: "OUT.html"))
     var html: String?
 
-    @Flag(name: .long, help: "Replace an existing --html file.")
-    var force = false
+    @OptionGroup var force: ForceFlag<ForceHelp>
+
+    enum ModelHelp: OptionHelp { static let help = "The model folder (default: the one the index was built with)." }
+    enum ForceHelp: OptionHelp { static let help = "Replace an existing --html file." }
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
@@ -53,31 +53,17 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = try SearchQuery(arguments: query)
-        if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force) }
+        if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force.isSet) }
         let database = URL(fileURLWithPath: db)
-        let index: FuseIndex
-        do {
-            index = try FuseIndex(readingFrom: database, precision: int8 ? .int8 : .float32)
-        } catch let error as IndexError {
-            throw CLIError(error, fix: Self.fix(for: error, database: database))
-        }
-        let modelFolder: URL
-        if let model {
-            modelFolder = try ModelLocator.resolve(model)
-        } else if !index.modelPath.isEmpty, FileManager.default.fileExists(atPath: index.modelPath) {
-            modelFolder = URL(fileURLWithPath: index.modelPath)
-        } else {
-            modelFolder = try DescribeCommand.modelDirectory(nil)
-        }
+        let index = try FuseIndex(readingFrom: database, precision: int8 ? .int8 : .float32)
+        // No --model: the index's own model when it is still there, else the default model.
+        let modelFolder = model.model == nil && !index.modelPath.isEmpty
+            && FileManager.default.fileExists(atPath: index.modelPath)
+            ? URL(fileURLWithPath: index.modelPath) : try model.directory()
         let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
-        let hits: [SearchHit]
-        do {
-            hits = try await index.search(parsed, runtime: runtime, k: top, modality: modality.map { Modality($0) })
-        } catch let error as IndexError {
-            throw CLIError(error, fix: Self.fix(for: error, database: database))
-        }
+        let hits = try await index.search(parsed, runtime: runtime, k: top, modality: modality.map { Modality($0) })
         if json {
             let objects = hits.map { ["path": $0.path, "modality": $0.modality.name, "score": Double($0.score)] as [String: Any] }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -89,23 +75,7 @@ struct SearchCommand: AsyncParsableCommand {
         }
         if let html {
             try ResultsPage.write(query: query.joined(separator: " "), hits: hits, to: URL(fileURLWithPath: html),
-                                  overwrite: force)
-        }
-    }
-
-    static func fix(for error: IndexError, database: URL) -> String {
-        switch error {
-        case .missing, .empty:
-            return "build it with fuse index DIR --db \(database.path), or point --db at an existing index"
-        case .modelMismatch:
-            return "search with the model it was built with (--model), or re-index with fuse index DIR --model M "
-                + "--db \(database.path)"
-        case .notADatabase, .foreignDatabase, .unsupportedVersion:
-            return "point --db at an index made by fuse index"
-        case .corrupt:
-            return "re-create it: delete \(database.path) (and its -wal and -shm files) and run fuse index again"
-        default:
-            return ""
+                                  overwrite: force.isSet)
         }
     }
 }

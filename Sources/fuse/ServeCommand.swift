@@ -64,8 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
-    @Flag(name: .long, help: "No access log (one line per request on stderr).")
-    var quiet = false
+    @OptionGroup var quiet: QuietFlag<QuietHelp>
+
+    enum QuietHelp: OptionHelp { static let help = "No access log (one line per request on stderr)." }
 
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one model with --model [NAME=]DIR") }
@@ -91,11 +92,11 @@ struct ServeCommand: AsyncParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["FUSE_API_KEY"]
         let configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
-            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet, precision: try precision.value())
+            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet, precision: try precision.value())
         do {
             try configuration.validate()
         } catch let error as ServeSetupError {
-            throw ValidationError("\(error)")
+            throw ValidationError(ErrorAdvice.message(for: error) ?? "\(error)")
         }
         let server = FuseServer(configuration: configuration)
         try await server.run { port in

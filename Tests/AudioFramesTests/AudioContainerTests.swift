@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -47,7 +48,7 @@ struct AudioContainerTests {
             } }
         #expect(audio.sampleRate == entry["rate"] as! Int)
         #expect(audio.samples.count == entry["frames"] as! Int)
-        #expect(AudioFixtures.maxAbsDiff(audio.samples, expected) <= 1e-6, "\(name)")
+        #expect(maxAbsDifference(audio.samples, expected) <= 1e-6, "\(name)")
     }
 
     @Test("the linked libsndfile reads the containers the fixtures use", arguments: AudioContainerTests.cases)

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -14,7 +15,7 @@ struct AudioDecoderTests {
         #expect(audio.sampleRate == entry["rate"] as! Int)
         #expect(audio.samples.count == entry["frames"] as! Int)
         let tolerance: Float = name.hasSuffix(".ogg") ? 1e-4 : 1e-6
-        #expect(AudioFixtures.maxAbsDiff(audio.samples, expected) <= tolerance, "\(name)")
+        #expect(maxAbsDifference(audio.samples, expected) <= tolerance, "\(name)")
     }
 
     @Test("reads in chunks with the same result as one read")

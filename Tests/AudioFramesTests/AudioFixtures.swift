@@ -1,18 +1,11 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
 /// Locates `Tests/Fixtures/audio` (written by tools/reference/audio_fixtures.py) and reads its files.
 enum AudioFixtures {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("Fixtures/audio")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }()
+    static let root = FixturePaths.url("audio")
 
     nonisolated(unsafe) static let manifest: [String: Any] = {
         let data = (try? Data(contentsOf: root.appendingPathComponent("manifest.json"))) ?? Data()
@@ -32,14 +25,6 @@ enum AudioFixtures {
         return data.withUnsafeBytes { raw in
             (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
-    }
-
-    /// Largest absolute difference; infinite when the lengths differ.
-    static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
-        guard a.count == b.count else { return .infinity }
-        var worst: Float = 0
-        for i in a.indices { worst = max(worst, abs(a[i] - b[i])) }
-        return worst
     }
 }
 

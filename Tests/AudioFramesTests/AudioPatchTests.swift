@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -38,7 +39,7 @@ struct AudioPatchTests {
         let spectrograms = try recipe.spectrograms(for: Self.speech16k())
         let expected = try AudioFixtures.floats(entry["values"] as! String)
         #expect(spectrograms[0].shape == shape)
-        #expect(AudioFixtures.maxAbsDiff(spectrograms[0].scalars, expected) <= 1e-3)
+        #expect(maxAbsDifference(spectrograms[0].scalars, expected) <= 1e-3)
 
         let tokens = try plugin.tokenize(.audio(Self.speech16k()), context: context)
         #expect(tokens.count == spectrograms.count)
@@ -48,7 +49,7 @@ struct AudioPatchTests {
         #expect(tokens[0].grid == [12, (shape[0] - 16) / 10 + 1])
         let conv = Self.project(patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
                                 bias: try AudioFixtures.floats("ast_conv_bias.f32"))
-        #expect(AudioFixtures.maxAbsDiff(conv, try AudioFixtures.floats(entry["tokens"] as! String)) <= 2e-3)
+        #expect(maxAbsDifference(conv, try AudioFixtures.floats(entry["tokens"] as! String)) <= 2e-3)
     }
 
     @Test("ImageBind recipe and patches match its data.py over torchaudio", arguments: AudioFixtures.cases("imagebind"))
@@ -82,7 +83,7 @@ struct AudioPatchTests {
             guard case .features(let patches) = clip.content else { Issue.record("expected features"); return }
             #expect(clip.grid == [12, 19])
             let conv = Self.project(patches, weight: weight, bias: bias)
-            #expect(AudioFixtures.maxAbsDiff(conv, Array(reference[(c * perClip)..<((c + 1) * perClip)])) <= 2e-3)
+            #expect(maxAbsDifference(conv, Array(reference[(c * perClip)..<((c + 1) * perClip)])) <= 2e-3)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -18,7 +19,7 @@ struct AudioStreamTests {
         #expect(streamed.count == whole.count)
         for (a, b) in zip(streamed, whole) {
             #expect(a.shape == b.shape)
-            #expect(AudioFixtures.maxAbsDiff(a.scalars, b.scalars) <= 1e-6)
+            #expect(maxAbsDifference(a.scalars, b.scalars) <= 1e-6)
         }
     }
 
@@ -58,7 +59,7 @@ struct AudioStreamTests {
         for (a, b) in zip(whole, streamed) {
             guard case .features(let x) = a.content, case .features(let y) = b.content else { continue }
             #expect(a.grid == b.grid)
-            #expect(AudioFixtures.maxAbsDiff(x.scalars, y.scalars) <= 1e-6)
+            #expect(maxAbsDifference(x.scalars, y.scalars) <= 1e-6)
         }
     }
 

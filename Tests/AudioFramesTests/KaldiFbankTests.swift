@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -51,7 +52,7 @@ struct KaldiFbankTests {
         try #require(got.count == expected.count)
         if !opts.useLogFbank {
             let tolerance = 1e-3 * max(1, expected.map(abs).max() ?? 1)
-            #expect(AudioFixtures.maxAbsDiff(got, expected) <= tolerance)
+            #expect(maxAbsDifference(got, expected) <= tolerance)
             return
         }
         var loud: Float = 0, quiet: Float = 0
@@ -91,7 +92,7 @@ struct KaldiFbankTests {
         #expect(a == b)
         #expect(a != c)
         let clean = try KaldiFbank(options: .ast()).compute(input).scalars
-        #expect(AudioFixtures.maxAbsDiff(a, clean) > 0)
+        #expect(maxAbsDifference(a, clean) > 0)
     }
 
     @Test("refuses bad options")

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -40,7 +41,7 @@ struct QuietBandTests {
         let result = try KaldiFbank(options: .ast()).compute(input)
         #expect(result.shape == entry["shape"] as! [Int])
         let expected = try Self.floats(entry["fbank"] as! String)
-        let worst = AudioFixtures.maxAbsDiff(result.scalars, expected)
+        let worst = maxAbsDifference(result.scalars, expected)
         let bound = 1.5 * Float(entry["float32_vs_float64"] as! Double)
         #expect(worst <= bound, "\(entry["name"]!): max abs \(worst), torchaudio float32 vs float64 \(bound / 1.5)")
         // Bins at the floor: exactly the same ones, at exactly log(float epsilon).
@@ -57,13 +58,13 @@ struct QuietBandTests {
         let spectrograms = try recipe.spectrograms(for: audio)
         #expect(spectrograms.count == 1)
         #expect(spectrograms[0].shape == entry["values_shape"] as! [Int])
-        let values = AudioFixtures.maxAbsDiff(spectrograms[0].scalars, try Self.floats(entry["values"] as! String))
+        let values = maxAbsDifference(spectrograms[0].scalars, try Self.floats(entry["values"] as! String))
         #expect(values <= 1e-4, "\(entry["name"]!): input_values max abs \(values)")
 
         let patches = try SpectrogramPatches.extract(spectrograms[0], patchSize: 16, stride: [10, 10])
         let conv = AudioPatchTests.project(patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
                                            bias: try AudioFixtures.floats("ast_conv_bias.f32"))
-        let tokens = AudioFixtures.maxAbsDiff(conv, try Self.floats(entry["tokens"] as! String))
+        let tokens = maxAbsDifference(conv, try Self.floats(entry["tokens"] as! String))
         #expect(tokens <= 1e-4, "\(entry["name"]!): conv tokens max abs \(tokens)")
     }
 
@@ -74,11 +75,11 @@ struct QuietBandTests {
         let samples = try Resampler(from: 44_100, to: 16_000).resample(audio.samples)
         let entry = try #require(Self.cases.first { $0["name"] as? String == "tones_44k_stereo" })
         let expectedInput = try Self.floats(entry["input"] as! String)
-        #expect(AudioFixtures.maxAbsDiff(samples, expectedInput) <= 1e-5)
+        #expect(maxAbsDifference(samples, expectedInput) <= 1e-5)
         let result = try KaldiFbank(options: .ast()).compute(samples)
         // Resampling adds its own float32 rounding: the bound is the whole torchaudio pipeline's float32-vs-float64
         // distance (mix, resample, fbank; 2.1e-3), measured 9.5e-4.
-        let worst = AudioFixtures.maxAbsDiff(result.scalars, try Self.floats(entry["fbank"] as! String))
+        let worst = maxAbsDifference(result.scalars, try Self.floats(entry["fbank"] as! String))
         let bound = 1.5 * Float(Self.manifest["file_pipeline_float32_vs_float64"] as! Double)
         #expect(worst <= bound, "max abs \(worst), torchaudio pipeline float32 vs float64 \(bound / 1.5)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import AudioFrames
 
@@ -13,7 +14,7 @@ struct ResamplerTests {
         let output = resampler.resample(audio.samples)
         let expected = try AudioFixtures.floats(entry["expected"] as! String)
         #expect(output.count == expected.count)
-        #expect(AudioFixtures.maxAbsDiff(output, expected) <= 1e-5, "\(entry["file"]!) → \(entry["to"]!)")
+        #expect(maxAbsDifference(output, expected) <= 1e-5, "\(entry["file"]!) → \(entry["to"]!)")
     }
 
     @Test("keeps equal rates unchanged and refuses bad rates")

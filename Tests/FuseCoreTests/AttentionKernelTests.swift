@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import FuseCore
 

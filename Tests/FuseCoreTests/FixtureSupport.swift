@@ -1,17 +1,10 @@
 import Foundation
+import FuseTestSupport
 import Testing
 
 /// Locates committed fixtures under `Tests/Fixtures`, found from this file's path so tests run from any directory.
 enum Fixtures {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("Fixtures")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("core").path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures")
-    }()
+    static let root = FixturePaths.root
 
     static func url(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
 
@@ -24,28 +17,4 @@ enum Fixtures {
 
 struct KernelFixtureFile<Case: Decodable>: Decodable {
     let cases: [Case]
-}
-
-/// The largest absolute difference between two equally long arrays (∞ when the lengths differ or a value is NaN).
-func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    var worst: Float = 0
-    for (x, y) in zip(a, b) {
-        let difference = abs(x - y)
-        if difference.isNaN { return .infinity }
-        worst = max(worst, difference)
-    }
-    return worst
-}
-
-/// The largest |a − b| / (1 + |b|): absolute near zero, relative for large values.
-func maxMixedDifference(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    var worst: Float = 0
-    for (x, y) in zip(a, b) {
-        let difference = abs(x - y) / (1 + abs(y))
-        if difference.isNaN { return .infinity }
-        worst = max(worst, difference)
-    }
-    return worst
 }

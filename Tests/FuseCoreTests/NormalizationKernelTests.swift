@@ -1,3 +1,4 @@
+import FuseTestSupport
 import Testing
 @testable import FuseCore
 

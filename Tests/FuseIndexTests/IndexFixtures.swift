@@ -4,9 +4,9 @@ import FuseTestSupport
 
 /// Folders of sample files, the fixture models, and ways to read back an index, for the FuseIndex tests.
 enum IndexFixtures {
-    static let repository = FuseBinary.repository
-    static let samples = repository.appendingPathComponent("samples")
-    static let models = repository.appendingPathComponent("Tests/Fixtures/models")
+    static let repository = FixturePaths.repository
+    static let samples = FixturePaths.samples
+    static let models = FixturePaths.url("models")
     /// A Meta-Transformer fixture with text, image and audio towers (tiny, so indexing takes milliseconds a file).
     static let meta = models.appendingPathComponent("meta")
 

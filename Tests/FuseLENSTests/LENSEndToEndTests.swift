@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 import Fuse
 @testable import FuseLENS
@@ -29,15 +30,15 @@ import Fuse
         let prompts: [String]
     }
 
-    static let lens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/lens")
-    static let repository = lens.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let lens = FixturePaths.url("lens")
+    static let repository = FixturePaths.repository
     static let fixture: Fixture = {
         try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: lens.appendingPathComponent("e2e.json")))
     }()
 
-    static func runtime(_ folder: String = "Fixtures/lens/clip") throws -> FuseRuntime {
-        let directory = lens.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(folder)
+    /// A fixture model folder below `Tests/Fixtures`.
+    static func runtime(_ folder: String = "lens/clip") throws -> FuseRuntime {
+        let directory = FixturePaths.url(folder)
         return try FuseRuntime(modelDirectory: directory, plugins: BuiltinPlugins.all)
     }
 
@@ -59,13 +60,6 @@ import Fuse
         return options
     }
 
-    static func maxAbs(_ a: [[Float]], _ b: [[Float]]) -> Float {
-        guard a.count == b.count else { return .infinity }
-        return zip(a, b).map { x, y in
-            x.count == y.count ? zip(x, y).map { abs($0 - $1) }.max() ?? 0 : .infinity
-        }.max() ?? 0
-    }
-
     @Test func vocabularyTextEmbeddingsMatchTransformers() async throws {
         let f = Self.fixture
         let runtime = try Self.runtime()
@@ -74,8 +68,8 @@ import Fuse
                                               template: f.tag_template, embedder: runtime)
         let attributes = try await cache.embeddings(for: DescriptorVocabulary(name: "attributes", lines: f.attributes),
                                                     template: f.attribute_template, embedder: runtime)
-        let tagError = Self.maxAbs((0..<f.tags.count).map { try! tags.rows($0..<($0 + 1)).scalars }, f.tag_embeddings)
-        let attributeError = Self.maxAbs((0..<f.attributes.count).map { try! attributes.rows($0..<($0 + 1)).scalars },
+        let tagError = maxAbsDifference((0..<f.tags.count).map { try! tags.rows($0..<($0 + 1)).scalars }, f.tag_embeddings)
+        let attributeError = maxAbsDifference((0..<f.attributes.count).map { try! attributes.rows($0..<($0 + 1)).scalars },
                                          f.attribute_embeddings)
         #expect(tagError <= 1e-4, "tags: max abs error \(tagError)")
         #expect(attributeError <= 1e-4, "attributes: max abs error \(attributeError)")
@@ -83,7 +77,7 @@ import Fuse
 
     @Test func imageEmbeddingsMatchTransformers() async throws {
         let embeddings = try await Self.runtime().embedFiles(Self.imageURLs)
-        let error = Self.maxAbs(embeddings.map(\.vector), Self.fixture.image_embeddings)
+        let error = maxAbsDifference(embeddings.map(\.vector), Self.fixture.image_embeddings)
         #expect(embeddings.allSatisfy { $0.modality == .image })
         #expect(error <= 1e-4, "max abs error \(error)")
     }
@@ -101,8 +95,8 @@ import Fuse
         for (row, description) in descriptions.enumerated() {
             #expect(description.tags.map(\.text) == c.tags[row].indexes.map { f.tags[$0] })
             #expect(description.attributes.map(\.text) == c.attributes[row].indexes.map { f.attributes[$0] })
-            let tagError = Self.maxAbs([description.tags.map(\.score)], [c.tags[row].scores])
-            let attributeError = Self.maxAbs([description.attributes.map(\.score)], [c.attributes[row].scores])
+            let tagError = maxAbsDifference([description.tags.map(\.score)], [c.tags[row].scores])
+            let attributeError = maxAbsDifference([description.attributes.map(\.score)], [c.attributes[row].scores])
             #expect(tagError <= 1e-4 && attributeError <= 1e-4, "score errors \(tagError), \(attributeError)")
             #expect(description.captions == nil)
             #expect(!description.prompt.contains("Captions:"))
@@ -150,7 +144,7 @@ import Fuse
 /// against `embedTexts` of the audio-templated entries with a plain dot product computed here (≤ 1e-5 per score).
 @Suite struct LENSAudioTests {
     @Test func audioTagsScoreTheAudioEmbeddingAgainstAudioTemplates() async throws {
-        let runtime = try LENSEndToEndTests.runtime("Fixtures/models/meta")
+        let runtime = try LENSEndToEndTests.runtime("models/meta")
         let entries = ["dog", "cat", "engine", "music", "speech", "rain", "bird", "bell"]
         let vocabulary = try DescriptorVocabulary(name: "sounds", lines: entries)
         var options = Describer.Options()

@@ -1,10 +1,10 @@
 import Foundation
+import FuseTestSupport
 import Testing
 import FuseCore
 @testable import FuseLENS
 
-private let fixtures = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/lens")
+private let fixtures = FixturePaths.url("lens")
 
 /// FuseLENS against LENS (ContextualAI/lens) re-implemented in torch by tools/reference/lens_reference.py.
 /// Scores: ≤ 1e-5 max abs (float32 GEMM vs torch float32); indexes and prompts: identical.

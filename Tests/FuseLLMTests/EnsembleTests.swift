@@ -49,10 +49,10 @@ import Testing
 
     @Test func rejectsBadOptions() throws {
         let bundle = try LanguageModelBundle(folder: LLMFixtures.model("gpt2-a"))
-        #expect(throws: LLMError.invalidOption(name: "--models", reason: "name at least one model")) {
+        #expect(throws: LLMError.invalidOption(name: "models", reason: "name at least one model")) {
             try EnsembleDecoder(models: [], method: .mean)
         }
-        #expect(throws: LLMError.invalidOption(name: "--temperature", reason: "must be a positive number, got 0.0")) {
+        #expect(throws: LLMError.invalidOption(name: "temperature", reason: "must be a positive number, got 0.0")) {
             try EnsembleDecoder(models: [bundle], method: .mean, temperature: 0)
         }
         let decoder = try EnsembleDecoder(models: [bundle], method: .mean)

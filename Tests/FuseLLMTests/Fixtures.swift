@@ -1,29 +1,17 @@
 import Foundation
 @testable import FuseLLM
+import FuseTestSupport
 
 /// Locates Tests/Fixtures/llm and decodes the reference files written by tools/reference/llm_fixtures.py.
 enum LLMFixtures {
-    static let directory: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("Fixtures/llm")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: "Tests/Fixtures/llm")
-    }()
+    static let directory = FixturePaths.url("llm")
 
     static func model(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// The largest absolute difference between `logits` `[T, vocab]` and reference rows.
     static func maxAbsError(_ logits: Tensor, _ reference: [[Float]]) -> Float {
-        var worst: Float = 0
-        logits.withUnsafeBufferPointer { got in
-            for (t, row) in reference.enumerated() {
-                for (j, value) in row.enumerated() { worst = max(worst, abs(got[t * row.count + j] - value)) }
-            }
-        }
-        return worst
+        let expected = reference.flatMap { $0 }
+        return maxAbsDifference(Array(logits.scalars.prefix(expected.count)), expected)
     }
 
     static func vocabulary(_ name: String) throws -> LLMVocabulary {

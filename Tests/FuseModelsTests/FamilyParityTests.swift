@@ -1,5 +1,6 @@
 import Foundation
 import FuseModels
+import FuseTestSupport
 import Testing
 
 /// Tiny random checkpoints of every family against the outputs `transformers` computed for the same inputs

@@ -1,6 +1,7 @@
 import Foundation
 import FuseCore
 import FuseModels
+import FuseTestSupport
 
 /// The fuse-mini parity fixtures (`Tests/Fixtures/fuse-mini`, written by tools/train_fuse_mini/reference_outputs.py)
 /// and the model folder they were made with (`models/fuse-mini`, completed by tools/setup_models.sh).
@@ -32,15 +33,7 @@ enum FuseMiniFixtures {
         let sample_table: SampleTable?
     }
 
-    static let folder: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("Fixtures/fuse-mini")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/fuse-mini")
-    }()
+    static let folder = FixturePaths.url("fuse-mini")
 
     /// The repository root (samples/ and models/ live there).
     static var repository: URL {

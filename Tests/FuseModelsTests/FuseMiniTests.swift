@@ -3,6 +3,7 @@ import Foundation
 import Fuse
 import FuseCore
 import FuseModels
+import FuseTestSupport
 import ImagePatch
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import FuseModels
+import FuseTestSupport
 import Testing
 
 /// The real all-MiniLM-L6-v2 against sentence-transformers' embeddings of 60 sentences

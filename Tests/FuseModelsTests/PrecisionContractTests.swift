@@ -1,5 +1,6 @@
 import Foundation
 import FuseModels
+import FuseTestSupport
 import Testing
 
 /// The reduced-precision accuracy contract (issue 18; docs/PRECISION.md), against the same model in fp32:

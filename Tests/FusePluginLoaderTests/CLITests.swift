@@ -25,6 +25,8 @@ import Testing
         let duplicate = try Self.fuse(["plugins", "register", library.path], registry: registry)
         #expect(duplicate.status != 0)
         #expect(duplicate.errors.contains("a plugin named 'csv-tabular' already exists"))
+        // The library says the name is taken; the CLI adds its flag to choose another.
+        #expect(duplicate.errors.contains("choose another with --name"), "\(duplicate.errors)")
 
         let listed = try Self.fuse(["plugins", "list"], registry: registry)
         #expect(listed.status == 0)

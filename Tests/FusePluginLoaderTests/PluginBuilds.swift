@@ -1,13 +1,13 @@
 import Foundation
+import FuseTestSupport
 import Testing
 
 /// Compiles plugin sources with the system C compiler into fresh temporary folders, as a plugin author would.
 enum PluginBuilds {
-    /// The repository root, found from this file's path.
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root.
+    static let root = FixturePaths.repository
     static let include = root.appendingPathComponent("include")
-    static let testPluginSource = root.appendingPathComponent("Tests/Fixtures/plugins/test_plugin.c")
+    static let testPluginSource = FixturePaths.url("plugins/test_plugin.c")
     static let csvSample = root.appendingPathComponent("samples/plugins/csv-tabular")
 
     /// A new empty temporary folder.

@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTestSupport
 import Testing
 @testable import FusePluginLoader
 
@@ -8,7 +9,7 @@ import Testing
 /// arrays written by `np.save` and the values `np.load` reads back (tools/reference/plugin_npy_fixtures.py).
 /// Tolerance: exact (f2/f4 widen exactly; f8 → f32 rounds to nearest in both numpy and Swift).
 @Suite struct SwiftSamplePluginTests {
-    static let fixtures = PluginBuilds.root.appendingPathComponent("Tests/Fixtures/plugins/npy")
+    static let fixtures = FixturePaths.url("plugins/npy")
 
     /// Built once per test run into an ignored scratch folder under `.build/` (about 10 s the first time on two
     /// cores, incremental afterwards). It resolves the same dependencies as Fuse itself.

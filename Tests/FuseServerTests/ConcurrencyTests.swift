@@ -1,5 +1,6 @@
 import Foundation
 @testable import FuseServer
+import FuseTestSupport
 import Testing
 
 /// Dynamic batching under concurrent clients: batches mix requests, but every client gets its own vector.

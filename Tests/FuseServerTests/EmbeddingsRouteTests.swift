@@ -42,7 +42,7 @@ struct EmbeddingsRouteTests {
     @Test("60 sentences in one request match sentence-transformers within 1e-4 (Tests/Fixtures/models/minilm)")
     func sentenceTransformersParity() async throws {
         let server = try await TestServer.exclusive.value
-        let fixtures = TestServer.repository.appendingPathComponent("Tests/Fixtures/models")
+        let fixtures = FixturePaths.url("models")
         let sentences = try JSONDecoder().decode([String].self, from: Data(contentsOf:
             fixtures.appendingPathComponent("minilm/sentences.json")))
         let reference = try SafetensorsFile(url: fixtures.appendingPathComponent("reference/minilm.safetensors"))

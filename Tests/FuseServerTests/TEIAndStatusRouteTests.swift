@@ -1,5 +1,6 @@
 import Foundation
 import FuseServer
+import FuseTestSupport
 import Testing
 
 /// text-embeddings-inference's routes (`/embed`, `/tokenize`, `/info`, `/health`) and `/metrics`.

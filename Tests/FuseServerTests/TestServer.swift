@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Fuse
+import FuseTestSupport
 @testable import FuseServer
 import Logging
 
@@ -14,9 +15,8 @@ final class TestServer: Sendable {
     private let task: Task<Void, any Error>
 
     /// The repository's `models/` (all-MiniLM-L6-v2 after tools/setup_models.sh, fuse-mini in git).
-    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("models")
-    static let repository = models.deletingLastPathComponent()
+    static let models = FixturePaths.models
+    static let repository = FixturePaths.repository
     static var miniLM: String { models.appendingPathComponent("all-MiniLM-L6-v2").path }
     static var fuseMini: String { models.appendingPathComponent("fuse-mini").path }
 
@@ -131,10 +131,4 @@ func embeddings(of reply: TestServer.Reply) -> [[Float]] {
 /// A `data:` URI of a file's bytes.
 func dataURI(_ path: String, mime: String) throws -> String {
     "data:\(mime);base64," + (try Data(contentsOf: URL(fileURLWithPath: path))).base64EncodedString()
-}
-
-/// The largest absolute difference between two vectors (∞ when their lengths differ).
-func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }

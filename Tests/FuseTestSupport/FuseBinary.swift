@@ -18,9 +18,8 @@ public enum FuseBinary {
         }
     }
 
-    /// The repository root, from this file's location.
-    public static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root (`FixturePaths.repository`).
+    public static let repository = FixturePaths.repository
 
     /// The executable: beside the test bundle first, else in `.build/debug`.
     public static func url() throws -> URL {

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import Fuse
 
@@ -67,12 +68,12 @@ struct EarlyFusionTests {
         let results = try EarlyFusion.fuse(try Self.groups(reference), model: model)
         #expect(results.count == expected.count)
         for (result, want) in zip(results, expected) {
-            let error = maxAbs(result.embedding.vector, want)
+            let error = maxAbsDifference(result.embedding.vector, want)
             #expect(error <= Self.tolerance, "\(variant) \(result.inputs): max abs error \(error)")
             #expect(result.strategy == "early" && result.embedding.modality == Modality("fused"))
         }
         // The type vectors really change the result (so the typed fixture tests something).
-        if variant == "typed" { #expect(maxAbs(reference.plain[0], reference.typed[0]) > 1e-2) }
+        if variant == "typed" { #expect(maxAbsDifference(reference.plain[0], reference.typed[0]) > 1e-2) }
     }
 
     @Test("one group at a time gives the same vectors as the padded batch")
@@ -81,7 +82,7 @@ struct EarlyFusionTests {
         let model = try EncoderModel.load(directory: RuntimeFixtures.models.appendingPathComponent("meta"))
         for (index, group) in try Self.groups(reference).enumerated() {
             let single = try EarlyFusion.fuse([group], model: model)[0]
-            #expect(maxAbs(single.embedding.vector, reference.plain[index]) <= Self.tolerance)
+            #expect(maxAbsDifference(single.embedding.vector, reference.plain[index]) <= Self.tolerance)
         }
     }
 
@@ -92,7 +93,7 @@ struct EarlyFusionTests {
         let plain = try model.run([image], modality: .image).embeddings.scalars
         let fused = try EarlyFusion.fuse([[FusionInput(source: "i", modality: .image, pluginID: "p", windows: [image])]],
                                          model: model)[0]
-        #expect(maxAbs(fused.embedding.vector, FuseRuntime.unitMean([plain])) <= 1e-5)
+        #expect(maxAbsDifference(fused.embedding.vector, FuseRuntime.unitMean([plain])) <= 1e-5)
     }
 
     @Test("towers of different widths: a named error")
@@ -139,10 +140,10 @@ struct EarlyFusionTests {
         let input = { (tokens: Tokens) in FusionInput(source: "\(tokens.modality)", modality: tokens.modality, pluginID: "p",
                                                       windows: [tokens]) }
         let results = try EarlyFusion.fuse([[input(text)], [input(image)], [input(text), input(image)]], model: model)
-        #expect(maxAbs(results[0].embedding.vector, FuseRuntime.unitMean([Array(textEmbeds.scalars[0..<40])])) <= 1e-4)
-        #expect(maxAbs(results[1].embedding.vector, FuseRuntime.unitMean([Array(imageEmbeds.scalars[0..<40])])) <= 1e-4)
+        #expect(maxAbsDifference(results[0].embedding.vector, FuseRuntime.unitMean([Array(textEmbeds.scalars[0..<40])])) <= 1e-4)
+        #expect(maxAbsDifference(results[1].embedding.vector, FuseRuntime.unitMean([Array(imageEmbeds.scalars[0..<40])])) <= 1e-4)
         // Jointly encoded, the pair differs from the mean of the two separate embeddings (they attend to each other).
         let late = FuseRuntime.unitMean([results[0].embedding.vector, results[1].embedding.vector])
-        #expect(results[2].embedding.dimension == 40 && maxAbs(results[2].embedding.vector, late) > 1e-3)
+        #expect(results[2].embedding.dimension == 40 && maxAbsDifference(results[2].embedding.vector, late) > 1e-3)
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// line and column, not Foundation's "The operation could not be completed".
 @Suite("fuse CLI: empty and unreadable inputs (built binary)")
 struct EmptyInputCLITests {
-    static let model = FuseBinary.repository.appendingPathComponent("Tests/Fixtures/models/bert")
+    static let model = FixturePaths.url("models/bert")
 
     static func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-empty-\(UUID().uuidString)")

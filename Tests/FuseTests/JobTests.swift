@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import Fuse
 
@@ -17,7 +18,7 @@ struct JobTests {
             var separate: [Embedding] = []
             for file in group.inputs { separate.append(try await runtime.embed(file: file)) }
             let expected = try LateFusion.fuse(separate, strategy: .mean).embedding.vector
-            #expect(maxAbs(record.embedding.vector, expected) <= 1e-5)
+            #expect(maxAbsDifference(record.embedding.vector, expected) <= 1e-5)
             #expect(record.weights == [0.5, 0.5] && record.strategy == "mean")
         }
     }
@@ -35,11 +36,11 @@ struct JobTests {
                                windows: try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin))
         }
         let expected = try EarlyFusion.fuse([inputs], model: runtime.model)[0].embedding.vector
-        #expect(maxAbs(summary.records[1].embedding.vector, expected) <= 1e-5)
+        #expect(maxAbsDifference(summary.records[1].embedding.vector, expected) <= 1e-5)
         #expect(summary.records[1].fusion == .early && summary.records[1].strategy == "early")
         // Joint attention makes early fusion differ from late fusion.
         let late = try await JobFixtures.run(JobOptions(source: .groups([group]), fusion: .late), runtime: runtime)
-        #expect(maxAbs(late.records[0].embedding.vector, expected) > 1e-3)
+        #expect(maxAbsDifference(late.records[0].embedding.vector, expected) > 1e-3)
     }
 
     @Test("manifest with image, audio and text (.ids) groups; fusion none gives one output per input")
@@ -120,7 +121,7 @@ struct JobTests {
         let folder = try JobFixtures.folder()
         #expect(throws: ModelError.modelFolderMissing(
             path: folder.appendingPathComponent("models/fuse-mini").path,
-            hint: "run tools/setup_models.sh (from the repository root) to make the default model, or pass --model DIR")) {
+            hint: "run tools/setup_models.sh (from the repository root) to make the default model")) {
             _ = try JobArguments().modelDirectory(currentDirectory: folder)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Fuse
+import FuseTestSupport
 import Testing
 
 /// A plugin used only by these tests: `.ids` files of whitespace-separated token ids, so the runtime's file,
@@ -46,11 +47,6 @@ enum RuntimeFixtures {
     }
 }
 
-func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-}
-
 @Suite("FuseRuntime")
 struct RuntimeTests {
     func runtime() throws -> FuseRuntime {
@@ -65,12 +61,12 @@ struct RuntimeTests {
         let batch = try await runtime.embed(files: files)
         #expect(batch.count == files.count)
         for (index, embedding) in batch.enumerated() {
-            #expect(maxAbs(embedding.vector, expected[index]) <= 1e-4)
+            #expect(maxAbsDifference(embedding.vector, expected[index]) <= 1e-4)
             #expect(embedding.sources == [files[index].path] && embedding.modality == .text)
             #expect(embedding.modelID == "bert")
         }
         let single = try await runtime.embed(file: files[1])
-        #expect(maxAbs(single.vector, expected[1]) <= 1e-4)
+        #expect(maxAbsDifference(single.vector, expected[1]) <= 1e-4)
     }
 
     @Test("embed(samples:) batches decoded samples, sorted by length, and keeps their order")
@@ -81,7 +77,7 @@ struct RuntimeTests {
         let samples = try files.map { try plugin.decode(contentsOf: $0) }
         let embeddings = try runtime.embed(samples: samples, sources: files.map(\.lastPathComponent))
         for (index, embedding) in embeddings.enumerated() {
-            #expect(maxAbs(embedding.vector, expected[index]) <= 1e-4)
+            #expect(maxAbsDifference(embedding.vector, expected[index]) <= 1e-4)
             #expect(embedding.sources == [files[index].lastPathComponent])
         }
         #expect(throws: FuseError.self) { try runtime.embed(samples: samples, sources: ["one"]) }
@@ -98,7 +94,7 @@ struct RuntimeTests {
             return try await group.reduce(into: [(Int, Embedding)]()) { $0.append($1) }
         }
         #expect(results.count == 16)
-        for (index, embedding) in results { #expect(maxAbs(embedding.vector, expected[index]) <= 1e-4) }
+        for (index, embedding) in results { #expect(maxAbsDifference(embedding.vector, expected[index]) <= 1e-4) }
     }
 
     @Test("errors: no plugin claims a file, a modality without a tower, a missing model folder")

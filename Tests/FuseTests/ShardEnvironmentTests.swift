@@ -25,7 +25,7 @@ struct ShardEnvironmentTests {
 
     static let chosen: [Case] = [
         Case(name: "no flag, no scheduler: the whole list", environment: ["SLURM_JOB_ID": "7", "HOME": "/root"],
-             expected: "the whole list (no --shard and no scheduler index)"),
+             expected: "the whole list (no shard given and no scheduler index)"),
         Case(name: "--array=0-3, task 2", environment: slurm(id: 2, count: 4, min: 0, max: 3, step: 1),
              expected: "shard 2/4 (from SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_COUNT=4)"),
         Case(name: "--array=1-4, task 4 is the last shard", environment: slurm(id: 4, count: 4, min: 1, max: 4, step: 1),
@@ -48,23 +48,23 @@ struct ShardEnvironmentTests {
              environment: slurm(id: 0, count: 4, min: 0, max: 3, step: 1),
              expected: "shard 0/4 (from SLURM_ARRAY_TASK_ID=0, SLURM_ARRAY_TASK_COUNT=4)"),
         Case(name: "explicit --shard wins over Slurm", shard: "1/3", environment: slurm(id: 2, count: 4, min: 0, max: 3, step: 1),
-             expected: "shard 1/3 (from --shard 1/3)"),
+             expected: "shard 1/3 (from shard 1/3)"),
         Case(name: "explicit --shard wins over Kubernetes", shard: "0/2",
              environment: ["JOB_COMPLETION_INDEX": "5", "FUSE_SHARD_COUNT": "16"],
-             expected: "shard 0/2 (from --shard 0/2)"),
+             expected: "shard 0/2 (from shard 0/2)"),
         Case(name: "--shard with an agreeing --shard-count", shard: "3/8", shardCount: "8", environment: [:],
-             expected: "shard 3/8 (from --shard 3/8)"),
+             expected: "shard 3/8 (from shard 3/8)"),
         Case(name: "Kubernetes index with --shard-count", shardCount: "16", environment: ["JOB_COMPLETION_INDEX": "3"],
-             expected: "shard 3/16 (from JOB_COMPLETION_INDEX=3, --shard-count 16)"),
+             expected: "shard 3/16 (from JOB_COMPLETION_INDEX=3, shardCount 16)"),
         Case(name: "Kubernetes index with FUSE_SHARD_COUNT",
              environment: ["JOB_COMPLETION_INDEX": "15", "FUSE_SHARD_COUNT": "16"],
              expected: "shard 15/16 (from JOB_COMPLETION_INDEX=15, FUSE_SHARD_COUNT=16)"),
         Case(name: "--shard-count wins over FUSE_SHARD_COUNT", shardCount: "8",
              environment: ["JOB_COMPLETION_INDEX": "3", "FUSE_SHARD_COUNT": "16"],
-             expected: "shard 3/8 (from JOB_COMPLETION_INDEX=3, --shard-count 8)"),
+             expected: "shard 3/8 (from JOB_COMPLETION_INDEX=3, shardCount 8)"),
         Case(name: "empty variables are unset",
              environment: ["SLURM_ARRAY_TASK_ID": "", "JOB_COMPLETION_INDEX": "", "FUSE_SHARD_COUNT": "abc"],
-             expected: "the whole list (no --shard and no scheduler index)"),
+             expected: "the whole list (no shard given and no scheduler index)"),
     ]
 
     @Test("chooses the shard and says where it came from", arguments: chosen)
@@ -136,20 +136,20 @@ struct ShardEnvironmentTests {
         Refusal(name: "--array=1,2,7 (not a range)", environment: slurm(id: 7, count: 3, min: 1, max: 7, step: 1),
                 error: .irregularArray(settings: ["SLURM_ARRAY_TASK_ID=7", "SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MIN=1",
                                                   "SLURM_ARRAY_TASK_MAX=7", "SLURM_ARRAY_TASK_STEP=1"]),
-                says: ["SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MAX=7", "--array=0-", "--shard I/N"]),
+                says: ["SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MAX=7", "--array=0-"]),
         Refusal(name: "a task id without a count", environment: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_JOB_ID": "41"],
                 error: .slurmCountMissing(taskID: "SLURM_ARRAY_TASK_ID=2"),
-                says: ["SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT", "--shard I/N"]),
+                says: ["SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT"]),
         Refusal(name: "both a Slurm task and a Kubernetes index",
                 environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "JOB_COMPLETION_INDEX": "1"],
                 error: .twoSchedulers(slurm: "SLURM_ARRAY_TASK_ID=1", kubernetes: "JOB_COMPLETION_INDEX=1"),
-                says: ["SLURM_ARRAY_TASK_ID=1", "JOB_COMPLETION_INDEX=1", "--shard I/N"]),
+                says: ["SLURM_ARRAY_TASK_ID=1", "JOB_COMPLETION_INDEX=1"]),
         Refusal(name: "a Kubernetes index without a count", environment: ["JOB_COMPLETION_INDEX": "3"],
                 error: .countMissing(index: "JOB_COMPLETION_INDEX=3"),
-                says: ["JOB_COMPLETION_INDEX=3", "--shard-count N", "FUSE_SHARD_COUNT"]),
+                says: ["JOB_COMPLETION_INDEX=3", "give the shard count", "FUSE_SHARD_COUNT"]),
         Refusal(name: "a Kubernetes index ≥ the count", shardCount: "16", environment: ["JOB_COMPLETION_INDEX": "16"],
-                error: .indexOutOfRange(settings: ["JOB_COMPLETION_INDEX=16", "--shard-count 16"]),
-                says: ["JOB_COMPLETION_INDEX=16", "--shard-count 16"]),
+                error: .indexOutOfRange(settings: ["JOB_COMPLETION_INDEX=16", "shardCount 16"]),
+                says: ["JOB_COMPLETION_INDEX=16", "shardCount 16"]),
         Refusal(name: "a Kubernetes index that is not a number", shardCount: "4", environment: ["JOB_COMPLETION_INDEX": "1.5"],
                 error: .badNumber(setting: "JOB_COMPLETION_INDEX", value: "1.5", expected: "a whole number ≥ 0"),
                 says: ["JOB_COMPLETION_INDEX=1.5"]),
@@ -157,22 +157,22 @@ struct ShardEnvironmentTests {
                 error: .badNumber(setting: "FUSE_SHARD_COUNT", value: "many", expected: "a whole number ≥ 1"),
                 says: ["FUSE_SHARD_COUNT=many"]),
         Refusal(name: "--shard-count that is not a number", shardCount: "x", environment: [:],
-                error: .badNumber(setting: "--shard-count", value: "x", expected: "a whole number ≥ 1"),
-                says: ["--shard-count=x"]),
+                error: .badNumber(setting: "shardCount", value: "x", expected: "a whole number ≥ 1"),
+                says: ["shardCount=x"]),
         Refusal(name: "--shard-count disagreeing with Slurm's count", shardCount: "8",
                 environment: slurm(id: 2, count: 16, min: 0, max: 15, step: 1),
-                error: .countDisagrees(given: "--shard-count 8", other: ["SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=16"]),
-                says: ["--shard-count 8", "SLURM_ARRAY_TASK_COUNT=16"]),
+                error: .countDisagrees(given: "shardCount 8", other: ["SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=16"]),
+                says: ["shardCount 8", "SLURM_ARRAY_TASK_COUNT=16"]),
         Refusal(name: "FUSE_SHARD_COUNT disagreeing with Slurm's count",
                 environment: slurm(id: 2, count: 16, min: 0, max: 15, step: 1).merging(["FUSE_SHARD_COUNT": "4"]) { $1 },
                 error: .countDisagrees(given: "FUSE_SHARD_COUNT=4", other: ["SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=16"]),
                 says: ["FUSE_SHARD_COUNT=4", "SLURM_ARRAY_TASK_COUNT=16"]),
         Refusal(name: "--shard-count disagreeing with --shard", shard: "1/4", shardCount: "8", environment: [:],
-                error: .countDisagrees(given: "--shard-count 8", other: ["--shard 1/4"]),
-                says: ["--shard-count 8", "--shard 1/4"]),
+                error: .countDisagrees(given: "shardCount 8", other: ["shard 1/4"]),
+                says: ["shardCount 8", "shard 1/4"]),
         Refusal(name: "--shard-count without an index", shardCount: "4", environment: ["FUSE_SHARD_COUNT": "4"],
-                error: .countWithoutIndex(count: "--shard-count 4"),
-                says: ["--shard-count 4", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "--shard I/N"]),
+                error: .countWithoutIndex(count: "shardCount 4"),
+                says: ["shardCount 4", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"]),
     ]
 
     @Test("inconsistent or malformed settings are refused, naming each", arguments: refused)
@@ -184,6 +184,24 @@ struct ShardEnvironmentTests {
         #expect(error == example.error)
         let message = error?.description ?? ""
         for word in example.says { #expect(message.contains(word), "\(message)") }
+    }
+
+    @Test("the caller names the explicit settings (the CLI: its flags); the scheduler's variables keep theirs")
+    func settingNames() throws {
+        let flags = ShardSettingNames(shard: "--shard", shardCount: "--shard-count")
+        let pod = try ShardEnvironment.choose(shard: nil, shardCount: "2", environment: ["JOB_COMPLETION_INDEX": "1"],
+                                              names: flags)
+        #expect(pod.description == "shard 1/2 (from JOB_COMPLETION_INDEX=1, --shard-count 2)")
+        #expect(throws: ShardEnvironmentError.countDisagrees(given: "--shard-count 8", other: ["--shard 1/4"])) {
+            try ShardEnvironment.choose(shard: "1/4", shardCount: "8", environment: [:], names: flags)
+        }
+    }
+
+    @Test("library messages name no CLI flag")
+    func noFlags() {
+        for example in Self.refused {
+            #expect(!example.error.description.contains("--shard"), "\(example.error)")
+        }
     }
 
     @Test("a malformed --shard is still the list reader's error, scheduler or not")

@@ -1,16 +1,9 @@
 import Foundation
+import FuseTestSupport
 
 /// Locates `Tests/Fixtures/image` from this source file, so tests run from any working directory.
 enum FixtureFiles {
-    static let directory: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("Fixtures/image")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: "Tests/Fixtures/image")
-    }()
+    static let directory = FixturePaths.url("image")
 
     static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 }

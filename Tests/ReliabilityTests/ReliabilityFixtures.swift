@@ -1,11 +1,11 @@
 import Foundation
+import FuseTestSupport
 
 /// Where the reliability tests find their inputs: `Tests/Fixtures` (found from this file's location) and the
 /// repository's `samples/`. Reproducers found by the fuzzers live in `Tests/Fixtures/reliability`.
 enum ReliabilityFixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let samples = root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
+    static let root = FixturePaths.root
+    static let samples = FixturePaths.samples
 
     static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
     static func reproducer(_ name: String) -> URL { url("reliability/\(name)") }

@@ -1,17 +1,10 @@
 import Foundation
 @testable import TextBPE
+import FuseTestSupport
 
 /// Locates Tests/Fixtures/text and decodes the expected outputs written by tools/reference/text_fixtures.py.
 enum TextFixtures {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("Fixtures/text")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        }
-        return URL(fileURLWithPath: "Tests/Fixtures/text")
-    }()
+    static let root = FixturePaths.url("text")
 
     static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
 

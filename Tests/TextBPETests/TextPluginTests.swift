@@ -1,5 +1,6 @@
 import Foundation
 import Fuse
+import FuseTestSupport
 import Testing
 @testable import TextBPE
 
@@ -49,11 +50,6 @@ enum PluginFixtures {
     }
 }
 
-private func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-}
-
 @Suite("TextPlugin end to end with all-MiniLM-L6-v2")
 struct TextPluginRuntimeTests {
     @Test("samples/text/*.txt through FuseRuntime equal sentence-transformers (≤ 1e-4)")
@@ -66,14 +62,14 @@ struct TextPluginRuntimeTests {
         #expect(files.count == 7)
         let batch = try await runtime.embed(files: files)
         for (embedding, reference) in zip(batch, expected.samples) {
-            #expect(maxAbs(embedding.vector, reference.embedding) <= 1e-4, "\(reference.file)")
+            #expect(maxAbsDifference(embedding.vector, reference.embedding) <= 1e-4, "\(reference.file)")
             #expect(embedding.modality == .text)
         }
         let single = try await runtime.embed(file: files[2])
-        #expect(maxAbs(single.vector, expected.samples[2].embedding) <= 1e-4)
+        #expect(maxAbsDifference(single.vector, expected.samples[2].embedding) <= 1e-4)
         let text = try String(contentsOf: files[0], encoding: .utf8)
         let fromString = try await runtime.embed(text: text)
-        #expect(maxAbs(fromString.vector, expected.samples[0].embedding) <= 1e-4)
+        #expect(maxAbsDifference(fromString.vector, expected.samples[0].embedding) <= 1e-4)
     }
 
     @Test("a long document: windows equal HF tokenizers' overflow windows, embedding equals the reference mean",
@@ -99,9 +95,9 @@ struct TextPluginRuntimeTests {
             #expect(window.tokenTypeIDs == [Int32](repeating: 0, count: ids.count))
         }
         let single = try await runtime.embed(file: url)
-        #expect(maxAbs(single.vector, reference.embedding) <= 1e-4)
+        #expect(maxAbsDifference(single.vector, reference.embedding) <= 1e-4)
         let batch = try await runtime.embed(files: [url, url])
-        #expect(batch.allSatisfy { maxAbs($0.vector, reference.embedding) <= 1e-4 })
+        #expect(batch.allSatisfy { maxAbsDifference($0.vector, reference.embedding) <= 1e-4 })
     }
 
     @Test("invalid UTF-8 replaced on request embeds as sentence-transformers embeds Python's replaced text")
@@ -112,7 +108,7 @@ struct TextPluginRuntimeTests {
         let url = PluginFixtures.folder.appendingPathComponent("invalid.txt")
         #expect(try TextFileReader(invalidUTF8: .replace).read(contentsOf: url) == expected.replaced_text)
         let embedding = try await runtime.embed(file: url)
-        #expect(maxAbs(embedding.vector, expected.embedding) <= 1e-4)
+        #expect(maxAbsDifference(embedding.vector, expected.embedding) <= 1e-4)
     }
 }
 

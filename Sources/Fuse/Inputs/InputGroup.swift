@@ -18,7 +18,12 @@ public enum InputListError: Error, Equatable, Sendable, CustomStringConvertible 
     case unreadable(path: String, reason: String)
     case badLine(path: String, line: Int, reason: String)
     case emptyGroup(path: String, line: Int)
+    /// A shard that is not `I/N` with 0 ≤ I < N (`expectedShardForm` says what is expected).
     case badShard(String)
+
+    /// What a shard looks like, with the schedulers' variables that give one.
+    public static let expectedShardForm = "I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; Slurm: $SLURM_ARRAY_TASK_ID/N, "
+        + "Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N)"
 
     public var description: String {
         switch self {
@@ -26,8 +31,7 @@ public enum InputListError: Error, Equatable, Sendable, CustomStringConvertible 
         case .badLine(let path, let line, let reason): return "\(path):\(line): \(reason)"
         case .emptyGroup(let path, let line): return "\(path):\(line): the group lists no inputs"
         case .badShard(let text):
-            return "--shard \(text): expected I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; Slurm: $SLURM_ARRAY_TASK_ID/N, "
-                + "Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N)"
+            return "shard '\(text)': expected \(Self.expectedShardForm)"
         }
     }
 }

@@ -68,7 +68,7 @@ public struct FuseJob: Sendable {
         if let plot = options.plot {
             guard plot.pathExtension.lowercased() == "png" else { throw JobError.plotFormat(path: plot.path) }
             if plot.standardizedFileURL == options.output?.standardizedFileURL {
-                throw JobError.badArguments("\(plot.path): the heat map and the embeddings would be one file")
+                throw JobError.plotIsOutput(path: plot.path)
             }
             try OutputFile.checkWritable(plot, overwrite: options.overwrite)
         }

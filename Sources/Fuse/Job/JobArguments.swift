@@ -25,6 +25,8 @@ public struct JobArguments: Sendable {
     public var force = false
     public var resume = false
     public var strict = false
+    /// How messages and `ShardChoice.settings` name the explicit shard settings (the CLI: its flags).
+    public var shardSettingNames = ShardSettingNames.parameters
 
     public init() {}
 
@@ -89,7 +91,7 @@ public struct JobArguments: Sendable {
         }) else {
             throw ModelError.modelFolderMissing(
                 path: candidates[0].path,
-                hint: "run tools/setup_models.sh (from the repository root) to make the default model, or pass --model DIR")
+                hint: "run tools/setup_models.sh (from the repository root) to make the default model")
         }
         return found
     }
@@ -98,21 +100,15 @@ public struct JobArguments: Sendable {
     /// scheduler's index in `environment` (files named with `--inputs` are this task's own, never split).
     public func shardChoice() throws -> ShardChoice {
         try ShardEnvironment.choose(shard: shard, shardCount: shardCount,
-                                    environment: inputGroups.isEmpty ? environment : [:])
+                                    environment: inputGroups.isEmpty ? environment : [:], names: shardSettingNames)
     }
 
     /// Checks the options against each other and builds the job's options.
     public func options(currentDirectory: URL) throws -> JobOptions {
         func url(_ path: String) -> URL { Self.resolve(path, in: currentDirectory) }
         let sources = [!inputGroups.isEmpty, manifest != nil, inputsFrom != nil].filter { $0 }.count
-        guard sources == 1 else {
-            throw JobError.badArguments(sources == 0
-                ? "give inputs: --inputs FILE… (repeat for groups), --manifest FILE or --inputs-from LIST|-"
-                : "use one of --inputs, --manifest and --inputs-from")
-        }
-        if let empty = inputGroups.firstIndex(where: \.isEmpty) {
-            throw JobError.badArguments("--inputs occurrence \(empty + 1) lists no file")
-        }
+        guard sources == 1 else { throw sources == 0 ? JobError.noInputs : JobError.severalInputSources }
+        if let empty = inputGroups.firstIndex(where: \.isEmpty) { throw JobError.emptyInputGroup(index: empty) }
         let source: JobSource
         if let manifest {
             source = .manifest(url(manifest))
@@ -123,9 +119,7 @@ public struct JobArguments: Sendable {
         }
         let mode: FusionMode
         if let fusion {
-            guard let parsed = FusionMode(rawValue: fusion) else {
-                throw JobError.badArguments("unknown --fusion '\(fusion)' (known: none, early, late)")
-            }
+            guard let parsed = FusionMode(rawValue: fusion) else { throw JobError.unknownFusion(fusion) }
             mode = parsed
         } else if strategy != nil || weights != nil || projection != nil || inputGroups.count > 1 || manifest != nil {
             mode = .late
@@ -133,16 +127,16 @@ public struct JobArguments: Sendable {
             mode = .none
         }
         if mode != .late, strategy != nil || weights != nil || projection != nil {
-            throw JobError.badArguments("--strategy, --weights and --projection apply to --fusion late, not \(mode.rawValue)")
+            throw JobError.lateFusionSettings(mode: mode)
         }
         let parsedWeights = try weights.map { text in
             try text.split(separator: ",", omittingEmptySubsequences: false).enumerated().map { index, part in
                 let item = part.trimmingCharacters(in: .whitespaces)
                 guard !item.isEmpty else {
-                    throw JobError.badArguments("--weights '\(text)': item \(index + 1) is empty (use e.g. 0.5,0.3,0.2)")
+                    throw JobError.badWeights(text: text, reason: "item \(index + 1) is empty")
                 }
                 guard let value = Float(item), value.isFinite else {
-                    throw JobError.badArguments("--weights '\(text)': '\(part)' is not a number (use e.g. 0.5,0.3,0.2)")
+                    throw JobError.badWeights(text: text, reason: "'\(part)' is not a number")
                 }
                 return value
             }
@@ -153,7 +147,7 @@ public struct JobArguments: Sendable {
            let bad = groups.first(where: { $0.inputs.count != parsedWeights.count }) {
             throw FusionError.weightCount(expected: bad.inputs.count, got: parsedWeights.count)
         }
-        if resume, force { throw JobError.badArguments("--resume continues an output, --force replaces it: pick one") }
+        if resume, force { throw JobError.resumeAndOverwrite }
         return JobOptions(source: source, fusion: mode, strategy: lateStrategy, output: out.map(url),
                           plot: plot.map(url), overwrite: force, resume: resume, shard: try shardChoice().shard,
                           strict: strict)

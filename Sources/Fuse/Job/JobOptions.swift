@@ -13,11 +13,11 @@ public enum FusionMode: String, Sendable, CaseIterable {
 
 /// Where a job's groups come from.
 public enum JobSource: Sendable {
-    /// Groups named on the command line (`--inputs … --inputs …`); any bad input stops the job.
+    /// Groups named one by one (the CLI's `--inputs … --inputs …`); any bad input stops the job.
     case groups([InputGroup])
-    /// A manifest read whole (`--manifest FILE`: JSONL or plain groups); bad inputs are skipped unless strict.
+    /// A manifest read whole (JSONL or plain groups); bad inputs are skipped unless strict.
     case manifest(URL)
-    /// A streamed list (`--inputs-from LIST|-`: one path or one JSON group per line); bad inputs are skipped
+    /// A streamed list (a file, or `-` for stdin: one path or one JSON group per line); bad inputs are skipped
     /// unless strict.
     case list(String)
 }
@@ -67,9 +67,10 @@ public struct JobOptions: Sendable {
     }
 }
 
-/// Errors of a job's setup, each saying which option is wrong and how to fix it.
+/// Errors of a job's setup, each saying which setting is wrong (by what it means, in the library's terms; the CLI
+/// adds its flags in `ErrorAdvice`).
 public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `--resume` works on the streamed `.jsonl` output only.
+    /// Resuming works on the streamed `.jsonl` output only.
     case resumeNeedsJSONL(path: String?)
     /// An interrupted run left its partial file; the user must choose to resume it or start over.
     case partialExists(output: String, partial: String)
@@ -77,12 +78,30 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
     case concatDimensions(groupSizes: [Int])
     /// The concat projection file lacks its `weight` tensor or has the wrong shape.
     case badProjection(path: String, reason: String)
-    /// An unknown `--strategy` name, or options that do not fit it.
-    case badStrategy(String)
+    /// A late-fusion strategy name that is not one of `LateFusionStrategy.names`.
+    case unknownStrategy(String)
+    /// Weights were given for a strategy other than `weighted`.
+    case weightsNeedWeighted(strategy: String)
+    /// A projection was given for a strategy other than `concat`.
+    case projectionNeedsConcat(strategy: String)
+    /// The `weighted` strategy without weights.
+    case weightedNeedsWeights
     /// A manifest or list run in which every input was bad: nothing was embedded.
     case everythingSkipped(count: Int)
-    /// Options that contradict each other or are malformed (which inputs to read, `--fusion`, `--weights`).
-    case badArguments(String)
+    /// No inputs: neither groups, nor a manifest, nor a list.
+    case noInputs
+    /// More than one of groups, a manifest and a list.
+    case severalInputSources
+    /// Input group `index` (0-based) lists no file.
+    case emptyInputGroup(index: Int)
+    /// A fusion mode that is not `none`, `early` or `late`.
+    case unknownFusion(String)
+    /// A late-fusion strategy, weights or a projection for a job that does not fuse late.
+    case lateFusionSettings(mode: FusionMode)
+    /// Weights that are not a comma-separated list of numbers (`reason` names the item).
+    case badWeights(text: String, reason: String)
+    /// Both resuming an output and overwriting it were asked for.
+    case resumeAndOverwrite
     /// Another run holds the output's lock.
     case outputLocked(path: String, lockFile: String, holder: String)
     /// A line of an output being resumed is not a record this version of Fuse wrote.
@@ -95,26 +114,48 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
     case listChanged(path: String, position: Int, recorded: String, listed: String?)
     /// The heat map is a PNG; another extension would hold PNG bytes under a misleading name.
     case plotFormat(path: String)
+    /// The heat map and the embeddings were given one path.
+    case plotIsOutput(path: String)
     /// The heat map draws at most `limit` outputs.
     case plotTooLarge(path: String, limit: Int, outputs: Int)
 
     public var description: String {
         switch self {
         case .resumeNeedsJSONL(let path):
-            return "--resume needs a .jsonl output (the streamed, append-friendly format), got "
-                + (path.map { "'\($0)'" } ?? "no --out")
+            return "resuming needs a .jsonl output (the streamed, append-friendly format), got "
+                + (path.map { "'\($0)'" } ?? "no output")
         case .partialExists(let output, let partial):
-            return "\(output): an interrupted run left \(partial); pass --resume to continue it or --force to start over"
+            return "\(output): an interrupted run left \(partial); resume it or start over (overwrite)"
         case .concatDimensions(let sizes):
-            return "concat without --projection gives outputs of different dimensions for groups of "
-                + "\(Array(Set(sizes)).sorted().map(String.init).joined(separator: ", ")) inputs; give every group the "
-                + "same number of inputs, or pass --projection FILE (a safetensors file with 'weight' [out, n·D])"
+            return "concat without a projection gives outputs of different dimensions for groups of "
+                + "\(Self.sizeList(sizes)) inputs; give every group the same number of inputs, or a projection "
+                + "(a safetensors file with 'weight' [out, n·D])"
         case .badProjection(let path, let reason):
             return "\(path): \(reason)"
         case .everythingSkipped(let count):
             return "all \(count) inputs were skipped (see above); nothing was embedded"
-        case .badStrategy(let reason), .badArguments(let reason):
-            return reason
+        case .unknownStrategy(let name):
+            return "unknown late-fusion strategy '\(name)' (known: \(LateFusionStrategy.names.joined(separator: ", ")))"
+        case .weightsNeedWeighted(let strategy):
+            return "weights apply to the weighted strategy, not '\(strategy)'"
+        case .projectionNeedsConcat(let strategy):
+            return "a projection applies to the concat strategy, not '\(strategy)'"
+        case .weightedNeedsWeights:
+            return "the weighted strategy needs weights (one number per input of a group)"
+        case .noInputs:
+            return "no inputs: give input groups, a manifest or an input list"
+        case .severalInputSources:
+            return "inputs come from one of input groups, a manifest and an input list, not several"
+        case .emptyInputGroup(let index):
+            return "input group \(index + 1) lists no file"
+        case .unknownFusion(let name):
+            return "unknown fusion mode '\(name)' (known: \(FusionMode.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .lateFusionSettings(let mode):
+            return "a late-fusion strategy, weights and a projection apply to late fusion, not \(mode.rawValue)"
+        case .badWeights(let text, let reason):
+            return "weights '\(text)': \(reason) (use e.g. 0.5,0.3,0.2)"
+        case .resumeAndOverwrite:
+            return "resuming continues an output, overwriting replaces it: pick one"
         case .outputLocked(let path, let lockFile, let holder):
             return "\(path) is being written by another run (\(holder); lock \(lockFile)); two runs writing one "
                 + "output would lose one run's lines: wait for it to end, or write to another file"
@@ -132,6 +173,8 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "is \(recordedText), but "
                 + (listed.map { "the list now has \($0.replacingOccurrences(of: "\n", with: " + ")) there" }
                     ?? "the list now has no readable input there")
+        case .plotIsOutput(let path):
+            return "\(path): the heat map and the embeddings would be one file"
         case .plotFormat(let path):
             return "\(path): the heat map is written as PNG; name the file .png"
         case .plotTooLarge(let path, let limit, let outputs):
@@ -139,17 +182,25 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "written"
         }
     }
+
+    /// The distinct group sizes of `concatDimensions`, ascending: `[2, 1, 2]` → `1, 2`.
+    public static func sizeList(_ sizes: [Int]) -> String {
+        Array(Set(sizes)).sorted().map(String.init).joined(separator: ", ")
+    }
 }
 
 extension LateFusionStrategy {
+    /// The names `named(_:weights:projection:)` knows.
+    public static let names = ["mean", "weighted", "max", "concat", "attention"]
+
     /// The strategy a CLI names: `mean`, `weighted` (needs `weights`), `max`, `concat` (optional projection file
     /// with tensors `weight` [out, in] and optional `bias` [out]) or `attention` (temperature 0.1).
     public static func named(_ name: String, weights: [Float]?, projection: URL?) throws -> LateFusionStrategy {
         if weights != nil, name != "weighted" {
-            throw JobError.badStrategy("--weights applies to --strategy weighted, not '\(name)'")
+            throw JobError.weightsNeedWeighted(strategy: name)
         }
         if projection != nil, name != "concat" {
-            throw JobError.badStrategy("--projection applies to --strategy concat, not '\(name)'")
+            throw JobError.projectionNeedsConcat(strategy: name)
         }
         switch name {
         case "mean": return .mean
@@ -157,7 +208,7 @@ extension LateFusionStrategy {
         case "attention": return .attention(temperature: 0.1)
         case "weighted":
             guard let weights else {
-                throw JobError.badStrategy("--strategy weighted needs --weights (one number per input of a group)")
+                throw JobError.weightedNeedsWeights
             }
             // The per-group count is checked when fusing; the sign and sum can be checked now.
             _ = try LateFusion.normalizedUserWeights(weights, count: weights.count)
@@ -165,7 +216,7 @@ extension LateFusionStrategy {
         case "concat":
             return .concat(try projection.map(FusionProjection.load))
         default:
-            throw JobError.badStrategy("unknown --strategy '\(name)' (known: mean, weighted, max, concat, attention)")
+            throw JobError.unknownStrategy(name)
         }
     }
 }

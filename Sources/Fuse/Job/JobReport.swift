@@ -7,10 +7,13 @@ import FuseCore
 public enum JobReport {
     /// Outputs listed one by one; longer runs list this many and say how many more there were.
     public static let listedOutputs = 20
-    /// The similarity table is printed up to this many outputs (wider tables do not fit a terminal; use --plot).
+    /// The similarity table is printed up to this many outputs (wider tables do not fit a terminal; a heat map
+    /// draws more).
     public static let tableOutputs = 24
 
-    public static func text(_ summary: JobSummary, options: JobOptions, modelID: String) -> String {
+    /// The summary. `plotSetting` names, in the note on an omitted table, what draws the heat map (the CLI: `--plot`).
+    public static func text(_ summary: JobSummary, options: JobOptions, modelID: String,
+                            plotSetting: String = "a heat map") -> String {
         var lines: [String] = []
         let records = summary.records
         let fusion: String
@@ -45,7 +48,7 @@ public enum JobReport {
             lines.append(matrix.table())
         } else if records.count >= 2 {
             lines.append("")
-            lines.append("(similarity table omitted for \(total) outputs; --plot draws up to \(options.retainLimit))")
+            lines.append("(similarity table omitted for \(total) outputs; \(plotSetting) draws up to \(options.retainLimit))")
         }
         if summary.complete, let retrieval = DescriptionRetrieval(records: records) {
             lines.append("")

@@ -4,19 +4,20 @@ import Foundation
 public struct ShardChoice: Sendable, Equatable, CustomStringConvertible {
     /// What chose the shard.
     public enum Origin: Sendable, Equatable {
-        /// Neither `--shard` nor a scheduler's index: the whole list.
+        /// Neither an explicit shard nor a scheduler's index: the whole list.
         case whole
-        /// `--shard I/N`.
+        /// A shard given explicitly (`I/N`; the CLI's `--shard`).
         case flag
         /// A Slurm job array task (`SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT`).
         case slurmArray
-        /// A Kubernetes Indexed Job pod (`JOB_COMPLETION_INDEX` with `--shard-count` or `FUSE_SHARD_COUNT`).
+        /// A Kubernetes Indexed Job pod (`JOB_COMPLETION_INDEX` with a given shard count or `FUSE_SHARD_COUNT`).
         case kubernetesIndexedJob
     }
 
     public let shard: Shard
     public let origin: Origin
-    /// The settings the shard was taken from, as given: `SLURM_ARRAY_TASK_ID=2`, `--shard-count 16`, ….
+    /// The settings the shard was taken from, as given: `SLURM_ARRAY_TASK_ID=2`, `shardCount 16`, … (explicit
+    /// settings under the caller's `ShardSettingNames`).
     public let settings: [String]
 
     public init(shard: Shard, origin: Origin, settings: [String]) {
@@ -28,7 +29,7 @@ public struct ShardChoice: Sendable, Equatable, CustomStringConvertible {
     /// E.g. `shard 2/4 (from SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_COUNT=4)`.
     public var description: String {
         origin == .whole
-            ? "the whole list (no --shard and no scheduler index)"
+            ? "the whole list (no shard given and no scheduler index)"
             : "shard \(shard.index)/\(shard.count) (from \(settings.joined(separator: ", ")))"
     }
 }
@@ -50,9 +51,9 @@ public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConve
     case taskOutsideArray(settings: [String])
     /// The index is not below the shard count.
     case indexOutOfRange(settings: [String])
-    /// A shard count given by the user disagrees with the scheduler's or `--shard`'s.
+    /// A shard count given by the user disagrees with the scheduler's or the explicit shard's.
     case countDisagrees(given: String, other: [String])
-    /// `--shard-count` without an index to go with it.
+    /// A given shard count without an index to go with it.
     case countWithoutIndex(count: String)
 
     public var description: String {
@@ -60,18 +61,17 @@ public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConve
         case .badNumber(let setting, let value, let expected):
             return "\(setting)=\(value): expected \(expected)"
         case .twoSchedulers(let slurm, let kubernetes):
-            return "both \(slurm) and \(kubernetes) are set, so which one numbers this task is unclear; "
-                + "pass --shard I/N"
+            return "both \(slurm) and \(kubernetes) are set, so which one numbers this task is unclear"
         case .countMissing(let index):
-            return "\(index) gives this task's shard index but not the number of shards: pass --shard-count N "
+            return "\(index) gives this task's shard index but not the number of shards: give the shard count "
                 + "(the Job's completions) or set FUSE_SHARD_COUNT=N"
         case .slurmCountMissing(let taskID):
             return "\(taskID) without SLURM_ARRAY_TASK_COUNT (or SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_MAX): "
-                + "the number of shards is unknown; pass --shard I/N"
+                + "the number of shards is unknown"
         case .irregularArray(let settings):
             return "\(settings.joined(separator: ", ")): the job array is not an evenly spaced range of ids "
                 + "(e.g. --array=1,2,7), so its task ids do not number the shards 0…N−1; submit --array=0-(N−1) "
-                + "(a step or another start is fine) or pass --shard I/N"
+                + "(a step or another start is fine)"
         case .taskOutsideArray(let settings):
             return "\(settings.joined(separator: ", ")): the task id is not one of the array's ids"
         case .indexOutOfRange(let settings):
@@ -80,16 +80,30 @@ public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConve
             return "\(given) disagrees with \(other.joined(separator: ", ")): the shard count must be the same "
                 + "for every task"
         case .countWithoutIndex(let count):
-            return "\(count) needs a shard index from the scheduler (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); "
-                + "outside a scheduler pass --shard I/N"
+            return "\(count) needs a shard index from the scheduler (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)"
         }
     }
 }
 
-/// Chooses a run's shard: `--shard I/N` when given, else the scheduler's index when the run is one task of many —
+/// How a caller names the two explicit shard settings in messages and in `ShardChoice.settings` (the CLI passes
+/// its flags, `--shard` and `--shard-count`).
+public struct ShardSettingNames: Sendable, Equatable {
+    public var shard: String
+    public var shardCount: String
+
+    public init(shard: String, shardCount: String) {
+        self.shard = shard
+        self.shardCount = shardCount
+    }
+
+    /// The parameters' own names: `shard 2/4`, `shardCount=x`.
+    public static let parameters = ShardSettingNames(shard: "shard", shardCount: "shardCount")
+}
+
+/// Chooses a run's shard: an explicit `I/N` when given, else the scheduler's index when the run is one task of many —
 /// a Slurm job array (`SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`, with `SLURM_ARRAY_TASK_MIN`/`_MAX`/`_STEP`
 /// mapping e.g. `--array=1-4` or `--array=0-30:10` onto shards 0…N−1 in id order) or a Kubernetes Indexed Job
-/// (`JOB_COMPLETION_INDEX` with the count from `--shard-count` or `FUSE_SHARD_COUNT`) — else the whole list.
+/// (`JOB_COMPLETION_INDEX` with the count from `shardCount` or `FUSE_SHARD_COUNT`) — else the whole list.
 ///
 /// ```swift
 /// let choice = try ShardEnvironment.choose(
@@ -98,8 +112,8 @@ public enum ShardEnvironmentError: Error, Equatable, Sendable, CustomStringConve
 /// // choice.shard is 2/4; choice.description names the variables it came from.
 /// ```
 ///
-/// Empty variables count as unset. A count given by the user (`--shard-count`, `FUSE_SHARD_COUNT`) must agree
-/// with the scheduler's; `--shard-count` without any index is an error, `FUSE_SHARD_COUNT` alone is ignored.
+/// Empty variables count as unset. A count given by the user (`shardCount`, `FUSE_SHARD_COUNT`) must agree
+/// with the scheduler's; `shardCount` without any index is an error, `FUSE_SHARD_COUNT` alone is ignored.
 public enum ShardEnvironment {
     public static let slurmTaskID = "SLURM_ARRAY_TASK_ID"
     public static let slurmTaskCount = "SLURM_ARRAY_TASK_COUNT"
@@ -109,18 +123,19 @@ public enum ShardEnvironment {
     public static let kubernetesIndex = "JOB_COMPLETION_INDEX"
     public static let shardCountVariable = "FUSE_SHARD_COUNT"
 
-    /// The shard for `--shard` (`shard`), `--shard-count` (`shardCount`) and the process `environment`.
-    public static func choose(shard: String?, shardCount: String?,
-                              environment: [String: String]) throws -> ShardChoice {
+    /// The shard for an explicit `shard` (`I/N`), an explicit `shardCount` and the process `environment`;
+    /// `names` says how messages name the explicit settings.
+    public static func choose(shard: String?, shardCount: String?, environment: [String: String],
+                              names: ShardSettingNames = .parameters) throws -> ShardChoice {
         let countFlag = try shardCount.map { text in
-            (value: try number(text, setting: "--shard-count", minimum: 1), setting: "--shard-count \(text)")
+            (value: try number(text, setting: names.shardCount, minimum: 1), setting: "\(names.shardCount) \(text)")
         }
         if let shard {
             let parsed = try Shard(shard)
             if let countFlag, countFlag.value != parsed.count {
-                throw ShardEnvironmentError.countDisagrees(given: countFlag.setting, other: ["--shard \(shard)"])
+                throw ShardEnvironmentError.countDisagrees(given: countFlag.setting, other: ["\(names.shard) \(shard)"])
             }
-            return ShardChoice(shard: parsed, origin: .flag, settings: ["--shard \(shard)"])
+            return ShardChoice(shard: parsed, origin: .flag, settings: ["\(names.shard) \(shard)"])
         }
         func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         // The user's count: the flag, else the variable (read only when an index needs it).

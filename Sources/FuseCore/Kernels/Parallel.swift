@@ -26,6 +26,17 @@ extension Kernels {
     }
 }
 
+extension Kernels {
+    /// `parallelChunks(count:grain:)` for loops whose `count` items cost `work` units in all (e.g. bytes × taps):
+    /// each chunk gets at least `minimumWork` units, so small images or short rows stay on the calling thread.
+    public static func parallelChunks(count: Int, work: Int, minimumWork: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        // Items per chunk so that a chunk's share of `work` reaches `minimumWork` (all items when work is tiny).
+        let grain = work > 0 ? Int((Double(minimumWork) * Double(count) / Double(work)).rounded(.up)) : count + 1
+        parallelChunks(count: count, grain: max(1, grain), body)
+    }
+}
+
 /// Carries a value into a synchronous parallel loop whose iterations touch disjoint memory.
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value

@@ -91,7 +91,7 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidIndex(let path, let reason):
             return "\(path): invalid sharded-checkpoint index: \(reason)"
         case .outputExists(let path):
-            return "\(path): already exists; pass overwrite (--force) to replace it"
+            return "\(path): already exists and overwriting it was not asked for"
         case .invalidTensorToWrite(let path, let tensor, let reason):
             return "\(path): cannot write tensor '\(tensor)': \(reason)"
         case .writeFailed(let path, let reason):

@@ -44,10 +44,10 @@ public struct EnsembleDecoder {
     ///   - cacheDirectory: where vocabulary mappings are cached (nil computes them without caching).
     public init(models: [LanguageModelBundle], method: Method, topK: Int = 10, temperature: Double = 1,
                 cacheDirectory: URL? = nil) throws {
-        guard let base = models.first else { throw LLMError.invalidOption(name: "--models", reason: "name at least one model") }
-        guard topK >= 1 else { throw LLMError.invalidOption(name: "--top-k", reason: "must be at least 1") }
+        guard let base = models.first else { throw LLMError.invalidOption(name: "models", reason: "name at least one model") }
+        guard topK >= 1 else { throw LLMError.invalidOption(name: "topK", reason: "must be at least 1") }
         guard temperature > 0, temperature.isFinite else {
-            throw LLMError.invalidOption(name: "--temperature", reason: "must be a positive number, got \(temperature)")
+            throw LLMError.invalidOption(name: "temperature", reason: "must be a positive number, got \(temperature)")
         }
         self.models = models
         self.method = method
@@ -62,10 +62,10 @@ public struct EnsembleDecoder {
 
     /// Generates up to `maxTokens` base tokens after `prompt`.
     public func generate(prompt: String, maxTokens: Int, sampling: Sampling, stopAtEOS: Bool = true) throws -> Result {
-        guard maxTokens >= 0 else { throw LLMError.invalidOption(name: "--max-tokens", reason: "must not be negative") }
+        guard maxTokens >= 0 else { throw LLMError.invalidOption(name: "maxTokens", reason: "must not be negative") }
         let base = models[0]
         let promptIDs = try base.encode(prompt)
-        guard !promptIDs.isEmpty else { throw LLMError.invalidOption(name: "--prompt", reason: "tokenizes to no tokens") }
+        guard !promptIDs.isEmpty else { throw LLMError.invalidOption(name: "prompt", reason: "tokenizes to no tokens") }
         let limit = promptIDs.count + maxTokens
         for model in models where limit > model.model.config.maxPositions {
             throw LLMError.windowTooLarge(model: model.name, window: limit, maxPositions: model.model.config.maxPositions)

@@ -19,7 +19,7 @@ public struct AlignmentRunner {
                     progress: (String, Int, Int) -> Void = { _, _, _ in }) throws {
         let manifest = try DistributionManifest.require(folder: folder)
         if let corpus { try manifest.check(corpus: corpus) }
-        guard !sources.isEmpty else { throw LLMError.invalidOption(name: "--sources", reason: "name at least one source model") }
+        guard !sources.isEmpty else { throw LLMError.invalidOption(name: "sources", reason: "name at least one source model") }
         let baseEntry = try manifest.completeModel(base, folder: folder)
         let baseVocabulary = try LLMVocabulary.load(tokenizerFile: URL(fileURLWithPath: baseEntry.folder).appendingPathComponent("tokenizer.json"))
         for source in sources {

@@ -13,8 +13,8 @@ public struct DistributionExtractor {
     public var shardSize: Int
 
     public init(window: Int, topK: Int = 10, shardSize: Int = 256) throws {
-        guard topK >= 1 else { throw LLMError.invalidOption(name: "--top-k", reason: "must be at least 1") }
-        guard shardSize >= 1 else { throw LLMError.invalidOption(name: "--shard-size", reason: "must be at least 1") }
+        guard topK >= 1 else { throw LLMError.invalidOption(name: "topK", reason: "must be at least 1") }
+        guard shardSize >= 1 else { throw LLMError.invalidOption(name: "shardSize", reason: "must be at least 1") }
         self.window = window
         self.topK = topK
         self.shardSize = shardSize
@@ -44,7 +44,7 @@ public struct DistributionExtractor {
                     progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> DistributionManifest {
         let names = models.map(\.name)
         guard Set(names).count == names.count else {
-            throw LLMError.invalidOption(name: "--models", reason: "two models share the name \(names)")
+            throw LLMError.invalidOption(name: "models", reason: "two models share the name \(names)")
         }
         let sequences = try self.sequences(corpus: corpus, models: models)
         var digest = SHA256()

@@ -63,8 +63,7 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
     public static func require(folder: URL) throws -> DistributionManifest {
         try FuseError.requireDirectory(folder)
         guard let manifest = try read(folder: folder) else {
-            throw LLMError.invalidDistributionFile(file: folder.appendingPathComponent(fileName).path,
-                                                   reason: "missing; run `fuse llm logits` first")
+            throw LLMError.missingManifest(file: folder.appendingPathComponent(fileName).path)
         }
         return manifest
     }
@@ -94,9 +93,8 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
             throw LLMError.missingModel(name: model, folder: folder.path, available: models.keys.sorted())
         }
         guard isComplete(model) else {
-            throw LLMError.invalidDistributionFile(
-                file: folder.appendingPathComponent(Self.fileName).path,
-                reason: "model '\(model)' has \(entry.completedShards.count) of \(shardCount) shards; resume `fuse llm logits`")
+            throw LLMError.incompleteModel(file: folder.appendingPathComponent(Self.fileName).path, model: model,
+                                           completed: entry.completedShards.count, total: shardCount)
         }
         return entry
     }

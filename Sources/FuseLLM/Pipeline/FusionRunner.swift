@@ -40,7 +40,7 @@ public struct FusionRunner {
                 let url = DistributionExtractor.shardURL(folder: folder, model: AlignmentRunner.alignedFolderName(source),
                                                          index: shard, kind: "aligned")
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw LLMError.invalidDistributionFile(file: url.path, reason: "missing; run `fuse llm align` for '\(source)' first")
+                    throw LLMError.missingAlignment(file: url.path, source: source)
                 }
                 return try StepShard.read(from: url, kind: .aligned, corpusSHA256: manifest.corpusSHA256)
             }

@@ -20,7 +20,7 @@ public enum TopKReducer {
     public static func distributions(model: any CausalLanguageModel, ids: [Int32], k: Int) throws -> SequenceDistributions {
         let vocab = model.config.vocabSize
         guard k >= 1 && k <= vocab else {
-            throw LLMError.invalidOption(name: "--top-k", reason: "must be between 1 and the vocabulary size \(vocab), got \(k)")
+            throw LLMError.invalidOption(name: "topK", reason: "must be between 1 and the vocabulary size \(vocab), got \(k)")
         }
         let cache = model.makeCache(capacity: ids.count)
         let hidden = try model.hiddenStates(ids, cache: cache)

@@ -10,7 +10,7 @@ public enum Windowing {
     ///   - line: the corpus line (for errors).
     public static func split(_ text: String, line: Int, window: Int,
                              counters: [(name: String, count: (String) throws -> Int)]) throws -> [String] {
-        guard window > 1 else { throw LLMError.invalidOption(name: "--window", reason: "must be at least 2 tokens") }
+        guard window > 1 else { throw LLMError.invalidOption(name: "window", reason: "must be at least 2 tokens") }
         func longest(_ piece: String) throws -> (name: String, tokens: Int) {
             var worst = (name: "", tokens: 0)
             for counter in counters {

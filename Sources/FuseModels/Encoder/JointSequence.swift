@@ -13,7 +13,7 @@ public enum JointSequenceError: Error, Equatable, Sendable, CustomStringConverti
             return "early fusion: group \(index + 1) has no inputs"
         case .widthMismatch(let model, let widths):
             return "early fusion needs towers of one width, but model \(model) embeds \(widths.joined(separator: ", "))"
-                + "; use late fusion (--fusion late) with this model"
+                + "; use late fusion with this model"
         }
     }
 }

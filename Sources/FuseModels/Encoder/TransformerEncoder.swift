@@ -51,8 +51,8 @@ public struct TransformerEncoder: Sendable {
                 } else {
                     let blasThreads = Kernels.blasThreads
                     Kernels.setBLASThreads(1)
-                    DispatchQueue.concurrentPerform(iterations: groups) { group in
-                        let items = (batch * group / groups)..<(batch * (group + 1) / groups)
+                    // One contiguous group of items per core (grain 1: `groups` chunks), each with oneDNN on one thread.
+                    Kernels.parallelChunks(count: batch, grain: 1) { items in
                         Kernels.setReducedPrecisionThreadsForCallingThread(1)
                         defer { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) }
                         runStack(operands, items: items, sequence: sequence, causal: causal)
