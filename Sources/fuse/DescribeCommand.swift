@@ -19,7 +19,7 @@ struct DescribeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Images (or audio files) to describe.", valueName: "FILE"))
     var inputs: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: models/fuse-mini in the working directory or the fuse checkout).",
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name[@revision] (default: models/fuse-mini in the working directory or the fuse checkout).",
                                             valueName: "DIR"))
     var model: String?
 
@@ -57,6 +57,8 @@ struct DescribeCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
     var json = false
 
@@ -71,7 +73,8 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try FuseRuntime(modelDirectory: try Self.modelDirectory(model), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: try await model.asyncMap { try await download.resolve($0, quiet: quiet) }
+                                          ?? Self.modelDirectory(nil), precision: precision.value())
         precision.report(runtime)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))

@@ -14,7 +14,7 @@ struct EmbedCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: ArgumentHelp("The model folder (Hugging Face layout or a converted Meta-Transformer), or "
-                                            + "org/name[@revision] from the Hugging Face cache.",
+                                            + "org/name[@revision] from the Hugging Face cache (see --download).",
                                             valueName: "DIR"))
     var model: String
 
@@ -30,6 +30,8 @@ struct EmbedCommand: AsyncParsableCommand {
     var plugin: String?
 
     @OptionGroup var precision: PrecisionOption
+
+    @OptionGroup var download: DownloadOption
 
     @Flag(name: .long, help: "Replace an existing output file.")
     var force = false
@@ -47,7 +49,7 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out, out != "-", !force, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
-        let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: await download.resolve(model, quiet: quiet), precision: precision.value())
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet)
         let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,

@@ -54,9 +54,12 @@ struct IndexCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
-        let modelFolder = try model.map { try ModelLocator.resolve($0) } ?? DescribeCommand.modelDirectory(nil)
+        let modelFolder = try await model.asyncMap { try await download.resolve($0, quiet: quiet) }
+            ?? DescribeCommand.modelDirectory(nil)
         let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()

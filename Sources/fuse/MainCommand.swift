@@ -48,7 +48,7 @@ struct MainCommand: AsyncParsableCommand {
                                             valueName: "FILE"))
     var projection: String?
 
-    @Option(name: .long, help: ArgumentHelp("The model folder or org/name from the Hugging Face cache "
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name[@revision] from the Hugging Face cache (see --download) "
                                             + "(default: \(JobArguments.defaultModel) in the working directory or the fuse checkout).",
                                             valueName: "DIR"))
     var model: String?
@@ -66,6 +66,8 @@ struct MainCommand: AsyncParsableCommand {
     var shard: String?
 
     @OptionGroup var precision: PrecisionOption
+
+    @OptionGroup var download: DownloadOption
 
     @Option(name: .customLong("shard-count"),
             help: ArgumentHelp("The shard count N for a scheduler index without one (Kubernetes' "
@@ -105,6 +107,7 @@ struct MainCommand: AsyncParsableCommand {
         if shardChoice.origin != .whole { printError(shardChoice.description) }
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
+        try await download.prepare([model], quiet: quiet)
         let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
                                       precision: precision.value())
         precision.report(runtime)

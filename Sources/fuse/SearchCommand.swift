@@ -21,7 +21,7 @@ struct SearchCommand: AsyncParsableCommand {
                                             + "directory).", valueName: "PATH"))
     var db: String = ".fuse-index.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (default: the one the index was built with).",
+    @Option(name: .long, help: ArgumentHelp("The model folder or org/name[@revision] (default: the one the index was built with).",
                                             valueName: "DIR"))
     var model: String?
 
@@ -51,6 +51,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     func run() async throws {
         let parsed = try SearchQuery(arguments: query)
         if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force) }
@@ -63,7 +65,7 @@ struct SearchCommand: AsyncParsableCommand {
         }
         let modelFolder: URL
         if let model {
-            modelFolder = try ModelLocator.resolve(model)
+            modelFolder = try await download.resolve(model)
         } else if !index.modelPath.isEmpty, FileManager.default.fileExists(atPath: index.modelPath) {
             modelFolder = URL(fileURLWithPath: index.modelPath)
         } else {
