@@ -134,7 +134,7 @@ let package = Package(
                                                                 "FuseTestSupport"]),
         .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "FuseHubTests", dependencies: [
-            "FuseHub", "Fuse", "FuseModels",
+            "FuseHub", "Fuse", "FuseModels", "FuseTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

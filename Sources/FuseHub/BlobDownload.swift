@@ -97,7 +97,7 @@ struct BlobDownload {
         } catch {
             try? handle.synchronize()
             throw HubError.transport(url: answer.url.absoluteString,
-                                     reason: "cut after \(received) bytes of '\(file)': \(HubHTTP.describe(error))")
+                                     reason: "cut after \(received) bytes of '\(file)' (\(error))")
         }
     }
 

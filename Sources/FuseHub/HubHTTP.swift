@@ -114,7 +114,6 @@ struct HubHTTP: Sendable {
 
     /// A transport error in words (AsyncHTTPClient's errors print as their case names).
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "connection failed: \(error)" }
-        return "\(error)"
+        "cannot reach the Hub (\(error))"
     }
 }

@@ -20,7 +20,7 @@ struct DownloadOption: ParsableArguments {
                                                       progress: PullProgress(enabled: !quiet).handler)
         } catch let error as ModelLocationError {
             guard !download, case .notInCache = error else { throw error }
-            throw ValidationError("\(error); or add --download, or run `fuse pull \(spec)`")
+            throw CLIError(error, fix: "or add --download, or run `fuse pull \(spec)`")
         }
     }
 
