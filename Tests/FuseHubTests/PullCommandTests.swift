@@ -6,10 +6,13 @@ import Testing
 @Suite("fuse pull / --download (built binary)")
 struct PullCommandTests {
     /// Runs the binary off the cooperative pool: the loopback Hub's handlers need those threads while it waits.
-    func fuse(_ arguments: [String], environment: [String: String]) async throws -> FuseBinary.Run {
+    func fuse(_ arguments: [String], environment: [String: String], executable: URL? = nil) async throws
+        -> FuseBinary.Run {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try FuseBinary.run(arguments, environment: environment) })
+                continuation.resume(with: Result {
+                    try FuseBinary.run(arguments, environment: environment, executable: executable)
+                })
             }
         }
     }
@@ -54,6 +57,24 @@ struct PullCommandTests {
                                     environment: setting(hub, cache))
         #expect(pulled.status == 0, "\(pulled.errors)")
         #expect(pulled.errors.contains("model.safetensors: downloaded"), "\(pulled.errors)")
+    }
+
+    @Test("a write that fails mid-file (a file-size limit standing in for a full disk) leaves no .incomplete, no snapshot")
+    func fullDisk() async throws {
+        let hub = try await LoopbackHub.start(HubFixtures.repositories())
+        defer { hub.stop() }
+        let cache = try HubFixtures.temporaryHub()
+        // `ulimit -f 100` (100 KiB per file) makes the 250 KB safetensors write fail with EFBIG, as ENOSPC would;
+        // SIGXFSZ is ignored so the write returns the error instead of killing the process.
+        let script = "trap '' XFSZ; ulimit -f 100; exec \"$0\" pull fuse-test/tiny-bert --quiet"
+        let run = try await fuse(["-c", script, try FuseBinary.url().path], environment: setting(hub, cache),
+                                 executable: URL(fileURLWithPath: "/bin/sh"))
+        #expect(run.status != 0)
+        #expect(run.errors.contains("cannot be written") && run.errors.contains(".incomplete"), "\(run.errors)")
+        let repo = cache.appendingPathComponent("models--fuse-test--tiny-bert")
+        #expect(!HubFixtures.tree(repo.appendingPathComponent("blobs")).contains { $0.hasSuffix(".incomplete") })
+        #expect(HubFixtures.tree(repo.appendingPathComponent("snapshots")).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("refs/main").path))
     }
 
     @Test("bad input: HF_ENDPOINT not a URL, a pickles-only repository, an unknown repository", arguments: [
