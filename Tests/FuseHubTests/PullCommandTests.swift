@@ -22,7 +22,7 @@ struct PullCommandTests {
             .merging(extra) { $1 }
     }
 
-    @Test("fuse pull prints the snapshot; embed then loads the model by name with HF_HUB_OFFLINE=1")
+    @Test("fuse pull prints the snapshot; embed then loads the model by name offline (HF_ENDPOINT not even read)")
     func pullThenEmbedOffline() async throws {
         let hub = try await LoopbackHub.start(HubFixtures.repositories())
         defer { hub.stop() }
@@ -35,7 +35,8 @@ struct PullCommandTests {
         try Data("a cat on a mat\n".utf8).write(to: text)
         let before = hub.requests.count
         let embed = try await fuse(["embed", "--model", "fuse-test/tiny-bert@v1", "--inputs", text.path, "--quiet"],
-                                   environment: setting(hub, cache, ["HF_HUB_OFFLINE": "1"]))
+                                   environment: setting(hub, cache, ["HF_HUB_OFFLINE": "1",
+                                                                      "HF_ENDPOINT": "not a url"]))
         #expect(embed.status == 0, "\(embed.errors)")
         #expect(embed.output.contains("\tdim 48\t"), "\(embed.output)")   // the fixture's hidden_size
         #expect(hub.requests.count == before)

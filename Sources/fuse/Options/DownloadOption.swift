@@ -12,16 +12,19 @@ struct DownloadOption: ParsableArguments {
             + "HF_HUB_OFFLINE=1 forbids it). Off by default: without it nothing touches the network."))
     var download = false
 
-    /// The model folder for `spec`, pulled first when `--download` allows it and the cache lacks it.
+    /// The model folder for `spec`, pulled first when `--download` allows it and the cache lacks it. Without
+    /// `--download` the Hub's settings are not even read (a bad HF_ENDPOINT cannot break an offline run).
     func resolve(_ spec: String, quiet: Bool = false) async throws -> URL {
-        do {
-            let environment = try HubEnvironment()
-            return try await HubModelResolver.resolve(spec, download: download, environment: environment,
-                                                      progress: PullProgress(enabled: !quiet).handler)
-        } catch let error as ModelLocationError {
-            guard !download, case .notInCache = error else { throw error }
-            throw CLIError(error, fix: "or add --download, or run `fuse pull \(spec)`")
+        guard download else {
+            do {
+                return try ModelLocator.resolve(spec)
+            } catch let error as ModelLocationError {
+                guard case .notInCache = error else { throw error }
+                throw CLIError(error, fix: "or add --download, or run `fuse pull \(spec)`")
+            }
         }
+        return try await HubModelResolver.resolve(spec, download: true, environment: try HubEnvironment(),
+                                                  progress: PullProgress(enabled: !quiet).handler)
     }
 
     /// Pulls each cached-model spec that `--download` must make available before a library call resolves it by
