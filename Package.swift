@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "FusePluginKit", targets: ["FusePluginKit"]),
         .library(name: "FuseIndex", targets: ["FuseIndex"]),
         .library(name: "FuseServer", targets: ["FuseServer"]),
+        .library(name: "FuseHub", targets: ["FuseHub"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
@@ -32,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // fuse pull / --download: the Hugging Face Hub's HTTP protocol (TLS through NIOSSL).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries from Debian (installed by .ci/run).
@@ -99,9 +103,17 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
 
+        // Downloads from the Hugging Face Hub into its standard cache (the HTTP stack stays out of FuseModels).
+        .target(name: "FuseHub", dependencies: [
+            "FuseCore", "FuseModels",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex", "FuseServer",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex", "FuseServer", "FuseHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
@@ -127,6 +139,13 @@ let package = Package(
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore",
                                                                 "FuseTestSupport"]),
         .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
+        .testTarget(name: "FuseHubTests", dependencies: [
+            "FuseHub", "Fuse", "FuseModels", "FuseTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "TextBPE", "ImagePatch",
                                                           "AudioFrames", "FusePluginLoader", "FuseTestSupport"]),
     ],

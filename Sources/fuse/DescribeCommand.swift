@@ -55,6 +55,8 @@ struct DescribeCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
     var json = false
 
@@ -70,7 +72,8 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try FuseRuntime(modelDirectory: try model.directory(), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
+                                      precision: precision.value())
         precision.report(runtime)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))

@@ -14,7 +14,7 @@ struct EmbedCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: ArgumentHelp("The model folder (Hugging Face layout or a converted Meta-Transformer), or "
-                                            + "org/name[@revision] from the Hugging Face cache.",
+                                            + "org/name[@revision] from the Hugging Face cache (see --download).",
                                             valueName: "DIR"))
     var model: String
 
@@ -28,6 +28,8 @@ struct EmbedCommand: AsyncParsableCommand {
     var plugin: String?
 
     @OptionGroup var precision: PrecisionOption
+
+    @OptionGroup var download: DownloadOption
 
     @OptionGroup var force: ForceFlag<ForceHelp>
 
@@ -49,7 +51,7 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out = output.out, out != "-", !force.isSet, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
-        let runtime = try FuseRuntime(modelDirectory: ModelLocator.resolve(model), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value())
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
         let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,

@@ -39,6 +39,8 @@ enum ErrorAdvice {
             return message(for: error)
         case ModelError.modelFolderMissing:
             return "\(error), or pass --model DIR"
+        case ModelLocationError.notInCache(let repository, _):
+            return "\(error); or add --download, or run `fuse pull \(repository)`"
         case JointSequenceError.widthMismatch:
             return "\(error) (--fusion late)"
         case LLMError.invalidOption(let name, let reason):

@@ -21,6 +21,7 @@ struct FuseCommand: AsyncParsableCommand {
             IndexCommand.self,
             SearchCommand.self,
             ServeCommand.self,
+            PullCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

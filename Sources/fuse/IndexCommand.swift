@@ -52,9 +52,12 @@ struct IndexCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
-        let runtime = try FuseRuntime(modelDirectory: try model.directory(), precision: precision.value())
+        let runtime = try FuseRuntime(modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
+                                      precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         // One writer per database: a second `fuse index` on it stops at once, naming the first.

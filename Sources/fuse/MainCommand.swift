@@ -62,6 +62,8 @@ struct MainCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     @Option(name: .customLong("shard-count"),
             help: ArgumentHelp("The shard count N for a scheduler index without one (Kubernetes' "
                                + "JOB_COMPLETION_INDEX; else FUSE_SHARD_COUNT). Without --shard, list and manifest "
@@ -103,6 +105,7 @@ struct MainCommand: AsyncParsableCommand {
         if shardChoice.origin != .whole { printError(shardChoice.description) }
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
+        try await download.prepare([model.model], quiet: quiet.isSet)
         let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
                                       precision: precision.value())
         precision.report(runtime)

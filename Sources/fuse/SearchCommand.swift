@@ -51,6 +51,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     func run() async throws {
         let parsed = try SearchQuery(arguments: query)
         if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force.isSet) }
@@ -59,7 +61,7 @@ struct SearchCommand: AsyncParsableCommand {
         // No --model: the index's own model when it is still there, else the default model.
         let modelFolder = model.model == nil && !index.modelPath.isEmpty
             && FileManager.default.fileExists(atPath: index.modelPath)
-            ? URL(fileURLWithPath: index.modelPath) : try model.directory()
+            ? URL(fileURLWithPath: index.modelPath) : try await model.directory(download: download, quiet: false)
         let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()

@@ -64,6 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var download: DownloadOption
+
     @OptionGroup var quiet: QuietFlag<QuietHelp>
 
     enum QuietHelp: OptionHelp { static let help = "No access log (one line per request on stderr)." }
@@ -90,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
         limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         let key = apiKey ?? ProcessInfo.processInfo.environment["FUSE_API_KEY"]
+        try await download.prepare(try model.map { try ModelSpec(parsing: $0).location }, quiet: quiet.isSet)
         let configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
             apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet, precision: try precision.value())

@@ -35,11 +35,11 @@ public enum FuseBinary {
     }
 
     /// Runs `fuse arguments…` with extra environment variables (added to this process's), in `currentDirectory`
-    /// when given, and returns its output.
+    /// when given, and returns its output. `executable` runs another program instead (a shell wrapping fuse).
     public static func run(_ arguments: [String], environment: [String: String] = [:],
-                           currentDirectory: URL? = nil) throws -> Run {
+                           currentDirectory: URL? = nil, executable: URL? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = try url()
+        process.executableURL = try executable ?? url()
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
