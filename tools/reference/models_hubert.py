@@ -13,6 +13,8 @@ Four checkpoints, one per (family, feature-encoder norm), each with its own weig
                    `weight_g`/`weight_v` weight-norm names under a `wav2vec2.` prefix (as a Wav2Vec2ForCTC
                    checkpoint of an older transformers stores them).
   wav2vec2-layer   Wav2Vec2Model, layer norm + stable layer norm, 6 conv layers, return_attention_mask true.
+  hubert-batchnorm HubertModel,   conv_pos_batch_norm (an eval BatchNorm1d before a plain positional conv, random
+                   running statistics) and feat_proj_layer_norm false.
 
 Inputs (16 kHz mono, shared): silence, a 440 Hz tone, two noise clips of odd lengths (seeds 3 and 4, one with a DC
 offset), a chirp and 720 samples (two frames through the 7-layer stack). reference/hubert-inputs.safetensors holds
@@ -97,6 +99,12 @@ def build(name, model_class, config, seed, do_normalize=True, return_attention_m
     torch.manual_seed(seed)
     model = model_class(config).eval()
     randomize(model, seed=seed)
+    batch_norm = getattr(model.encoder.pos_conv_embed, "batch_norm", None)
+    if batch_norm is not None:
+        generator = torch.Generator().manual_seed(seed + 1)
+        with torch.no_grad():
+            batch_norm.running_mean.copy_(0.1 * torch.randn(batch_norm.running_mean.shape, generator=generator))
+            batch_norm.running_var.copy_(0.5 + torch.rand(batch_norm.running_var.shape, generator=generator))
     # Weight norm's magnitude g must stay positive-ish and v away from zero for a sane scale.
     model.save_pretrained(folder)
     extractor = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=RATE, padding_value=0.0,
@@ -157,6 +165,11 @@ def main() -> None:
         conv_kernel=(10, 3, 3, 3, 2, 2), conv_stride=(5, 2, 2, 2, 2, 2), conv_bias=True,
         feat_extract_norm="layer", do_stable_layer_norm=True, num_conv_pos_embeddings=5,
         num_conv_pos_embedding_groups=13, **common), seed=22, return_attention_mask=True)
+    build("hubert-batchnorm", HubertModel, HubertConfig(
+        hidden_size=21, intermediate_size=31, conv_dim=(5, 7, 7, 9), conv_kernel=(10, 3, 3, 2),
+        conv_stride=(5, 2, 2, 2), conv_bias=False, feat_extract_norm="group", do_stable_layer_norm=False,
+        conv_pos_batch_norm=True, feat_proj_layer_norm=False, num_conv_pos_embeddings=4,
+        num_conv_pos_embedding_groups=7, **common), seed=31)
 
 
 if __name__ == "__main__":
