@@ -22,8 +22,10 @@ extension Kernels {
         let inPerGroup = inChannels / groups, outPerGroup = outChannels / groups
         let patchWidth = kernel * inPerGroup
         guard outputRows > 0, outChannels > 0, patchWidth > 0 else { return }
-        // Enough rows per block to keep the GEMM efficient, few enough that the patch block stays in cache.
-        let blockRows = max(16, min(256, (1 << 16) / patchWidth))
+        // Enough rows per block to keep the GEMM efficient (wide patches, such as the positional conv's 128 taps ×
+        // 48 channels, still get 64 rows), few enough that the patch block stays near the cache (≤ 1 MB for
+        // patches up to 4096 wide).
+        let blockRows = max(64, min(512, (1 << 18) / patchWidth))
         let blocks = (outputRows + blockRows - 1) / blockRows
         let workers = max(1, min(coreCount, blocks))
         let operands = ConvOperands(input: input, weight: weight, bias: bias, output: output)
