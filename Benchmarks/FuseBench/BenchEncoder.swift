@@ -5,11 +5,13 @@ import Fuse
 import TextBPE
 
 /// `fuse bench encoder`: transformer encoder throughput beside PyTorch in the same run — ViT-B/16 at 224²
-/// (random weights generated here, so nothing is downloaded) at batch 1 and 8, and all-MiniLM-L6-v2 embedding
-/// sentences at batch 32 (tokenisation included on both sides). Peers: Benchmarks/peers/encoder_*.py.
+/// (random weights generated here, so nothing is downloaded) at batch 1 and 8, all-MiniLM-L6-v2 embedding
+/// sentences at batch 32 (tokenisation included on both sides), and with `--family hubert` a random hubert-base on
+/// 10 s clips at batch 1 and 4 (BenchHuBERT.swift). Peers: Benchmarks/peers/encoder_*.py.
 struct BenchEncoder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "encoder", abstract: "ViT-B/16 img/s and MiniLM sentences/s vs. PyTorch (use a release build).")
+        commandName: "encoder",
+        abstract: "ViT-B/16 img/s, MiniLM sentences/s, HuBERT clips/s vs. PyTorch (use a release build).")
 
     @Option(help: "Timed repetitions per measurement (after one warm-up).")
     var repeats: Int = 5
@@ -26,12 +28,18 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
     var only: String?
 
+    @Option(help: "Run one family: 'vit', 'minilm' or 'hubert' (hubert runs only with this option).")
+    var family: String?
+
     @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
     var precision: String = "fp32"
 
     func validate() throws {
         guard only == nil || only == "vit" || only == "minilm" else {
             throw ValidationError("--only takes 'vit' or 'minilm'")
+        }
+        guard family == nil || ["vit", "minilm", "hubert"].contains(family!) else {
+            throw ValidationError("--family takes 'vit', 'minilm' or 'hubert'")
         }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
         _ = try Precision(name: precision)
@@ -45,6 +53,8 @@ struct BenchEncoder: AsyncParsableCommand {
               + "\(ComputeCapabilities.current)")
         let ceiling = ComputeCeiling.measure()
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
+        if family == "hubert" { return try benchHuBERT(threads: threads, ceiling: ceiling) }
+        let only = family ?? self.only
         if only != "minilm" { try benchViT(threads: threads, ceiling: ceiling) }
         if only != "vit" { try benchMiniLM(threads: threads, ceiling: ceiling) }
     }

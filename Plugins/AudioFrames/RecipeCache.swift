@@ -4,15 +4,15 @@ import Foundation
 /// between tasks.
 final class RecipeCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var recipes: [String: AudioPatchRecipe] = [:]
+    private var recipes: [String: AudioRecipe] = [:]
 
-    func recipe(forConfig url: URL) throws -> AudioPatchRecipe {
+    func recipe(forConfig url: URL) throws -> AudioRecipe {
         let key = url.standardizedFileURL.path
         lock.lock()
         let cached = recipes[key]
         lock.unlock()
         if let cached { return cached }
-        let recipe = try AudioPatchRecipe(preprocessorConfig: url)
+        let recipe = try AudioRecipe(preprocessorConfig: url)
         lock.lock()
         recipes[key] = recipe
         lock.unlock()

@@ -129,3 +129,89 @@ struct BadModelTests {
         }
     }
 }
+
+/// wav2vec2 / HuBERT configs and checkpoints that contradict themselves.
+@Suite("Bad wav2vec2 / HuBERT folders")
+struct BadSpeechModelTests {
+    let helper = BadModelTests()
+
+    @Test("conv_dim, conv_kernel and conv_stride of different lengths are named with their lengths")
+    func convListLengths() throws {
+        let folder = try helper.brokenCopy(of: "hubert-group") { $0["conv_kernel"] = [10, 3, 3, 3, 3, 2] }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        guard case .invalidField(let file, let field, let reason) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
+        #expect(file.hasSuffix("config.json") && field == "conv_dim")
+        #expect(reason.contains("7, 6 and 7") && reason.contains("num_feat_extract_layers 7"))
+    }
+
+    @Test("a conv layer count that contradicts the checkpoint")
+    func convLayerCount() throws {
+        let folder = try helper.brokenCopy(of: "wav2vec2-layer") { config in
+            config["conv_dim"] = [11, 7, 9, 9, 5]
+            config["conv_kernel"] = [10, 3, 3, 3, 2]
+            config["conv_stride"] = [5, 2, 2, 2, 2]
+            config["num_feat_extract_layers"] = 5
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        guard case .configContradictsWeights(_, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("len(conv_dim) is 5") && reason.contains("6 blocks"))
+    }
+
+    @Test("missing weight-norm tensors list every accepted name", arguments: [
+        ("hubert-group", "encoder.pos_conv_embed.conv.parametrizations.weight.original0"),
+        ("wav2vec2-group", "wav2vec2.encoder.pos_conv_embed.conv.weight_g"),
+    ])
+    func missingWeightNorm(_ name: String, _ tensor: String) throws {
+        let folder = try helper.brokenCopy(of: name, weights: [
+            tensor: tensor.replacingOccurrences(of: "original0", with: "magnitude")
+                .replacingOccurrences(of: "weight_g", with: "wg"),
+            tensor.replacingOccurrences(of: "original0", with: "original1").replacingOccurrences(of: "weight_g", with: "weight_v"):
+                "unrelated.v",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        guard case .missingTensors(_, let expected, _) = error else { Issue.record("\(String(describing: error))"); return }
+        let prefix = name.hasPrefix("wav2vec2") ? "wav2vec2." : ""
+        #expect(expected == ["conv.parametrizations.weight.original0", "conv.parametrizations.weight.original1",
+                             "conv.weight_g", "conv.weight_v", "conv.weight"]
+            .map { prefix + "encoder.pos_conv_embed." + $0 })
+    }
+
+    @Test("half a weight-norm pair names the other half")
+    func halfWeightNorm() throws {
+        let folder = try helper.brokenCopy(of: "hubert-group", weights: [
+            "encoder.pos_conv_embed.conv.parametrizations.weight.original1": "encoder.pos_conv_embed.conv.v",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        guard case .missingTensors(_, let expected, let found) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(expected == ["encoder.pos_conv_embed.conv.parametrizations.weight.original1"])
+        #expect(found.contains("encoder.pos_conv_embed.conv.v"))
+    }
+
+    @Test("contradicting or unsupported keys", arguments: [
+        ("num_conv_pos_embedding_groups", "4", "does not divide hidden_size 33"),
+        ("feat_extract_norm", "\"batch\"", "expected 'group' or 'layer'"),
+        ("conv_stride", "[5, 2, 2, 0, 2, 2, 2]", "positive"),
+    ])
+    func badKeys(_ key: String, _ json: String, _ message: String) throws {
+        let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
+        let folder = try helper.brokenCopy(of: "hubert-group") { $0[key] = value }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        #expect(error?.description.contains(key) == true && error?.description.contains(message) == true,
+                "\(String(describing: error))")
+    }
+
+    @Test("wav2vec2 adapters are refused by name")
+    func adapters() throws {
+        let folder = try helper.brokenCopy(of: "wav2vec2-group") { $0["add_adapter"] = true }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
+        #expect(error?.description.contains("add_adapter") == true)
+    }
+}

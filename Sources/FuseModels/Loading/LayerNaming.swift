@@ -44,6 +44,14 @@ public struct LayerNaming: Sendable {
                     norm1: "norm1", fc1: "mlp.fc1", fc2: "mlp.fc2", norm2: "norm2")
     }
 
+    /// wav2vec2 and HuBERT: `attention.{q,k,v,out}_proj`, `layer_norm`, `feed_forward.intermediate_dense` /
+    /// `output_dense`, `final_layer_norm` (post-LN or, with `do_stable_layer_norm`, pre-LN).
+    public static func wav2vec2(stem: String = "encoder.layers") -> LayerNaming {
+        LayerNaming(stem: stem, query: "attention.q_proj", key: "attention.k_proj", value: "attention.v_proj",
+                    fusedQKV: nil, output: "attention.out_proj", norm1: "layer_norm",
+                    fc1: "feed_forward.intermediate_dense", fc2: "feed_forward.output_dense", norm2: "final_layer_norm")
+    }
+
     /// Every tensor name the blocks need.
     func expectedNames(layers: Int) -> [String] {
         let parts = (fusedQKV.map { [$0] } ?? [query, key, value]) + [output, norm1, fc1, fc2, norm2]

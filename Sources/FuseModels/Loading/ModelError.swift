@@ -22,6 +22,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case tokenOutOfRange(modality: String, id: Int32, vocabSize: Int)
     /// A token sequence is longer than the model's learned positions allow.
     case sequenceTooLong(modality: String, length: Int, limit: Int)
+    /// An input is shorter than the least the model turns into one token (a waveform shorter than the conv
+    /// feature encoder's receptive field).
+    case inputTooShort(modality: String, length: Int, minimum: Int, unit: String)
     /// Feature tokens have the wrong width for the model's patch embedding.
     case featureWidth(modality: String, expected: Int, found: Int)
     /// The model has no tower for this modality, or the tokens are of the wrong kind for it.
@@ -52,6 +55,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(modality) token id \(id) is outside the model's vocabulary of \(vocabSize)"
         case .sequenceTooLong(let modality, let length, let limit):
             return "\(modality) input of \(length) tokens exceeds the model's \(limit) positions"
+        case .inputTooShort(let modality, let length, let minimum, let unit):
+            return "\(modality) input of \(length) \(unit) is shorter than the model's minimum of \(minimum) \(unit) "
+                + "(one frame of its feature encoder)"
         case .featureWidth(let modality, let expected, let found):
             return "\(modality) patch features have width \(found), the model's patch embedding expects \(expected)"
         case .unsupportedModality(let model, let modality, let available):

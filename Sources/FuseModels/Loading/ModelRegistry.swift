@@ -19,6 +19,8 @@ public enum ModelRegistry {
             ViTFamily.self,
             ASTFamily.self,
             MetaTransformerFamily.self,
+            HuBERTFamily.self,
+            Wav2Vec2Family.self,
         ]
     }
 
