@@ -1,6 +1,6 @@
 import Foundation
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// Malformed tokenizer files: each gives a named `TokenizerError` that names the file and what is wrong.
 @Suite("Tokenizer loaders reject bad files")

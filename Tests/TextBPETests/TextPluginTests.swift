@@ -1,5 +1,6 @@
 import Foundation
 import Fuse
+@testable import FuseTokenizers
 import Testing
 @testable import TextBPE
 

@@ -1,6 +1,6 @@
 import Foundation
+import FuseTokenizers
 import FuzzSupport
-import TextBPE
 
 /// Tokenization of arbitrary bytes with each real tokenizer family in the fixtures (WordPiece, byte-level BPE,
 /// Metaspace/SentencePiece-style BPE with byte fallback, Llama BPE, CLIP). The first byte picks the tokenizer;

@@ -38,6 +38,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case noTokens(source: String)
     /// A text is longer than the tokenizer's `maxInputBytes`.
     case inputTooLong(bytes: Int, limit: Int)
+    /// A Unigram vocabulary entry whose score is not a finite number (`index` is its position, its id).
+    case invalidUnigramScore(file: String, piece: String, index: Int, value: String)
 
     public var description: String {
         switch self {
@@ -68,6 +70,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .noTokens(let source): return "\(source): the text gives no tokens"
         case .inputTooLong(let bytes, let limit):
             return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
+        case .invalidUnigramScore(let file, let piece, let index, let value):
+            return "\(file): model.vocab[\(index)] ('\(piece)') has score \(value); a Unigram score must be a finite number"
         }
     }
 }
