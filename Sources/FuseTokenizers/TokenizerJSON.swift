@@ -60,6 +60,21 @@ struct TokenizerJSON {
                                        continuingSubwordPrefix: Array((spec["continuing_subword_prefix"] as? String ?? "##").utf8),
                                        maxInputCharsPerWord: spec["max_input_chars_per_word"] as? Int ?? 100)
             return (.wordPiece(model), unkName)
+        case "Unigram":
+            let pieces = section.unigramPieces
+            var unkID: Int32? = nil
+            if let raw = spec["unk_id"], !(raw is NSNull) {
+                guard let id = JSONNumber.exactInteger(raw) else {
+                    throw TokenizerError.invalidJSON(file: file, reason: "model.unk_id \(raw) is not a whole number")
+                }
+                guard !pieces.isEmpty else { throw TokenizerError.emptyVocabulary(file: file) }
+                guard id >= 0 && id < pieces.count else {
+                    throw TokenizerError.unknownIDOutOfRange(file: file, id: id, vocabularySize: pieces.count)
+                }
+                unkID = Int32(id)
+            }
+            let model = UnigramModel(pieces: pieces, unkID: unkID, byteFallback: spec["byte_fallback"] as? Bool ?? false)
+            return (.unigram(model), unkID.map { pieces[Int($0)].piece })
         default:
             throw TokenizerError.unknownModelType(file: file, type: kind)
         }
@@ -98,6 +113,11 @@ struct TokenizerJSON {
         case "StripAccents": return .stripAccents
         case "Strip": return .strip(left: spec["strip_left"] as? Bool ?? true, right: spec["strip_right"] as? Bool ?? true)
         case "Prepend": return .prepend(Array((spec["prepend"] as? String ?? "").utf8))
+        case "Precompiled":
+            guard let charsmap = spec["precompiled_charsmap"] as? String else {
+                throw TokenizerError.missingField(file: file, field: "normalizer.precompiled_charsmap")
+            }
+            return .precompiled(try PrecompiledCharsmap(base64: charsmap, file: file))
         case "Replace":
             return .replace(try pattern(spec["pattern"], field: "normalizer"), content: Array((spec["content"] as? String ?? "").utf8))
         case "BertNormalizer":
