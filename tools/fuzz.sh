@@ -72,10 +72,10 @@ seed() {
         { printf '\x04'; head -c 20000 "$WORK/clip-merges.txt" | gzip -c; } > "$dir/seed-clipgz" ;;
     FuzzTokenize)
         local i=0
-        for f in "$ROOT"/samples/text/*.txt; do addsel "0$((i++ % 9))" "$f"; done
+        for f in "$ROOT"/samples/text/*.txt; do addsel "0$((i++ % 10))" "$f"; done
         python3 -c 'import json,sys
 for k,t in enumerate(json.load(open(sys.argv[1]))[:40]):
-    open(sys.argv[2]+"/seed-text-%d"%k,"wb").write(bytes([k%9])+(t if isinstance(t,str) else json.dumps(t)).encode())' \
+    open(sys.argv[2]+"/seed-text-%d"%k,"wb").write(bytes([k%10])+(t if isinstance(t,str) else json.dumps(t)).encode())' \
             "$FX/text/texts.json" "$dir" 2>/dev/null || true ;;
     FuzzImage) add "$FX"/image/decode/* "$FX"/image/bad/* ;;
     FuzzAudio)

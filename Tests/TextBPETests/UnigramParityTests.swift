@@ -1,4 +1,5 @@
 import Foundation
+import FuseCore
 @testable import FuseTokenizers
 import Testing
 
@@ -6,6 +7,7 @@ import Testing
 /// Metaspace pre-tokenizer and decoder) against Hugging Face tokenizers 0.23 on the fixtures of
 /// tools/reference/text_unigram_fixtures.py: 3,214 lines mixing scripts, full-width forms, emoji, combining marks,
 /// control characters and special tokens. Tolerance zero: every id of every line, every decoded string.
+/// `tiny_rules` has a char map compiled from a few custom rules (one key a prefix of another, a rule to nothing).
 @Suite struct UnigramParityTests {
     struct Expected: Decodable {
         let texts: [String]
@@ -41,7 +43,7 @@ import Testing
     /// The fixture's tokenizer.json as an editable object.
     static func spec(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: folder.appendingPathComponent("\(name).tokenizer.json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: name, reason: $0) } as! [String: Any]
     }
 
     /// The edits tools/reference/text_unigram_fixtures.py's `variant` makes to xlm_roberta.tokenizer.json.
@@ -72,7 +74,7 @@ import Testing
     }
 
     @Test("ids identical to HF tokenizers on every line", arguments: [
-        "deberta_v3", "xlm_roberta", "xlm_roberta.byte_fallback", "xlm_roberta.first_nosplit", "xlm_roberta.never",
+        "deberta_v3", "xlm_roberta", "tiny_rules", "xlm_roberta.byte_fallback", "xlm_roberta.first_nosplit", "xlm_roberta.never",
         "xlm_roberta.legacy_prefix",
     ])
     func ids(_ key: String) throws {
@@ -90,7 +92,7 @@ import Testing
             }
         }
         #expect(mismatches == 0, "\(mismatches) of \(expected.count) lines differ")
-        if key == "deberta_v3" || key == "xlm_roberta" { #expect(expected.count >= 3000) }
+        if !key.contains(".") { #expect(expected.count >= 3000) }
     }
 
     @Test("batch encoding on all cores gives the same ids as one at a time")

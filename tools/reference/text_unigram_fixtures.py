@@ -8,6 +8,8 @@ made by this script, and converted by transformers' own converters (`convert_slo
   xlm_roberta.tokenizer.json  XLMRobertaConverter: Precompiled, Strip(right), Replace(" {2,}" → "▁"), Metaspace,
                               <s> … </s>, the fairseq id offset (<s> <pad> </s> <unk> at 0…3, <mask> last). Its
                               SentencePiece model was trained with byte_fallback, so its vocabulary holds <0x00>…<0xFF>.
+  tiny_rules.tokenizer.json   XLMRobertaConverter over a 600-piece model whose char map is compiled from TINY_RULES
+                              (a few hundred bytes: a quick fuzzing seed, and a second trie for the parity test).
 expected.json.gz holds the test lines (≥ 3,000, mixing scripts, full-width forms, emoji, combining marks, control
 characters, special tokens) and the ids HF `tokenizers` gives them with each tokenizer, and with variants the Swift
 test derives from xlm_roberta.tokenizer.json by editing its JSON the same way (see VARIANTS): byte_fallback on,
@@ -111,6 +113,15 @@ def train(corpus_file, prefix, **options):
     return prefix + ".model"
 
 
+# A small custom SentencePiece normalization rule set (source code points → target code points): its compiled char
+# map is a few hundred bytes, so tiny_rules.tokenizer.json is a quick fuzzing seed and a second, different trie
+# (multi-character keys, one key a prefix of another, a rule to the empty string) for the parity test.
+TINY_RULES = [("FF21", "41"), ("FF22", "42"), ("FF41", "61"), ("FB01", "66 69"), ("2460", "31"), ("2461", "32"),
+              ("3000", "20"), ("A0", "20"), ("9", "20"), ("65 301", "E9"), ("61 300", "E0"), ("6F", "4F"), ("5B", "28"),
+              ("6F 308", "F6"), ("200B", ""), ("1F600", "3A 29"), ("5B 5B", "5B"), ("2026", "2E 2E 2E"),
+              ("D55C", "1112 1161 11AB"), ("FF76", "30AB"), ("FF9E", "3099")]
+
+
 def convert(converter, model_file, **attributes):
     processor = spm.SentencePieceProcessor(model_file=model_file)
     original = types.SimpleNamespace(vocab_file=model_file, split_by_punct=False, do_lower_case=False,
@@ -154,6 +165,15 @@ def main():
         deberta_model = train(corpus_file, os.path.join(work, "deberta"), vocab_size=3000, pad_id=0, pad_piece="[PAD]",
                               bos_id=1, bos_piece="[CLS]", eos_id=2, eos_piece="[SEP]", unk_id=3, unk_piece="[UNK]")
         xlmr_model = train(corpus_file, os.path.join(work, "xlmr"), vocab_size=2500, byte_fallback=True)
+        rules_file = os.path.join(work, "rules.tsv")
+        with open(rules_file, "w", encoding="utf-8") as f:
+            f.write("".join(f"{source}\t{target}\n" for source, target in TINY_RULES))
+        tiny_model = os.path.join(work, "tiny") + ".model"
+        spm.SentencePieceTrainer.train(input=corpus_file, model_prefix=os.path.join(work, "tiny"), model_type="unigram",
+                                       normalization_rule_tsv=rules_file, vocab_size=600, character_coverage=0.98,
+                                       input_sentence_size=0, shuffle_input_sentence=False, num_threads=2,
+                                       minloglevel=2, hard_vocab_limit=False)
+        tiny = convert(XLMRobertaConverter, tiny_model)
         deberta = convert(DebertaV2Converter, deberta_model)
         deberta.add_special_tokens([AddedToken("[MASK]", normalized=False, special=True)])
         xlmr = convert(XLMRobertaConverter, xlmr_model)
@@ -162,7 +182,7 @@ def main():
                                  AddedToken("<unk>", normalized=False, special=True),
                                  AddedToken("<mask>", lstrip=True, normalized=False, special=True)])
     files = {}
-    for name, tokenizer in [("deberta_v3", deberta), ("xlm_roberta", xlmr)]:
+    for name, tokenizer in [("deberta_v3", deberta), ("xlm_roberta", xlmr), ("tiny_rules", tiny)]:
         spec = json.loads(tokenizer.to_str())
         files[name] = spec
         with open(os.path.join(OUT, name + ".tokenizer.json"), "w", encoding="utf-8") as f:
@@ -175,6 +195,7 @@ def main():
     expected = {"texts": texts,
                 "deberta_v3": ids(Tokenizer.from_str(json.dumps(files["deberta_v3"])), texts),
                 "xlm_roberta": ids(Tokenizer.from_str(json.dumps(files["xlm_roberta"])), texts),
+                "tiny_rules": ids(Tokenizer.from_str(json.dumps(files["tiny_rules"])), texts),
                 "decoded": {}}
     xlmr_full = Tokenizer.from_str(json.dumps(files["xlm_roberta"]))
     expected["decoded"]["xlm_roberta"] = [xlmr_full.decode(e.ids) for e in xlmr_full.encode_batch(texts[:400])]
