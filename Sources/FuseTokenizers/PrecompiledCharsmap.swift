@@ -86,7 +86,7 @@ struct PrecompiledCharsmap: Sendable {
                 } else {
                     var i = at
                     while i < end {
-                        let next = min(i + utf8Length(buf[i]), end)
+                        let next = min(i + utf8Length(lead: buf[i]), end)
                         let part = UnsafeBufferPointer(rebasing: buf[i..<next])
                         if let mapped = replacement(part) { out.append(contentsOf: mapped) } else { out.append(contentsOf: part) }
                         i = next

@@ -67,7 +67,7 @@ struct UnigramModel: Sendable {
         var at = 0
         while at < n {
             let here = score[at]
-            let charLength = min(utf8Length(word[at]), n - at)
+            let charLength = min(utf8Length(lead: word[at]), n - at)
             var coversOneChar = false
             trie.commonPrefixes(word + at, n - at) { length, piece in
                 relax(at, at + length, scores[Int(piece)] + here, piece)
@@ -107,10 +107,4 @@ struct UnigramModel: Sendable {
             if let unkID { out.append(unkID) }
         }
     }
-}
-
-/// Bytes in the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
-@inline(__always)
-func utf8Length(_ lead: UInt8) -> Int {
-    lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
 }
