@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Fuse", targets: ["Fuse"]),
         .library(name: "FuseCore", targets: ["FuseCore"]),
         .library(name: "FuseModels", targets: ["FuseModels"]),
+        .library(name: "FuseTokenizers", targets: ["FuseTokenizers"]),
         .library(name: "TextBPE", targets: ["TextBPE"]),
         .library(name: "ImagePatch", targets: ["ImagePatch"]),
         .library(name: "AudioFrames", targets: ["AudioFrames"]),
@@ -68,8 +69,12 @@ let package = Package(
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
         .target(name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL", "CFuseKernels"], swiftSettings: numericSettings),
 
+        // The one reader of tokenizer files: tokenizer.json (BPE, WordPiece, Unigram; normalizers, pre-tokenizers,
+        // post-processors, decoders), GPT-2/BERT/CLIP vocabulary files.
+        .target(name: "FuseTokenizers", dependencies: ["FuseCore", "CZlib"], swiftSettings: numericSettings),
+
         // Built-in modality plugins.
-        .target(name: "TextBPE", dependencies: ["FuseCore", "CZlib"], path: "Plugins/TextBPE",
+        .target(name: "TextBPE", dependencies: ["FuseCore", "FuseTokenizers"], path: "Plugins/TextBPE",
                 swiftSettings: numericSettings),
         .target(name: "ImagePatch", dependencies: ["FuseCore", "CImageShims"], path: "Plugins/ImagePatch",
                 swiftSettings: numericSettings),
@@ -82,12 +87,12 @@ let package = Package(
         .target(name: "FusePluginKit", dependencies: ["CFusePluginABI"]),
 
         // Models, the public API, LENS and FuseLLM.
-        .target(name: "FuseModels", dependencies: ["FuseCore"], swiftSettings: numericSettings),
+        .target(name: "FuseModels", dependencies: ["FuseCore", "FuseTokenizers"], swiftSettings: numericSettings),
         .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG"],
                 swiftSettings: numericSettings),
         .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
                 swiftSettings: numericSettings),
-        .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
+        .target(name: "FuseLLM", dependencies: ["FuseModels", "FuseTokenizers"], swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
@@ -95,7 +100,7 @@ let package = Package(
 
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
         .target(name: "FuseServer", dependencies: [
-            "Fuse", "FuseLENS", "TextBPE", "ImagePatch", "AudioFrames",
+            "Fuse", "FuseLENS", "FuseTokenizers", "TextBPE", "ImagePatch", "AudioFrames",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,12 +118,13 @@ let package = Package(
 
         // The command-line tool: thin, parses and calls the libraries.
         .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "TextBPE", "FuseIndex", "FuseServer", "FuseHub",
+            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex", "FuseServer",
+            "FuseHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
         .executableTarget(name: "fuse-bench", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "TextBPE", "FuseIndex", "FuseServer",
+            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE", "FuseIndex", "FuseServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
@@ -133,9 +139,9 @@ let package = Package(
         .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames", "FuseTestSupport"]),
-        .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse", "FuseTestSupport"]),
+        .testTarget(name: "TextBPETests", dependencies: ["FuseTokenizers", "TextBPE", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch", "FuseTestSupport"]),
-        .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTestSupport"]),
+        .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTokenizers", "FuseTestSupport"]),
         .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore",
                                                                 "FuseTestSupport"]),
         .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
@@ -146,8 +152,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "TextBPE", "ImagePatch",
-                                                          "AudioFrames", "FusePluginLoader", "FuseTestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "FuseTokenizers", "TextBPE",
+                                                          "ImagePatch", "AudioFrames", "FusePluginLoader", "FuseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -62,7 +62,7 @@ seed() {
     FuzzModelConfig) add "$FX"/models/*/config.json "$FX"/core/safetensors/sharded/config.json ;;
     FuzzPreprocessorConfig) add $(find "$FX" -name preprocessor_config.json) ;;
     FuzzTokenizerFiles)
-        addsel 00 "$FX"/text/*/tokenizer.json "$FX"/models/bert/tokenizer.json
+        addsel 00 "$FX"/text/*/tokenizer.json "$FX"/models/bert/tokenizer.json "$FX"/text/unigram/*.tokenizer.json
         { printf '\x01'; cat "$FX/text/bytelevel_bpe/files/vocab.json"; printf '\n%%%%\n'
           cat "$FX/text/bytelevel_bpe/files/merges.txt"; } > "$dir/seed-gpt2"
         { printf '\x02'; cat "$FX/models/bert/vocab.txt"; printf '\n%%%%\n'
@@ -72,10 +72,10 @@ seed() {
         { printf '\x04'; head -c 20000 "$WORK/clip-merges.txt" | gzip -c; } > "$dir/seed-clipgz" ;;
     FuzzTokenize)
         local i=0
-        for f in "$ROOT"/samples/text/*.txt; do addsel "0$((i++ % 7))" "$f"; done
+        for f in "$ROOT"/samples/text/*.txt; do addsel "0$((i++ % 10))" "$f"; done
         python3 -c 'import json,sys
 for k,t in enumerate(json.load(open(sys.argv[1]))[:40]):
-    open(sys.argv[2]+"/seed-text-%d"%k,"wb").write(bytes([k%7])+(t if isinstance(t,str) else json.dumps(t)).encode())' \
+    open(sys.argv[2]+"/seed-text-%d"%k,"wb").write(bytes([k%10])+(t if isinstance(t,str) else json.dumps(t)).encode())' \
             "$FX/text/texts.json" "$dir" 2>/dev/null || true ;;
     FuzzImage) add "$FX"/image/decode/* "$FX"/image/bad/* ;;
     FuzzAudio)

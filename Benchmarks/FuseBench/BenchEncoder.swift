@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import FuseCore
 import Fuse
-import TextBPE
+import FuseCore
+import FuseTokenizers
 
 /// `fuse bench encoder`: transformer encoder throughput beside PyTorch in the same run — ViT-B/16 at 224²
 /// (random weights generated here, so nothing is downloaded) at batch 1 and 8, all-MiniLM-L6-v2 embedding

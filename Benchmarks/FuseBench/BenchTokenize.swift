@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import FuseCore
+import FuseTokenizers
 import TextBPE
 
 /// `fuse bench tokenize`: MB/s and tokens/s of Fuse's tokenizer over a corpus's lines on one core and on all

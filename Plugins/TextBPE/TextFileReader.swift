@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTokenizers
 
 /// What to do with bytes that are not UTF-8.
 public enum InvalidUTF8Policy: String, Sendable, Equatable {

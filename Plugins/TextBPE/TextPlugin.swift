@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTokenizers
 
 /// The built-in text plugin (`"text-bpe"`): UTF-8 text files → token ids through the model folder's tokenizer
 /// (byte-level / CLIP / Metaspace BPE or WordPiece, id for id as HF tokenizers).

@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTokenizers
 
 extension Tokenizer {
     /// A `tokenizer.json` (or `vocab.txt`) file, or a model folder: its own tokenizer files first, then its `text/`

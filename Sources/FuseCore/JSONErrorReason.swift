@@ -33,7 +33,7 @@ public enum JSONErrorReason {
     /// let root = try JSONErrorReason.jsonObject(data) { FuseError.invalidConfig(file: url.path, reason: $0) }
     /// ```
     public static func jsonObject(_ data: Data, orThrow makeError: (String) -> any Error) throws -> Any {
-        do { return try JSONSerialization.jsonObject(with: data) } catch {
+        do { return try JSONSerialization.jsonObject(with: escapingInnerByteOrderMarks(data)) } catch {
             throw makeError(describe(error, in: data))
         }
     }

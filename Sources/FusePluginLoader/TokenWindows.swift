@@ -23,18 +23,9 @@ struct TokenWindows {
         }
     }
 
-    /// The token ranges of a sequence of `count` tokens (one range when it fits).
+    /// The token ranges of a sequence of `count` tokens (one range when it fits; `SlidingWindows` cuts them).
     func ranges(count: Int) -> [Range<Int>] {
-        guard let maxTokens, count > maxTokens else { return [0..<count] }
-        let stride = maxTokens - overlap
-        var ranges: [Range<Int>] = []
-        var start = 0
-        while true {
-            let end = min(start + maxTokens, count)
-            ranges.append(start..<end)
-            if end == count { break }
-            start += stride
-        }
-        return ranges
+        guard let maxTokens else { return [0..<count] }
+        return SlidingWindows.ranges(count: count, length: maxTokens, overlap: overlap)
     }
 }

@@ -1,6 +1,7 @@
 import AudioFrames
 import Foundation
 import Fuse
+import FuseTokenizers
 import ImagePatch
 import TextBPE
 

@@ -1,6 +1,6 @@
 import Foundation
+import FuseTokenizers
 import Hummingbird
-import TextBPE
 
 /// text-embeddings-inference's `POST /embed` and `POST /tokenize`.
 ///

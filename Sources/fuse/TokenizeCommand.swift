@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Fuse
+import FuseTokenizers
 import TextBPE
 
 /// `fuse tokenize`: token ids of text lines (or texts of id lines with `--decode`), one JSON array per line, as

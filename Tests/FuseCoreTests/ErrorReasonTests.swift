@@ -126,4 +126,13 @@ import Testing
         let error: any Error = FuseError.emptyFile(path: "/x/a.txt")
         #expect(error.localizedDescription == "/x/a.txt: the file is empty")
     }
+
+    @Test("a raw U+FEFF that begins a JSON string survives parsing (Foundation on Linux dropped it); a file BOM is skipped")
+    func byteOrderMarkInStrings() throws {
+        let json = Data("\u{FEFF}{\"\u{FEFF}k\": \"\u{FEFF}\", \"b\": [\"x\u{FEFF}\", \"\u{FEFF}\u{FEFF}z\"]}".utf8)
+        let root = try JSONErrorReason.jsonObject(json) { FuseError.invalidArgument(what: "json", reason: $0) }
+        let object = try #require(root as? [String: Any])
+        #expect(object["\u{FEFF}k"] as? String == "\u{FEFF}")
+        #expect(object["b"] as? [String] == ["x\u{FEFF}", "\u{FEFF}\u{FEFF}z"])
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import TextBPE
 @testable import FuseLLM
+import FuseTokenizers
+import Testing
 
 /// `LLMVocabulary` refuses ids that cannot index a token table, and gives added tokens the ids `Tokenizer` (and HF
 /// tokenizers) gives them.

@@ -2,6 +2,7 @@ import AudioFrames
 import Foundation
 import Fuse
 import FuseModels
+import FuseTestSupport
 import Testing
 
 /// wav2vec2 and HuBERT against transformers (tools/reference/models_hubert.py): five tiny random checkpoints

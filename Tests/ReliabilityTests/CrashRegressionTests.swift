@@ -1,9 +1,9 @@
 import AudioFrames
 import Foundation
 import FuseCore
+import FuseTokenizers
 import ImagePatch
 import Testing
-import TextBPE
 
 /// Every crash the fuzzers found, replayed from its reproducer in `Tests/Fixtures/reliability` (see docs/RELIABILITY.md).
 /// Reproducers of `FuzzTokenizerFiles` start with the format byte the fuzz target reads (0 = tokenizer.json,

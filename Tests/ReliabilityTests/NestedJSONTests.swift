@@ -4,9 +4,9 @@ import Fuse
 import FuseCore
 import FuseModels
 import FusePluginLoader
+import FuseTokenizers
 import ImagePatch
 import Testing
-import TextBPE
 
 /// JSON nested 100,000 levels deep (a few hundred KB that would overflow a recursive parser's stack) is a named
 /// error from every loader, never a crash. Foundation's parsers refuse nesting beyond 512 levels.

@@ -1,9 +1,9 @@
 import AudioFrames
 import Foundation
 import FuseCore
+@testable import FuseTokenizers
 import ImagePatch
 import Testing
-@testable import TextBPE
 
 /// Each resource bound is configurable and refuses an input just over it (and accepts one exactly at it), before
 /// allocating for the input.

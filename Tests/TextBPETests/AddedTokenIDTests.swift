@@ -1,6 +1,6 @@
 import Foundation
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// Added-token ids equal HF `tokenizers`' on tokenizer.json files whose `added_tokens` contradict themselves or the
 /// vocabulary (fixtures: tools/reference/text_added_token_ids.py).

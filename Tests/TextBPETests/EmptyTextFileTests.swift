@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+@testable import FuseTokenizers
 import Testing
 @testable import TextBPE
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import TextBPE
+@testable import FuseTokenizers
 import FuseTestSupport
 
 /// Locates Tests/Fixtures/text and decodes the expected outputs written by tools/reference/text_fixtures.py.

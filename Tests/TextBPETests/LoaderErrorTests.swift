@@ -1,6 +1,6 @@
 import Foundation
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// Malformed tokenizer files: each gives a named `TokenizerError` that names the file and what is wrong.
 @Suite("Tokenizer loaders reject bad files")
@@ -21,8 +21,8 @@ struct LoaderErrorTests {
     static let jsonCases: [(String, String, @Sendable (String) -> TokenizerError)] = [
         ("missing model", #"{"version": "1.0", "added_tokens": []}"#,
          { .missingField(file: $0, field: "model") }),
-        ("unknown model type", #"{"model": {"type": "Unigram", "vocab": [["a", -1.0]]}}"#,
-         { .unknownModelType(file: $0, type: "Unigram") }),
+        ("unknown model type", #"{"model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}"#,
+         { .unknownModelType(file: $0, type: "WordLevel") }),
         ("merge of an absent token", #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a c"]}}"#,
          { .mergeReferencesAbsentToken(file: $0, merge: "a c", token: "c") }),
         ("merge whose result is absent", #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}"#,
@@ -37,8 +37,10 @@ struct LoaderErrorTests {
          { .invalidTokenID(file: $0, token: "a", id: -3) }),
         ("WordPiece without its unknown token", #"{"model": {"type": "WordPiece", "vocab": {"a": 0}, "unk_token": "[UNK]"}}"#,
          { .unknownToken(file: $0, token: "[UNK]") }),
-        ("unsupported normalizer", #"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
-         { .unsupportedComponent(file: $0, field: "normalizer", type: "Precompiled") }),
+        ("unsupported normalizer", #"{"normalizer": {"type": "Nmt"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
+         { .unsupportedComponent(file: $0, field: "normalizer", type: "Nmt") }),
+        ("Precompiled without its map", #"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
+         { .missingField(file: $0, field: "normalizer.precompiled_charsmap") }),
     ]
 
     @Test("malformed tokenizer.json", arguments: jsonCases.indices)

@@ -1,6 +1,6 @@
 import Foundation
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// Token ids identical to Hugging Face tokenizers 0.23 (fixtures from tools/reference/text_fixtures.py):
 /// tolerance zero — every id, type id and decoded string must match exactly.

@@ -1,5 +1,6 @@
 import Foundation
 import Fuse
+@testable import FuseTokenizers
 import FuseTestSupport
 import Testing
 @testable import TextBPE

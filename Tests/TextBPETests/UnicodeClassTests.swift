@@ -1,6 +1,6 @@
 import Foundation
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// BERT's character classes against Hugging Face tokenizers 0.23 (fixtures from
 /// tools/reference/text_unicode_classes.py), tolerance zero. HF classifies with Unicode 8.0 / 9.0 tables

@@ -1,5 +1,5 @@
+@testable import FuseTokenizers
 import Testing
-@testable import TextBPE
 
 /// The per-thread word cache: it starts small, grows while keeping every entry, and clears at its largest size.
 @Suite struct WordCacheTests {

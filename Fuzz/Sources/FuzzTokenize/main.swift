@@ -1,16 +1,18 @@
 import Foundation
+import FuseTokenizers
 import FuzzSupport
-import TextBPE
 
 /// Tokenization of arbitrary bytes with each real tokenizer family in the fixtures (WordPiece, byte-level BPE,
-/// Metaspace/SentencePiece-style BPE with byte fallback, Llama BPE, CLIP). The first byte picks the tokenizer;
+/// Metaspace/SentencePiece-style BPE with byte fallback, Llama BPE, CLIP, and the SentencePiece Unigram ones with
+/// their Precompiled char maps: DeBERTa-v3 and XLM-R style, and one with a small custom char map). The first byte picks the tokenizer;
 /// the rest is decoded as UTF-8 (invalid sequences become U+FFFD, as reading a text file does), encoded, and the
 /// ids decoded back. Arbitrary ids are decoded too (the second half of the input read as little-endian Int32s).
 let tokenizers: [Tokenizer] = {
     let text = Scratch.fixtures.appendingPathComponent("text")
     return ["minilm/tokenizer.json", "bytelevel_bpe/tokenizer.json", "metaspace_bpe/tokenizer.json",
             "llama_bpe/tokenizer.json", "clip/bpe_simple_vocab_16e6.txt.gz", "bytelevel_bpe/files/vocab.json",
-            "minilm/vocab.txt"].map { try! Tokenizer.load(from: text.appendingPathComponent($0)) }
+            "minilm/vocab.txt", "unigram/deberta_v3.tokenizer.json", "unigram/xlm_roberta.tokenizer.json",
+            "unigram/tiny_rules.tokenizer.json"].map { try! Tokenizer.load(from: text.appendingPathComponent($0)) }
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")

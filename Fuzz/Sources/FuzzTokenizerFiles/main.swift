@@ -1,6 +1,6 @@
 import Foundation
+import FuseTokenizers
 import FuzzSupport
-import TextBPE
 
 /// Tokenizer files. The first byte picks the format, the rest is the file (two files are separated by `\n%%\n`):
 /// 0 `tokenizer.json`; 1 GPT-2 `vocab.json` %% `merges.txt`; 2 BERT `vocab.txt` %% `tokenizer_config.json`;

@@ -1,5 +1,5 @@
 import Foundation
-import TextBPE
+import FuseTokenizers
 
 /// A causal LM with its tokenizer and vocabulary, loaded from one Hugging Face folder and checked for
 /// consistency: `config.json`'s `vocab_size` must equal the tokenizer's vocabulary size (FuseLLM maps top-k ids to
@@ -17,8 +17,9 @@ public struct LanguageModelBundle: Sendable {
         try FuseError.requireDirectory(folder)
         let tokenizerFile = folder.appendingPathComponent("tokenizer.json")
         let model = try CausalLMLoader.load(folder: folder, precision: precision)
-        let vocabulary = try LLMVocabulary.load(tokenizerFile: tokenizerFile)
-        let tokenizer = try Tokenizer.load(from: tokenizerFile)
+        try FuseError.requireFile(tokenizerFile)
+        let tokenizer = try LLMVocabulary.loadTokenizer(tokenizerFile)
+        let vocabulary = try LLMVocabulary(tokenizer: tokenizer, file: tokenizerFile.path)
         let label = name ?? folder.lastPathComponent
         guard vocabulary.count == model.config.vocabSize else {
             throw LLMError.vocabularySizeMismatch(model: label, config: model.config.vocabSize, other: vocabulary.count,

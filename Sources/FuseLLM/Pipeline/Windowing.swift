@@ -3,6 +3,11 @@
 ///
 /// A text that fits stays whole. A longer one is cut at whitespace boundaries (each piece is a run of whitespace
 /// and the word after it) into the longest prefixes that fit every tokenizer, found by binary search.
+///
+/// Not `SlidingWindows` (FuseCore), which cuts one token sequence into fixed-size overlapping windows: here the
+/// cut is made in the *text*, before tokenizing, because several models with different tokenizers must see the same
+/// pieces of text (FuseLLM aligns their distributions token by token); windows do not overlap, and their token
+/// counts differ from model to model.
 public enum Windowing {
     /// The pieces of `text` that each fit `window` tokens under every counter.
     /// - Parameters:

@@ -1,26 +1,18 @@
 import Foundation
 import FuseCore
+import FuseTokenizers
 
 /// Checks that a model folder's tokenizer fits the model's embedding table: a tokenizer that can emit ids the
 /// table has no row for is an error at load time, not a crash (or silent garbage) at the first unlucky input.
 enum TokenizerVocabulary {
     /// The number of ids the tokenizer in `directory` can produce (`tokenizer.json`'s vocabulary and added tokens,
-    /// else `vocab.txt`'s lines), or nil when the folder has neither.
+    /// with the ids HF `tokenizers` gives them, read by the tokenizer library; else `vocab.txt`'s lines), or nil
+    /// when the folder has neither.
     static func size(in directory: URL) throws -> (file: String, size: Int)? {
         let json = directory.appendingPathComponent("tokenizer.json")
         if FileManager.default.fileExists(atPath: json.path) {
-            let config = try ConfigFile(url: json)
-            let model = try config.section("model")
-            var largest = -1
-            if let vocab = model.object["vocab"] as? [String: Any] {
-                for value in vocab.values { largest = max(largest, (value as? NSNumber)?.intValue ?? -1) }
-            } else if let vocab = model.object["vocab"] as? [Any] {
-                largest = vocab.count - 1
-            }
-            for token in config.object["added_tokens"] as? [[String: Any]] ?? [] {
-                largest = max(largest, (token["id"] as? NSNumber)?.intValue ?? -1)
-            }
-            return largest >= 0 ? (json.path, largest + 1) : nil
+            let size = try TokenizerVocabularySection.read(tokenizerFile: json).size
+            return size > 0 ? (json.path, size) : nil
         }
         let text = directory.appendingPathComponent("vocab.txt")
         if let contents = try? FileContents.utf8String(at: text) {

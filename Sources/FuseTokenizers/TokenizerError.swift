@@ -38,6 +38,12 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case noTokens(source: String)
     /// A text is longer than the tokenizer's `maxInputBytes`.
     case inputTooLong(bytes: Int, limit: Int)
+    /// A Unigram vocabulary entry whose score is not a finite number (`index` is its position, its id).
+    case invalidUnigramScore(file: String, piece: String, index: Int, value: String)
+    /// A Unigram model's `unk_id` that names no entry of its vocabulary.
+    case unknownIDOutOfRange(file: String, id: Int, vocabularySize: Int)
+    /// A `Precompiled` normalizer's `precompiled_charsmap` that is not base64 or not a SentencePiece char map.
+    case invalidPrecompiledCharsmap(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,7 +54,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidJSON(let file, let reason): return "\(file): invalid JSON: \(reason)"
         case .missingField(let file, let field): return "\(file): missing field '\(field)'"
         case .unknownModelType(let file, let type):
-            return "\(file): unknown model type '\(type)' (supported: BPE, WordPiece)"
+            return "\(file): unknown model type '\(type)' (supported: BPE, WordPiece, Unigram)"
         case .unsupportedComponent(let file, let field, let type):
             return "\(file): \(field) of type '\(type)' is not supported"
         case .mergeReferencesAbsentToken(let file, let merge, let token):
@@ -68,6 +74,12 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .noTokens(let source): return "\(source): the text gives no tokens"
         case .inputTooLong(let bytes, let limit):
             return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
+        case .invalidUnigramScore(let file, let piece, let index, let value):
+            return "\(file): model.vocab[\(index)] ('\(piece)') has score \(value); a Unigram score must be a finite number"
+        case .unknownIDOutOfRange(let file, let id, let size):
+            return "\(file): model.unk_id \(id) is outside the vocabulary of \(size) pieces (expected 0…\(size - 1))"
+        case .invalidPrecompiledCharsmap(let file, let reason):
+            return "\(file): normalizer Precompiled: precompiled_charsmap \(reason)"
         }
     }
 }

@@ -188,8 +188,12 @@ struct BPEModel: Sendable {
     }
 }
 
-/// Reusable buffers of one encoding thread.
+/// Reusable buffers of one thread's model calls: BPE's symbols and ranks, Unigram's best paths.
 final class BPEScratch {
+    /// Unigram's Viterbi: per byte position, the best score reaching it, where that path's last piece starts, its id.
+    var bestScore: [Double] = []
+    var bestStart: [Int32] = []
+    var bestID: [Int32] = []
     var symbols: [Int32] = []
     var ranks: [Int32] = []
     var results: [Int32] = []

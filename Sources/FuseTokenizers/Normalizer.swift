@@ -111,6 +111,8 @@ indirect enum Normalizer: Sendable {
     case replace(TextPattern, content: [UInt8])
     /// Prepends a string to non-empty text.
     case prepend([UInt8])
+    /// SentencePiece's compiled char map (`Precompiled`), see `PrecompiledCharsmap`.
+    case precompiled(PrecompiledCharsmap)
     case sequence([Normalizer])
 
     func apply(_ bytes: [UInt8]) -> [UInt8] {
@@ -127,6 +129,7 @@ indirect enum Normalizer: Sendable {
         case .strip(let left, let right): return stripped(bytes, left: left, right: right)
         case .replace(let pattern, let content): return pattern.replacing(in: bytes, with: content)
         case .prepend(let prefix): return bytes.isEmpty ? bytes : prefix + bytes
+        case .precompiled(let charsmap): return charsmap.apply(bytes)
         case .sequence(let steps):
             var current = bytes
             for step in steps { current = step.apply(current) }

@@ -1,16 +1,18 @@
 import Foundation
+import FuseCore
 
 /// Reads HF `tokenizer.json`: every component as real checkpoints write it.
 struct TokenizerJSON {
     let file: String
 
     func tokenizer(from root: [String: Any]) throws -> Tokenizer {
-        guard let modelSpec = root["model"] as? [String: Any] else { throw TokenizerError.missingField(file: file, field: "model") }
-        let declaredAdded = try addedTokens(root["added_tokens"])
+        let section = try TokenizerVocabularySection(root: root, file: file)
+        let modelSpec = root["model"] as? [String: Any] ?? [:]
         let preTokenizer = try (root["pre_tokenizer"] as? [String: Any]).map { try self.preTokenizer($0) }
         let normalizer = try (root["normalizer"] as? [String: Any]).map { try self.normalizer($0) }
-        let (model, vocab, unk) = try self.model(modelSpec, byteLevel: preTokenizer?.isByteLevel ?? false)
-        let added = try AddedToken.assigningHuggingFaceIDs(declaredAdded, modelVocabulary: vocab, file: file)
+        let (model, unk) = try self.model(modelSpec, section: section, byteLevel: preTokenizer?.isByteLevel ?? false)
+        let vocab = section.modelVocabulary
+        let added = section.addedTokens
         var full = vocab
         for token in added { full[token.content] = token.id }
         let post = try (root["post_processor"] as? [String: Any]).map { try postProcessor($0, vocab: full) } ?? .identity
@@ -30,33 +32,10 @@ struct TokenizerJSON {
         return type
     }
 
-    private func addedTokens(_ value: Any?) throws -> [AddedToken] {
-        guard let list = value as? [[String: Any]] else { return [] }
-        return try list.map { entry in
-            guard let content = entry["content"] as? String, let id = entry["id"] as? Int else {
-                throw TokenizerError.invalidJSON(file: file, reason: "added_tokens entry without content or id")
-            }
-            guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: content, id: id) }
-            return AddedToken(content: content, id: Int32(id), special: entry["special"] as? Bool ?? false,
-                              singleWord: entry["single_word"] as? Bool ?? false, lstrip: entry["lstrip"] as? Bool ?? false,
-                              rstrip: entry["rstrip"] as? Bool ?? false, normalized: entry["normalized"] as? Bool ?? false)
-        }
-    }
-
-    func model(_ spec: [String: Any], byteLevel: Bool) throws -> (TokenizerModel, [String: Int32], String?) {
-        let kind = spec["type"] as? String ?? (spec["merges"] != nil ? "BPE" : spec["max_input_chars_per_word"] != nil ? "WordPiece" : "")
-        guard let rawVocab = spec["vocab"] as? [String: Any] else {
-            if kind == "BPE" || kind == "WordPiece" { throw TokenizerError.missingField(file: file, field: "model.vocab") }
-            throw TokenizerError.unknownModelType(file: file, type: kind)
-        }
-        var vocab: [String: Int32] = [:]
-        vocab.reserveCapacity(rawVocab.count)
-        for (token, value) in rawVocab {
-            guard let id = value as? Int, Tokenizer.acceptsID(id) else {
-                throw TokenizerError.invalidTokenID(file: file, token: token, id: (value as? Int) ?? -1)
-            }
-            vocab[token] = Int32(id)
-        }
+    func model(_ spec: [String: Any], section: TokenizerVocabularySection,
+               byteLevel: Bool) throws -> (TokenizerModel, String?) {
+        let kind = section.modelType
+        let vocab = section.modelVocabulary
         let unk = spec["unk_token"] as? String
         switch kind {
         case "BPE":
@@ -71,7 +50,7 @@ struct TokenizerJSON {
                 endOfWordSuffix: spec["end_of_word_suffix"] as? String, fuseUnk: spec["fuse_unk"] as? Bool ?? false,
                 byteFallback: spec["byte_fallback"] as? Bool ?? false, ignoreMerges: spec["ignore_merges"] as? Bool ?? false,
                 byteLevel: byteLevel)
-            return (.bpe(model), vocab, unk)
+            return (.bpe(model), unk)
         case "WordPiece":
             guard !vocab.isEmpty else { throw TokenizerError.emptyVocabulary(file: file) }
             let unkName = unk ?? "[UNK]"
@@ -80,7 +59,22 @@ struct TokenizerJSON {
                                        unkID: unkID,
                                        continuingSubwordPrefix: Array((spec["continuing_subword_prefix"] as? String ?? "##").utf8),
                                        maxInputCharsPerWord: spec["max_input_chars_per_word"] as? Int ?? 100)
-            return (.wordPiece(model), vocab, unkName)
+            return (.wordPiece(model), unkName)
+        case "Unigram":
+            let pieces = section.unigramPieces
+            var unkID: Int32? = nil
+            if let raw = spec["unk_id"], !(raw is NSNull) {
+                guard let id = JSONNumber.exactInteger(raw) else {
+                    throw TokenizerError.invalidJSON(file: file, reason: "model.unk_id \(raw) is not a whole number")
+                }
+                guard !pieces.isEmpty else { throw TokenizerError.emptyVocabulary(file: file) }
+                guard id >= 0 && id < pieces.count else {
+                    throw TokenizerError.unknownIDOutOfRange(file: file, id: id, vocabularySize: pieces.count)
+                }
+                unkID = Int32(id)
+            }
+            let model = UnigramModel(pieces: pieces, unkID: unkID, byteFallback: spec["byte_fallback"] as? Bool ?? false)
+            return (.unigram(model), unkID.map { pieces[Int($0)].piece })
         default:
             throw TokenizerError.unknownModelType(file: file, type: kind)
         }
@@ -119,6 +113,11 @@ struct TokenizerJSON {
         case "StripAccents": return .stripAccents
         case "Strip": return .strip(left: spec["strip_left"] as? Bool ?? true, right: spec["strip_right"] as? Bool ?? true)
         case "Prepend": return .prepend(Array((spec["prepend"] as? String ?? "").utf8))
+        case "Precompiled":
+            guard let charsmap = spec["precompiled_charsmap"] as? String else {
+                throw TokenizerError.missingField(file: file, field: "normalizer.precompiled_charsmap")
+            }
+            return .precompiled(try PrecompiledCharsmap(base64: charsmap, file: file))
         case "Replace":
             return .replace(try pattern(spec["pattern"], field: "normalizer"), content: Array((spec["content"] as? String ?? "").utf8))
         case "BertNormalizer":

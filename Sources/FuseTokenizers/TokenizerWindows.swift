@@ -1,3 +1,5 @@
+import FuseCore
+
 /// How a text longer than a model accepts is cut into windows, as HF tokenizers' truncation with
 /// `return_overflowing_tokens` and `stride` does: each window holds at most `maxLength` tokens (special tokens
 /// included), consecutive windows share `overlap` text tokens, and the last window ends at the text's end. Every
@@ -29,16 +31,7 @@ public struct WindowPolicy: Sendable, Equatable {
                 name: "windowOverlap",
                 reason: "\(overlap) must be smaller than the \(room) text tokens of a window so windows advance")
         }
-        guard count > room else { return [0..<count] }
-        var ranges: [Range<Int>] = []
-        var start = 0
-        while true {
-            let end = min(start + room, count)
-            ranges.append(start..<end)
-            if end == count { break }
-            start += room - overlap
-        }
-        return ranges
+        return SlidingWindows.ranges(count: count, length: room, overlap: overlap)
     }
 }
 

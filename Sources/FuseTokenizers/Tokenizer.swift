@@ -1,21 +1,24 @@
 import Foundation
 
-/// The tokenization model: byte-pair encoding (GPT-2, CLIP, Llama) or WordPiece (BERT).
+/// The tokenization model: byte-pair encoding (GPT-2, CLIP, Llama), WordPiece (BERT) or SentencePiece Unigram
+/// (DeBERTa-v3, XLM-R, T5).
 enum TokenizerModel: Sendable {
     case bpe(BPEModel)
     case wordPiece(WordPieceModel)
+    case unigram(UnigramModel)
 
     @inline(__always)
     func tokenize(_ word: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int32], scratch: BPEScratch) {
         switch self {
         case .bpe(let model): model.tokenize(word, n, into: &out, scratch: scratch)
         case .wordPiece(let model): model.tokenize(word, n, into: &out, scratch: scratch)
+        case .unigram(let model): model.tokenize(word, n, into: &out, scratch: scratch)
         }
     }
 }
 
 /// A text tokenizer that reproduces Hugging Face `tokenizers` id for id: added tokens, normalizer,
-/// pre-tokenizer, model (BPE or WordPiece), post-processor, truncation and padding, and decoding.
+/// pre-tokenizer, model (BPE, WordPiece or Unigram), post-processor, truncation and padding, and decoding.
 ///
 /// ```swift
 /// let tokenizer = try Tokenizer.load(from: URL(fileURLWithPath: "models/clip/tokenizer.json"))
