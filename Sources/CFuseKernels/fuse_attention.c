@@ -88,6 +88,11 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
                     key_begin = earliest > 0 ? earliest : 0;
                 }
             }
+            if (!pr->causal && pr->band >= 0) {
+                key_begin = i0 - pr->band > 0 ? i0 - pr->band : 0;
+                const int64_t last = i0 + rows - 1 + pr->band;
+                key_end = last + 1 < lk ? last + 1 : lk;
+            }
             if (key_end < 0) key_end = 0;
             for (int64_t j0 = key_begin / kb * kb; j0 < key_end; j0 += kb) {
                 /* Scores: one row of the tile at a time, accumulated in registers over the head dimension. */
@@ -102,7 +107,16 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
                     }
                     for (int jj = 0; jj < kb; jj++) tile[r * kb + jj] = t[jj] + key_bias[j0 + jj];
                 }
-                /* Causal and window masks, per row. */
+                /* Causal, window and band masks, per row. */
+                if (!pr->causal && pr->band >= 0) {
+                    for (int r = 0; r < rows; r++) {
+                        const int64_t i = i0 + r;
+                        for (int jj = 0; jj < kb; jj++) {
+                            const int64_t j = j0 + jj;
+                            if (j < i - pr->band || j > i + pr->band) tile[r * kb + jj] = -INFINITY;
+                        }
+                    }
+                }
                 if (pr->causal) {
                     for (int r = 0; r < rows; r++) {
                         const int64_t last = i0 + r + offset;

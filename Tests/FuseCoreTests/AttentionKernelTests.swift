@@ -58,6 +58,7 @@ import Testing
         let batch, heads, kvHeads, queries, keys, headDim: Int
         var causal = false
         var window: Int? = nil
+        var band: Int? = nil
         var padded = 0  // padding keys at the end of the last batch item
         var testDescription: String { label }
     }
@@ -75,6 +76,9 @@ import Testing
              causal: true),
         Case(label: "one key, d 1", batch: 3, heads: 2, kvHeads: 2, queries: 1, keys: 1, headDim: 1),
         Case(label: "every key padded", batch: 1, heads: 1, kvHeads: 1, queries: 5, keys: 66, headDim: 16, padded: 66),
+        Case(label: "band 3 over 140 keys, padding", batch: 2, heads: 2, kvHeads: 2, queries: 140, keys: 140, headDim: 24,
+             band: 3, padded: 9),
+        Case(label: "band 64, d 64", batch: 1, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 64, band: 64),
     ]
 
     static func reference(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Double] {
@@ -87,6 +91,7 @@ import Testing
                     for j in 0..<c.keys where mask[b * c.keys + j] != 0 {
                         if c.causal && j > i + offset { continue }
                         if let w = c.window, c.causal, j <= i + offset - w { continue }
+                        if let b = c.band, !c.causal, abs(i - j) > b { continue }
                         var dot = 0.0
                         for d in 0..<c.headDim {
                             dot += Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d])
@@ -117,7 +122,7 @@ import Testing
             Kernels.scaledDotProductAttention(
                 query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
                 queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask, causal: c.causal,
-                keyValueHeads: c.kvHeads, window: c.window)
+                keyValueHeads: c.kvHeads, window: c.window, band: c.band)
         }
         return output
     }

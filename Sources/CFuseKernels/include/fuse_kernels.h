@@ -41,7 +41,7 @@ void fuse_gelu_erf(float *x, int64_t count);
    projections write them: query/output [batch, query_length, heads · head_dim], key/value [batch, key_length,
    kv_heads · head_dim] (query head h reads kv head h / (heads / kv_heads)). key_mask [batch, key_length] (1 attend,
    0 padding) may be NULL; causal lines the queries up with the last keys; window > 0 (with causal) keeps the last
-   `window` keys. A query that sees no key gets zeros. `scratch` holds fuse_attention_scratch_floats() floats. Pairs
+   `window` keys; band ≥ 0 (without causal) keeps keys within `band` positions of the query, both ways (< 0: off). A query that sees no key gets zeros. `scratch` holds fuse_attention_scratch_floats() floats. Pairs
    first_pair ..< first_pair + pairs of batch · heads are computed (callers spread ranges over threads). */
 typedef struct {
     const float *query, *key, *value;
@@ -50,6 +50,7 @@ typedef struct {
     int64_t heads, kv_heads, query_length, key_length, head_dim;
     int causal;
     int64_t window;
+    int64_t band; /* ≥ 0 (without causal): query i sees key j only when |i − j| ≤ band (ModernBERT's local layers) */
     float scale;
 } fuse_attention_problem;
 size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem);

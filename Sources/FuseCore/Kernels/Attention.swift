@@ -14,6 +14,8 @@ extension Kernels {
     ///   `queryLength` new tokens sit at the end of the `keyLength` keys, so the offset lines them up.
     /// - `window` (with `causal`): sliding-window attention as Mistral/Mixtral use it — query `i` at key position
     ///   `p = i + (keyLength − queryLength)` attends key `j` only when `p − window < j ≤ p`.
+    /// - `band` (without `causal`): bidirectional local attention as ModernBERT's local layers use it — query `i`
+    ///   attends key `j` only when `|i − j| ≤ band`.
     /// A query that can attend no key at all gets an all-zero output row (not NaN).
     ///
     /// Grouped-query attention: with `keyValueHeads < heads`, query head `h` reads key/value head
@@ -28,7 +30,7 @@ extension Kernels {
         output: UnsafeMutablePointer<Float>,
         batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
         keyPaddingMask: UnsafePointer<Int32>? = nil, causal: Bool = false, scale: Float? = nil,
-        keyValueHeads: Int? = nil, window: Int? = nil
+        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil
     ) {
         let kvHeads = keyValueHeads ?? heads
         precondition(
@@ -40,7 +42,7 @@ extension Kernels {
             query: query, key: key, value: value, output: output, key_mask: keyPaddingMask, heads: Int64(heads),
             kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
             head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
-            scale: scale ?? 1 / Float(headDim).squareRoot()))
+            band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1), scale: scale ?? 1 / Float(headDim).squareRoot()))
         let workers = min(coreCount, pairs)
         let scratchFloats = withUnsafePointer(to: problem.problem) { fuse_attention_scratch_floats($0) }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in

@@ -56,21 +56,17 @@ extension Kernels {
     /// Makes OpenBLAS's idle workers sleep soon after each call instead of spinning for ~0.1 s, which would steal
     /// the cores from the Swift work (softmax, activations, tokenisation) that runs between BLAS calls.
     ///
-    /// OpenBLAS reads `OPENBLAS_THREAD_TIMEOUT` once, when it is loaded — before any Swift code runs. So the variable is
-    /// set here (unless the user set it), OpenBLAS is asked to re-read its environment, and its pool is shut down; the
+    /// OpenBLAS reads `OPENBLAS_THREAD_TIMEOUT` once, when it is loaded — before any Swift code runs. The variable is
+    /// set while the program loads (`openblas_environment.c`: setting it later, with other threads reading the
+    /// environment, is unsafe); here OpenBLAS is asked to re-read its environment and its pool is shut down, so the
     /// next BLAS call starts a new pool that uses the short timeout. Called lazily by the BLAS-backed kernels.
     public static func configureBLASOnce() {
         _ = blasConfigured
     }
 
     private static let blasConfigured: Bool = {
-        if ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
-            // 2^4 cycles: the minimum OpenBLAS accepts. Waking a sleeping worker costs a few microseconds, far less
-            // than the BLAS calls Fuse makes.
-            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
-            openblas_read_env()
-            blas_thread_shutdown_()
-        }
+        openblas_read_env()
+        blas_thread_shutdown_()
         return true
     }()
 }
