@@ -19,6 +19,8 @@ public enum ModelRegistry {
             ViTFamily.self,
             ASTFamily.self,
             MetaTransformerFamily.self,
+            ModernBERTFamily.self,
+            DeBERTaV2Family.self,
         ]
     }
 
