@@ -7,6 +7,8 @@ import TextBPE
 /// `fuse bench encoder`: transformer encoder throughput beside PyTorch in the same run — ViT-B/16 at 224²
 /// (random weights generated here, so nothing is downloaded) at batch 1 and 8, and all-MiniLM-L6-v2 embedding
 /// sentences at batch 32 (tokenisation included on both sides). Peers: Benchmarks/peers/encoder_*.py.
+/// `--family modernbert|deberta` instead measures a base-size random ModernBERT (unpadded and padded) or DeBERTa-v3
+/// on one mixed-length batch (`EncoderFamilyBench`).
 struct BenchEncoder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder", abstract: "ViT-B/16 img/s and MiniLM sentences/s vs. PyTorch (use a release build).")
@@ -29,9 +31,27 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
     var precision: String = "fp32"
 
+    @Option(help: "Measure a base-size random 'modernbert' or 'deberta' (v3) on one mixed-length batch instead.")
+    var family: String?
+
+    @Option(help: "With --family: layers of the random model (default: the base model's, 22 or 12).")
+    var layers: Int?
+
+    @Option(help: "With --family: sequences in the batch.")
+    var batch: Int = 8
+
+    @Option(help: "With --family: the longest sequence (lengths are drawn from 16 to this).")
+    var maxLength: Int = 384
+
     func validate() throws {
         guard only == nil || only == "vit" || only == "minilm" else {
             throw ValidationError("--only takes 'vit' or 'minilm'")
+        }
+        guard family == nil || family == "modernbert" || family == "deberta" else {
+            throw ValidationError("--family takes 'modernbert' or 'deberta'")
+        }
+        guard batch >= 1, maxLength >= 16, (layers ?? 1) >= 1 else {
+            throw ValidationError("--batch and --layers must be ≥ 1, --max-length ≥ 16")
         }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
         _ = try Precision(name: precision)
@@ -43,6 +63,11 @@ struct BenchEncoder: AsyncParsableCommand {
         let chosen = try Precision(name: precision).resolved
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); Fuse \(chosen) on "
               + "\(ComputeCapabilities.current)")
+        if let family {
+            try EncoderFamilyBench(family: family, layers: layers, batch: batch, maxLength: maxLength, repeats: repeats,
+                                   threads: threads, precision: chosen, peerPython: peerPython).run()
+            return
+        }
         let ceiling = ComputeCeiling.measure()
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
         if only != "minilm" { try benchViT(threads: threads, ceiling: ceiling) }
