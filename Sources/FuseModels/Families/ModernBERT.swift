@@ -14,7 +14,7 @@ public enum ModernBERTFamily: ModelFamily {
     public static let modelTypes = ["modernbert"]
 
     public static func load(directory: URL, config: ConfigFile) throws -> EncoderModel {
-        var shape = EncoderConfig(
+        let shape = EncoderConfig(
             hiddenSize: try config.size("hidden_size"), heads: try config.size("num_attention_heads"),
             layers: try config.size("num_hidden_layers"), intermediateSize: try config.size("intermediate_size"),
             activation: try config.activation("hidden_activation", default: "gelu"),
@@ -30,7 +30,6 @@ public enum ModernBERTFamily: ModelFamily {
         let normBias = try config.bool("norm_bias", default: false)
         let attentionBias = try config.bool("attention_bias", default: false)
         let mlpBias = try config.bool("mlp_bias", default: false)
-        shape.activation = try config.activation("hidden_activation", default: "gelu")
 
         let weights = try Weights(directory: directory, anchor: "embeddings.tok_embeddings.weight")
         let (d, i) = (shape.hiddenSize, shape.intermediateSize)
