@@ -13,8 +13,6 @@ extension Kernels {
     ///   `queryLength` new tokens sit at the end of the `keyLength` keys, so the offset lines them up.
     /// - `window` (with `causal`): sliding-window attention as Mistral/Mixtral use it — query `i` at key position
     ///   `p = i + (keyLength − queryLength)` attends key `j` only when `p − window < j ≤ p`.
-    /// - `band` (without `causal`): bidirectional local attention as ModernBERT's local layers use it — query `i`
-    ///   attends key `j` only when `|i − j| ≤ band`.
     /// A query that can attend no key at all gets an all-zero output row (not NaN).
     ///
     /// Grouped-query attention: with `keyValueHeads < heads`, query head `h` reads key/value head
@@ -28,7 +26,7 @@ extension Kernels {
         output: UnsafeMutablePointer<Float>,
         batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
         keyPaddingMask: UnsafePointer<Int32>? = nil, causal: Bool = false, scale: Float? = nil,
-        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil
+        keyValueHeads: Int? = nil, window: Int? = nil
     ) {
         let kvHeads = keyValueHeads ?? heads
         precondition(
@@ -39,7 +37,7 @@ extension Kernels {
         let problem = AttentionProblem(
             query: query, key: key, value: value, output: output, heads: heads, kvHeads: kvHeads,
             queryLength: queryLength, keyLength: keyLength, headDim: headDim, keyPaddingMask: keyPaddingMask,
-            causal: causal, window: window, band: causal ? nil : band, scale: scale ?? 1 / Float(headDim).squareRoot())
+            causal: causal, window: window, scale: scale ?? 1 / Float(headDim).squareRoot())
         let workers = min(coreCount, pairs)
         // The per-head products are small: spreading heads over the cores with single-threaded BLAS is several times
         // faster than multi-threaded BLAS per product (and concurrent multi-threaded calls are slower still).
@@ -73,7 +71,6 @@ private struct AttentionProblem: @unchecked Sendable {
     let keyPaddingMask: UnsafePointer<Int32>?
     let causal: Bool
     let window: Int?
-    let band: Int?
     let scale: Float
 
     /// Attention for one (batch item, head), using `scores` (`queryLength × keyLength`) as scratch.
@@ -111,12 +108,6 @@ private struct AttentionProblem: @unchecked Sendable {
                     let hidden = min(max(lastVisible - window + 1, 0), keyLength)
                     line.update(repeating: -.infinity, count: hidden)
                 }
-            }
-            if let band {
-                let first = min(max(row - band, 0), keyLength)
-                line.update(repeating: -.infinity, count: first)
-                let end = min(max(row + band + 1, 0), keyLength)
-                (line + end).update(repeating: -.infinity, count: keyLength - end)
             }
             Kernels.softmaxRow(line, columns: keyLength)
         }

@@ -61,7 +61,7 @@ struct DeBERTaRelativeAttention: Sendable {
 }
 
 /// DeBERTa-v2/v3's block stack: post-LN blocks (BERT's layout) whose attention is disentangled
-/// (`DisentangledAttention`), an optional convolution after the first block, run on the packed batch (padding cut:
+/// (`SegmentAttention`), an optional convolution after the first block, run on the packed batch (padding cut:
 /// relative positions start at 0 in every item either way). Padded rows come back as zeros.
 public struct DeBERTaEncoder: EncoderStack {
     public let config: EncoderConfig
@@ -147,10 +147,10 @@ public struct DeBERTaEncoder: EncoderStack {
         let scale = 1 / (Float(config.headDim) * Float(scaleFactor)).squareRoot()
         let positions = relative?.positions ?? RelativePositions(buckets: 0, maxPosition: 1)
         func attend(_ posKey: UnsafePointer<Float>?, _ posQuery: UnsafePointer<Float>?) {
-            let problem = DisentangledAttention.Problem(
+            let problem = SegmentAttention.Problem(
                 query: query, key: key, value: value, output: context, posKey: posKey, posQuery: posQuery,
                 heads: config.heads, headDim: config.headDim, span: relative == nil ? 0 : positions.span, scale: scale)
-            DisentangledAttention.run(problem, segments: plan.segments, positions: positions)
+            SegmentAttention.run(problem, segments: plan.segments, positions: positions)
         }
         switch (projections?.posKey, projections?.posQuery) {
         case let (posKey?, posQuery?):

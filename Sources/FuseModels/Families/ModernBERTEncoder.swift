@@ -102,11 +102,22 @@ public struct ModernBERTEncoder: EncoderStack {
             let offset = segment.start * width
             layer.rotary.apply(query + offset, rows: segment.length, heads: config.heads, start: 0)
             layer.rotary.apply(key + offset, rows: segment.length, heads: config.heads, start: 0)
-            segment.mask.withOptionalBuffer { mask in
-                Kernels.scaledDotProductAttention(
-                    query: query + offset, key: key + offset, value: value + offset, output: context + offset,
-                    batch: 1, heads: config.heads, queryLength: segment.length, keyLength: segment.length,
-                    headDim: config.headDim, keyPaddingMask: mask, band: layer.window)
+        }
+        if let window = layer.window {
+            // Local layers: the band |i − j| ≤ window, which the shared kernel's causal-only window cannot express.
+            let problem = SegmentAttention.Problem(
+                query: query, key: key, value: value, output: context, posKey: nil, posQuery: nil, heads: config.heads,
+                headDim: config.headDim, span: 0, scale: 1 / Float(config.headDim).squareRoot(), band: window)
+            SegmentAttention.run(problem, segments: plan.segments, positions: RelativePositions(buckets: 0, maxPosition: 1))
+        } else {
+            for segment in plan.segments where segment.length > 0 {
+                let offset = segment.start * width
+                segment.mask.withOptionalBuffer { mask in
+                    Kernels.scaledDotProductAttention(
+                        query: query + offset, key: key + offset, value: value + offset, output: context + offset,
+                        batch: 1, heads: config.heads, queryLength: segment.length, keyLength: segment.length,
+                        headDim: config.headDim, keyPaddingMask: mask)
+                }
             }
         }
         layer.attentionOutput.apply(context, rows: rows, output: query)

@@ -43,20 +43,26 @@ struct PositionProjections {
     let posQuery: Tensor?
 }
 
-/// DeBERTa's disentangled self-attention for one item: content-to-content plus the content-to-position (c2p) and
-/// position-to-content (p2c) terms, all scaled by `1 / √(headDim · (1 + number of terms))`:
+/// Self-attention over a packed batch, one item (segment) at a time, for the blocks the shared attention kernel does
+/// not cover:
+/// - DeBERTa's disentangled attention: content-to-content plus the content-to-position (c2p) and position-to-content
+///   (p2c) terms, all scaled by `1 / √(headDim · (1 + number of terms))`:
 ///
-///     score[i, j] = (q_i · k_j + q_i · posKey[r(i, j)] + k_j · posQuery[r(i, j)]) · scale
+///       score[i, j] = (q_i · k_j + q_i · posKey[r(i, j)] + k_j · posQuery[r(i, j)]) · scale
 ///
-/// with `r(i, j)` the relative-embedding row of `i − j` (`RelativePositions`). Keys whose mask is 0 are never
-/// attended. Per head: three GEMMs for the raw terms, a gather over `r`, softmax, and the context GEMM.
-enum DisentangledAttention {
+///   with `r(i, j)` the relative-embedding row of `i − j` (`RelativePositions`);
+/// - ModernBERT's local layers: plain attention where query `i` sees only keys with `|i − j| ≤ band`.
+/// Keys whose mask is 0 are never attended. Per (item, head): GEMMs for the raw terms, a gather over `r`, the band,
+/// softmax, and the context GEMM; the pairs are spread over the cores.
+enum SegmentAttention {
     struct Problem: @unchecked Sendable {
         let query, key, value: UnsafePointer<Float>
         let output: UnsafeMutablePointer<Float>
         let posKey, posQuery: UnsafePointer<Float>?
         let heads, headDim, span: Int
         let scale: Float
+        /// Keys at most this far from the query (ModernBERT's local layers); nil: all keys.
+        var band: Int? = nil
     }
 
     /// Runs `segments` (start row, length, key mask) of packed `[rows, heads · headDim]` query/key/value.
@@ -64,8 +70,9 @@ enum DisentangledAttention {
         let pairs = segments.count * problem.heads
         guard pairs > 0 else { return }
         let longest = segments.map(\.length).max() ?? 0
+        let relative = problem.posKey != nil || problem.posQuery != nil
         let rowTables = Dictionary(uniqueKeysWithValues: Set(segments.map(\.length)).map {
-            ($0, positions.rows(length: $0))
+            ($0, relative ? positions.rows(length: $0) : [])
         })
         let workers = min(Kernels.coreCount, pairs)
         Kernels.withSingleThreadedBLAS {
@@ -80,7 +87,7 @@ enum DisentangledAttention {
                         rowTables[segment.length]!.withUnsafeBufferPointer { rows in
                             segment.mask.withOptionalBuffer { mask in
                                 solve(problem, start: segment.start, length: segment.length, head: pair % problem.heads,
-                                      mask: mask, rows: rows.baseAddress!, scratch: scratch)
+                                      mask: mask, rows: rows.baseAddress, scratch: scratch)
                             }
                         }
                     }
@@ -91,11 +98,12 @@ enum DisentangledAttention {
     }
 
     private static func solve(_ p: Problem, start: Int, length: Int, head: Int, mask: UnsafePointer<Int32>?,
-                              rows: UnsafePointer<Int32>, scratch: UnsafeMutablePointer<Float>) {
+                              rows: UnsafePointer<Int32>?, scratch: UnsafeMutablePointer<Float>) {
         let stride = p.heads * p.headDim
         let offset = start * stride + head * p.headDim
         let (q, k, v) = (p.query + offset, p.key + offset, p.value + offset)
         let relative = 2 * p.span
+        let band = p.band
         let scores = scratch
         let contentToPosition = scratch + length * length
         let positionToContent = contentToPosition + length * relative
@@ -114,15 +122,22 @@ enum DisentangledAttention {
         for i in 0..<length {
             let line = scores + i * length
             // rows[(i − j) + length − 1]: the relative-embedding row of query i and key j.
-            let rowBase = rows + (i + length - 1)
-            if p.posKey != nil {
-                let c2p = contentToPosition + i * relative
-                for j in 0..<length { line[j] += c2p[Int(rowBase[-j])] }
-            }
-            if p.posQuery != nil {
-                for j in 0..<length { line[j] += positionToContent[j * relative + Int(rowBase[-j])] }
+            if let rows {
+                let rowBase = rows + (i + length - 1)
+                if p.posKey != nil {
+                    let c2p = contentToPosition + i * relative
+                    for j in 0..<length { line[j] += c2p[Int(rowBase[-j])] }
+                }
+                if p.posQuery != nil {
+                    for j in 0..<length { line[j] += positionToContent[j * relative + Int(rowBase[-j])] }
+                }
             }
             if let mask { for j in 0..<length where mask[j] == 0 { line[j] = -.infinity } }
+            if let band {
+                let first = min(max(i - band, 0), length), end = min(i + band + 1, length)
+                line.update(repeating: -.infinity, count: first)
+                (line + end).update(repeating: -.infinity, count: length - end)
+            }
         }
         Kernels.softmaxRows(scores, rows: length, columns: length)
         Kernels.gemm(transposeA: false, transposeB: false, m: length, n: p.headDim, k: length,
