@@ -8,6 +8,8 @@ import FuseTokenizers
 /// (random weights generated here, so nothing is downloaded) at batch 1 and 8, all-MiniLM-L6-v2 embedding
 /// sentences at batch 32 (tokenisation included on both sides), and with `--family hubert` a random hubert-base on
 /// 10 s clips at batch 1 and 4 (BenchHuBERT.swift). Peers: Benchmarks/peers/encoder_*.py.
+/// `--family modernbert|deberta` instead measures a base-size random ModernBERT (unpadded and padded) or DeBERTa-v3
+/// on one mixed-length batch (`EncoderFamilyBench`).
 struct BenchEncoder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
@@ -28,18 +30,31 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
     var only: String?
 
-    @Option(help: "Run one family: 'vit', 'minilm' or 'hubert' (hubert runs only with this option).")
-    var family: String?
-
     @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
     var precision: String = "fp32"
+
+    @Option(help: ArgumentHelp("Run one family: 'vit', 'minilm' or 'hubert' (hubert runs only with this option), or "
+                               + "measure a base-size random 'modernbert' or 'deberta' (v3) on one mixed-length batch."))
+    var family: String?
+
+    @Option(help: "With --family: layers of the random model (default: the base model's, 22 or 12).")
+    var layers: Int?
+
+    @Option(help: "With --family: sequences in the batch.")
+    var batch: Int = 8
+
+    @Option(help: "With --family: the longest sequence (lengths are drawn from 16 to this).")
+    var maxLength: Int = 384
 
     func validate() throws {
         guard only == nil || only == "vit" || only == "minilm" else {
             throw ValidationError("--only takes 'vit' or 'minilm'")
         }
-        guard family == nil || ["vit", "minilm", "hubert"].contains(family!) else {
-            throw ValidationError("--family takes 'vit', 'minilm' or 'hubert'")
+        guard family == nil || ["vit", "minilm", "hubert", "modernbert", "deberta"].contains(family!) else {
+            throw ValidationError("--family takes 'vit', 'minilm', 'hubert', 'modernbert' or 'deberta'")
+        }
+        guard batch >= 1, maxLength >= 16, (layers ?? 1) >= 1 else {
+            throw ValidationError("--batch and --layers must be ≥ 1, --max-length ≥ 16")
         }
         guard repeats >= 1, sentences >= 1 else { throw ValidationError("--repeats and --sentences must be ≥ 1") }
         _ = try Precision(name: precision)
@@ -51,6 +66,11 @@ struct BenchEncoder: AsyncParsableCommand {
         let chosen = try Precision(name: precision).resolved
         print("encoder throughput, \(threads) cores, median (best) of \(repeats); Fuse \(chosen) on "
               + "\(ComputeCapabilities.current)")
+        if let family, family == "modernbert" || family == "deberta" {
+            try EncoderFamilyBench(family: family, layers: layers, batch: batch, maxLength: maxLength, repeats: repeats,
+                                   threads: threads, precision: chosen, peerPython: peerPython).run()
+            return
+        }
         let ceiling = ComputeCeiling.measure()
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
         if family == "hubert" { return try benchHuBERT(threads: threads, ceiling: ceiling) }
@@ -80,7 +100,7 @@ struct BenchEncoder: AsyncParsableCommand {
         }
         print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
                                                           resetWorked: resetWorked))
-        if vit.tower.encoder.layers.first?.fc1.precision != .fp32 {
+        if vit.tower.encoder.reducedSample != nil {
             let images = try RandomViT.images(count: 16, seed: 99)
             let exact = try (0..<16).map { try exactViT.tower([images[$0]]).embeddings.scalars }
             let reduced = try (0..<16).map { try vit.tower([images[$0]]).embeddings.scalars }

@@ -97,7 +97,7 @@ extension BenchEncoder {
             let peerText = peer[batch].map { String(format: "torch %.3f (%.3f)  Fuse ×%.2f", $0.0, $0.1, rate.0 / $0.0) }
                 ?? "torch: not run"
             print(String(format: "HuBERT-base (random) %d s clips b=%d, %@: Fuse %.3f (%.3f) clips/s | %@ | target ≥ 1.2× "
-                         + "torch", seconds, batch, "\(model.tower.encoder.layers[0].fc1.precision)", rate.0, rate.1,
+                         + "torch", seconds, batch, "\((model.tower.encoder as? TransformerEncoder)?.layers.first?.fc1.precision ?? .fp32)", rate.0, rate.1,
                          peerText))
             BenchPeer.flush()
             print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: RandomHuBERT.flopsPerClip,

@@ -30,6 +30,19 @@ public struct EncoderLayer: Sendable {
         self.norm2 = norm2
     }
 
+    /// Query, key and value of `rows` input rows into three `rows × D` buffers: one stacked GEMM when the layer
+    /// computes in reduced precision (`fusedQKV`), else the three exact projections.
+    public func projectQKV(_ input: UnsafePointer<Float>, rows: Int, query q: UnsafeMutablePointer<Float>,
+                           key k: UnsafeMutablePointer<Float>, value v: UnsafeMutablePointer<Float>) {
+        if let fusedQKV {
+            fusedQKV.apply(input, rows: rows, outputs: [q, k, v])
+        } else {
+            query.apply(input, rows: rows, output: q)
+            key.apply(input, rows: rows, output: k)
+            value.apply(input, rows: rows, output: v)
+        }
+    }
+
     /// Splits a fused `[3·D, D]` qkv projection (timm, Meta-Transformer) into query, key and value layers.
     /// The rows are views of the fused tensor, so nothing is copied.
     public static func splitFused(_ qkv: Linear, hiddenSize: Int) throws -> (Linear, Linear, Linear) {

@@ -55,19 +55,19 @@ extension EncoderModel {
     /// Throws unless every modality has a tower and all their embedders share the anchor encoder's width.
     public func checkWidths(_ modalities: [Modality]) throws {
         guard let anchor = modalities.first else { return }
-        let width = try tower(for: anchor).encoder.config.hiddenSize
+        let width = try tower(for: anchor).encoder.hiddenSize
         var widths: [String] = []
         var mismatch = false
         for modality in Set(modalities).sorted(by: { $0.name < $1.name }) {
             let tower = try tower(for: modality)
             widths.append("\(modality.name) of width \(tower.embedder.hiddenSize)")
-            if tower.embedder.hiddenSize != width || tower.encoder.config.hiddenSize != width { mismatch = true }
+            if tower.embedder.hiddenSize != width || tower.encoder.hiddenSize != width { mismatch = true }
         }
         if mismatch { throw JointSequenceError.widthMismatch(model: id, widths: widths) }
     }
 
     private func encodeBatch(_ groups: [[Tokens]], anchor: Tower) throws -> [[JointSegmentOutput]] {
-        let width = anchor.encoder.config.hiddenSize
+        let width = anchor.encoder.hiddenSize
         // Every input embedded on its own by its modality's embedder (its own positions and prefix tokens).
         let segments: [[(tower: Tower, batch: EmbeddedBatch)]] = try groups.map { group in
             try group.map { tokens in

@@ -17,7 +17,7 @@ public struct TowerOutput: Sendable {
 public struct Tower: Sendable {
     public let modality: Modality
     public let embedder: any ModalityEmbedder
-    public let encoder: TransformerEncoder
+    public let encoder: any EncoderStack
     /// Causal self-attention (CLIP's text tower).
     public let causal: Bool
     public let pooling: Pooling
@@ -26,7 +26,7 @@ public struct Tower: Sendable {
     /// Steps from `pooled` into the shared space (CLIP projections, ViT/BERT tanh pooler); empty: identity.
     public let head: [HeadStep]
 
-    public init(modality: Modality, embedder: any ModalityEmbedder, encoder: TransformerEncoder, causal: Bool = false,
+    public init(modality: Modality, embedder: any ModalityEmbedder, encoder: any EncoderStack, causal: Bool = false,
                 pooling: Pooling, poolNorm: [HeadStep] = [], head: [HeadStep] = []) {
         self.modality = modality
         self.embedder = embedder
@@ -40,7 +40,7 @@ public struct Tower: Sendable {
     /// The dimension of `TowerOutput.embeddings`.
     public var outputDimension: Int {
         for step in head.reversed() { if case .linear(let linear) = step { return linear.outFeatures } }
-        return encoder.config.hiddenSize
+        return encoder.hiddenSize
     }
 
     /// Runs a batch of token sequences (padded to the longest) through the tower.

@@ -119,13 +119,7 @@ public struct TransformerEncoder: Sendable {
             layer.norm1.apply(s.normed, rows: rows)
             attentionInput = UnsafePointer(s.normed)
         }
-        if let qkv = layer.fusedQKV {
-            qkv.apply(attentionInput, rows: rows, outputs: [s.query, s.key, s.value])
-        } else {
-            layer.query.apply(attentionInput, rows: rows, output: s.query)
-            layer.key.apply(attentionInput, rows: rows, output: s.key)
-            layer.value.apply(attentionInput, rows: rows, output: s.value)
-        }
+        layer.projectQKV(attentionInput, rows: rows, query: s.query, key: s.key, value: s.value)
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,

@@ -21,6 +21,8 @@ public enum ModelRegistry {
             MetaTransformerFamily.self,
             HuBERTFamily.self,
             Wav2Vec2Family.self,
+            ModernBERTFamily.self,
+            DeBERTaV2Family.self,
         ]
     }
 

@@ -4,8 +4,8 @@ import FuseCore
 /// Converts a model's linear layers to a reduced precision once each, however many towers share them
 /// (Meta-Transformer's towers share one encoder). Only the transformer blocks' projections and MLPs convert:
 /// embedders, LayerNorms, attention scores, pooling and the final projections into the shared space stay fp32.
-final class PrecisionConverter {
-    let precision: Precision
+public final class PrecisionConverter {
+    public let precision: Precision
     private var converted: [Key: Linear] = [:]
     private var stacked: [Key: Linear] = [:]
 
@@ -14,12 +14,14 @@ final class PrecisionConverter {
         let offset: Int
     }
 
-    init(precision: Precision) { self.precision = precision }
+    public init(precision: Precision) { self.precision = precision }
 
     /// The precision a `sensitive` layer gets when the model runs int8.
-    static var sensitiveInt8Precision: Precision { ComputeCapabilities.current.hasNativeBF16 ? .bf16 : .fp32 }
+    public static var sensitiveInt8Precision: Precision { ComputeCapabilities.current.hasNativeBF16 ? .bf16 : .fp32 }
 
-    func convert(_ linear: Linear, sensitive: Bool = false) throws -> Linear {
+    /// `linear` in the converter's precision; a `sensitive` layer (an MLP's down-projection, whose input carries
+    /// outlier channels) gets `sensitiveInt8Precision` when the model runs int8.
+    public func convert(_ linear: Linear, sensitive: Bool = false) throws -> Linear {
         let key = Key(storage: ObjectIdentifier(linear.weight.storage), offset: linear.weight.offset)
         if let done = converted[key] { return done }
         let target = sensitive && precision == .int8 ? Self.sensitiveInt8Precision : precision
@@ -62,10 +64,7 @@ extension Tower {
     }
 
     func converted(_ converter: PrecisionConverter) throws -> Tower {
-        let encoder = TransformerEncoder(config: self.encoder.config,
-                                         layers: try self.encoder.layers.map { try $0.converted(converter) },
-                                         finalNorm: self.encoder.finalNorm)
-        return Tower(modality: modality, embedder: embedder, encoder: encoder, causal: causal, pooling: pooling,
+        return Tower(modality: modality, embedder: embedder, encoder: try encoder.converted(converter), causal: causal, pooling: pooling,
                      poolNorm: poolNorm, head: head)
     }
 }
@@ -92,7 +91,7 @@ extension EncoderModel {
     /// The oneDNN kernel the reduced-precision layers last ran, for reports ("" before a call or for fp32).
     public var kernel: String {
         for tower in towers.values {
-            if let reduced = tower.encoder.layers.first?.fc1.reduced, !reduced.implementation.isEmpty {
+            if let reduced = tower.encoder.reducedSample, !reduced.implementation.isEmpty {
                 return reduced.implementation
             }
         }

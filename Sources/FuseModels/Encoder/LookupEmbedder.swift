@@ -1,0 +1,103 @@
+import FuseCore
+
+/// Embeds discrete ids for encoders whose embeddings are more than BERT's sum: the word vector
+/// (`+ positions[position]` when the model has absolute positions, `+ tokenTypes[type]` when it has segments),
+/// an optional projection from the table's width to the encoder's (DeBERTa's `embed_proj`), a LayerNorm, and
+/// padded rows set to zero (DeBERTa multiplies its embeddings by the mask; ModernBERT never reads them).
+///
+/// ModernBERT: table + LayerNorm (positions come from RoPE inside attention). DeBERTa-v2/v3: all of it.
+public struct LookupEmbedder: ModalityEmbedder {
+    public let modality: Modality
+    /// `[vocab, embeddingWidth]`.
+    public let table: Tensor
+    /// `[maxPositions, embeddingWidth]`, nil when positions are relative only.
+    public let positions: Tensor?
+    /// `[typeVocab, embeddingWidth]`, nil when the model has no segments (`type_vocab_size` 0).
+    public let tokenTypes: Tensor?
+    /// `embeddingWidth → hiddenSize`, nil when they are equal.
+    public let projection: Linear?
+    public let norm: LayerNormWeights
+    /// The longest sequence the model accepts (its `max_position_embeddings`).
+    public let maxPositions: Int
+
+    public init(modality: Modality, table: Tensor, positions: Tensor?, tokenTypes: Tensor?, projection: Linear?,
+                norm: LayerNormWeights, maxPositions: Int) {
+        self.modality = modality
+        self.table = table
+        self.positions = positions
+        self.tokenTypes = tokenTypes
+        self.projection = projection
+        self.norm = norm
+        self.maxPositions = maxPositions
+    }
+
+    public var hiddenSize: Int { projection?.outFeatures ?? table.shape[1] }
+    public var vocabSize: Int { table.shape[0] }
+
+    public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
+        var rows: [[Int32]] = []
+        for tokens in batch {
+            guard case .ids(let ids) = tokens.content else {
+                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
+                                                     available: ["\(modality) ids"])
+            }
+            guard tokens.count <= maxPositions else {
+                throw ModelError.sequenceTooLong(modality: modality.name, length: tokens.count, limit: maxPositions)
+            }
+            for (index, id) in ids.enumerated() where tokens.attentionMask[index] != 0 {
+                guard id >= 0, Int(id) < vocabSize else {
+                    throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
+                }
+                guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
+                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
+                                                     limit: maxPositions)
+                }
+            }
+            rows.append(ids)
+        }
+        let sequence = batch.map(\.count).max() ?? 0
+        let (width, count) = (table.shape[1], batch.count * sequence)
+        var mask = [Int32](repeating: 0, count: count)
+        let typeCount = tokenTypes?.shape[0] ?? 0
+        var summed = Tensor(shape: [batch.count, sequence, width]) { out in
+            out.update(repeating: 0)
+            table.withUnsafeBufferPointer { table in
+                for (item, tokens) in batch.enumerated() {
+                    for t in 0..<tokens.count where tokens.attentionMask[t] != 0 {
+                        let line = out.baseAddress! + (item * sequence + t) * width
+                        mask[item * sequence + t] = tokens.attentionMask[t]
+                        line.update(from: table.baseAddress! + Int(rows[item][t]) * width, count: width)
+                        positions?.withUnsafeBufferPointer {
+                            addRows($0.baseAddress!, start: Int(tokens.positions[t]), rows: 1, width: width, into: line)
+                        }
+                        if typeCount > 0, let tokenTypes {
+                            let type = Int(tokens.tokenTypeIDs?[t] ?? 0)
+                            tokenTypes.withUnsafeBufferPointer {
+                                addRows($0.baseAddress!, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                        width: width, into: line)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let projection { summed = try projection(summed) }
+        let hidden = hiddenSize
+        summed.withUnsafeMutableBufferPointer { out in
+            norm.apply(out.baseAddress!, rows: count)
+            for row in 0..<count where mask[row] == 0 { (out.baseAddress! + row * hidden).update(repeating: 0, count: hidden) }
+        }
+        var paddedIDs = rows
+        for index in paddedIDs.indices { paddedIDs[index] += Array(repeating: 0, count: sequence - paddedIDs[index].count) }
+        return EmbeddedBatch(hidden: summed, mask: mask, ids: paddedIDs, prefixCount: 0)
+    }
+}
+
+extension Weights {
+    /// A LayerNorm `name.weight` (and `name.bias` when `bias`; else a zero bias, as `nn.LayerNorm(bias=False)`).
+    func layerNorm(_ name: String, width: Int, epsilon: Double, bias: Bool, because: String) throws -> LayerNormWeights {
+        if bias { return try layerNorm(name, width: width, epsilon: epsilon, because: because) }
+        return LayerNormWeights(weight: try tensor(name + ".weight", shape: [width], because: because),
+                                bias: Tensor(zeros: [width]), epsilon: Float(epsilon))
+    }
+}
