@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "FuseLLM", dependencies: ["FuseModels", "TextBPE"], swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
+        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels", "ImagePatch", "CPNG"],
                 swiftSettings: numericSettings),
 
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels", "Fuse", "ImagePatch", "AudioFrames"]),
         .target(name: "FuseTestSupport", path: "Tests/FuseTestSupport"),
         .testTarget(name: "FuseTests", dependencies: ["Fuse", "FuseTestSupport"]),
-        .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "FuseTestSupport"]),
+        .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "ImagePatch", "FuseTestSupport"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames"]),
         .testTarget(name: "TextBPETests", dependencies: ["TextBPE", "Fuse"]),
