@@ -101,7 +101,7 @@ public struct ServerConfiguration: Sendable {
         }
         try limits.validate()
         for name in captionBanks.keys where !seen.contains(name) {
-            throw ServeSetupError.invalidModelArgument("--captions \(name)=…", reason: "no model is named '\(name)'")
+            throw ServeSetupError.captionBankForUnknownModel(name: name, served: models.map(\.name))
         }
     }
 }
