@@ -24,40 +24,31 @@ static void scores_generic(const int8_t *rows, const float *scales, size_t count
 
 /* AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so the query is made unsigned (d + 128, an XOR with
    0x80) and 128 * sum(row) is taken back off; the row sum comes from a second vpdpbusd against a vector of ones.
-   Four rows share each query load; the last partial 64-byte chunk is read with a mask (nothing past the row). The
-   integer sums are exact, so the scores equal the other kernels' bit for bit. */
+   One row at a time, read front to back: at memory speed this streams as fast as a plain read (four interleaved
+   rows measured 30 % slower there), and in the cache it is ~3x the AVX2 kernel. The last partial 64-byte chunk is
+   read with a mask (nothing past the row). The integer sums are exact, so the scores equal the other kernels' bit
+   for bit. */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void scores_vnni(const int8_t *rows, const float *scales, size_t count, size_t dim, const int8_t *query,
                         float query_scale, float *out) {
     const __m512i flip = _mm512_set1_epi8((char)0x80), ones = _mm512_set1_epi8(1);
     const size_t full = dim / 64, rest = dim % 64;
     const __mmask64 tail = rest ? (((__mmask64)1 << rest) - 1) : 0;
-    size_t r = 0;
-    for (; r + 4 <= count; r += 4) {
-        const int8_t *a = rows + r * dim, *b = a + dim, *c = b + dim, *d = c + dim;
-        __m512i da = _mm512_setzero_si512(), db = da, dc = da, dd = da, sa = da, sb = da, sc = da, sd = da;
-        for (size_t i = 0; i <= full; i++) {
-            __mmask64 m = i < full ? ~(__mmask64)0 : tail;
-            if (!m) break;
-            size_t o = i * 64;
-            __m512i q = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, query + o), flip);
-            __m512i ra = _mm512_maskz_loadu_epi8(m, a + o), rb = _mm512_maskz_loadu_epi8(m, b + o);
-            __m512i rc = _mm512_maskz_loadu_epi8(m, c + o), rd = _mm512_maskz_loadu_epi8(m, d + o);
-            da = _mm512_dpbusd_epi32(da, q, ra); sa = _mm512_dpbusd_epi32(sa, ones, ra);
-            db = _mm512_dpbusd_epi32(db, q, rb); sb = _mm512_dpbusd_epi32(sb, ones, rb);
-            dc = _mm512_dpbusd_epi32(dc, q, rc); sc = _mm512_dpbusd_epi32(sc, ones, rc);
-            dd = _mm512_dpbusd_epi32(dd, q, rd); sd = _mm512_dpbusd_epi32(sd, ones, rd);
+    for (size_t r = 0; r < count; r++) {
+        const int8_t *a = rows + r * dim;
+        __m512i d0 = _mm512_setzero_si512(), s0 = d0;
+        for (size_t i = 0; i < full; i++) {
+            __m512i q = _mm512_xor_si512(_mm512_loadu_si512(query + i * 64), flip);
+            __m512i x = _mm512_loadu_si512(a + i * 64);
+            d0 = _mm512_dpbusd_epi32(d0, q, x); s0 = _mm512_dpbusd_epi32(s0, ones, x);
         }
-        out[r] = (float)(_mm512_reduce_add_epi32(da) - 128 * _mm512_reduce_add_epi32(sa)) * scales[r] * query_scale;
-        out[r + 1] = (float)(_mm512_reduce_add_epi32(db) - 128 * _mm512_reduce_add_epi32(sb)) * scales[r + 1] * query_scale;
-        out[r + 2] = (float)(_mm512_reduce_add_epi32(dc) - 128 * _mm512_reduce_add_epi32(sc)) * scales[r + 2] * query_scale;
-        out[r + 3] = (float)(_mm512_reduce_add_epi32(dd) - 128 * _mm512_reduce_add_epi32(sd)) * scales[r + 3] * query_scale;
-    }
-    for (; r < count; r++) {
-        const int8_t *row = rows + r * dim;
-        int32_t sum = 0;
-        for (size_t i = 0; i < dim; i++) sum += (int16_t)row[i] * (int16_t)query[i];
-        out[r] = (float)sum * scales[r] * query_scale;
+        if (tail) {
+            __m512i q = _mm512_xor_si512(_mm512_maskz_loadu_epi8(tail, query + full * 64), flip);
+            __m512i x = _mm512_maskz_loadu_epi8(tail, a + full * 64);
+            d0 = _mm512_dpbusd_epi32(d0, q, x); s0 = _mm512_dpbusd_epi32(s0, ones, x);
+        }
+        __m512i t = _mm512_sub_epi32(d0, _mm512_slli_epi32(s0, 7));
+        out[r] = (float)_mm512_reduce_add_epi32(t) * scales[r] * query_scale;
     }
 }
 
