@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "FuseLLM", dependencies: ["FuseModels", "FuseTokenizers"], swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels"],
+        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels", "ImagePatch", "CPNG"],
                 swiftSettings: numericSettings),
 
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
@@ -136,7 +136,7 @@ let package = Package(
         // Shared by every test target: the built `fuse` binary, fixture paths, tolerance helpers.
         .target(name: "FuseTestSupport", dependencies: ["FuseCore"], path: "Tests/FuseTestSupport"),
         .testTarget(name: "FuseTests", dependencies: ["Fuse", "FuseTestSupport"]),
-        .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "FuseTestSupport"]),
+        .testTarget(name: "FuseIndexTests", dependencies: ["FuseIndex", "Fuse", "ImagePatch", "FuseTestSupport"]),
         .testTarget(name: "FuseLENSTests", dependencies: ["FuseLENS", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames", "FuseTestSupport"]),
         .testTarget(name: "TextBPETests", dependencies: ["FuseTokenizers", "TextBPE", "Fuse", "FuseTestSupport"]),

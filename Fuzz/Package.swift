@@ -17,6 +17,8 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzPluginRegistry", [.product(name: "FusePluginLoader", package: "Fuse")]),
     ("FuzzInputLists", [.product(name: "Fuse", package: "Fuse")]),
     ("FuzzIndex", [.product(name: "FuseIndex", package: "Fuse")]),
+    ("FuzzServeRequests", [.product(name: "FuseServer", package: "Fuse"), .product(name: "FuseTokenizers", package: "Fuse"),
+                           .product(name: "TextBPE", package: "Fuse")]),
 ]
 
 let package = Package(

@@ -11,8 +11,9 @@
 #                                           leak pass that replays the whole corpus with it (see below)
 #   tools/fuzz.sh repro TARGET FILE…        run TARGET once on each FILE (a crash reproducer)
 #
-# Seeds come from samples/ and Tests/Fixtures (assembled at run time, nothing copied into git). The working
-# corpus grows in .build-fuzz/corpus/TARGET (git-ignored), crash/leak/timeout/OOM inputs land in
+# Seeds come from samples/ and Tests/Fixtures (assembled at run time, nothing copied into git), and for targets whose
+# inputs are not files of the fixtures (FuzzServeRequests: a route byte and a JSON body) from Fuzz/Seeds/TARGET. The
+# working corpus grows in .build-fuzz/corpus/TARGET (git-ignored), crash/leak/timeout/OOM inputs land in
 # .build-fuzz/artifacts/TARGET/, and the run's log in .build-fuzz/logs/TARGET.log. Every run is bounded: one input
 # may take at most 10 s (-timeout) and the process at most 2 GiB (-rss_limit_mb, -malloc_limit_mb); exceeding
 # either is a finding. Leaks are checked after every input (libFuzzer's -detect_leaks); the check at process exit
@@ -29,7 +30,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$ROOT/.build-fuzz"
 BIN="$ROOT/Fuzz/.build/release"
 TARGETS=(FuzzSafetensors FuzzModelConfig FuzzPreprocessorConfig FuzzTokenizerFiles FuzzTokenize FuzzImage FuzzAudio
-         FuzzPluginRegistry FuzzInputLists FuzzIndex)
+         FuzzPluginRegistry FuzzInputLists FuzzIndex FuzzServeRequests)
 FX="$ROOT/Tests/Fixtures"
 
 build() {
@@ -102,6 +103,7 @@ db.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?)",[("/a/%d"%i,"image",1,
 db.commit()' "$WORK" && for sel in 00 02; do { printf "\\x$sel"; cat "$WORK/index.sqlite"; } > "$dir/seed-index-$sel"; done
         printf '\x01dog\n+\n./pool.jpg\n-\ngrass' > "$dir/seed-query"
         printf '\x03-\na\x00b\n+' > "$dir/seed-query-bad" ;;
+    FuzzServeRequests) add "$ROOT"/Fuzz/Seeds/FuzzServeRequests/* ;;
     esac
 }
 

@@ -2,7 +2,8 @@ import Foundation
 import FuseCore
 
 /// An embedded search index: file paths and their vectors in one model's space, kept in an SQLite database in WAL
-/// mode (readers never wait for the writer), scored by brute force over all vectors held in memory.
+/// mode (readers never wait for the writer), scored by brute force over int8 copies of all vectors held in memory
+/// (exact float32 scores for the rows that can be the best).
 ///
 /// Every write is one transaction, so a process killed at any point leaves the last committed state; the next run
 /// of `Indexer` completes it. Usable without the CLI:
@@ -201,7 +202,9 @@ public final class FuseIndex: @unchecked Sendable {
     // MARK: Searching
 
     /// The `k` entries most similar to `vector` (cosine; `vector` should be unit length), best first, optionally of
-    /// one modality. Vectors are loaded once and reloaded only after a write (by this or another connection).
+    /// one modality. Vectors are loaded once (as int8 codes) and reloaded only after a write (by this or another
+    /// connection). With `.float32` precision the scores are exact float32 dot products: the int8 scan bounds which
+    /// rows can be among the best, and only those are read back and scored in float32 (`VectorMatrix.candidates`).
     ///
     /// - Throws: `IndexError.dimensionMismatch` for a query of another length, `.corrupt` for a stored vector of the
     ///   wrong size.
@@ -210,6 +213,10 @@ public final class FuseIndex: @unchecked Sendable {
             throw IndexError.dimensionMismatch(path: url.path, indexed: dimension, query: vector.count)
         }
         return try lock.withLock {
+            // One read transaction: the vectors loaded, and the float32 rows read back, are one snapshot even while
+            // a writer commits.
+            try connection.execute("BEGIN", operation: "start a read")
+            defer { try? connection.execute("COMMIT", operation: "end a read") }
             var vectors = try currentVectors()
             // Held by one reference while scoring, so the score scratch is reused rather than copied.
             loaded = nil
@@ -217,11 +224,44 @@ public final class FuseIndex: @unchecked Sendable {
             let wanted = modality.flatMap { vectors.modalityCodes[$0] }
             if modality != nil && wanted == nil { return [] }
             let codes = vectors.modalities
-            let best = vectors.matrix.top(k, query: vector) { row in wanted.map { codes[row] == $0 } ?? true }
+            let include: (Int) -> Bool = { row in wanted.map { codes[row] == $0 } ?? true }
+            let best: TopK
+            switch precision {
+            case .int8:
+                best = vectors.matrix.top(k, query: vector, include: include)
+            case .float32:
+                let rows = vectors.matrix.candidates(k, query: vector, include: include)
+                let scores = VectorMatrix.float32Scores(try floatRows(rows.map { vectors.rowIDs[$0] }), query: vector,
+                                                        dimension: dimension)
+                var exact = TopK(k: min(k, rows.count))
+                for (row, score) in zip(rows, scores) { exact.offer(score, row: row) }
+                best = exact
+            }
             return zip(best.rows, best.scores).map { row, score in
                 SearchHit(path: vectors.paths[row], modality: vectors.modalityNames[Int(codes[row])], score: score)
             }
         }
+    }
+
+    /// The stored float32 vectors of `rowIDs`, concatenated in that order.
+    private func floatRows(_ rowIDs: [Int64]) throws -> [Float] {
+        var rows: [Float] = []
+        rows.reserveCapacity(rowIDs.count * dimension)
+        let statement = try connection.prepare("SELECT vector FROM items WHERE rowid = ?", operation: "read vectors")
+        for rowID in rowIDs {
+            statement.reset()
+            try statement.bind(1, integer: rowID)
+            guard try statement.step() else {
+                throw IndexError.corrupt(path: url.path, reason: "row \(rowID) vanished while it was being read")
+            }
+            let blob = statement.blob(0)
+            guard statement.isBlob(0), blob.count == dimension * 4 else {
+                throw IndexError.corrupt(path: url.path, reason: "the vector of row \(rowID) has \(blob.count) bytes, "
+                                         + "not \(dimension * 4) (\(dimension) float32s)")
+            }
+            rows.append(contentsOf: blob.bindMemory(to: Float.self))
+        }
+        return rows
     }
 
     /// Loads every current-model vector once (and again when the database changed since).
@@ -237,8 +277,10 @@ public final class FuseIndex: @unchecked Sendable {
                                                                            capacity: capacity))
         vectors.paths.reserve(capacity)
         vectors.modalities.reserveCapacity(capacity)
-        let statement = try connection.prepare("SELECT path, modality, vector FROM items WHERE model = ? ORDER BY rowid",
-                                               operation: "load the vectors")
+        vectors.rowIDs.reserveCapacity(capacity)
+        let statement = try connection.prepare(
+            "SELECT path, modality, vector, rowid FROM items WHERE model = ? ORDER BY rowid",
+            operation: "load the vectors")
         try statement.bind([.text(modelID)])
         while try statement.step() {
             let blob = statement.blob(2)
@@ -247,6 +289,7 @@ public final class FuseIndex: @unchecked Sendable {
                                          + "\(blob.count) bytes, not \(dimension * 4) (\(dimension) float32s)")
             }
             vectors.matrix.append(blob)
+            vectors.rowIDs.append(statement.integer(3))
             vectors.paths.append(statement.textBytes(0))
             vectors.append(modality: Modality(statement.text(1) ?? ""))
         }
@@ -267,6 +310,8 @@ struct LoadedVectors {
     let version: Int64
     var matrix: VectorMatrix
     var paths = PathTable()
+    /// Each row's SQLite rowid (float32 search reads the candidates' vectors back by it).
+    var rowIDs: [Int64] = []
     var modalities: [UInt16] = []
     var modalityNames: [Modality] = []
     var modalityCodes: [Modality: UInt16] = [:]

@@ -1,10 +1,12 @@
 import Foundation
 import Fuse
 
-/// A self-contained HTML page of search results: images shown inline and audio playable (both as data URIs, so the
-/// page works when moved or mailed), text files quoted, each with its rank, score and path.
+/// A self-contained HTML page of search results: images as thumbnails (PNGs of at most 128 px a side) and audio
+/// playable, both as data URIs so the page works when moved or mailed; text files quoted; each with its rank, score
+/// and path, images linked to the file itself.
 public enum ResultsPage {
-    /// Files larger than this are linked (`file://`) instead of inlined, so a page of 4K photos stays openable.
+    /// Audio files larger than this are linked (`file://`) instead of inlined, so the page stays small; images are
+    /// always shown as thumbnails (an image too large to decode is linked).
     public static let inlineLimit = 8 << 20
 
     /// The page for `hits` of `query` (shown as its title).
@@ -44,15 +46,21 @@ public enum ResultsPage {
         let size = (try? FileManager.default.attributesOfItem(atPath: hit.path)[.size] as? Int) ?? nil
         guard let size else { return "<p>(file missing)</p>" }
         switch hit.modality {
-        case .image, .audio:
+        case .image:
+            let link = escape(url.absoluteString)
+            guard let data = try? FileContents.data(at: url),
+                  let thumbnail = try? Thumbnail.png(of: data, name: hit.path) else {
+                return "<p><a href=\"\(link)\">(no preview)</a></p>"
+            }
+            return "<a href=\"\(link)\"><img src=\"data:image/png;base64,\(thumbnail.base64EncodedString())\" alt=\"\"></a>"
+        case .audio:
             let source: String
             if size <= inlineLimit, let data = try? FileContents.data(at: url) {
                 source = "data:\(mime);base64,\(data.base64EncodedString())"
             } else {
                 source = escape(url.absoluteString)
             }
-            return hit.modality == .image ? "<img src=\"\(source)\" alt=\"\">"
-                : "<audio controls src=\"\(source)\"></audio>"
+            return "<audio controls src=\"\(source)\"></audio>"
         case .text:
             guard let data = try? FileContents.data(at: url) else { return "" }
             return "<pre>\(escape(String(String(decoding: data.prefix(600), as: UTF8.self).prefix(400))))</pre>"

@@ -10,12 +10,16 @@ import Hummingbird
 ///  "fusion": "late", "strategy": "weighted", "weights": [1, 2]}
 /// ```
 /// `fusion` is `late` (default: each input embedded, then combined by `strategy`: `mean`, `weighted` (+`weights`),
-/// `max`, `concat`, `attention` (+`temperature`, default 0.1)) or `early` (one joint token sequence through the
-/// encoder). `dimensions` and `encoding_format` work as on `/v1/embeddings`.
+/// `max`, `concat` (+ optional `projection`: the name of a projection the server was started with,
+/// `fuse serve --projection NAME=FILE`, as `fuse --projection FILE` applies one after concatenation), `attention`
+/// (+`temperature`, default 0.1)) or `early` (one joint token sequence through the encoder). `dimensions` and
+/// `encoding_format` work as on `/v1/embeddings`.
 struct FuseRoutes: Sendable {
     let pool: ModelPool
     let metrics: ServerMetrics
     let limits: ServerConfiguration.Limits
+    /// The concat projections requests may name.
+    let projections: [String: FusionProjection]
 
     struct FuseRequest: Decodable {
         struct Item: Decodable {
@@ -28,10 +32,11 @@ struct FuseRoutes: Sendable {
         var strategy: String?
         var weights: [Float]?
         var temperature: Float?
+        var projection: String?
         var dimensions: Int?
         var encodingFormat: EncodingFormat?
         enum CodingKeys: String, CodingKey {
-            case model, inputs, fusion, strategy, weights, temperature, dimensions
+            case model, inputs, fusion, strategy, weights, temperature, projection, dimensions
             case encodingFormat = "encoding_format"
         }
     }
@@ -47,18 +52,15 @@ struct FuseRoutes: Sendable {
     }
 
     func fuse(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.decode(FuseRequest.self, from: request, limit: limits.payloadLimit)
+        let body = try JSONBody.decode(FuseRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
-        let items = try body.inputs.enumerated().map { index, item in
-            try InputItem(string: item.content, modality: item.modality ?? "text", index: index)
-        }
-        try OpenAIRoutes.checkCount(items.count, limits: limits)
+        let (items, plan) = try Self.validate(body, limits: limits, projections: projections)
         let fusion = body.fusion ?? "late"
         let result: FusionResult
         let tokens: Int
         switch fusion {
         case "late":
-            let strategy = try Self.strategy(body, count: items.count)
+            guard let strategy = plan else { throw ServerError.internalError("late fusion without a strategy") }
             let results = try await withRequestTimeout(limits.requestTimeout) { try await model.embed(items) }
             let embeddings = results.enumerated().map { index, item in
                 Embedding(vector: item.unit, modality: items[index].modality, modelID: model.name,
@@ -69,9 +71,6 @@ struct FuseRoutes: Sendable {
             }
             tokens = results.reduce(0) { $0 + $1.tokens }
         case "early":
-            guard body.strategy == nil, body.weights == nil else {
-                throw ServerError.invalidInput("strategy and weights are options of late fusion, not early")
-            }
             var inputs: [FusionInput] = []
             for (index, item) in items.enumerated() {
                 let windows = try model.windows(for: item, index: index)
@@ -97,12 +96,47 @@ struct FuseRoutes: Sendable {
             usage: .init(promptTokens: tokens, totalTokens: tokens)))
     }
 
-    /// The late-fusion strategy a request names, checked as the CLI checks it.
-    static func strategy(_ body: FuseRequest, count: Int) throws -> LateFusionStrategy {
-        switch body.strategy ?? "mean" {
+    /// The items and, for late fusion, the strategy of a decoded body, checked before any model is involved
+    /// (`RequestDecoder`).
+    static func validate(_ body: FuseRequest, limits: ServerConfiguration.Limits,
+                         projections: [String: FusionProjection]) throws -> ([InputItem], LateFusionStrategy?) {
+        let items = try body.inputs.enumerated().map { index, item in
+            try InputItem(string: item.content, modality: item.modality ?? "text", index: index)
+        }
+        try OpenAIRoutes.checkCount(items.count, limits: limits)
+        switch body.fusion ?? "late" {
+        case "late":
+            return (items, try strategy(body, count: items.count, projections: projections))
+        case "early":
+            guard body.strategy == nil, body.weights == nil, body.projection == nil else {
+                throw ServerError.invalidInput("strategy, weights and projection are options of late fusion, not early")
+            }
+            return (items, nil)
+        case let other:
+            throw ServerError.invalidInput("fusion must be late or early, got '\(other)'")
+        }
+    }
+
+    /// The late-fusion strategy a request names, checked as the CLI checks it: a `projection` implies `concat`
+    /// and applies to it alone.
+    static func strategy(_ body: FuseRequest, count: Int,
+                         projections: [String: FusionProjection]) throws -> LateFusionStrategy {
+        let name = body.strategy ?? (body.projection != nil ? "concat" : "mean")
+        if body.projection != nil, name != "concat" {
+            throw ServerError.invalidInput("projection applies to strategy concat, not '\(name)'")
+        }
+        switch name {
         case "mean": return .mean
         case "max": return .max
-        case "concat": return .concat(nil)
+        case "concat":
+            guard let wanted = body.projection else { return .concat(nil) }
+            guard let projection = projections[wanted] else {
+                let known = projections.keys.sorted()
+                throw ServerError.invalidInput("no projection '\(wanted)' on this server ("
+                    + (known.isEmpty ? "it was started without --projection" : "it has: " + known.joined(separator: ", "))
+                    + ")")
+            }
+            return .concat(projection)
         case "attention":
             let temperature = body.temperature ?? 0.1
             guard temperature > 0, temperature.isFinite else {

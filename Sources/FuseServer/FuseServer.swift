@@ -47,7 +47,7 @@ public struct FuseServer: Sendable {
         let openAI = OpenAIRoutes(pool: pool, metrics: metrics, limits: limits)
         let tei = TEIRoutes(pool: pool, metrics: metrics, limits: limits)
         let status = StatusRoutes(pool: pool, metrics: metrics, limits: limits)
-        let fuse = FuseRoutes(pool: pool, metrics: metrics, limits: limits)
+        let fuse = FuseRoutes(pool: pool, metrics: metrics, limits: limits, projections: configuration.projections)
         let describe = DescribeRoutes(pool: pool, limits: limits)
         router.post("/v1/embeddings") { request, _ in try await openAI.embeddings(request) }
         router.post("/embeddings") { request, _ in try await openAI.embeddings(request) }
@@ -76,6 +76,7 @@ public struct FuseServer: Sendable {
             logger: logger)
         let loader = ModelLoader(specs: configuration.models, pool: pool, metrics: metrics,
                                  limits: configuration.limits, precision: configuration.precision,
+                                 captionBanks: configuration.captionBanks,
                                  gate: configuration.loadGate, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: loader)],

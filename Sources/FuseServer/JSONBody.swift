@@ -7,6 +7,12 @@ enum JSONBody {
     /// Collects at most `limit` bytes (413 beyond: checked against Content-Length first, then while reading) and
     /// decodes them as `T`. Syntax errors are 400; well-formed JSON of the wrong shape is 422.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        try decode(T.self, from: try await collect(request, limit: limit))
+    }
+
+    /// The body's bytes, at most `limit` of them (413 beyond: checked against Content-Length first, then while
+    /// reading).
+    static func collect(_ request: Request, limit: Int) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw ServerError.payloadTooLarge(limit: limit)
         }
@@ -18,7 +24,11 @@ enum JSONBody {
             // The client stopped sending (a closed connection mid-body): the request is malformed, not its content.
             throw ServerError.malformedRequest("the body could not be read: \(error)")
         }
-        let data = Data(buffer.readableBytesView)
+        return Data(buffer.readableBytesView)
+    }
+
+    /// Decodes a body as `T`: empty or not JSON is 400 (`malformedRequest`), JSON of the wrong shape 422.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         guard !data.isEmpty else { throw ServerError.malformedRequest("empty body; expected a JSON object") }
         do {
             return try JSONErrorReason.decode(T.self, from: data)

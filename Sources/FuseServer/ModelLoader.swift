@@ -12,6 +12,8 @@ struct ModelLoader: Service {
     let metrics: ServerMetrics
     let limits: ServerConfiguration.Limits
     let precision: Precision
+    /// Caption banks given by name (`ServerConfiguration.captionBanks`).
+    let captionBanks: [String: URL]
     /// Awaited before loading (`ServerConfiguration.loadGate`).
     let gate: (@Sendable () async -> Void)?
     let logger: Logger
@@ -23,9 +25,13 @@ struct ModelLoader: Service {
             let start = ContinuousClock.now
             do {
                 let metrics = self.metrics, limits = self.limits, precision = self.precision
+                let given = captionBanks[spec.name]
                 let model = try await FuseRoutes.offPool {
-                    let runtime = try FuseRuntime(modelDirectory: try spec.resolve(), precision: precision)
-                    return try ServedModel(name: spec.name, runtime: runtime, limits: limits) { report in
+                    let folder = try spec.resolve()
+                    let runtime = try FuseRuntime(modelDirectory: folder, precision: precision)
+                    let bank = given ?? ServerConfiguration.captionBank(in: folder)
+                    return try ServedModel(name: spec.name, runtime: runtime, limits: limits,
+                                           captionBank: bank) { report in
                         metrics.recordBatch(model: spec.name, report)
                     }
                 }

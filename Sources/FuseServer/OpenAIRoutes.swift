@@ -43,10 +43,9 @@ struct OpenAIRoutes: Sendable {
     }
 
     func embeddings(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.decode(EmbeddingsRequest.self, from: request, limit: limits.payloadLimit)
+        let body = try JSONBody.decode(EmbeddingsRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
-        let items = try body.items()
-        try Self.checkCount(items.count, limits: limits)
+        let items = try Self.validate(body, limits: limits)
         let results = try await withRequestTimeout(limits.requestTimeout) { try await model.embed(items) }
         let format = body.encodingFormat ?? .float
         let data = try results.enumerated().map { index, result in
@@ -58,6 +57,13 @@ struct OpenAIRoutes: Sendable {
         metrics.recordTokens(model: model.name, tokens)
         return try JSONBody.response(EmbeddingsResponse(data: data, model: model.name,
                                                         usage: Usage(promptTokens: tokens, totalTokens: tokens)))
+    }
+
+    /// The items of a decoded body, checked before any model is involved (`RequestDecoder`).
+    static func validate(_ body: EmbeddingsRequest, limits: ServerConfiguration.Limits) throws -> [InputItem] {
+        let items = try body.items()
+        try checkCount(items.count, limits: limits)
+        return items
     }
 
     /// At least one item, at most `--max-inputs`.

@@ -5,6 +5,8 @@ public enum ServeSetupError: Error, Equatable, Sendable, CustomStringConvertible
     case noModels
     case invalidLimit(name: String, reason: String)
     case modelLoadFailed(name: String, reason: String)
+    /// A caption bank given for a model name the server does not serve.
+    case captionBankForUnknownModel(name: String, served: [String])
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum ServeSetupError: Error, Equatable, Sendable, CustomStringConvertible
         case .noModels: "no model to serve"
         case .invalidLimit(let name, let reason): "\(name): \(reason)"
         case .modelLoadFailed(let name, let reason): "model '\(name)' failed to load: \(reason)"
+        case .captionBankForUnknownModel(let name, let served):
+            "a caption bank is given for '\(name)', which is not a served model (served: \(served.joined(separator: ", ")))"
         }
     }
 }

@@ -13,12 +13,15 @@ public final class ServedModel: Sendable {
     public let runtime: FuseRuntime
     /// The model's text tokenizer, when it has a text tower (for `/tokenize` and token-id input).
     public let tokenizer: Tokenizer?
+    /// The caption bank `/v1/describe` retrieves captions from (one sentence per line), when the model has one.
+    public let captionBank: URL?
     let queue: BatchQueue
     let limits: ServerConfiguration.Limits
 
-    init(name: String, runtime: FuseRuntime, limits: ServerConfiguration.Limits,
+    init(name: String, runtime: FuseRuntime, limits: ServerConfiguration.Limits, captionBank: URL? = nil,
          onBatch: @escaping @Sendable (BatchQueue.BatchReport) -> Void) throws {
         self.name = name
+        self.captionBank = captionBank
         self.runtime = runtime
         self.limits = limits
         if runtime.model.towers[.text] != nil {

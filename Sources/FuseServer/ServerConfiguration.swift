@@ -1,5 +1,6 @@
 import FuseCore
 import Foundation
+import Fuse
 
 /// How a server listens and what it accepts. Errors name a limit by its property here (`maxInputs`); the CLI maps
 /// each to its flag of the same name in kebab case (`--max-inputs`).
@@ -16,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     public var quiet: Bool
     /// The precision every model's transformer blocks compute in (docs/PRECISION.md).
     public var precision: Precision
+    /// Caption banks for `/v1/describe` by model name (`--captions NAME=FILE`); a model without one uses the
+    /// `captions.txt` in its folder when there is one.
+    public var captionBanks: [String: URL] = [:]
+    /// Concat projections `/v1/fuse` requests may name (`--projection NAME=FILE`).
+    public var projections: [String: FusionProjection] = [:]
     /// Awaited before the models start loading (tests hold the loading window open until they release it).
     var loadGate: (@Sendable () async -> Void)? = nil
 
@@ -81,6 +87,12 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// The caption bank a model folder carries: its `captions.txt`, when present.
+    public static func captionBank(in folder: URL) -> URL? {
+        let file = folder.appendingPathComponent("captions.txt")
+        return FileManager.default.fileExists(atPath: file.path) ? file : nil
+    }
+
     /// Checks the model names are unique and the limits usable.
     public func validate() throws {
         guard !models.isEmpty else { throw ServeSetupError.noModels }
@@ -89,5 +101,8 @@ public struct ServerConfiguration: Sendable {
             throw ServeSetupError.duplicateModelName(model.name)
         }
         try limits.validate()
+        for name in captionBanks.keys where !seen.contains(name) {
+            throw ServeSetupError.captionBankForUnknownModel(name: name, served: models.map(\.name))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fuse
 import FuseServer
 
 /// `fuse serve`: an HTTP server with OpenAI- and TEI-compatible embedding routes (see docs/SERVE.md).
@@ -62,6 +63,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may stay silent before it is closed.")
     var idleTimeout = 30.0
 
+    @Option(name: .long, help: ArgumentHelp("A caption bank for /v1/describe: MODEL=FILE, one caption per line "
+                                            + "(repeatable; default: captions.txt in the model's folder, if any).",
+                                            valueName: "MODEL=FILE"))
+    var captions: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A concat projection /v1/fuse requests may name: NAME=FILE, a safetensors "
+                                            + "file with weight [out, n·D] and optional bias (repeatable).",
+                                            valueName: "NAME=FILE"))
+    var projection: [String] = []
+
     @OptionGroup var precision: PrecisionOption
 
     @OptionGroup var download: DownloadOption
@@ -93,18 +104,42 @@ struct ServeCommand: AsyncParsableCommand {
         limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         let key = apiKey ?? ProcessInfo.processInfo.environment["FUSE_API_KEY"]
         try await download.prepare(try model.map { try ModelSpec(parsing: $0).location }, quiet: quiet.isSet)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
             apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet, precision: try precision.value())
+        for argument in captions {
+            let (name, file) = try Self.namedFile(argument, option: "--captions")
+            configuration.captionBanks[name] = file
+        }
+        for argument in projection {
+            let (name, file) = try Self.namedFile(argument, option: "--projection")
+            do { configuration.projections[name] = try FusionProjection.load(file) } catch {
+                throw ValidationError("--projection \(argument): \(error)")
+            }
+        }
         do {
             try configuration.validate()
         } catch let error as ServeSetupError {
             throw ValidationError(ErrorAdvice.message(for: error) ?? "\(error)")
         }
         let server = FuseServer(configuration: configuration)
+        let names = configuration.models.map(\.name).joined(separator: ", ")
         try await server.run { port in
             printError("fuse serve: listening on http://\(host):\(port) (models: "
-                       + configuration.models.map(\.name).joined(separator: ", ") + "; /health is 503 until loaded)")
+                       + names + "; /health is 503 until loaded)")
         }
+    }
+
+    /// Splits `NAME=FILE`, checking the file exists.
+    static func namedFile(_ argument: String, option: String) throws -> (String, URL) {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex,
+              argument.index(after: equals) != argument.endIndex else {
+            throw ValidationError("\(option) takes NAME=FILE, got '\(argument)'")
+        }
+        let file = URL(fileURLWithPath: String(argument[argument.index(after: equals)...]))
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ValidationError("\(option) \(argument): no file at \(file.path)")
+        }
+        return (String(argument[..<equals]), file)
     }
 }

@@ -40,14 +40,15 @@ struct TEIAndStatusRouteTests {
         #expect(bad.status == 422 && bad.errorCode == "Validation")
     }
 
-    @Test("/tokenize lists ids, token text and special flags, with and without special tokens")
+    @Test("/tokenize lists ids, the input text each token covers and special flags, with and without special tokens")
     func tokenize() async throws {
         let server = try await TestServer.shared.value
         let reply = try await server.post("/tokenize", json: ["inputs": ["Hello world", "cat"]])
         #expect(reply.status == 200)
         let lists = reply.json as? [[[String: Any]]] ?? []
         #expect(lists.count == 2)
-        #expect(lists.first?.compactMap { $0["text"] as? String } == ["[CLS]", "hello", "world", "[SEP]"])
+        // As TEI: a text token shows the input it covers (not the lower-cased vocabulary entry).
+        #expect(lists.first?.compactMap { $0["text"] as? String } == ["[CLS]", "Hello", "world", "[SEP]"])
         #expect(lists.first?.compactMap { $0["special"] as? Bool } == [true, false, false, true])
         let plain = try await server.post("/tokenize", json: ["inputs": "Hello world", "add_special_tokens": false])
         #expect(((plain.json as? [[[String: Any]]])?.first ?? []).compactMap { $0["id"] as? Int } == [7592, 2088])
