@@ -16,6 +16,22 @@ public protocol EncoderStack: Sendable {
     var reducedSample: ReducedPrecisionWeights? { get }
 }
 
+extension EncoderStack {
+    /// Checks a stack's input — `[batch, sequence, hiddenSize]` states and a `batch · sequence` mask — and returns
+    /// its batch and sequence sizes.
+    func checkedInput(_ hidden: Tensor, mask: [Int32]?) throws -> (batch: Int, sequence: Int) {
+        guard hidden.rank == 3, hidden.shape[2] == hiddenSize else {
+            throw FuseError.shapeMismatch(what: "encoder input", expected: [-1, -1, hiddenSize], actual: hidden.shape)
+        }
+        let (batch, sequence) = (hidden.shape[0], hidden.shape[1])
+        if let mask, mask.count != batch * sequence {
+            throw FuseError.shapeMismatch(what: "encoder attention mask", expected: [batch * sequence],
+                                          actual: [mask.count])
+        }
+        return (batch, sequence)
+    }
+}
+
 /// A stack asked to run causally when its blocks only attend both ways.
 public struct CausalAttentionUnsupported: Error, Equatable, Sendable, CustomStringConvertible {
     public let modelType: String

@@ -28,23 +28,7 @@ public struct IDEmbedder: ModalityEmbedder {
     public var maxPositions: Int { positions.shape[0] }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
-        var idRows: [[Int32]] = []
-        for tokens in batch {
-            guard case .ids(let ids) = tokens.content else {
-                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
-                                                     available: ["\(modality) ids"])
-            }
-            for (index, id) in ids.enumerated() where tokens.attentionMask[index] != 0 {
-                guard id >= 0, Int(id) < vocabSize else {
-                    throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
-                }
-                guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
-                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
-                                                     limit: maxPositions)
-                }
-            }
-            idRows.append(ids)
-        }
+        let idRows = try TokenIDRows.checked(batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions)
         let sequence = batch.map(\.count).max() ?? 0
         let width = hiddenSize
         var mask = [Int32](repeating: 0, count: batch.count * sequence)
@@ -81,5 +65,34 @@ public struct IDEmbedder: ModalityEmbedder {
             norm?.apply(out.baseAddress!, rows: batch.count * sequence)
         }
         return EmbeddedBatch(hidden: hidden, mask: mask, ids: paddedIDs, prefixCount: 0)
+    }
+}
+
+/// The id rows of a batch of token sequences, checked for an id embedder: every sequence holds ids (not features),
+/// and every attended id and position fits the embedding tables.
+enum TokenIDRows {
+    static func checked(_ batch: [Tokens], modality: Modality, vocabSize: Int, maxPositions: Int,
+                        limitLength: Bool = false) throws -> [[Int32]] {
+        var rows: [[Int32]] = []
+        for tokens in batch {
+            guard case .ids(let ids) = tokens.content else {
+                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
+                                                     available: ["\(modality) ids"])
+            }
+            if limitLength, tokens.count > maxPositions {
+                throw ModelError.sequenceTooLong(modality: modality.name, length: tokens.count, limit: maxPositions)
+            }
+            for (index, id) in ids.enumerated() where tokens.attentionMask[index] != 0 {
+                guard id >= 0, Int(id) < vocabSize else {
+                    throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
+                }
+                guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
+                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
+                                                     limit: maxPositions)
+                }
+            }
+            rows.append(ids)
+        }
+        return rows
     }
 }

@@ -35,26 +35,8 @@ public struct LookupEmbedder: ModalityEmbedder {
     public var vocabSize: Int { table.shape[0] }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
-        var rows: [[Int32]] = []
-        for tokens in batch {
-            guard case .ids(let ids) = tokens.content else {
-                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
-                                                     available: ["\(modality) ids"])
-            }
-            guard tokens.count <= maxPositions else {
-                throw ModelError.sequenceTooLong(modality: modality.name, length: tokens.count, limit: maxPositions)
-            }
-            for (index, id) in ids.enumerated() where tokens.attentionMask[index] != 0 {
-                guard id >= 0, Int(id) < vocabSize else {
-                    throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
-                }
-                guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
-                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
-                                                     limit: maxPositions)
-                }
-            }
-            rows.append(ids)
-        }
+        let rows = try TokenIDRows.checked(batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions,
+                                           limitLength: true)
         let sequence = batch.map(\.count).max() ?? 0
         let (width, count) = (table.shape[1], batch.count * sequence)
         var mask = [Int32](repeating: 0, count: count)

@@ -27,15 +27,7 @@ public struct TransformerEncoder: Sendable {
     ///   - causal: whether token `i` may attend only to tokens `≤ i` (CLIP's text tower).
     /// - Returns: the last hidden states, `[batch, sequence, hidden]`.
     public func callAsFunction(_ hidden: Tensor, mask: [Int32]?, causal: Bool) throws -> Tensor {
-        let width = config.hiddenSize
-        guard hidden.rank == 3, hidden.shape[2] == width else {
-            throw FuseError.shapeMismatch(what: "encoder input", expected: [-1, -1, width], actual: hidden.shape)
-        }
-        let (batch, sequence) = (hidden.shape[0], hidden.shape[1])
-        if let mask, mask.count != batch * sequence {
-            throw FuseError.shapeMismatch(what: "encoder attention mask", expected: [batch * sequence],
-                                          actual: [mask.count])
-        }
+        let (batch, sequence) = try checkedInput(hidden, mask: mask)
         var state = hidden
         guard batch * sequence > 0 else { return state }
         let maskValues = mask ?? []

@@ -86,14 +86,7 @@ public struct DeBERTaEncoder: EncoderStack {
     public func callAsFunction(_ hidden: Tensor, mask: [Int32]?, causal: Bool) throws -> Tensor {
         guard !causal else { throw CausalAttentionUnsupported(modelType: "deberta-v2") }
         let width = config.hiddenSize
-        guard hidden.rank == 3, hidden.shape[2] == width else {
-            throw FuseError.shapeMismatch(what: "encoder input", expected: [-1, -1, width], actual: hidden.shape)
-        }
-        let (batch, sequence) = (hidden.shape[0], hidden.shape[1])
-        if let mask, mask.count != batch * sequence {
-            throw FuseError.shapeMismatch(what: "encoder attention mask", expected: [batch * sequence],
-                                          actual: [mask.count])
-        }
+        let (batch, sequence) = try checkedInput(hidden, mask: mask)
         let plan = PackedBatch(batch: batch, sequence: sequence, mask: mask, unpadded: true)
         var state = plan.pack(hidden)
         guard plan.rows > 0 else { return plan.unpack(state) }
