@@ -95,17 +95,35 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
             }
             if (key_end < 0) key_end = 0;
             for (int64_t j0 = key_begin / kb * kb; j0 < key_end; j0 += kb) {
-                /* Scores: one row of the tile at a time, accumulated in registers over the head dimension. */
-                for (int r = 0; r < QUERY_BLOCK; r++) {
-                    const float *q_row = q_base + (i0 + (r < rows ? r : 0)) * q_stride;
-                    float t[KEY_BLOCK];
-                    for (int jj = 0; jj < kb; jj++) t[jj] = 0;
+                /* Scores for the whole 4 × kb tile at once, in registers: each key value loaded feeds four
+                   multiply-adds (rows past the last query repeat row 0 and are cleared below). */
+                {
+                    const float *q0 = q_base + i0 * q_stride;
+                    const float *q1 = q_base + (i0 + (rows > 1 ? 1 : 0)) * q_stride;
+                    const float *q2 = q_base + (i0 + (rows > 2 ? 2 : 0)) * q_stride;
+                    const float *q3 = q_base + (i0 + (rows > 3 ? 3 : 0)) * q_stride;
+                    float t0[KEY_BLOCK], t1[KEY_BLOCK], t2[KEY_BLOCK], t3[KEY_BLOCK];
+                    for (int jj = 0; jj < kb; jj++) { t0[jj] = 0; t1[jj] = 0; t2[jj] = 0; t3[jj] = 0; }
                     for (int64_t d = 0; d < d_head; d++) {
-                        const float qd = q_row[d] * scale;
+                        const float a0 = q0[d] * scale, a1 = q1[d] * scale, a2 = q2[d] * scale, a3 = q3[d] * scale;
                         const float *k_line = kt + d * ldk + j0;
-                        for (int jj = 0; jj < kb; jj++) t[jj] += qd * k_line[jj];
+                        for (int jj = 0; jj < kb; jj++) {
+                            const float k = k_line[jj];
+                            t0[jj] += a0 * k;
+                            t1[jj] += a1 * k;
+                            t2[jj] += a2 * k;
+                            t3[jj] += a3 * k;
+                        }
                     }
-                    for (int jj = 0; jj < kb; jj++) tile[r * kb + jj] = t[jj] + key_bias[j0 + jj];
+                    for (int jj = 0; jj < kb; jj++) {
+                        const float bias = key_bias[j0 + jj];
+                        tile[jj] = t0[jj] + bias;
+                        tile[kb + jj] = t1[jj] + bias;
+                        tile[2 * kb + jj] = t2[jj] + bias;
+                        tile[3 * kb + jj] = t3[jj] + bias;
+                    }
+                    for (int r = (int)rows; r < QUERY_BLOCK; r++)
+                        for (int jj = 0; jj < kb; jj++) tile[r * kb + jj] = 0;
                 }
                 /* Causal, window and band masks, per row. */
                 if (!pr->causal && pr->band >= 0) {
@@ -152,26 +170,42 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
                         for (int64_t d = 0; d < d_head; d++) a[d] *= correction;
                     }
                 }
-                /* acc += P · V over this block's keys, a chunk of the head dimension at a time in registers. */
+                /* acc += P · V over this block's keys: all four rows at once, a chunk of the head dimension at a
+                   time in registers, so each value row loaded feeds four multiply-adds. */
                 const int64_t visible = key_end - j0 < kb ? key_end - j0 : kb;
-                for (int r = 0; r < rows; r++) {
-                    const float *p_line = tile + r * kb;
-                    float *a = acc + r * d_head;
-                    int64_t d0 = 0;
-                    for (; d0 + VALUE_CHUNK <= d_head; d0 += VALUE_CHUNK) {
-                        float chunk[VALUE_CHUNK];
-                        for (int t = 0; t < VALUE_CHUNK; t++) chunk[t] = a[d0 + t];
-                        for (int64_t jj = 0; jj < visible; jj++) {
-                            const float p = p_line[jj];
-                            const float *v_row = v_base + (j0 + jj) * kv_stride + d0;
-                            for (int t = 0; t < VALUE_CHUNK; t++) chunk[t] += p * v_row[t];
-                        }
-                        for (int t = 0; t < VALUE_CHUNK; t++) a[d0 + t] = chunk[t];
+                int64_t d0 = 0;
+                for (; d0 + VALUE_CHUNK <= d_head; d0 += VALUE_CHUNK) {
+                    float c0[VALUE_CHUNK], c1[VALUE_CHUNK], c2[VALUE_CHUNK], c3[VALUE_CHUNK];
+                    for (int t = 0; t < VALUE_CHUNK; t++) {
+                        c0[t] = acc[d0 + t];
+                        c1[t] = acc[d_head + d0 + t];
+                        c2[t] = acc[2 * d_head + d0 + t];
+                        c3[t] = acc[3 * d_head + d0 + t];
                     }
-                    for (; d0 < d_head; d0++) {
-                        float sum = a[d0];
-                        for (int64_t jj = 0; jj < visible; jj++) sum += p_line[jj] * v_base[(j0 + jj) * kv_stride + d0];
-                        a[d0] = sum;
+                    for (int64_t jj = 0; jj < visible; jj++) {
+                        const float p0 = tile[jj], p1 = tile[kb + jj], p2 = tile[2 * kb + jj], p3 = tile[3 * kb + jj];
+                        const float *v_row = v_base + (j0 + jj) * kv_stride + d0;
+                        for (int t = 0; t < VALUE_CHUNK; t++) {
+                            const float v = v_row[t];
+                            c0[t] += p0 * v;
+                            c1[t] += p1 * v;
+                            c2[t] += p2 * v;
+                            c3[t] += p3 * v;
+                        }
+                    }
+                    for (int t = 0; t < VALUE_CHUNK; t++) {
+                        acc[d0 + t] = c0[t];
+                        acc[d_head + d0 + t] = c1[t];
+                        acc[2 * d_head + d0 + t] = c2[t];
+                        acc[3 * d_head + d0 + t] = c3[t];
+                    }
+                }
+                for (; d0 < d_head; d0++) {
+                    for (int r = 0; r < QUERY_BLOCK; r++) {
+                        float sum = acc[r * d_head + d0];
+                        for (int64_t jj = 0; jj < visible; jj++)
+                            sum += tile[r * kb + jj] * v_base[(j0 + jj) * kv_stride + d0];
+                        acc[r * d_head + d0] = sum;
                     }
                 }
             }
