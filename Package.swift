@@ -4,7 +4,7 @@ import PackageDescription
 
 /// Release builds of the numeric code may use the host's vector units (AVX2 + FMA on the CI machine kind).
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))
 ]
 
 let package = Package(
@@ -40,46 +40,59 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian (installed by .ci/run).
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng16",
-                       providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
-                       providers: [.apt(["libturbojpeg0-dev"])]),
-        .systemLibrary(name: "CSndFile", path: "Sources/CSndFile", pkgConfig: "sndfile",
-                       providers: [.apt(["libsndfile1-dev"])]),
-        .systemLibrary(name: "CKissFFT", path: "Sources/CKissFFT", pkgConfig: "kissfft-float",
-                       providers: [.apt(["libkissfft-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng16",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CSndFile", path: "Sources/CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(
+            name: "CKissFFT", path: "Sources/CKissFFT", pkgConfig: "kissfft-float",
+            providers: [.apt(["libkissfft-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
 
         // C wrappers that keep libpng's and libjpeg's longjmp error paths out of Swift frames.
-        .target(name: "CImageShims", path: "Sources/CImageShims",
-                cSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(
+            name: "CImageShims", path: "Sources/CImageShims",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         // Fuse's own C kernels (fused attention, int8/bf16 element-wise work), built per ISA and chosen at run time.
-        .target(name: "CFuseKernels", path: "Sources/CFuseKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        .target(
+            name: "CFuseKernels", path: "Sources/CFuseKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         // oneDNN's matmul for reduced-precision (int8, bf16) linear layers (Debian libdnnl-dev).
-        .target(name: "CFuseDNNL", dependencies: ["CFuseKernels"], path: "Sources/CFuseDNNL",
-                cSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: [.linkedLibrary("dnnl")]),
+        .target(
+            name: "CFuseDNNL", dependencies: ["CFuseKernels"], path: "Sources/CFuseDNNL",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dnnl")]),
 
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
-        .target(name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL", "CFuseKernels"], swiftSettings: numericSettings),
+        .target(
+            name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL", "CFuseKernels"], swiftSettings: numericSettings),
 
         // The one reader of tokenizer files: tokenizer.json (BPE, WordPiece, Unigram; normalizers, pre-tokenizers,
         // post-processors, decoders), GPT-2/BERT/CLIP vocabulary files.
         .target(name: "FuseTokenizers", dependencies: ["FuseCore", "CZlib"], swiftSettings: numericSettings),
 
         // Built-in modality plugins.
-        .target(name: "TextBPE", dependencies: ["FuseCore", "FuseTokenizers"], path: "Plugins/TextBPE",
-                swiftSettings: numericSettings),
-        .target(name: "ImagePatch", dependencies: ["FuseCore", "CImageShims"], path: "Plugins/ImagePatch",
-                swiftSettings: numericSettings),
-        .target(name: "AudioFrames", dependencies: ["FuseCore", "CSndFile", "CKissFFT"], path: "Plugins/AudioFrames",
-                swiftSettings: numericSettings),
+        .target(
+            name: "TextBPE", dependencies: ["FuseCore", "FuseTokenizers"], path: "Plugins/TextBPE",
+            swiftSettings: numericSettings),
+        .target(
+            name: "ImagePatch", dependencies: ["FuseCore", "CImageShims"], path: "Plugins/ImagePatch",
+            swiftSettings: numericSettings),
+        .target(
+            name: "AudioFrames", dependencies: ["FuseCore", "CSndFile", "CKissFFT"], path: "Plugins/AudioFrames",
+            swiftSettings: numericSettings),
 
         // Run-time plugins: the C ABI (include/fuse_plugin.h), its dlopen loader, and the Swift authoring kit.
         .systemLibrary(name: "CFusePluginABI", path: "Sources/CFusePluginABI"),
@@ -88,51 +101,75 @@ let package = Package(
 
         // Models, the public API, LENS and FuseLLM.
         .target(name: "FuseModels", dependencies: ["FuseCore", "FuseTokenizers"], swiftSettings: numericSettings),
-        .target(name: "Fuse", dependencies: ["FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG"],
-                swiftSettings: numericSettings),
-        .target(name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
-                swiftSettings: numericSettings),
+        .target(
+            name: "Fuse",
+            dependencies: [
+                "FuseCore", "FuseModels", "TextBPE", "ImagePatch", "AudioFrames", "FusePluginLoader", "CPNG",
+            ],
+            swiftSettings: numericSettings),
+        .target(
+            name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
+            swiftSettings: numericSettings),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "FuseTokenizers"], swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels", "ImagePatch", "CPNG"],
-                swiftSettings: numericSettings),
+        .target(
+            name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels", "ImagePatch", "CPNG"],
+            swiftSettings: numericSettings),
 
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
-        .target(name: "FuseServer", dependencies: [
-            "Fuse", "FuseLENS", "FuseTokenizers", "TextBPE", "ImagePatch", "AudioFrames",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        .target(
+            name: "FuseServer",
+            dependencies: [
+                "Fuse", "FuseLENS", "FuseTokenizers", "TextBPE", "ImagePatch", "AudioFrames",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
 
         // Downloads from the Hugging Face Hub into its standard cache (the HTTP stack stays out of FuseModels).
-        .target(name: "FuseHub", dependencies: [
-            "FuseCore", "FuseModels",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        .target(
+            name: "FuseHub",
+            dependencies: [
+                "FuseCore", "FuseModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
 
         // The command-line tool: thin, parses and calls the libraries.
-        .executableTarget(name: "fuse", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex", "FuseServer",
-            "FuseHub",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "fuse",
+            dependencies: [
+                "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex",
+                "FuseServer",
+                "FuseHub",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
-        .executableTarget(name: "fuse-bench", dependencies: [
-            "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE", "FuseIndex", "FuseServer",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
+        .executableTarget(
+            name: "fuse-bench",
+            dependencies: [
+                "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE",
+                "FuseIndex", "FuseServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
         // Tests (Swift Testing); fixtures live in Tests/Fixtures and are generated by tools/reference.
-        .testTarget(name: "FuseCoreTests", dependencies: ["FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT",
-                                                      "FuseTestSupport"]),
-        .testTarget(name: "FuseModelsTests", dependencies: ["FuseModels", "Fuse", "ImagePatch", "AudioFrames",
-                                                        "FuseTestSupport"]),
+        .testTarget(
+            name: "FuseCoreTests",
+            dependencies: [
+                "FuseCore", "CBLAS", "CPNG", "CJPEG", "CSndFile", "CKissFFT",
+                "FuseTestSupport",
+            ]),
+        .testTarget(
+            name: "FuseModelsTests",
+            dependencies: [
+                "FuseModels", "Fuse", "ImagePatch", "AudioFrames",
+                "FuseTestSupport",
+            ]),
         // Shared by every test target: the built `fuse` binary, fixture paths, tolerance helpers.
         .target(name: "FuseTestSupport", dependencies: ["FuseCore"], path: "Tests/FuseTestSupport"),
         .testTarget(name: "FuseTests", dependencies: ["Fuse", "FuseTestSupport"]),
@@ -142,18 +179,28 @@ let package = Package(
         .testTarget(name: "TextBPETests", dependencies: ["FuseTokenizers", "TextBPE", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch", "FuseTestSupport"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTokenizers", "FuseTestSupport"]),
-        .testTarget(name: "FusePluginLoaderTests", dependencies: ["FusePluginLoader", "FusePluginKit", "FuseCore",
-                                                                "FuseTestSupport"]),
+        .testTarget(
+            name: "FusePluginLoaderTests",
+            dependencies: [
+                "FusePluginLoader", "FusePluginKit", "FuseCore",
+                "FuseTestSupport",
+            ]),
         .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
-        .testTarget(name: "FuseHubTests", dependencies: [
-            "FuseHub", "Fuse", "FuseModels", "FuseTestSupport",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-        ]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Fuse", "FuseCore", "FuseModels", "FuseTokenizers", "TextBPE",
-                                                          "ImagePatch", "AudioFrames", "FusePluginLoader", "FuseTestSupport"]),
+        .testTarget(
+            name: "FuseHubTests",
+            dependencies: [
+                "FuseHub", "Fuse", "FuseModels", "FuseTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "Fuse", "FuseCore", "FuseModels", "FuseTokenizers", "TextBPE",
+                "ImagePatch", "AudioFrames", "FusePluginLoader", "FuseTestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,8 +8,13 @@ import PackageDescription
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzSafetensors", [.product(name: "FuseCore", package: "Fuse")]),
     ("FuzzModelConfig", [.product(name: "FuseModels", package: "Fuse"), .product(name: "FuseCore", package: "Fuse")]),
-    ("FuzzPreprocessorConfig", [.product(name: "FuseCore", package: "Fuse"), .product(name: "ImagePatch", package: "Fuse"),
-                                .product(name: "AudioFrames", package: "Fuse")]),
+    (
+        "FuzzPreprocessorConfig",
+        [
+            .product(name: "FuseCore", package: "Fuse"), .product(name: "ImagePatch", package: "Fuse"),
+            .product(name: "AudioFrames", package: "Fuse"),
+        ]
+    ),
     ("FuzzTokenizerFiles", [.product(name: "FuseTokenizers", package: "Fuse")]),
     ("FuzzTokenize", [.product(name: "FuseTokenizers", package: "Fuse")]),
     ("FuzzImage", [.product(name: "ImagePatch", package: "Fuse"), .product(name: "FuseCore", package: "Fuse")]),
@@ -17,8 +22,13 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzPluginRegistry", [.product(name: "FusePluginLoader", package: "Fuse")]),
     ("FuzzInputLists", [.product(name: "Fuse", package: "Fuse")]),
     ("FuzzIndex", [.product(name: "FuseIndex", package: "Fuse")]),
-    ("FuzzServeRequests", [.product(name: "FuseServer", package: "Fuse"), .product(name: "FuseTokenizers", package: "Fuse"),
-                           .product(name: "TextBPE", package: "Fuse")]),
+    (
+        "FuzzServeRequests",
+        [
+            .product(name: "FuseServer", package: "Fuse"), .product(name: "FuseTokenizers", package: "Fuse"),
+            .product(name: "TextBPE", package: "Fuse"),
+        ]
+    ),
 ]
 
 let package = Package(
@@ -30,8 +40,9 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Sources/FuzzSupport"),
     ]
         + fuzzTargets.map { target in
-            .executableTarget(name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
-                              path: "Sources/\(target.name)")
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "Sources/\(target.name)")
         },
     swiftLanguageModes: [.v6]
 )

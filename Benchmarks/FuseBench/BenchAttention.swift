@@ -40,7 +40,9 @@ struct BenchAttention: ParsableCommand {
             let key = BenchGEMM.randomMatrix(batch * length * width, seed: 4)
             let value = BenchGEMM.randomMatrix(batch * length * width, seed: 5)
             var mask = [Int32](repeating: 1, count: batch * length)
-            for item in (batch / 2)..<batch { for position in (length - padded)..<length { mask[item * length + position] = 0 } }
+            for item in (batch / 2)..<batch {
+                for position in (length - padded)..<length { mask[item * length + position] = 0 }
+            }
             var output = [Float](repeating: 0, count: batch * length * width)
             let times = Self.time(repeats: repeats) {
                 output.withUnsafeMutableBufferPointer { output in
@@ -51,16 +53,20 @@ struct BenchAttention: ParsableCommand {
             }
             rows.append((label, "Fuse Kernels.scaledDotProductAttention", times.best, times.median))
         }
-        let peer = BenchPeer.run(python: peerPython, script: "attention_peer.py",
-                                 arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
+        let peer = BenchPeer.run(
+            python: peerPython, script: "attention_peer.py",
+            arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
         for result in peer.results {
             guard let shape = result["shape"] as? String, let best = result["best_ms"] as? Double,
-                  let median = result["median_ms"] as? Double else { continue }
+                let median = result["median_ms"] as? Double
+            else { continue }
             rows.append((shape, peer.name, best, median))
         }
         for (label, who, best, median) in rows.sorted(by: { $0.0 < $1.0 }) {
-            print("\(label.padding(toLength: 32, withPad: " ", startingAt: 0)) "
-                + "\(who.padding(toLength: 40, withPad: " ", startingAt: 0)) " + String(format: "%8.2f / %8.2f", best, median))
+            print(
+                "\(label.padding(toLength: 32, withPad: " ", startingAt: 0)) "
+                    + "\(who.padding(toLength: 40, withPad: " ", startingAt: 0)) "
+                    + String(format: "%8.2f / %8.2f", best, median))
         }
     }
 

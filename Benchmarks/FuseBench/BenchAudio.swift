@@ -16,8 +16,9 @@ struct BenchAudio: AsyncParsableCommand {
     @Option(help: "Timed runs per stage; the median is reported.")
     var repeats = 5
 
-    @Option(name: [.customLong("peer-python"), .customLong("python")],
-            help: "A Python with a matched torch + torchaudio for Benchmarks/peers/audio_torchaudio.py; '' skips it.")
+    @Option(
+        name: [.customLong("peer-python"), .customLong("python")],
+        help: "A Python with a matched torch + torchaudio for Benchmarks/peers/audio_torchaudio.py; '' skips it.")
     var peerPython = BenchAudio.defaultPeerPython
 
     /// `$FUSE_AUDIO_PEER_PYTHON`, else the venv holding torch 2.11 + torchaudio 2.11 (torchaudio does not import
@@ -47,18 +48,23 @@ struct BenchAudio: AsyncParsableCommand {
         let (tFbank, features) = try Self.median(repeats) { try fbank.compute(at16k) }
         let cFbank = Self.lastCPU
         let per10 = 10 / duration * 1000
-        print(String(format: "file: %@  %.1f s at %d Hz  (%d fbank frames)", file, duration, audio.sampleRate,
-                     features.shape[0]))
+        print(
+            String(
+                format: "file: %@  %.1f s at %d Hz  (%d fbank frames)", file, duration, audio.sampleRate,
+                features.shape[0]))
         let peerFigures = runPeer()
         print("stage       Fuse ms/10s   Fuse CPU ms/10s   torchaudio ms/10s   target")
-        let stages = [("decode", tDecode, cDecode, "decode_ms_per_10s", ""),
-                      ("resample", tResample, cResample, "resample_ms_per_10s", ""),
-                      ("fbank 128", tFbank, cFbank, "fbank_ms_per_10s", "≤ 3")]
+        let stages = [
+            ("decode", tDecode, cDecode, "decode_ms_per_10s", ""),
+            ("resample", tResample, cResample, "resample_ms_per_10s", ""),
+            ("fbank 128", tFbank, cFbank, "fbank_ms_per_10s", "≤ 3"),
+        ]
         for (name, time, cpu, key, target) in stages {
             let theirs = peerFigures[key].map { String(format: "%.2f", $0) } ?? "–"
-            print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                  + String(format: "%12.2f %17.2f", time * per10, cpu * per10)
-                  + theirs.leftPadded(20) + "   " + target)
+            print(
+                name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + String(format: "%12.2f %17.2f", time * per10, cpu * per10)
+                    + theirs.leftPadded(20) + "   " + target)
         }
 
         // The whole plugin, streaming: decode chunks → mix → resample → fbank → AST windows → patch tokens.
@@ -73,16 +79,21 @@ struct BenchAudio: AsyncParsableCommand {
         let whole = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpu = Self.cpuSeconds() - cpuStart
         let fileSeconds = try AudioFileReader(url: url, limits: limits).info.duration
-        print(String(format: "plugin (stream, AST): %.3f s wall, %.3f s CPU for %.1f s of audio, %d windows, "
-                     + "%d tokens", whole, cpu, fileSeconds, windows, tokens))
+        print(
+            String(
+                format: "plugin (stream, AST): %.3f s wall, %.3f s CPU for %.1f s of audio, %d windows, "
+                    + "%d tokens", whole, cpu, fileSeconds, windows, tokens))
         let stagesPerHour = { (keys: [String]) -> Double? in
             let values = keys.compactMap { peerFigures[$0] }
             return values.count == keys.count ? values.reduce(0, +) * 360 / 1000 : nil
         }
-        let peerHour = stagesPerHour(["decode_ms_per_10s", "resample_ms_per_10s", "fbank_ms_per_10s"])
+        let peerHour =
+            stagesPerHour(["decode_ms_per_10s", "resample_ms_per_10s", "fbank_ms_per_10s"])
             .map { String(format: "%.2f s", $0) } ?? "–"
-        print(String(format: "  = %.2f s per hour of audio (target < 2 s); torchaudio's decode + resample + fbank: %@",
-                     whole / fileSeconds * 3600, peerHour))
+        print(
+            String(
+                format: "  = %.2f s per hour of audio (target < 2 s); torchaudio's decode + resample + fbank: %@",
+                whole / fileSeconds * 3600, peerHour))
     }
 
     static func decode(_ url: URL, decoder: AudioDecoder, seconds: Double) throws -> AudioBuffer {
@@ -122,12 +133,15 @@ struct BenchAudio: AsyncParsableCommand {
     }
 
     func runPeer() -> [String: Double] {
-        let lines = BenchPeer.lines(python: peerPython, script: "audio_torchaudio.py",
-                                   arguments: [file, "--repeats", String(repeats), "--seconds", String(seconds)])
+        let lines = BenchPeer.lines(
+            python: peerPython, script: "audio_torchaudio.py",
+            arguments: [file, "--repeats", String(repeats), "--seconds", String(seconds)])
         return lines.first?.compactMapValues { ($0 as? NSNumber)?.doubleValue } ?? [:]
     }
 }
 
 private extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

@@ -30,11 +30,14 @@ struct BenchEncoder: AsyncParsableCommand {
     @Option(help: "Run only 'vit' or only 'minilm' (default: both).")
     var only: String?
 
-    @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
+    @Option(
+        help: "Fuse's precision: fp32, bf16, int8 or auto; reduced precisions also print their accuracy against fp32.")
     var precision: String = "fp32"
 
-    @Option(help: ArgumentHelp("Run one family: 'vit', 'minilm' or 'hubert' (hubert runs only with this option), or "
-                               + "measure a base-size random 'modernbert' or 'deberta' (v3) on one mixed-length batch."))
+    @Option(
+        help: ArgumentHelp(
+            "Run one family: 'vit', 'minilm' or 'hubert' (hubert runs only with this option), or "
+                + "measure a base-size random 'modernbert' or 'deberta' (v3) on one mixed-length batch."))
     var family: String?
 
     @Option(help: "With --family: layers of the random model (default: the base model's, 22 or 12).")
@@ -64,11 +67,14 @@ struct BenchEncoder: AsyncParsableCommand {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
         let chosen = try Precision(name: precision).resolved
-        print("encoder throughput, \(threads) cores, median (best) of \(repeats); Fuse \(chosen) on "
-              + "\(ComputeCapabilities.current)")
+        print(
+            "encoder throughput, \(threads) cores, median (best) of \(repeats); Fuse \(chosen) on "
+                + "\(ComputeCapabilities.current)")
         if let family, family == "modernbert" || family == "deberta" {
-            try EncoderFamilyBench(family: family, layers: layers, batch: batch, maxLength: maxLength, repeats: repeats,
-                                   threads: threads, precision: chosen, peerPython: peerPython).run()
+            try EncoderFamilyBench(
+                family: family, layers: layers, batch: batch, maxLength: maxLength, repeats: repeats,
+                threads: threads, precision: chosen, peerPython: peerPython
+            ).run()
             return
         }
         let ceiling = ComputeCeiling.measure()
@@ -87,25 +93,39 @@ struct BenchEncoder: AsyncParsableCommand {
         var vit = exactViT
         do { vit = try exactViT.converted(to: chosen) } catch { print("note: \(error); ViT runs fp32") }
         var peerViT: [Int: (Double, Double)] = [:]
-        for line in runPeer("encoder_vit.py", ["--threads", "\(threads)", "--batches", "1", "8",
-                                               "--repeats", "\(repeats)"]) {
+        for line in runPeer(
+            "encoder_vit.py",
+            [
+                "--threads", "\(threads)", "--batches", "1", "8",
+                "--repeats", "\(repeats)",
+            ])
+        {
             if let batch = line["batch"] as? Int, let median = line["images_per_second"] as? Double,
-               let best = line["best"] as? Double { peerViT[batch] = (median, best) }
+                let best = line["best"] as? Double
+            {
+                peerViT[batch] = (median, best)
+            }
         }
         for (batch, target) in [(1, 6.0), (8, 8.0)] {
             let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
             report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
-            print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: TransformerFLOPs.vitBase16PerImage,
-                                   targetItemsPerSecond: target))
+            print(
+                ceiling.describe(
+                    itemsPerSecond: rate.0, flopsPerItem: TransformerFLOPs.vitBase16PerImage,
+                    targetItemsPerSecond: target))
         }
-        print("ViT-B/16 memory: " + ResidentMemory.report(before: beforeViT, weightBytes: vit.parameterCount * 4,
-                                                          resetWorked: resetWorked))
+        print(
+            "ViT-B/16 memory: "
+                + ResidentMemory.report(
+                    before: beforeViT, weightBytes: vit.parameterCount * 4,
+                    resetWorked: resetWorked))
         if vit.tower.encoder.reducedSample != nil {
             let images = try RandomViT.images(count: 16, seed: 99)
             let exact = try (0..<16).map { try exactViT.tower([images[$0]]).embeddings.scalars }
             let reduced = try (0..<16).map { try vit.tower([images[$0]]).embeddings.scalars }
-            print(PrecisionAccuracy(reference: exact, candidate: reduced).report(
-                label: "ViT-B/16 (random weights) CLS \(chosen) vs fp32 (16 images)"))
+            print(
+                PrecisionAccuracy(reference: exact, candidate: reduced).report(
+                    label: "ViT-B/16 (random weights) CLS \(chosen) vs fp32 (16 images)"))
         }
     }
 
@@ -126,56 +146,71 @@ struct BenchEncoder: AsyncParsableCommand {
         try texts.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         var peer: (Double, Double)?
-        if let line = runPeer("encoder_minilm.py", [
-            "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
-            "--repeats", "\(min(repeats, 3))",
-        ]).first, let median = line["sentences_per_second"] as? Double, let best = line["best"] as? Double {
+        if let line = runPeer(
+            "encoder_minilm.py",
+            [
+                "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
+                "--repeats", "\(min(repeats, 3))",
+            ]
+        ).first, let median = line["sentences_per_second"] as? Double, let best = line["best"] as? Double {
             peer = (median, best)
         }
         // ONNX Runtime fp32 and dynamic int8 (per-tensor and per-channel) on the same sentences, same run.
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-ort-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
-        let ort = runPeer("encoder_minilm_ort.py", [
-            "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
-            "--repeats", "\(min(repeats, 3))", "--work", work.path,
-        ])
+        let ort = runPeer(
+            "encoder_minilm_ort.py",
+            [
+                "--model", folder.path, "--sentences", file.path, "--threads", "\(threads)", "--batch", "32",
+                "--repeats", "\(min(repeats, 3))", "--work", work.path,
+            ])
         _ = try runtime.plugin(for: .text)
         let samples = texts.map { Sample.text($0) }
         // Tokenisation, length-sorted batching of 32 and the forward passes, as sentence-transformers' encode does.
         let rate = try Self.measure(repeats: min(repeats, 3), items: texts.count) {
             _ = try runtime.embed(samples: samples)
         }
-        report("all-MiniLM-L6-v2 b=32 (\(texts.count) sentences, \(runtime.model.precision)"
-               + (runtime.model.kernel.isEmpty ? "" : ", \(runtime.model.kernel)") + ")", unit: "sentences/s",
-               fuse: rate, peer: peer, target: 400)
+        report(
+            "all-MiniLM-L6-v2 b=32 (\(texts.count) sentences, \(runtime.model.precision)"
+                + (runtime.model.kernel.isEmpty ? "" : ", \(runtime.model.kernel)") + ")", unit: "sentences/s",
+            fuse: rate, peer: peer, target: 400)
         for line in ort {
             guard let variant = line["variant"] as? String, let median = line["sentences_per_second"] as? Double,
-                  let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
-                  let worst = line["cosine_worst"] as? Double else { continue }
-            print(String(format: "  peer %@: %.1f (%.1f) sentences/s  Fuse ×%.2f; cosine to torch fp32 mean %.5f, "
-                         + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
+                let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
+                let worst = line["cosine_worst"] as? Double
+            else { continue }
+            print(
+                String(
+                    format: "  peer %@: %.1f (%.1f) sentences/s  Fuse ×%.2f; cosine to torch fp32 mean %.5f, "
+                        + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
         }
         if runtime.model.precision != .fp32 {
             let exact = try FuseRuntime(modelDirectory: folder).embed(samples: samples)
             let reduced = try runtime.embed(samples: samples)
-            print(PrecisionAccuracy(reference: exact.map(\.vector), candidate: reduced.map(\.vector)).report(
-                label: "all-MiniLM-L6-v2 \(runtime.model.precision) vs fp32 (\(texts.count) sentences)"))
+            print(
+                PrecisionAccuracy(reference: exact.map(\.vector), candidate: reduced.map(\.vector)).report(
+                    label: "all-MiniLM-L6-v2 \(runtime.model.precision) vs fp32 (\(texts.count) sentences)"))
         }
         if let flops = try? Self.miniLMFLOPs(folder: folder, texts: texts, batch: 32) {
-            print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: flops / Double(texts.count),
-                                   targetItemsPerSecond: 400))
+            print(
+                ceiling.describe(
+                    itemsPerSecond: rate.0, flopsPerItem: flops / Double(texts.count),
+                    targetItemsPerSecond: 400))
         }
         if let weightBytes {
-            print("all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
-                  + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
+            print(
+                "all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
+                    + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
         }
     }
 
     func report(_ label: String, unit: String, fuse: (Double, Double), peer: (Double, Double)?, target: Double) {
         let peerText = peer.map { String(format: "torch %.1f (%.1f)", $0.0, $0.1) } ?? "torch: not run"
         let speedup = peer.map { String(format: "  ×%.2f", fuse.0 / $0.0) } ?? ""
-        print(String(format: "%@: Fuse %.1f (%.1f) %@ | %@%@ | target ≥ %.0f", label, fuse.0, fuse.1, unit, peerText,
-                     speedup, target))
+        print(
+            String(
+                format: "%@: Fuse %.1f (%.1f) %@ | %@%@ | target ≥ %.0f", label, fuse.0, fuse.1, unit, peerText,
+                speedup, target))
         BenchPeer.flush()
     }
 
@@ -195,9 +230,11 @@ struct BenchEncoder: AsyncParsableCommand {
     /// The encoder's FLOPs for `texts` in length-sorted batches of `batch`, each padded to its longest text (the
     /// work sentence-transformers and Fuse both do); tokenisation itself is not counted.
     static func miniLMFLOPs(folder: URL, texts: [String], batch: Int) throws -> Double {
-        let config = try JSONSerialization.jsonObject(with: FileContents.data(at: folder.appendingPathComponent("config.json")))
+        let config = try JSONSerialization.jsonObject(
+            with: FileContents.data(at: folder.appendingPathComponent("config.json")))
         guard let config = config as? [String: Any], let layers = config["num_hidden_layers"] as? Int,
-              let width = config["hidden_size"] as? Int, let mlp = config["intermediate_size"] as? Int else {
+            let width = config["hidden_size"] as? Int, let mlp = config["intermediate_size"] as? Int
+        else {
             throw ValidationError("\(folder.path)/config.json: no num_hidden_layers / hidden_size / intermediate_size")
         }
         let tokenizer = try Tokenizer.load(from: folder.appendingPathComponent("tokenizer.json"))
@@ -213,13 +250,19 @@ struct BenchEncoder: AsyncParsableCommand {
 
     /// Deterministic English-like sentences of varied length (the peer embeds the same list).
     static func sentences(count: Int) -> [String] {
-        let subjects = ["A man", "The woman", "A small child", "My neighbour's dog", "An old astronaut", "The chef",
-                        "Two cats", "A red bird", "The orchestra", "A tired student"]
-        let verbs = ["is eating", "photographs", "walks past", "sings about", "carefully repairs", "dreams of",
-                     "paints", "listens to"]
-        let objects = ["a plate of food", "the rocket on the launch pad", "a quiet street in the rain",
-                       "the sound of waves at night", "an old bicycle with a broken chain", "a cup of coffee",
-                       "the city skyline", "a song from their childhood that nobody else remembers"]
+        let subjects = [
+            "A man", "The woman", "A small child", "My neighbour's dog", "An old astronaut", "The chef",
+            "Two cats", "A red bird", "The orchestra", "A tired student",
+        ]
+        let verbs = [
+            "is eating", "photographs", "walks past", "sings about", "carefully repairs", "dreams of",
+            "paints", "listens to",
+        ]
+        let objects = [
+            "a plate of food", "the rocket on the launch pad", "a quiet street in the rain",
+            "the sound of waves at night", "an old bicycle with a broken chain", "a cup of coffee",
+            "the city skyline", "a song from their childhood that nobody else remembers",
+        ]
         return (0..<count).map { index in
             let tail = index % 3 == 0 ? ", while the sun sets slowly behind the hills" : ""
             return "\(subjects[index % subjects.count]) \(verbs[(index / 10) % verbs.count]) "
@@ -254,22 +297,27 @@ struct RandomViT {
         }
         func norm() -> LayerNormWeights {
             parameters += 2 * width
-            return LayerNormWeights(weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
-                             epsilon: 1e-12)
+            return LayerNormWeights(
+                weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
+                epsilon: 1e-12)
         }
-        let config = EncoderConfig(hiddenSize: width, heads: 12, layers: 12, intermediateSize: hidden,
-                                   activation: .gelu, layerNormEpsilon: 1e-12, normPlacement: .pre)
+        let config = EncoderConfig(
+            hiddenSize: width, heads: 12, layers: 12, intermediateSize: hidden,
+            activation: .gelu, layerNormEpsilon: 1e-12, normPlacement: .pre)
         let layers = try (0..<12).map { _ in
-            EncoderLayer(query: try linear(width, width), key: try linear(width, width), value: try linear(width, width),
-                         output: try linear(width, width), norm1: norm(), fc1: try linear(width, hidden),
-                         fc2: try linear(hidden, width), norm2: norm())
+            EncoderLayer(
+                query: try linear(width, width), key: try linear(width, width), value: try linear(width, width),
+                output: try linear(width, width), norm1: norm(), fc1: try linear(width, hidden),
+                fc2: try linear(hidden, width), norm2: norm())
         }
-        let embedder = try PatchEmbedder(modality: .image, convolutionWeight: random([width, 3, 16, 16]),
-                                         bias: random([width]), prefix: random([1, width]),
-                                         positions: random([197, width]))
+        let embedder = try PatchEmbedder(
+            modality: .image, convolutionWeight: random([width, 3, 16, 16]),
+            bias: random([width]), prefix: random([1, width]),
+            positions: random([197, width]))
         let encoder = TransformerEncoder(config: config, layers: layers, finalNorm: norm())
-        return RandomViT(tower: Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls),
-                         parameterCount: parameters)
+        return RandomViT(
+            tower: Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls),
+            parameterCount: parameters)
     }
 
     /// The same ViT computing in `precision`.
@@ -281,9 +329,12 @@ struct RandomViT {
     static func images(count: Int, seed: UInt64) throws -> [Tokens] {
         var generator = SplitMix64(seed: seed)
         return try (0..<count).map { _ in
-            try Tokens(modality: .image, content: .features(Tensor(shape: [196, 768]) { values in
-                for index in values.indices { values[index] = generator.nextSymmetric() }
-            }))
+            try Tokens(
+                modality: .image,
+                content: .features(
+                    Tensor(shape: [196, 768]) { values in
+                        for index in values.indices { values[index] = generator.nextSymmetric() }
+                    }))
         }
     }
 

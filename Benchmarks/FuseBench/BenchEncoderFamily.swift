@@ -19,13 +19,16 @@ struct EncoderFamilyBench {
     func run() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-\(family)-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
-        var arguments = ["--family", family, "--work", work.path, "--batch", "\(batch)", "--max-length",
-                         "\(maxLength)", "--threads", "\(threads)", "--repeats", "\(repeats)"]
+        var arguments = [
+            "--family", family, "--work", work.path, "--batch", "\(batch)", "--max-length",
+            "\(maxLength)", "--threads", "\(threads)", "--repeats", "\(repeats)",
+        ]
         if let layers { arguments += ["--layers", "\(layers)"] }
         let peer = BenchPeer.lines(python: peerPython, script: "encoder_families.py", arguments: arguments).first
         guard FileManager.default.fileExists(atPath: work.appendingPathComponent("batch.json").path) else {
-            print("\(family): skipped — the peer writes the random checkpoint and the batch, and it did not run "
-                  + "(--peer-python needs torch and transformers)")
+            print(
+                "\(family): skipped — the peer writes the random checkpoint and the batch, and it did not run "
+                    + "(--peer-python needs torch and transformers)")
             return
         }
         let model = try EncoderModel.load(directory: work, precision: precision)
@@ -34,9 +37,10 @@ struct EncoderFamilyBench {
         let tokens = try Self.batch(work.appendingPathComponent("batch.json"))
         let lengths = tokens.map(\.count)
         let (real, padded) = (lengths.reduce(0, +), lengths.count * (lengths.max() ?? 0))
-        print("\(family) (\(layers.map { "\($0) layers, " } ?? "")width 768, \(model.precision)): batch \(tokens.count), "
-              + "lengths \(lengths.min() ?? 0)–\(lengths.max() ?? 0), \(real) real tokens of \(padded) padded "
-              + "(\(String(format: "%.0f", 100 * Double(real) / Double(max(padded, 1))))%)")
+        print(
+            "\(family) (\(layers.map { "\($0) layers, " } ?? "")width 768, \(model.precision)): batch \(tokens.count), "
+                + "lengths \(lengths.min() ?? 0)–\(lengths.max() ?? 0), \(real) real tokens of \(padded) padded "
+                + "(\(String(format: "%.0f", 100 * Double(real) / Double(max(padded, 1))))%)")
 
         let output = try tower(tokens)
         if let expected = Self.pooled(work.appendingPathComponent("pooled.json")), model.precision == .fp32 {
@@ -54,7 +58,9 @@ struct EncoderFamilyBench {
             line("Fuse padded", rate: rate, peer: peerRate)
             print(String(format: "  unpadding speed-up: ×%.2f", unpadded.0 / rate.0))
         }
-        if let peerRate { print(String(format: "  torch fp32 (padded, SDPA): %.2f (%.2f) sequences/s", peerRate.0, peerRate.1)) }
+        if let peerRate {
+            print(String(format: "  torch fp32 (padded, SDPA): %.2f (%.2f) sequences/s", peerRate.0, peerRate.1))
+        }
         BenchPeer.flush()
     }
 
@@ -73,7 +79,8 @@ struct EncoderFamilyBench {
 
     static func pooled(_ url: URL) -> [Float]? {
         guard let data = try? Data(contentsOf: url),
-              let rows = (try? JSONSerialization.jsonObject(with: data)) as? [[NSNumber]] else { return nil }
+            let rows = (try? JSONSerialization.jsonObject(with: data)) as? [[NSNumber]]
+        else { return nil }
         return rows.flatMap { $0.map(\.floatValue) }
     }
 }

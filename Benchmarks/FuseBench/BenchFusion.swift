@@ -31,8 +31,10 @@ struct BenchFusion: AsyncParsableCommand {
         let runtime = try FuseRuntime(modelDirectory: URL(fileURLWithPath: model))
         let groups = try benchGroups(runtime)
         let files = groups.flatMap(\.inputs)
-        print("fusion overhead, model \(runtime.model.id), \(groups.count) groups of "
-              + "\(groups[0].inputs.count) inputs (\(files.count) files), \(Kernels.coreCount) cores, median of \(repeats)")
+        print(
+            "fusion overhead, model \(runtime.model.id), \(groups.count) groups of "
+                + "\(groups[0].inputs.count) inputs (\(files.count) files), \(Kernels.coreCount) cores, median of \(repeats)"
+        )
 
         print("\nend to end (decode + tokenise + model + fusion), groups/s:")
         let alone = try await median { _ = try await runtime.embed(files: files) }
@@ -44,8 +46,11 @@ struct BenchFusion: AsyncParsableCommand {
             ("job, late attention", .late, .attention(temperature: 0.1)), ("job, early", .early, .mean),
         ]
         for (name, fusion, strategy) in modes {
-            let job = FuseJob(runtime: runtime, options: JobOptions(source: .groups(groups), fusion: fusion,
-                                                                    strategy: strategy))
+            let job = FuseJob(
+                runtime: runtime,
+                options: JobOptions(
+                    source: .groups(groups), fusion: fusion,
+                    strategy: strategy))
             let rate = Double(groups.count) / (try await median { _ = try await job.run() })
             line(name, rate: rate, reference: baseline)
             if baseline == nil { baseline = rate }
@@ -57,17 +62,21 @@ struct BenchFusion: AsyncParsableCommand {
         let separate = try await median { _ = try separately(inputs, model: runtime.model) }
         line("separate (no fusion)", rate: Double(groups.count) / separate, reference: nil, peer: peer["separate"])
         let late = try await median {
-            for group in try separately(inputs, model: runtime.model) { _ = try LateFusion.fuse(group, strategy: .mean) }
+            for group in try separately(inputs, model: runtime.model) {
+                _ = try LateFusion.fuse(group, strategy: .mean)
+            }
         }
-        line("late mean", rate: Double(groups.count) / late, reference: Double(groups.count) / separate,
-             peer: peer["late"])
+        line(
+            "late mean", rate: Double(groups.count) / late, reference: Double(groups.count) / separate,
+            peer: peer["late"])
         let early = try await median {
             for start in stride(from: 0, to: inputs.count, by: 8) {
                 _ = try EarlyFusion.fuse(Array(inputs[start..<min(start + 8, inputs.count)]), model: runtime.model)
             }
         }
-        line("early", rate: Double(groups.count) / early, reference: Double(groups.count) / separate,
-             peer: peer["early"])
+        line(
+            "early", rate: Double(groups.count) / early, reference: Double(groups.count) / separate,
+            peer: peer["early"])
 
         print("\nthe late-fusion step alone (per group):")
         let embedded = try separately(inputs, model: runtime.model)
@@ -75,15 +84,17 @@ struct BenchFusion: AsyncParsableCommand {
             let time = try await median(repeats: max(repeats, 5)) {
                 for group in embedded { _ = try LateFusion.fuse(group, strategy: strategy) }
             }
-            print("  " + strategy.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                  + String(format: " %9.2f µs", time / Double(embedded.count) * 1e6))
+            print(
+                "  " + strategy.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + String(format: " %9.2f µs", time / Double(embedded.count) * 1e6))
         }
     }
 
     /// The sample manifest's groups, keeping the inputs this model and its plugins can read, repeated to `groups`.
     func benchGroups(_ runtime: FuseRuntime) throws -> [InputGroup] {
         let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("samples/manifest.jsonl"),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+                "samples/manifest.jsonl"),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("samples/manifest.jsonl"),
         ]
@@ -104,18 +115,22 @@ struct BenchFusion: AsyncParsableCommand {
         guard let common = sizes.max(by: { $0.value.count < $1.value.count })?.value, !common.isEmpty else {
             throw ValidationError("no sample group has two inputs this model reads")
         }
-        return (0..<groups).map { InputGroup(name: "\(common[$0 % common.count].name)-\($0)", inputs: common[$0 % common.count].inputs) }
+        return (0..<groups).map {
+            InputGroup(name: "\(common[$0 % common.count].name)-\($0)", inputs: common[$0 % common.count].inputs)
+        }
     }
 
     func tokenised(_ groups: [InputGroup], runtime: FuseRuntime) throws -> [[FusionInput]] {
         try groups.map { group in
             try group.inputs.map { file in
                 let plugin = try runtime.registry.plugin(for: file)
-                let windows = try plugin.tokenize(plugin.decode(contentsOf: file),
-                                                  context: runtime.preprocessingContext(for: plugin.modality))
+                let windows = try plugin.tokenize(
+                    plugin.decode(contentsOf: file),
+                    context: runtime.preprocessingContext(for: plugin.modality))
                 // The first window only, as the peer runs one sequence per input.
-                return FusionInput(source: file.path, modality: plugin.modality, pluginID: plugin.id,
-                                   windows: Array(windows.prefix(1)))
+                return FusionInput(
+                    source: file.path, modality: plugin.modality, pluginID: plugin.id,
+                    windows: Array(windows.prefix(1)))
             }
         }
     }
@@ -141,14 +156,18 @@ struct BenchFusion: AsyncParsableCommand {
     func peerFigures(_ inputs: [[FusionInput]]) throws -> [String: Double] {
         guard !peerPython.isEmpty else { return [:] }
         let shapes = inputs[0].map { "\($0.modality.name):\($0.windows[0].count)" }
-        let peer = BenchPeer.run(python: peerPython, script: "fusion_peer.py", arguments: [
-            "--model", model, "--groups", "\(inputs.count)", "--repeats", "\(repeats)",
-            "--threads", "\(Kernels.coreCount)",
-        ] + shapes.flatMap { ["--shape", $0] })
+        let peer = BenchPeer.run(
+            python: peerPython, script: "fusion_peer.py",
+            arguments: [
+                "--model", model, "--groups", "\(inputs.count)", "--repeats", "\(repeats)",
+                "--threads", "\(Kernels.coreCount)",
+            ] + shapes.flatMap { ["--shape", $0] })
         print("  (peer: \(peer.name), random features of the same shapes: \(shapes.joined(separator: ", ")))")
         var figures: [String: Double] = [:]
         for result in peer.results {
-            if let mode = result["mode"] as? String, let rate = result["groups_per_second"] as? Double { figures[mode] = rate }
+            if let mode = result["mode"] as? String, let rate = result["groups_per_second"] as? Double {
+                figures[mode] = rate
+            }
         }
         return figures
     }

@@ -42,13 +42,15 @@ struct BenchGEMM: ParsableCommand {
             let ldb = weightLayout ? k : n
             let fuse = Self.measure(repeats: repeats, flops: 2 * m * n * k) {
                 c.withUnsafeMutableBufferPointer { c in
-                    Kernels.gemm(transposeA: false, transposeB: weightLayout, m: m, n: n, k: k,
-                                 a: a, lda: k, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
+                    Kernels.gemm(
+                        transposeA: false, transposeB: weightLayout, m: m, n: n, k: k,
+                        a: a, lda: k, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
                 }
             }
             let direct = Self.measure(repeats: repeats, flops: 2 * m * n * k) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, weightLayout ? CblasTrans : CblasNoTrans,
-                            blasint(m), blasint(n), blasint(k), 1, a, blasint(k), b, blasint(ldb), 0, &c, blasint(n))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, weightLayout ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), 1, a, blasint(k), b, blasint(ldb), 0, &c, blasint(n))
             }
             rows.append((label, "Fuse Kernels.gemm", fuse))
             rows.append((label, "cblas_sgemm direct", direct))
@@ -56,8 +58,9 @@ struct BenchGEMM: ParsableCommand {
         rows += Self.runPeer(python: peerPython, threads: threads, repeats: repeats)
         for (label, who, rate) in rows {
             let name = who.padding(toLength: 44, withPad: " ", startingAt: 0)
-            print("\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(name) "
-                + String(format: "%7.1f / %7.1f", rate.best, rate.median))
+            print(
+                "\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(name) "
+                    + String(format: "%7.1f / %7.1f", rate.best, rate.median))
         }
     }
 
@@ -95,7 +98,8 @@ struct BenchGEMM: ParsableCommand {
             python: python, script: "gemm_peer.py", arguments: ["--threads", "\(threads)", "--repeats", "\(repeats)"])
         return peer.results.compactMap { result in
             guard let shape = result["shape"] as? String, let best = result["best"] as? Double,
-                  let median = result["median"] as? Double else { return nil }
+                let median = result["median"] as? Double
+            else { return nil }
             return (shape, peer.name, Rate(best: best, median: median))
         }
     }

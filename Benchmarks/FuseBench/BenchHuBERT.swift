@@ -21,33 +21,39 @@ struct RandomHuBERT {
             }
         }
         func norm(_ width: Int, epsilon: Float = 1e-5) -> LayerNormWeights {
-            LayerNormWeights(weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
-                             epsilon: epsilon)
+            LayerNormWeights(
+                weight: Tensor(shape: [width]) { $0.update(repeating: 1) }, bias: Tensor(zeros: [width]),
+                epsilon: epsilon)
         }
         func linear(_ inputs: Int, _ outputs: Int) throws -> Linear {
-            try Linear(weight: random([outputs, inputs], scale: 1 / Float(inputs).squareRoot()),
-                       bias: random([outputs], scale: 0.02))
+            try Linear(
+                weight: random([outputs, inputs], scale: 1 / Float(inputs).squareRoot()),
+                bias: random([outputs], scale: 0.02))
         }
         let kernels = [10, 3, 3, 3, 3, 2, 2], strides = [5, 2, 2, 2, 2, 2, 2]
         let layers = try kernels.indices.map { index in
             let inputs = index == 0 ? 1 : 512
             return try ConvFeatureEncoder.Layer(
-                torchWeight: random([512, inputs, kernels[index]], scale: 1 / Float(inputs * kernels[index]).squareRoot()),
+                torchWeight: random(
+                    [512, inputs, kernels[index]], scale: 1 / Float(inputs * kernels[index]).squareRoot()),
                 bias: nil, stride: strides[index], norm: index == 0 ? norm(512) : nil)
         }
         let (width, mlp) = (768, 3072)
         let embedder = WaveformEmbedder(
             featureEncoder: ConvFeatureEncoder(layers: layers, normalization: .group, activation: .gelu),
             projectionNorm: norm(512), projection: try linear(512, width),
-            positions: try PositionalConvEmbedding(torchWeight: random([width, 48, 128], scale: 0.01),
-                                                   bias: random([width], scale: 0.02), groups: 16, activation: .gelu),
+            positions: try PositionalConvEmbedding(
+                torchWeight: random([width, 48, 128], scale: 0.01),
+                bias: random([width], scale: 0.02), groups: 16, activation: .gelu),
             inputNorm: norm(width))
-        let config = EncoderConfig(hiddenSize: width, heads: 12, layers: 12, intermediateSize: mlp, activation: .gelu,
-                                   layerNormEpsilon: 1e-5, normPlacement: .post)
+        let config = EncoderConfig(
+            hiddenSize: width, heads: 12, layers: 12, intermediateSize: mlp, activation: .gelu,
+            layerNormEpsilon: 1e-5, normPlacement: .post)
         let blocks = try (0..<12).map { _ in
-            EncoderLayer(query: try linear(width, width), key: try linear(width, width), value: try linear(width, width),
-                         output: try linear(width, width), norm1: norm(width), fc1: try linear(width, mlp),
-                         fc2: try linear(mlp, width), norm2: norm(width))
+            EncoderLayer(
+                query: try linear(width, width), key: try linear(width, width), value: try linear(width, width),
+                output: try linear(width, width), norm1: norm(width), fc1: try linear(width, mlp),
+                fc2: try linear(mlp, width), norm2: norm(width))
         }
         let encoder = TransformerEncoder(config: config, layers: blocks, finalNorm: nil)
         return RandomHuBERT(tower: Tower(modality: .audio, embedder: embedder, encoder: encoder, pooling: .mean))
@@ -57,9 +63,12 @@ struct RandomHuBERT {
     static func clips(count: Int, seed: UInt64) throws -> [Tokens] {
         var generator = SplitMix64(seed: seed)
         return try (0..<count).map { _ in
-            try Tokens(modality: .audio, content: .features(Tensor(shape: [samples, 1]) { values in
-                for index in values.indices { values[index] = generator.nextSymmetric() * 1.7 }
-            }))
+            try Tokens(
+                modality: .audio,
+                content: .features(
+                    Tensor(shape: [samples, 1]) { values in
+                        for index in values.indices { values[index] = generator.nextSymmetric() * 1.7 }
+                    }))
         }
     }
 
@@ -85,23 +94,38 @@ extension BenchEncoder {
             print("note: \(error); HuBERT runs fp32")
         }
         var peer: [Int: (Double, Double)] = [:]
-        for line in runPeer("encoder_hubert.py", ["--threads", "\(threads)", "--batches", "1", "4",
-                                                  "--seconds", "\(RandomHuBERT.seconds)", "--repeats", "\(repeats)"]) {
+        for line in runPeer(
+            "encoder_hubert.py",
+            [
+                "--threads", "\(threads)", "--batches", "1", "4",
+                "--seconds", "\(RandomHuBERT.seconds)", "--repeats", "\(repeats)",
+            ])
+        {
             if let batch = line["batch"] as? Int, let median = line["clips_per_second"] as? Double,
-               let best = line["best"] as? Double { peer[batch] = (median, best) }
+                let best = line["best"] as? Double
+            {
+                peer[batch] = (median, best)
+            }
         }
         for batch in [1, 4] {
             let clips = try RandomHuBERT.clips(count: batch, seed: UInt64(batch))
             let rate = try Self.measure(repeats: repeats, items: batch) { _ = try model.tower(clips) }
             let seconds = RandomHuBERT.seconds
-            let peerText = peer[batch].map { String(format: "torch %.3f (%.3f)  Fuse ×%.2f", $0.0, $0.1, rate.0 / $0.0) }
+            let peerText =
+                peer[batch].map { String(format: "torch %.3f (%.3f)  Fuse ×%.2f", $0.0, $0.1, rate.0 / $0.0) }
                 ?? "torch: not run"
-            print(String(format: "HuBERT-base (random) %d s clips b=%d, %@: Fuse %.3f (%.3f) clips/s | %@ | target ≥ 1.2× "
-                         + "torch", seconds, batch, "\((model.tower.encoder as? TransformerEncoder)?.layers.first?.fc1.precision ?? .fp32)", rate.0, rate.1,
-                         peerText))
+            print(
+                String(
+                    format: "HuBERT-base (random) %d s clips b=%d, %@: Fuse %.3f (%.3f) clips/s | %@ | target ≥ 1.2× "
+                        + "torch", seconds, batch,
+                    "\((model.tower.encoder as? TransformerEncoder)?.layers.first?.fc1.precision ?? .fp32)", rate.0,
+                    rate.1,
+                    peerText))
             BenchPeer.flush()
-            print(ceiling.describe(itemsPerSecond: rate.0, flopsPerItem: RandomHuBERT.flopsPerClip,
-                                   targetItemsPerSecond: nil))
+            print(
+                ceiling.describe(
+                    itemsPerSecond: rate.0, flopsPerItem: RandomHuBERT.flopsPerClip,
+                    targetItemsPerSecond: nil))
         }
     }
 }

@@ -32,8 +32,9 @@ struct BenchImage: ParsableCommand {
         peer = runPeer()
         print("Image decode and CLIP preprocessing, median ms per image over \(repeats) runs (lower is better)")
         print("2 cores: Fuse resizes on both; 'Fuse ×2' runs two images at once and reports wall time / image.")
-        print(pad("file", 28) + pad("stage", 26) + pad("Fuse", 10) + pad("Fuse ×2", 10) + pad("Pillow+np", 11)
-              + "transformers")
+        print(
+            pad("file", 28) + pad("stage", 26) + pad("Fuse", 10) + pad("Fuse ×2", 10) + pad("Pillow+np", 11)
+                + "transformers")
         for file in files {
             let url = URL(fileURLWithPath: file)
             let data = try FileContents.data(at: url)
@@ -44,15 +45,19 @@ struct BenchImage: ParsableCommand {
             let fullMs = Self.median(repeats) { _ = try? preprocess(try decoder.decode(contentsOf: url)) }
             let fullPair = Self.pairWall(repeats) { _ = try? preprocess(try decoder.decode(contentsOf: url)) }
             let p = peer[file] ?? [:]
-            print(pad(name, 28) + pad("decode → RGB", 26) + pad(Self.format(decodeMs), 10)
-                  + pad(Self.format(decodePair), 10) + pad(Self.format(p["decode"]), 11) + "–")
-            print(pad(name, 28) + pad("decode + CLIP 224 tensor", 26) + pad(Self.format(fullMs), 10)
-                  + pad(Self.format(fullPair), 10) + pad(Self.format(p["pillow+np"]), 11)
-                  + Self.format(p["transformers"]))
+            print(
+                pad(name, 28) + pad("decode → RGB", 26) + pad(Self.format(decodeMs), 10)
+                    + pad(Self.format(decodePair), 10) + pad(Self.format(p["decode"]), 11) + "–")
+            print(
+                pad(name, 28) + pad("decode + CLIP 224 tensor", 26) + pad(Self.format(fullMs), 10)
+                    + pad(Self.format(fullPair), 10) + pad(Self.format(p["pillow+np"]), 11)
+                    + Self.format(p["transformers"]))
         }
     }
 
-    private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
 
     static func format(_ ms: Double?) -> String { ms.map { String(format: "%.2f", $0) } ?? "–" }
 
@@ -82,10 +87,13 @@ struct BenchImage: ParsableCommand {
     /// Runs the peer script; returns file → stage → median ms.
     private func runPeer() -> [String: [String: Double]] {
         var result: [String: [String: Double]] = [:]
-        for object in BenchPeer.lines(python: peerPython, script: "image_peer.py",
-                                      arguments: files + ["--repeats", String(repeats)]) {
+        for object in BenchPeer.lines(
+            python: peerPython, script: "image_peer.py",
+            arguments: files + ["--repeats", String(repeats)])
+        {
             guard let file = object["file"] as? String, let stage = object["stage"] as? String,
-                  let ms = object["ms"] as? Double else { continue }
+                let ms = object["ms"] as? Double
+            else { continue }
             result[file, default: [:]][stage] = ms
         }
         return result

@@ -29,8 +29,9 @@ struct BenchIndex: AsyncParsableCommand {
     func run() async throws {
         let dims = dimensions.split(separator: ",").compactMap { Int($0) }
         let sizes = counts.split(separator: ",").compactMap { Int($0) }
-        print("index: synthetic unit vectors, k = 10, \(queries) single queries, \(Kernels.coreCount) cores; "
-              + CPUDescription.line)
+        print(
+            "index: synthetic unit vectors, k = 10, \(queries) single queries, \(Kernels.coreCount) cores; "
+                + CPUDescription.line)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         for dimension in dims {
             for count in sizes {
@@ -45,7 +46,8 @@ struct BenchIndex: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let vectorFile = folder.appendingPathComponent("vectors.f32"), queryFile = folder.appendingPathComponent("queries.f32")
+        let vectorFile = folder.appendingPathComponent("vectors.f32"),
+            queryFile = folder.appendingPathComponent("queries.f32")
         let database = folder.appendingPathComponent("index.sqlite")
         var random = SplitMix64(seed: UInt64(dimension * 1_000_003 + count))
         try SyntheticVectors.write(count: count, dimension: dimension, random: &random, to: vectorFile)
@@ -64,9 +66,10 @@ struct BenchIndex: AsyncParsableCommand {
                 let entries = data.withUnsafeBytes { raw in
                     let floats = raw.bindMemory(to: Float.self)
                     return (0..<rows).map { row in
-                        IndexEntry(path: "/bench/\(first + row).jpg", modality: .image,
-                                   file: FileFacts(size: 1, modificationTime: 0, contentHash: String(first + row)),
-                                   vector: Array(floats[(row * dimension)..<((row + 1) * dimension)]))
+                        IndexEntry(
+                            path: "/bench/\(first + row).jpg", modality: .image,
+                            file: FileFacts(size: 1, modificationTime: 0, contentHash: String(first + row)),
+                            vector: Array(floats[(row * dimension)..<((row + 1) * dimension)]))
                     }
                 }
                 try index.add(entries)
@@ -78,59 +81,78 @@ struct BenchIndex: AsyncParsableCommand {
         }.reduce(0, +)
         let vectorBytes = count * dimension * 4
         print(String(format: "\n%d × %d-d (%.0f MB of float32 vectors)", count, dimension, Double(vectorBytes) / 1e6))
-        print(String(format: "  Fuse insert %10.0f vectors/s   database %7.1f MB (%.2f× the vectors)",
-                     Double(count) / insertSeconds, Double(size) / 1e6, Double(size) / Double(vectorBytes)))
+        print(
+            String(
+                format: "  Fuse insert %10.0f vectors/s   database %7.1f MB (%.2f× the vectors)",
+                Double(count) / insertSeconds, Double(size) / 1e6, Double(size) / Double(vectorBytes)))
         for precision in VectorPrecision.allCases {
-            let child = try queryChild(database: database, queries: queryFile, dimension: dimension,
-                                       precision: precision)
+            let child = try queryChild(
+                database: database, queries: queryFile, dimension: dimension,
+                precision: precision)
             let bytes = precision == .int8 ? count * (dimension + 4) : vectorBytes
             let above = child.peak - child.baseline
-            print(String(format: "  Fuse %-7@ query p50 %8.2f ms  p99 %8.2f ms  load %6.2f s  peak RSS %7.1f MB, "
-                         + "%.1f MB above the process's %.0f MB before loading = %.2f× the %.1f MB it scores",
-                         precision.rawValue, child.p50, child.p99, child.load, Double(child.peak) / 1e6,
-                         Double(above) / 1e6, Double(child.baseline) / 1e6, Double(above) / Double(bytes),
-                         Double(bytes) / 1e6))
+            print(
+                String(
+                    format: "  Fuse %-7@ query p50 %8.2f ms  p99 %8.2f ms  load %6.2f s  peak RSS %7.1f MB, "
+                        + "%.1f MB above the process's %.0f MB before loading = %.2f× the %.1f MB it scores",
+                    precision.rawValue, child.p50, child.p99, child.load, Double(child.peak) / 1e6,
+                    Double(above) / 1e6, Double(child.baseline) / 1e6, Double(above) / Double(bytes),
+                    Double(bytes) / 1e6))
         }
-        let peers = BenchPeer.lines(python: peerPython, script: "index_peers.py", arguments: [
-            "--vectors", vectorFile.path, "--queries", queryFile.path, "--dim", String(dimension),
-            "--count", String(count), "--folder", folder.path, "--repeats", String(queries)])
+        let peers = BenchPeer.lines(
+            python: peerPython, script: "index_peers.py",
+            arguments: [
+                "--vectors", vectorFile.path, "--queries", queryFile.path, "--dim", String(dimension),
+                "--count", String(count), "--folder", folder.path, "--repeats", String(queries),
+            ])
         for peer in peers {
             let name = peer["peer"] as? String ?? "?"
-            print(String(format: "  %-16@ insert %10.0f vectors/s   query p50 %8.2f ms  p99 %8.2f ms  size %7.1f MB  "
-                         + "peak RSS %7.1f MB", name, peer["insert_per_s"] as? Double ?? 0, peer["p50_ms"] as? Double ?? 0,
-                         peer["p99_ms"] as? Double ?? 0, (peer["size_bytes"] as? Double ?? 0) / 1e6,
-                         (peer["peak_rss_bytes"] as? Double ?? 0) / 1e6))
+            print(
+                String(
+                    format: "  %-16@ insert %10.0f vectors/s   query p50 %8.2f ms  p99 %8.2f ms  size %7.1f MB  "
+                        + "peak RSS %7.1f MB", name, peer["insert_per_s"] as? Double ?? 0,
+                    peer["p50_ms"] as? Double ?? 0,
+                    peer["p99_ms"] as? Double ?? 0, (peer["size_bytes"] as? Double ?? 0) / 1e6,
+                    (peer["peak_rss_bytes"] as? Double ?? 0) / 1e6))
         }
     }
 
     /// Runs `fuse-bench index-query` on the database and reads its figures.
-    func queryChild(database: URL, queries: URL, dimension: Int,
-                    precision: VectorPrecision) throws -> (p50: Double, p99: Double, load: Double, peak: Int, baseline: Int) {
+    func queryChild(
+        database: URL, queries: URL, dimension: Int,
+        precision: VectorPrecision
+    ) throws -> (p50: Double, p99: Double, load: Double, peak: Int, baseline: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = Bundle.main.executableURL
         }
-        process.arguments = ["index-query", "--database", database.path, "--queries", queries.path,
-                             "--dimension", String(dimension), "--precision", precision.rawValue]
+        process.arguments = [
+            "index-query", "--database", database.path, "--queries", queries.path,
+            "--dimension", String(dimension), "--precision", precision.rawValue,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw ValidationError("index-query failed (status \(process.terminationStatus))")
         }
-        return (object["p50_ms"] as? Double ?? 0, object["p99_ms"] as? Double ?? 0, object["load_s"] as? Double ?? 0,
-                object["peak_rss_bytes"] as? Int ?? 0, object["baseline_rss_bytes"] as? Int ?? 0)
+        return (
+            object["p50_ms"] as? Double ?? 0, object["p99_ms"] as? Double ?? 0, object["load_s"] as? Double ?? 0,
+            object["peak_rss_bytes"] as? Int ?? 0, object["baseline_rss_bytes"] as? Int ?? 0
+        )
     }
 }
 
 /// `fuse-bench index-query` (used by `index`): loads an index and times single queries; prints JSON.
 struct BenchIndexQuery: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "index-query", abstract: "(used by fuse bench index)",
-                                                    shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "index-query", abstract: "(used by fuse bench index)",
+        shouldDisplay: false)
 
     @Option var database: String
     @Option var queries: String
@@ -140,8 +162,9 @@ struct BenchIndexQuery: AsyncParsableCommand {
     func run() async throws {
         Kernels.setBLASThreads(Kernels.coreCount)
         let baseline = ResidentMemory.read()?.current ?? 0
-        let index = try FuseIndex(readingFrom: URL(fileURLWithPath: database),
-                                  precision: VectorPrecision(rawValue: precision) ?? .float32)
+        let index = try FuseIndex(
+            readingFrom: URL(fileURLWithPath: database),
+            precision: VectorPrecision(rawValue: precision) ?? .float32)
         let data = try Data(contentsOf: URL(fileURLWithPath: queries))
         let all: [Float] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         let vectors = stride(from: 0, to: all.count, by: dimension).map { Array(all[$0..<($0 + dimension)]) }
@@ -158,8 +181,9 @@ struct BenchIndexQuery: AsyncParsableCommand {
         times.sort()
         let p50 = times[times.count / 2], p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))]
         let peak = ResidentMemory.read()?.peak ?? 0
-        print("{\"p50_ms\": \(p50), \"p99_ms\": \(p99), \"load_s\": \(load), \"peak_rss_bytes\": \(peak), "
-              + "\"baseline_rss_bytes\": \(baseline)}")
+        print(
+            "{\"p50_ms\": \(p50), \"p99_ms\": \(p99), \"load_s\": \(load), \"peak_rss_bytes\": \(peak), "
+                + "\"baseline_rss_bytes\": \(baseline)}")
     }
 }
 
@@ -191,7 +215,9 @@ enum SyntheticVectors {
 /// lscpu's CPU model, family/model numbers and the vector ISA flags that matter here.
 enum CPUDescription {
     static var line: String {
-        guard let info = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/cpuinfo")) else { return "CPU unknown" }
+        guard let info = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/cpuinfo")) else {
+            return "CPU unknown"
+        }
         var fields: [String: String] = [:]
         for line in info.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -199,7 +225,8 @@ enum CPUDescription {
         }
         let flags = Set((fields["flags"] ?? "").split(separator: " ").map(String.init))
         let isa = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16"].filter { flags.contains($0) }
-        return "CPU \(fields["model name"] ?? "?") (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"); "
+        return
+            "CPU \(fields["model name"] ?? "?") (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"); "
             + "\(isa.joined(separator: " ")))"
     }
 }

@@ -5,7 +5,9 @@ import FuseCore
 enum ResidentMemory {
     /// Current (`VmRSS`) and peak (`VmHWM`) resident set size in bytes; nil where /proc is unavailable.
     static func read() -> (current: Int, peak: Int)? {
-        guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else { return nil }
+        guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else {
+            return nil
+        }
         var current: Int?, peak: Int?
         for line in status.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -33,8 +35,9 @@ enum ResidentMemory {
         let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
         let above = after.peak - before.current
         let note = resetWorked ? "" : " (peak not resettable here: includes earlier stages)"
-        return String(format: "peak RSS %.0f MB = %.2f× weights; %.0f MB above the %.0f MB before loading = %.2f× "
-                      + "the %.0f MB of weights (target ≤ 1.2×)%@", mb(after.peak), Double(after.peak) / Double(weightBytes),
-                      mb(above), mb(before.current), Double(above) / Double(weightBytes), mb(weightBytes), note)
+        return String(
+            format: "peak RSS %.0f MB = %.2f× weights; %.0f MB above the %.0f MB before loading = %.2f× "
+                + "the %.0f MB of weights (target ≤ 1.2×)%@", mb(after.peak), Double(after.peak) / Double(weightBytes),
+            mb(above), mb(before.current), Double(above) / Double(weightBytes), mb(weightBytes), note)
     }
 }

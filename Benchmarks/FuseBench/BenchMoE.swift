@@ -46,7 +46,8 @@ struct BenchMoE: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1, sequences >= 1, length >= 2, peerBatch >= 1, experts >= 1, topK >= 1, topK <= experts,
-              hidden >= 8, hidden % 8 == 0, intermediate >= 1, layers >= 1, vocabulary >= 2 else {
+            hidden >= 8, hidden % 8 == 0, intermediate >= 1, layers >= 1, vocabulary >= 2
+        else {
             throw ValidationError("sizes must be positive, --top-k ≤ --experts, --hidden a multiple of 8")
         }
     }
@@ -58,25 +59,31 @@ struct BenchMoE: ParsableCommand {
             .appendingPathComponent("fuse-bench-moe-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let folder = try RandomMixtral(experts: experts, topK: topK, hidden: hidden, intermediate: intermediate,
-                                       layers: layers, vocabulary: vocabulary, positions: max(length, 64))
-            .write(into: scratch.appendingPathComponent("mixtral"))
+        let folder = try RandomMixtral(
+            experts: experts, topK: topK, hidden: hidden, intermediate: intermediate,
+            layers: layers, vocabulary: vocabulary, positions: max(length, 64)
+        )
+        .write(into: scratch.appendingPathComponent("mixtral"))
         let lm = try CausalLMLoader.load(folder: folder)
         var generator = SplitMix64(seed: 8)
         let ids = (0..<(sequences * length)).map { _ in Int32(generator.next() % UInt64(vocabulary)) }
         let idsFile = scratch.appendingPathComponent("ids.i32")
         try ids.withUnsafeBytes { try Data($0).write(to: idsFile) }
         print("sparse MoE forward, \(threads) cores, median (best) of \(repeats); fp32")
-        print("model: Mixtral-shaped, \(layers) layers, hidden \(hidden), \(experts) experts × \(intermediate) inner, "
-              + "top-\(topK), vocabulary \(vocabulary); \(sequences) × \(length) random tokens")
+        print(
+            "model: Mixtral-shaped, \(layers) layers, hidden \(hidden), \(experts) experts × \(intermediate) inner, "
+                + "top-\(topK), vocabulary \(vocabulary); \(sequences) × \(length) random tokens")
 
         var peer: (name: String, median: Double, best: Double)?
-        let out = BenchPeer.run(python: peerPython, script: "moe_transformers.py", arguments: [
-            "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length", "\(length)",
-            "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
-        ])
+        let out = BenchPeer.run(
+            python: peerPython, script: "moe_transformers.py",
+            arguments: [
+                "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length", "\(length)",
+                "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
+            ])
         if let first = out.results.first, let median = first["tokens_per_second"] as? Double,
-           let best = first["best"] as? Double {
+            let best = first["best"] as? Double
+        {
             peer = (out.name, median, best)
             print("peer: \(out.name)")
         }
@@ -85,10 +92,16 @@ struct BenchMoE: ParsableCommand {
                 _ = try lm.logits(Array(ids[(s * length)..<((s + 1) * length)]), cache: lm.makeCache(capacity: length))
             }
         }
-        let peerText = peer.map { String(format: "transformers b=%d %.0f (%.0f)  ×%.2f", peerBatch, $0.median, $0.best,
-                                          fuse.0 / $0.median) } ?? "transformers: not run"
-        print(String(format: "forward (prefill + logits): Fuse %.0f (%.0f) tokens/s | %@ | target ≥ ×1.5",
-                     fuse.0, fuse.1, peerText))
+        let peerText =
+            peer.map {
+                String(
+                    format: "transformers b=%d %.0f (%.0f)  ×%.2f", peerBatch, $0.median, $0.best,
+                    fuse.0 / $0.median)
+            } ?? "transformers: not run"
+        print(
+            String(
+                format: "forward (prefill + logits): Fuse %.0f (%.0f) tokens/s | %@ | target ≥ ×1.5",
+                fuse.0, fuse.1, peerText))
     }
 }
 
@@ -101,11 +114,14 @@ struct RandomMixtral {
         let heads = hidden / 64 >= 1 ? hidden / 64 : 1, kvHeads = max(heads / 4, 1), headDim = hidden / heads
         var generator = SplitMix64(seed: 7)
         func random(_ shape: [Int], scale: Float = 0.02) -> SafetensorsWriter.Payload {
-            .float32(Tensor(shape: shape) { values in
-                for index in values.indices { values[index] = generator.nextSymmetric() * scale }
-            })
+            .float32(
+                Tensor(shape: shape) { values in
+                    for index in values.indices { values[index] = generator.nextSymmetric() * scale }
+                })
         }
-        func ones(_ count: Int) -> SafetensorsWriter.Payload { .float32(Tensor(shape: [count]) { $0.update(repeating: 1) }) }
+        func ones(_ count: Int) -> SafetensorsWriter.Payload {
+            .float32(Tensor(shape: [count]) { $0.update(repeating: 1) })
+        }
         var tensors: [(name: String, payload: SafetensorsWriter.Payload)] = [
             ("model.embed_tokens.weight", random([vocabulary, hidden])), ("model.norm.weight", ones(hidden)),
             ("lm_head.weight", random([vocabulary, hidden])),
@@ -122,13 +138,17 @@ struct RandomMixtral {
             ]
             for e in 0..<experts {
                 let x = p + "block_sparse_moe.experts.\(e)."
-                tensors += [(x + "w1.weight", random([intermediate, hidden])), (x + "w3.weight", random([intermediate, hidden])),
-                            (x + "w2.weight", random([hidden, intermediate]))]
+                tensors += [
+                    (x + "w1.weight", random([intermediate, hidden])),
+                    (x + "w3.weight", random([intermediate, hidden])),
+                    (x + "w2.weight", random([hidden, intermediate])),
+                ]
             }
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try SafetensorsWriter.write(tensors, metadata: ["format": "pt"],
-                                    to: folder.appendingPathComponent("model.safetensors"), overwrite: true)
+        try SafetensorsWriter.write(
+            tensors, metadata: ["format": "pt"],
+            to: folder.appendingPathComponent("model.safetensors"), overwrite: true)
         let config: [String: Any] = [
             "model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "vocab_size": vocabulary,
             "hidden_size": hidden, "intermediate_size": intermediate, "num_hidden_layers": layers,

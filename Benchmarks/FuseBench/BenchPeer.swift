@@ -38,7 +38,9 @@ enum BenchPeer {
     }
 
     /// A `results`-style peer: its name and its per-shape results (empty when it did not run).
-    static func run(python: String, script name: String, arguments: [String]) -> (name: String, results: [[String: Any]]) {
+    static func run(
+        python: String, script name: String, arguments: [String]
+    ) -> (name: String, results: [[String: Any]]) {
         guard let object = lines(python: python, script: name, arguments: arguments).first else { return (name, []) }
         return (object["peer"] as? String ?? name, object["results"] as? [[String: Any]] ?? [])
     }

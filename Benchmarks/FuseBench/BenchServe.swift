@@ -53,9 +53,10 @@ struct BenchServe: AsyncParsableCommand {
         if !soakOnly { print(String(format: "fuse embed in process (no HTTP), batch 32: %.0f sentences/s", embedRate)) }
         BenchPeer.flush()
 
-        let fuse = try ServerProcess(name: "fuse serve", executable: Self.fuseExecutable(),
-                                     arguments: ["serve", "--model", model, "--port", "\(port)", "--quiet"],
-                                     port: port, logPath: "/tmp/fuse-bench-serve.log")
+        let fuse = try ServerProcess(
+            name: "fuse serve", executable: Self.fuseExecutable(),
+            arguments: ["serve", "--model", model, "--port", "\(port)", "--quiet"],
+            port: port, logPath: "/tmp/fuse-bench-serve.log")
         defer { fuse.stop() }
         try fuse.waitUntilHealthy()
         if soakOnly {
@@ -71,17 +72,21 @@ struct BenchServe: AsyncParsableCommand {
         var peerRows: [String: Row] = [:]
         if !peerPython.isEmpty {
             let script = try BenchPeer.locate("serve_peer.py")
-            let peer = try ServerProcess(name: "peer", executable: peerPython,
-                                         arguments: [script.path, "--model", model, "--port", "\(port + 1)",
-                                                     "--backend", peerBackend],
-                                         port: port + 1, logPath: "/tmp/fuse-bench-serve-peer.log")
+            let peer = try ServerProcess(
+                name: "peer", executable: peerPython,
+                arguments: [
+                    script.path, "--model", model, "--port", "\(port + 1)",
+                    "--backend", peerBackend,
+                ],
+                port: port + 1, logPath: "/tmp/fuse-bench-serve-peer.log")
             defer { peer.stop() }
             do {
                 try peer.waitUntilHealthy()
                 let log = (try? String(contentsOfFile: "/tmp/fuse-bench-serve-peer.log", encoding: .utf8)) ?? ""
-                peerName = log.split(separator: "\n").compactMap { line -> String? in
-                    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["peer"] as? String
-                }.first ?? "peer"
+                peerName =
+                    log.split(separator: "\n").compactMap { line -> String? in
+                        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["peer"] as? String
+                    }.first ?? "peer"
                 peerRows = try measure(peer, single: single, batches: batches, counts: counts)
             } catch {
                 printError("peer: \(error); showing Fuse's figures only")
@@ -89,17 +94,23 @@ struct BenchServe: AsyncParsableCommand {
             peer.stop()
         }
         print("\nfuse serve vs \(peerName), same model, same machine, same run (wrk on loopback, \(seconds) s each)")
-        print("| load | connections | Fuse req/s | Fuse sent/s | Fuse p50 / p99 ms | peer req/s | peer sent/s | peer p50 / p99 ms | Fuse / peer sent/s |")
+        print(
+            "| load | connections | Fuse req/s | Fuse sent/s | Fuse p50 / p99 ms | peer req/s | peer sent/s | peer p50 / p99 ms | Fuse / peer sent/s |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for key in fuseRows.keys.sorted(by: Self.order) {
             print(Self.tableRow(fuseRows[key]!, peer: peerRows[key]))
         }
         if let row = fuseRows["single-64"] {
-            print(String(format: "dynamic batching: 64 single-sentence clients reach %.0f sentences/s = %.0f %% of fuse embed's batch-32 rate (target ≥ 70 %%)",
-                         row.sentences, 100 * row.sentences / embedRate))
+            print(
+                String(
+                    format:
+                        "dynamic batching: 64 single-sentence clients reach %.0f sentences/s = %.0f %% of fuse embed's batch-32 rate (target ≥ 70 %%)",
+                    row.sentences, 100 * row.sentences / embedRate))
         }
-        print(String(format: "RSS after load: fuse serve %.0f MiB", fuseRows.values.map(\.rss).max() ?? 0)
-              + (peerRows.isEmpty ? "" : String(format: ", peer %.0f MiB", peerRows.values.map(\.rss).max() ?? 0)))
+        print(
+            String(format: "RSS after load: fuse serve %.0f MiB", fuseRows.values.map(\.rss).max() ?? 0)
+                + (peerRows.isEmpty ? "" : String(format: ", peer %.0f MiB", peerRows.values.map(\.rss).max() ?? 0)))
         if let soakLine { print(soakLine) }
     }
 
@@ -121,12 +132,14 @@ struct BenchServe: AsyncParsableCommand {
             for count in counts {
                 let result = try WrkLoad(port: server.port, path: "/v1/embeddings", bodies: bodies)
                     .run(connections: count, seconds: seconds)
-                let row = Row(load: load, connections: count, rate: result.requestsPerSecond,
-                              sentences: result.requestsPerSecond * Double(perRequest), p50: result.p50Milliseconds,
-                              p99: result.p99Milliseconds, rss: server.residentMiB)
+                let row = Row(
+                    load: load, connections: count, rate: result.requestsPerSecond,
+                    sentences: result.requestsPerSecond * Double(perRequest), p50: result.p50Milliseconds,
+                    p99: result.p99Milliseconds, rss: server.residentMiB)
                 rows["\(load)-\(count)"] = row
-                var line = String(format: "%@ %@ c=%d: %.0f req/s, %.0f sentences/s, p50 %.1f ms, p99 %.1f ms, RSS %.0f MiB",
-                                  server.name, load, count, row.rate, row.sentences, row.p50, row.p99, row.rss)
+                var line = String(
+                    format: "%@ %@ c=%d: %.0f req/s, %.0f sentences/s, p50 %.1f ms, p99 %.1f ms, RSS %.0f MiB",
+                    server.name, load, count, row.rate, row.sentences, row.p50, row.p99, row.rss)
                 if result.non2xx > 0 { line += ", \(result.non2xx) non-2xx" }
                 if let errors = result.socketErrors { line += ", \(errors)" }
                 print(line)
@@ -141,24 +154,30 @@ struct BenchServe: AsyncParsableCommand {
         for sentence in sentences {
             let body = Array(#"{"input": \#(jsonString(sentence))}"#.utf8)
             guard let reply = LoopbackHTTP.exchange(port: server.port, path: "/v1/embeddings", body: body),
-                  let vector = ServeSoak.vector(reply.body) else { throw BenchServeError.notHealthy(server.name) }
+                let vector = ServeSoak.vector(reply.body)
+            else { throw BenchServeError.notHealthy(server.name) }
             expected.append(vector)
         }
         let before = server.residentMiB
         let start = Date()
         print("soak: \(soak) requests from \(soakClients) clients, RSS before \(Int(before)) MiB …")
         BenchPeer.flush()
-        let outcome = ServeSoak(port: server.port, sentences: sentences, expected: expected,
-                                payloadLimit: 8 * 1024 * 1024).run(requests: soak, threads: soakClients)
+        let outcome = ServeSoak(
+            port: server.port, sentences: sentences, expected: expected,
+            payloadLimit: 8 * 1024 * 1024
+        ).run(requests: soak, threads: soakClients)
         let seconds = Date().timeIntervalSince(start)
         let after = server.residentMiB
         let alive = LoopbackHTTP.exchange(port: server.port, method: "GET", path: "/health", body: [])?.status == 200
-        var line = String(format: "soak: %d requests in %.0f s — valid %d (%d answered correctly), malformed→400 %d, "
-                          + "oversized→413 %d, abandoned mid-body %d; server alive: %@; RSS %.0f → %.0f MiB (%+.1f %%)",
-                          outcome.sent, seconds, outcome.valid, outcome.validCorrect, outcome.malformed400,
-                          outcome.oversized413, outcome.abandoned, alive ? "yes" : "NO", before, after,
-                          100 * (after - before) / max(before, 1))
-        if !outcome.unexpected.isEmpty { line += "\n  unexpected: " + outcome.unexpected.prefix(10).joined(separator: "\n  ") }
+        var line = String(
+            format: "soak: %d requests in %.0f s — valid %d (%d answered correctly), malformed→400 %d, "
+                + "oversized→413 %d, abandoned mid-body %d; server alive: %@; RSS %.0f → %.0f MiB (%+.1f %%)",
+            outcome.sent, seconds, outcome.valid, outcome.validCorrect, outcome.malformed400,
+            outcome.oversized413, outcome.abandoned, alive ? "yes" : "NO", before, after,
+            100 * (after - before) / max(before, 1))
+        if !outcome.unexpected.isEmpty {
+            line += "\n  unexpected: " + outcome.unexpected.prefix(10).joined(separator: "\n  ")
+        }
         return line
     }
 
@@ -196,7 +215,8 @@ struct BenchServe: AsyncParsableCommand {
     static func cpuLine() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let lines = info.split(separator: "\n")
-        let name = lines.first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+        let name =
+            lines.first { $0.hasPrefix("model name") }?.split(separator: ":").last?
             .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
         let flags = Set(lines.first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
         let isa = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni"].filter(flags.contains)
@@ -216,7 +236,8 @@ struct BenchServe: AsyncParsableCommand {
     /// One Markdown row: Fuse's figures, the peer's, and the sentences/s ratio.
     static func tableRow(_ fuse: Row, peer: Row?) -> String {
         let latency = { (row: Row) -> String in String(format: "%.1f / %.1f", row.p50, row.p99) }
-        let fuseCells = "| \(fuse.load) | \(fuse.connections) | \(fmt(fuse.rate)) | \(fmt(fuse.sentences)) | \(latency(fuse)) |"
+        let fuseCells =
+            "| \(fuse.load) | \(fuse.connections) | \(fmt(fuse.rate)) | \(fmt(fuse.sentences)) | \(latency(fuse)) |"
         guard let peer else { return fuseCells + " – | – | – | – |" }
         let ratio = String(format: "%.2f×", fuse.sentences / max(peer.sentences, 1e-9))
         return fuseCells + " \(fmt(peer.rate)) | \(fmt(peer.sentences)) | \(latency(peer)) | \(ratio) |"

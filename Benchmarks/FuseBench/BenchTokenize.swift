@@ -16,8 +16,11 @@ struct BenchTokenize: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The tokenizer (tokenizer.json for the peers).", valueName: "PATH"))
     var tokenizer: String
 
-    @Option(name: .long, help: ArgumentHelp("A UTF-8 corpus; each line is one text (tools/reference/text_corpus.py).",
-                                            valueName: "CORPUS"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A UTF-8 corpus; each line is one text (tools/reference/text_corpus.py).",
+            valueName: "CORPUS"))
     var file: String
 
     @Option(help: "Timed runs per engine and thread count; the median is reported.")
@@ -43,10 +46,12 @@ struct BenchTokenize: ParsableCommand {
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let megabytes = Double(raw.count) / 1e6
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("Tokenization of \(file): \(String(format: "%.1f", megabytes)) MB, \(lines.count) lines; tokenizer "
-              + "\(tokenizer); no special tokens; median of \(repeats) runs (higher is better)")
-        print(pad("engine", 34) + pad("threads", 9) + pad("MB/s", 9) + pad("Mtokens/s", 11) + pad("tokens", 12)
-              + "ids vs Fuse")
+        print(
+            "Tokenization of \(file): \(String(format: "%.1f", megabytes)) MB, \(lines.count) lines; tokenizer "
+                + "\(tokenizer); no special tokens; median of \(repeats) runs (higher is better)")
+        print(
+            pad("engine", 34) + pad("threads", 9) + pad("MB/s", 9) + pad("Mtokens/s", 11) + pad("tokens", 12)
+                + "ids vs Fuse")
         var reference: (tokens: Int, idSum: Int)?
         for threads in Array(Set([1, cores])).sorted() {
             var counts = (tokens: 0, idSum: 0)
@@ -55,8 +60,9 @@ struct BenchTokenize: ParsableCommand {
                 counts = (ids.reduce(0) { $0 + $1.count }, ids.reduce(0) { $0 + $1.reduce(0) { $0 + Int($1) } })
             }
             reference = reference ?? counts
-            report("Fuse", threads, megabytes / seconds, Double(counts.tokens) / seconds, counts.tokens,
-                   counts == reference! ? "same" : "DIFFERENT")
+            report(
+                "Fuse", threads, megabytes / seconds, Double(counts.tokens) / seconds, counts.tokens,
+                counts == reference! ? "same" : "DIFFERENT")
         }
         guard let peerPython, let reference else { return }
         var peers = ["tokenize_hf.py"]
@@ -64,14 +70,18 @@ struct BenchTokenize: ParsableCommand {
         for script in peers {
             for threads in Array(Set([1, cores])).sorted() {
                 do {
-                    let result = try Self.runPeer(python: peerPython, script: script, arguments: [
-                        "--tokenizer", tokenizer, "--file", file, "--repeat", String(repeats),
-                        "--threads", String(threads)])
+                    let result = try Self.runPeer(
+                        python: peerPython, script: script,
+                        arguments: [
+                            "--tokenizer", tokenizer, "--file", file, "--repeat", String(repeats),
+                            "--threads", String(threads),
+                        ])
                     let tokens = result["tokens"] as? Int ?? -1, idSum = result["id_sum"] as? Int ?? -1
                     let same = tokens == reference.tokens && idSum == reference.idSum
-                    report(result["peer"] as? String ?? script, threads, result["mb_per_s"] as? Double ?? 0,
-                           result["tokens_per_s"] as? Double ?? 0, tokens,
-                           same ? "same" : "DIFFERENT (count \(tokens), id sum \(idSum))")
+                    report(
+                        result["peer"] as? String ?? script, threads, result["mb_per_s"] as? Double ?? 0,
+                        result["tokens_per_s"] as? Double ?? 0, tokens,
+                        same ? "same" : "DIFFERENT (count \(tokens), id sum \(idSum))")
                 } catch {
                     print(pad(script, 34) + pad(String(threads), 9) + "failed: \(error)")
                 }
@@ -79,10 +89,13 @@ struct BenchTokenize: ParsableCommand {
         }
     }
 
-    private func report(_ engine: String, _ threads: Int, _ mbPerSecond: Double, _ tokensPerSecond: Double,
-                        _ tokens: Int, _ verdict: String) {
-        print(pad(engine, 34) + pad(String(threads), 9) + pad(String(format: "%.2f", mbPerSecond), 9)
-              + pad(String(format: "%.2f", tokensPerSecond / 1e6), 11) + pad(String(tokens), 12) + verdict)
+    private func report(
+        _ engine: String, _ threads: Int, _ mbPerSecond: Double, _ tokensPerSecond: Double,
+        _ tokens: Int, _ verdict: String
+    ) {
+        print(
+            pad(engine, 34) + pad(String(threads), 9) + pad(String(format: "%.2f", mbPerSecond), 9)
+                + pad(String(format: "%.2f", tokensPerSecond / 1e6), 11) + pad(String(tokens), 12) + verdict)
     }
 
     private func pad(_ text: String, _ width: Int) -> String {
@@ -113,7 +126,8 @@ struct BenchTokenize: ParsableCommand {
         process.waitUntilExit()
         let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
         guard process.terminationStatus == 0,
-              let object = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any] else {
+            let object = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any]
+        else {
             throw ValidationError("\(url.path) failed (exit \(process.terminationStatus))")
         }
         return object

@@ -13,8 +13,9 @@ struct ComputeCeiling {
         var c = [Float](repeating: 0, count: n * n)
         let rate = BenchGEMM.measure(repeats: repeats, flops: 2 * n * n * n) {
             c.withUnsafeMutableBufferPointer { c in
-                Kernels.gemm(transposeA: false, transposeB: true, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n,
-                             c: c.baseAddress!, ldc: n)
+                Kernels.gemm(
+                    transposeA: false, transposeB: true, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n,
+                    c: c.baseAddress!, ldc: n)
             }
         }
         return ComputeCeiling(gemmGFLOPS: rate.best)
@@ -23,8 +24,9 @@ struct ComputeCeiling {
     /// "= 66.7 GFLOP/s effective (100 % of the GEMM); the target needs 281 GFLOP/s (4.2× the GEMM)".
     func describe(itemsPerSecond: Double, flopsPerItem: Double, targetItemsPerSecond: Double?) -> String {
         let effective = itemsPerSecond * flopsPerItem / 1e9
-        var text = String(format: "  = %.1f GFLOP/s effective (%.0f %% of the GEMM's %.1f)", effective,
-                          100 * effective / gemmGFLOPS, gemmGFLOPS)
+        var text = String(
+            format: "  = %.1f GFLOP/s effective (%.0f %% of the GEMM's %.1f)", effective,
+            100 * effective / gemmGFLOPS, gemmGFLOPS)
         if let target = targetItemsPerSecond {
             let needed = target * flopsPerItem / 1e9
             text += String(format: "; the target needs %.0f GFLOP/s (%.1f× the GEMM)", needed, needed / gemmGFLOPS)

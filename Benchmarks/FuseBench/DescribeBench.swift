@@ -35,13 +35,15 @@ struct DescribeBench: AsyncParsableCommand {
 
     func run() async throws {
         Kernels.setBLASThreads(threads)
-        print("LENS scoring: \(entries) entries, top-5, threshold 0.2, \(threads) thread(s), \(repeats) repeats; "
-              + "ms per image, median (best)")
+        print(
+            "LENS scoring: \(entries) entries, top-5, threshold 0.2, \(threads) thread(s), \(repeats) repeats; "
+                + "ms per image, median (best)")
         var rows: [(String, String, Double, Double)] = []
         for dimension in dimensions {
             let vocabulary = try DescriptorVocabulary(name: "bench", lines: (0..<entries).map { "entry \($0)" })
-            let table = try Tensor(shape: [entries, dimension],
-                                   values: BenchGEMM.randomMatrix(entries * dimension, seed: UInt32(dimension)))
+            let table = try Tensor(
+                shape: [entries, dimension],
+                values: BenchGEMM.randomMatrix(entries * dimension, seed: UInt32(dimension)))
             let scorer = try DescriptorScorer(vocabulary: vocabulary, embeddings: table)
             let queries = (0..<8).map { BenchGEMM.randomMatrix(dimension, seed: UInt32(100 + $0)) }
             let label = "\(entries)x\(dimension)"
@@ -55,19 +57,22 @@ struct DescribeBench: AsyncParsableCommand {
         if let peerPython {
             let peer = BenchPeer.run(
                 python: peerPython, script: "lens_scoring.py",
-                arguments: ["--entries", "\(entries)", "--threads", "\(threads)", "--repeats", "\(repeats)",
-                            "--dimensions"] + dimensions.map(String.init))
+                arguments: [
+                    "--entries", "\(entries)", "--threads", "\(threads)", "--repeats", "\(repeats)",
+                    "--dimensions",
+                ] + dimensions.map(String.init))
             for result in peer.results {
                 guard let shape = result["shape"] as? String, let what = result["what"] as? String,
-                      let median = result["median_ms"] as? Double, let best = result["best_ms"] as? Double
+                    let median = result["median_ms"] as? Double, let best = result["best_ms"] as? Double
                 else { continue }
                 rows.append((shape, "\(peer.name), \(what)", median, best))
             }
         }
         for (label, who, median, best) in rows.sorted(by: { $0.0 > $1.0 }) {
-            print(label.padding(toLength: 12, withPad: " ", startingAt: 0)
-                  + who.padding(toLength: 56, withPad: " ", startingAt: 0)
-                  + String(format: "%8.3f (%.3f)", median, best))
+            print(
+                label.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + who.padding(toLength: 56, withPad: " ", startingAt: 0)
+                    + String(format: "%8.3f (%.3f)", median, best))
         }
     }
 
@@ -85,8 +90,10 @@ struct DescribeBench: AsyncParsableCommand {
     }
 
     /// Writes the table as a cache file once, then times loading it (checks included) the way `Describer` does.
-    static func cacheLoad(vocabulary: DescriptorVocabulary, table: Tensor,
-                          repeats: Int) async throws -> (median: Double, best: Double) {
+    static func cacheLoad(
+        vocabulary: DescriptorVocabulary, table: Tensor,
+        repeats: Int
+    ) async throws -> (median: Double, best: Double) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-lens-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = VocabularyCache(directory: directory)

@@ -10,8 +10,10 @@ struct FuseBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuse-bench",
         abstract: "Measure Fuse's throughput next to a reference implementation (use a release build).",
-        subcommands: [BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
-                      BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
-                      BenchIndex.self, BenchIndexQuery.self, BenchServe.self]
+        subcommands: [
+            BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
+            BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
+            BenchIndex.self, BenchIndexQuery.self, BenchServe.self,
+        ]
     )
 }

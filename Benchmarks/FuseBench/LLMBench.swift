@@ -14,7 +14,8 @@ import FuseLLM
 ///   `editdistance`) on the first few sequences.
 struct BenchLLM: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "llm", abstract: "FuseLLM distribution extraction tokens/s and alignment time vs. transformers / FuseLLM.")
+        commandName: "llm",
+        abstract: "FuseLLM distribution extraction tokens/s and alignment time vs. transformers / FuseLLM.")
 
     @Option(help: "Timed repetitions per measurement (after one warm-up).")
     var repeats = 3
@@ -58,14 +59,17 @@ struct BenchLLM: ParsableCommand {
     func run() throws {
         let threads = Kernels.coreCount
         Kernels.setBLASThreads(threads)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-llm-\(ProcessInfo.processInfo.processIdentifier)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuse-bench-llm-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         print("FuseLLM throughput, \(threads) cores, median (best) of \(repeats); fp32")
         let ceiling = ComputeCeiling.measure()
         print(String(format: "fp32 GEMM ceiling (1024³, best of 5): %.1f GFLOP/s", ceiling.gemmGFLOPS))
 
-        let folder = try model.map { URL(fileURLWithPath: $0) } ?? RandomGPT2.small(into: scratch.appendingPathComponent("gpt2-small"))
+        let folder =
+            try model.map { URL(fileURLWithPath: $0) }
+            ?? RandomGPT2.small(into: scratch.appendingPathComponent("gpt2-small"))
         let lm = try CausalLMLoader.load(folder: folder, precision: Precision(name: precision))
         print("Fuse extraction precision: \(lm.precision) on \(ComputeCapabilities.current)")
         guard length <= lm.config.maxPositions else {
@@ -76,22 +80,29 @@ struct BenchLLM: ParsableCommand {
         let idsFile = scratch.appendingPathComponent("ids.i32")
         try ids.withUnsafeBytes { try Data($0).write(to: idsFile) }
 
-        let alignment = try AlignmentBench(base: URL(fileURLWithPath: alignBase), source: URL(fileURLWithPath: alignSource),
-                                           tokens: alignTokens)
+        let alignment = try AlignmentBench(
+            base: URL(fileURLWithPath: alignBase), source: URL(fileURLWithPath: alignSource),
+            tokens: alignTokens)
         let alignFile = scratch.appendingPathComponent("align.json")
         try alignment.writePeerInput(to: alignFile, sequences: peerAlignSequences)
 
         var peer: (name: String, results: [String: (Double, Double)])?
         if !peerPython.isEmpty {
-            let out = BenchPeer.run(python: peerPython, script: "llm_transformers.py", arguments: [
-                "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length", "\(length)",
-                "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
-                "--align-json", alignFile.path, "--align-sequences", "\(peerAlignSequences)",
-            ])
+            let out = BenchPeer.run(
+                python: peerPython, script: "llm_transformers.py",
+                arguments: [
+                    "--model", folder.path, "--ids", idsFile.path, "--sequences", "\(sequences)", "--length",
+                    "\(length)",
+                    "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
+                    "--align-json", alignFile.path, "--align-sequences", "\(peerAlignSequences)",
+                ])
             var results: [String: (Double, Double)] = [:]
             for line in out.results {
                 if let what = line["what"] as? String, let median = line["tokens_per_second"] as? Double,
-                   let best = line["best"] as? Double { results[what] = (median, best) }
+                    let best = line["best"] as? Double
+                {
+                    results[what] = (median, best)
+                }
             }
             peer = (out.name, results)
         }
@@ -103,20 +114,28 @@ struct BenchLLM: ParsableCommand {
             }
         }
         let shape = "\(lm.config.layers)L/\(lm.config.hiddenSize)d/vocab \(lm.config.vocabSize)"
-        report("extraction \(folder.lastPathComponent) (\(shape)), \(sequences)×\(length) tokens, top-10 + metric_ce",
-               fuse: extraction, peer: peer?.results["extraction"], peerLabel: "transformers b=\(peerBatch)", target: 2)
+        report(
+            "extraction \(folder.lastPathComponent) (\(shape)), \(sequences)×\(length) tokens, top-10 + metric_ce",
+            fuse: extraction, peer: peer?.results["extraction"], peerLabel: "transformers b=\(peerBatch)", target: 2)
         let perToken = Self.flopsPerPosition(lm.config, attended: length)
-        print(ceiling.describe(itemsPerSecond: extraction.0, flopsPerItem: perToken,
-                               targetItemsPerSecond: peer?.results["extraction"].map { 2 * $0.0 }))
+        print(
+            ceiling.describe(
+                itemsPerSecond: extraction.0, flopsPerItem: perToken,
+                targetItemsPerSecond: peer?.results["extraction"].map { 2 * $0.0 }))
 
         let aligned = try alignment.measure(repeats: repeats)
-        report("alignment \(alignment.baseName) ← \(alignment.sourceName) (soft), \(alignment.tokenCount) base tokens "
-               + "in \(alignment.jobs.count) sequences", fuse: aligned, peer: peer?.results["alignment"],
-               peerLabel: "FuseLLM (Python, \(min(peerAlignSequences, alignment.jobs.count)) seqs)", target: nil)
-        print(String(format: "alignment of 1M base tokens: Fuse %.1f s", 1e6 / aligned.0)
-              + (peer?.results["alignment"].map { String(format: " | FuseLLM %.0f s (extrapolated)", 1e6 / $0.0) } ?? ""))
-        print(String(format: "vocabulary mapping (MinED, %d × %d tokens): %.3f s", alignment.sourceVocabulary,
-                     alignment.baseVocabulary, alignment.mappingSeconds))
+        report(
+            "alignment \(alignment.baseName) ← \(alignment.sourceName) (soft), \(alignment.tokenCount) base tokens "
+                + "in \(alignment.jobs.count) sequences", fuse: aligned, peer: peer?.results["alignment"],
+            peerLabel: "FuseLLM (Python, \(min(peerAlignSequences, alignment.jobs.count)) seqs)", target: nil)
+        print(
+            String(format: "alignment of 1M base tokens: Fuse %.1f s", 1e6 / aligned.0)
+                + (peer?.results["alignment"].map { String(format: " | FuseLLM %.0f s (extrapolated)", 1e6 / $0.0) }
+                    ?? ""))
+        print(
+            String(
+                format: "vocabulary mapping (MinED, %d × %d tokens): %.3f s", alignment.sourceVocabulary,
+                alignment.baseVocabulary, alignment.mappingSeconds))
     }
 
     /// FLOPs of one position: Q/K/V/output projections (K and V at the key-value heads' width), the MLP (two
@@ -125,7 +144,8 @@ struct BenchLLM: ParsableCommand {
     static func flopsPerPosition(_ c: CausalLMConfig, attended: Int) -> Double {
         let (w, kv) = (Double(c.hiddenSize), Double(c.keyValueHeads * c.headDim))
         let mlpMatrices: Double = c.modelType == "gpt2" ? 2 : 3
-        let layer = 2 * w * w + 2 * w * kv + mlpMatrices * w * Double(c.intermediateSize)
+        let layer =
+            2 * w * w + 2 * w * kv + mlpMatrices * w * Double(c.intermediateSize)
             + 2 * Double(attended) * Double(c.heads * c.headDim)
         return 2 * (Double(c.layers) * layer + w * Double(c.vocabSize))
     }
@@ -134,7 +154,9 @@ struct BenchLLM: ParsableCommand {
         let peerText = peer.map { String(format: "%@ %.0f (%.0f)", peerLabel, $0.0, $0.1) } ?? "\(peerLabel): not run"
         let speedup = peer.map { String(format: "  ×%.2f", fuse.0 / $0.0) } ?? ""
         let targetText = target.map { String(format: " | target ≥ ×%.0f", $0) } ?? ""
-        print(String(format: "%@: Fuse %.0f (%.0f) tokens/s | %@%@%@", label, fuse.0, fuse.1, peerText, speedup, targetText))
+        print(
+            String(
+                format: "%@: Fuse %.0f (%.0f) tokens/s | %@%@%@", label, fuse.0, fuse.1, peerText, speedup, targetText))
     }
 }
 
@@ -172,8 +194,9 @@ enum RandomGPT2 {
             ]
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"),
-                                    overwrite: true)
+        try SafetensorsWriter.write(
+            tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"),
+            overwrite: true)
         let config: [String: Any] = [
             "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": vocab, "n_embd": width,
             "n_layer": layers, "n_head": 12, "n_positions": positions, "n_ctx": positions,

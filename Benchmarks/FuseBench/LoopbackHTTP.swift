@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking HTTP/1.1 exchange over a raw TCP socket to 127.0.0.1, one request per connection — the soak's client,
@@ -18,8 +18,10 @@ enum LoopbackHTTP {
     /// Sends `head` + `body` to 127.0.0.1:`port`. With `abandonAfter`, only that many body bytes are sent and the
     /// connection is closed without reading (a client that disconnects mid-body). Otherwise reads until the server
     /// closes (requests carry `Connection: close`).
-    static func exchange(port: Int, method: String = "POST", path: String, body: [UInt8],
-                         contentLength: Int? = nil, abandonAfter: Int? = nil, timeoutSeconds: Int = 60) -> Reply? {
+    static func exchange(
+        port: Int, method: String = "POST", path: String, body: [UInt8],
+        contentLength: Int? = nil, abandonAfter: Int? = nil, timeoutSeconds: Int = 60
+    ) -> Reply? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -36,7 +38,8 @@ enum LoopbackHTTP {
             }
         }
         guard connected == 0 else { return nil }
-        let head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        let head =
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(contentLength ?? body.count)\r\nConnection: close\r\n\r\n"
         let sentBody = abandonAfter.map { Array(body.prefix($0)) } ?? body
         guard sendAll(fd, Array(head.utf8) + sentBody) else { return nil }
@@ -49,7 +52,9 @@ enum LoopbackHTTP {
             let count = recv(fd, &chunk, chunk.count, 0)
             if count <= 0 { break }
             received.append(contentsOf: chunk[0..<count])
-            if let reply = parse(received), let length = reply.contentLength, reply.body.count >= length { return reply }
+            if let reply = parse(received), let length = reply.contentLength, reply.body.count >= length {
+                return reply
+            }
         }
         return parse(received)
     }
@@ -68,7 +73,8 @@ enum LoopbackHTTP {
     static func parse(_ bytes: [UInt8]) -> Reply? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard bytes.count >= 12,
-              let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else {
+            let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator })
+        else {
             return nil
         }
         let head = String(decoding: bytes[0..<end], as: UTF8.self)

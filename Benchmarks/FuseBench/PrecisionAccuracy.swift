@@ -31,7 +31,9 @@ struct PrecisionAccuracy {
         for query in 0..<count {
             let (exact, exactScore) = nearestAndScore(reference, query)
             let other = nearest(candidate, query)
-            if exact == other { agreeing += 1 } else if exactScore - cosine(reference[query], reference[other]) >= 0.01 {
+            if exact == other {
+                agreeing += 1
+            } else if exactScore - cosine(reference[query], reference[other]) >= 0.01 {
                 clear += 1
             }
         }
@@ -41,8 +43,9 @@ struct PrecisionAccuracy {
 
     func report(label: String) -> String {
         let mean = cosines.reduce(0, +) / Float(max(cosines.count, 1))
-        return String(format: "%@: cosine to fp32 mean %.5f, worst %.5f; top-1 retrieval unchanged for %.1f%% "
-                      + "(changes at fp32 gaps ≥ 0.01: %d)", label, mean, cosines.min() ?? 1, 100 * retrievalAgreement,
-                      clearFlips)
+        return String(
+            format: "%@: cosine to fp32 mean %.5f, worst %.5f; top-1 retrieval unchanged for %.1f%% "
+                + "(changes at fp32 gaps ≥ 0.01: %d)", label, mean, cosines.min() ?? 1, 100 * retrievalAgreement,
+            clearFlips)
     }
 }

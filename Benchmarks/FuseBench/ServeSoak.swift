@@ -33,22 +33,26 @@ struct ServeSoak {
                 let valid = Array(#"{"input": \#(jsonString(sentences[sentence]))}"#.utf8)
                 switch kind {
                 case 0:
-                    let reply = LoopbackHTTP.exchange(port: port, path: "/v1/embeddings", body: Array(#"{"input": ["#.utf8))
+                    let reply = LoopbackHTTP.exchange(
+                        port: port, path: "/v1/embeddings", body: Array(#"{"input": ["#.utf8))
                     if reply?.status == 400 { outcome.malformed400 += 1 } else { note(&outcome, "malformed", reply) }
                 case 1:
-                    let reply = LoopbackHTTP.exchange(port: port, path: "/v1/embeddings", body: Array(valid.prefix(16)),
-                                                      contentLength: payloadLimit + 1)
+                    let reply = LoopbackHTTP.exchange(
+                        port: port, path: "/v1/embeddings", body: Array(valid.prefix(16)),
+                        contentLength: payloadLimit + 1)
                     if reply?.status == 413 { outcome.oversized413 += 1 } else { note(&outcome, "oversized", reply) }
                 case 2:
-                    _ = LoopbackHTTP.exchange(port: port, path: "/v1/embeddings", body: valid,
-                                              abandonAfter: valid.count / 2)
+                    _ = LoopbackHTTP.exchange(
+                        port: port, path: "/v1/embeddings", body: valid,
+                        abandonAfter: valid.count / 2)
                     outcome.abandoned += 1
                 default:
                     outcome.valid += 1
                     let reply = LoopbackHTTP.exchange(port: port, path: "/v1/embeddings", body: valid)
                     if reply?.status == 200, let vector = Self.vector(reply!.body),
-                       zip(vector, expected[sentence]).allSatisfy({ abs($0 - $1) <= 1e-5 }),
-                       vector.count == expected[sentence].count {
+                        zip(vector, expected[sentence]).allSatisfy({ abs($0 - $1) <= 1e-5 }),
+                        vector.count == expected[sentence].count
+                    {
                         outcome.validCorrect += 1
                     } else {
                         note(&outcome, "valid", reply)
@@ -81,12 +85,14 @@ struct ServeSoak {
     }
 
     private func note(_ outcome: inout Outcome, _ kind: String, _ reply: LoopbackHTTP.Reply?) {
-        outcome.unexpected.append("\(kind): \(reply.map { "\($0.status) \(String(decoding: $0.body.prefix(200), as: UTF8.self))" } ?? "no reply")")
+        outcome.unexpected.append(
+            "\(kind): \(reply.map { "\($0.status) \(String(decoding: $0.body.prefix(200), as: UTF8.self))" } ?? "no reply")"
+        )
     }
 
     static func vector(_ body: Data) -> [Float]? {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let data = object["data"] as? [[String: Any]], let numbers = data.first?["embedding"] as? [NSNumber]
+            let data = object["data"] as? [[String: Any]], let numbers = data.first?["embedding"] as? [NSNumber]
         else { return nil }
         return numbers.map { Float($0.doubleValue) }
     }
@@ -94,5 +100,6 @@ struct ServeSoak {
 
 /// `text` as a JSON string literal.
 func jsonString(_ text: String) -> String {
-    String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description
+    String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast()
+        .description
 }

@@ -25,7 +25,8 @@ final class ServerProcess {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             guard process.isRunning else { throw BenchServeError.serverExited(name) }
-            if LoopbackHTTP.exchange(port: port, method: "GET", path: path, body: [], timeoutSeconds: 5)?.status == 200 {
+            if LoopbackHTTP.exchange(port: port, method: "GET", path: path, body: [], timeoutSeconds: 5)?.status == 200
+            {
                 return
             }
             Thread.sleep(forTimeInterval: 0.2)

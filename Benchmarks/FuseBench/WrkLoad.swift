@@ -18,23 +18,26 @@ struct WrkLoad {
     let bodies: [String]
 
     func run(connections: Int, seconds: Int, threads: Int = 2) throws -> Result {
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-wrk-\(UUID().uuidString).lua")
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuse-bench-wrk-\(UUID().uuidString).lua")
         defer { try? FileManager.default.removeItem(at: script) }
         let quoted = bodies.map { "[==[" + $0 + "]==]" }.joined(separator: ",\n")
         try """
-            wrk.method = "POST"
-            wrk.headers["Content-Type"] = "application/json"
-            local bodies = {\(quoted)}
-            local i = 0
-            request = function()
-              i = i % #bodies + 1
-              return wrk.format(nil, nil, nil, bodies[i])
-            end
-            """.write(to: script, atomically: true, encoding: .utf8)
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        local bodies = {\(quoted)}
+        local i = 0
+        request = function()
+          i = i % #bodies + 1
+          return wrk.format(nil, nil, nil, bodies[i])
+        end
+        """.write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = ["-t\(min(threads, connections))", "-c\(connections)", "-d\(seconds)s", "--latency",
-                             "--timeout", "30s", "-s", script.path, "http://127.0.0.1:\(port)\(path)"]
+        process.arguments = [
+            "-t\(min(threads, connections))", "-c\(connections)", "-d\(seconds)s", "--latency",
+            "--timeout", "30s", "-s", script.path, "http://127.0.0.1:\(port)\(path)",
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -55,8 +58,9 @@ struct WrkLoad {
             if line.hasPrefix("Non-2xx"), let value = fields.last.flatMap({ Int($0) }) { non2xx = value }
             if line.hasPrefix("Socket errors") { errors = line }
         }
-        return Result(requestsPerSecond: rate, p50Milliseconds: p50, p99Milliseconds: p99, non2xx: non2xx,
-                      socketErrors: errors)
+        return Result(
+            requestsPerSecond: rate, p50Milliseconds: p50, p99Milliseconds: p99, non2xx: non2xx,
+            socketErrors: errors)
     }
 
     /// wrk's "1.23ms", "850.00us", "1.02s" in milliseconds.

@@ -28,8 +28,10 @@ public struct AudioDecoder: Sendable {
         public var maxDuration: Double
         public var nonFinite: NonFinitePolicy
 
-        public init(sampleRates: ClosedRange<Int> = 1_000...768_000, maxChannels: Int = 64,
-                    maxDuration: Double = 3 * 3600, nonFinite: NonFinitePolicy = .error) {
+        public init(
+            sampleRates: ClosedRange<Int> = 1_000...768_000, maxChannels: Int = 64,
+            maxDuration: Double = 3 * 3600, nonFinite: NonFinitePolicy = .error
+        ) {
             self.sampleRates = sampleRates
             self.maxChannels = maxChannels
             self.maxDuration = maxDuration

@@ -23,8 +23,10 @@ extension AudioPatchRecipe {
                 window(of: features, start: $0)
             }
         case .evenlySpaced(let count, let seconds):
-            return try Self.clipBounds(sampleCount: samples.count, sampleRate: sampleRate, clips: count,
-                                       seconds: seconds).map { bounds in
+            return try Self.clipBounds(
+                sampleCount: samples.count, sampleRate: sampleRate, clips: count,
+                seconds: seconds
+            ).map { bounds in
                 var clip = Array(samples[bounds])
                 if removeClipMean, !clip.isEmpty {
                     var sum: Double = 0

@@ -38,16 +38,18 @@ public final class AudioFileReader {
             throw AudioError.unsupportedFormat(file: url.path, reason: reason)
         }
         handle = opened
-        info = Info(frames: Int(sfInfo.frames), sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels),
-                    container: sfInfo.format & Int32(SF_FORMAT_TYPEMASK),
-                    encoding: sfInfo.format & Int32(SF_FORMAT_SUBMASK))
+        info = Info(
+            frames: Int(sfInfo.frames), sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels),
+            container: sfInfo.format & Int32(SF_FORMAT_TYPEMASK),
+            encoding: sfInfo.format & Int32(SF_FORMAT_SUBMASK))
         do {
             guard limits.sampleRates.contains(info.sampleRate) else {
                 throw AudioError.sampleRateOutOfRange(file: path, rate: info.sampleRate, allowed: limits.sampleRates)
             }
             guard info.channels >= 1, info.channels <= limits.maxChannels else {
-                throw AudioError.channelCountOutOfRange(file: path, channels: info.channels,
-                                                        maximum: limits.maxChannels)
+                throw AudioError.channelCountOutOfRange(
+                    file: path, channels: info.channels,
+                    maximum: limits.maxChannels)
             }
             guard info.frames > 0 else { throw AudioError.noFrames(file: path) }
             // Integer PCM is scaled to [-1, 1) (÷ 2^(bits−1)), as soundfile and torchaudio do.
@@ -69,8 +71,10 @@ public final class AudioFileReader {
             throw AudioError.invalidOption(name: "seek", reason: "frame \(frame) outside 0…\(info.frames) of \(path)")
         }
         guard sf_seek(handle, sf_count_t(frame), SEEK_SET) >= 0 else {
-            throw AudioError.corrupt(file: path, reason: "cannot seek to frame \(frame): "
-                                     + String(cString: sf_strerror(handle)))
+            throw AudioError.corrupt(
+                file: path,
+                reason: "cannot seek to frame \(frame): "
+                    + String(cString: sf_strerror(handle)))
         }
         position = frame
     }
@@ -106,8 +110,10 @@ public final class AudioFileReader {
         if got < want {
             output.removeLast(output.count - start - max(got, 0))
             let reason = sf_error(handle) != 0 ? String(cString: sf_strerror(handle)) : "file ends early"
-            throw AudioError.corrupt(file: path, reason: "read \(position + max(got, 0)) of \(info.frames) frames; "
-                                     + reason)
+            throw AudioError.corrupt(
+                file: path,
+                reason: "read \(position + max(got, 0)) of \(info.frames) frames; "
+                    + reason)
         }
         try checkFinite(&output, from: start)
         position += got
@@ -115,7 +121,9 @@ public final class AudioFileReader {
     }
 
     /// Averages interleaved channels; the sum runs in channel order and divides once, like `numpy.mean`.
-    private static func mix(_ src: UnsafePointer<Float>, channels: Int, frames: Int, into out: UnsafeMutablePointer<Float>) {
+    private static func mix(
+        _ src: UnsafePointer<Float>, channels: Int, frames: Int, into out: UnsafeMutablePointer<Float>
+    ) {
         let scale = Float(channels)
         if channels == 2 {
             for i in 0..<frames { out[i] = (src[2 * i] + src[2 * i + 1]) / 2 }

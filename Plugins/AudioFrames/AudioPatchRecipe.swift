@@ -38,9 +38,11 @@ public struct AudioPatchRecipe: Sendable, Equatable {
     /// `[frequency, time]` strides.
     public var patchStride: [Int]
 
-    public init(name: String, sampleRate: Int, fbank: FbankOptions, targetLength: Int, doNormalize: Bool, mean: Float,
-                std: Float, normalizationScale: Float, clips: Clips, removeClipMean: Bool, patchSize: Int = 16,
-                patchStride: [Int] = [10, 10]) {
+    public init(
+        name: String, sampleRate: Int, fbank: FbankOptions, targetLength: Int, doNormalize: Bool, mean: Float,
+        std: Float, normalizationScale: Float, clips: Clips, removeClipMean: Bool, patchSize: Int = 16,
+        patchStride: [Int] = [10, 10]
+    ) {
         self.name = name
         self.sampleRate = sampleRate
         self.fbank = fbank
@@ -90,8 +92,10 @@ public struct AudioPatchRecipe: Sendable, Equatable {
             throw AudioError.invalidRecipe(source: source, reason: "not a JSON object")
         }
         if let type = json["feature_extractor_type"] as? String, type != "ASTFeatureExtractor" {
-            throw AudioError.invalidRecipe(source: source, reason: "feature_extractor_type \(type) is not "
-                                           + "ASTFeatureExtractor; pass options[\"recipe\"] for other families")
+            throw AudioError.invalidRecipe(
+                source: source,
+                reason: "feature_extractor_type \(type) is not "
+                    + "ASTFeatureExtractor; pass options[\"recipe\"] for other families")
         }
         func number(_ key: String, _ fallback: Double) throws -> Double {
             guard let value = json[key] else { return fallback }
@@ -113,18 +117,22 @@ public struct AudioPatchRecipe: Sendable, Equatable {
         }
         // Upper bounds too: Int(1e300) traps, and a max_length of 10¹² would size a terabyte spectrogram.
         guard (4...Double(Self.maximumMelBins)).contains(bins), bins == bins.rounded(),
-              (1...Double(Self.maximumTargetLength)).contains(frames), frames == frames.rounded(),
-              (1000...768_000).contains(rate), rate == rate.rounded() else {
-            throw AudioError.invalidRecipe(source: source, reason: "num_mel_bins \(bins), max_length \(frames) and "
-                                           + "sampling_rate \(rate) must be integers in 4…\(Self.maximumMelBins), "
-                                           + "1…\(Self.maximumTargetLength) and 1000…768000 Hz")
+            (1...Double(Self.maximumTargetLength)).contains(frames), frames == frames.rounded(),
+            (1000...768_000).contains(rate), rate == rate.rounded()
+        else {
+            throw AudioError.invalidRecipe(
+                source: source,
+                reason: "num_mel_bins \(bins), max_length \(frames) and "
+                    + "sampling_rate \(rate) must be integers in 4…\(Self.maximumMelBins), "
+                    + "1…\(Self.maximumTargetLength) and 1000…768000 Hz")
         }
         guard !normalize || std > 0 else {
             throw AudioError.invalidRecipe(source: source, reason: "std must be positive, got \(std)")
         }
-        self.init(name: source, sampleRate: Int(rate), fbank: .ast(numMelBins: Int(bins), sampleFrequency: rate),
-                  targetLength: Int(frames), doNormalize: normalize, mean: Float(mean), std: Float(std),
-                  normalizationScale: 2, clips: .windows, removeClipMean: false)
+        self.init(
+            name: source, sampleRate: Int(rate), fbank: .ast(numMelBins: Int(bins), sampleFrequency: rate),
+            targetLength: Int(frames), doNormalize: normalize, mean: Float(mean), std: Float(std),
+            normalizationScale: 2, clips: .windows, removeClipMean: false)
         try fbank.validate()
     }
 

@@ -32,8 +32,9 @@ public struct AudioPlugin: ModalityPlugin {
     public init(decoder: AudioDecoder = AudioDecoder(), formats: SndFileFormats = .linked) {
         self.decoder = decoder
         self.formats = formats
-        claims = PluginClaims(extensions: formats.extensions, mimeTypes: formats.mimeTypes,
-                              signatures: AudioContainerSignatures.listedSignatures(formats: formats))
+        claims = PluginClaims(
+            extensions: formats.extensions, mimeTypes: formats.mimeTypes,
+            signatures: AudioContainerSignatures.listedSignatures(formats: formats))
     }
 
     /// Definite for a distinctive header of a readable container (`RIFF`/`RIFX`/`RF64` … `WAVE`, `FORM` …
@@ -60,14 +61,17 @@ public struct AudioPlugin: ModalityPlugin {
         let stride = context.patchStride ?? recipe.patchStride
         let overlap = context.windowOverlap ?? 0
         guard overlap >= 0, overlap < recipe.targetLength else {
-            throw AudioError.invalidOption(name: "windowOverlap", reason: "\(overlap) frames; must be in "
-                                           + "0..<\(recipe.targetLength)")
+            throw AudioError.invalidOption(
+                name: "windowOverlap",
+                reason: "\(overlap) frames; must be in "
+                    + "0..<\(recipe.targetLength)")
         }
         let spectrograms = try recipe.spectrograms(for: audio, hopFrames: recipe.targetLength - overlap)
         return try spectrograms.map { spec in
             let patches = try SpectrogramPatches.extract(spec, patchSize: size, stride: stride)
-            let grid = SpectrogramPatches.grid(frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
-                                               stride: stride)
+            let grid = SpectrogramPatches.grid(
+                frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
+                stride: stride)
             return try Tokens(modality: .audio, content: .features(patches), grid: grid)
         }
     }
@@ -77,8 +81,10 @@ public struct AudioPlugin: ModalityPlugin {
         switch try audioRecipe(for: context) {
         case .patches(let recipe): return recipe
         case .waveform(let recipe):
-            throw AudioError.invalidRecipe(source: recipe.name, reason: "is a waveform recipe "
-                                           + "(Wav2Vec2FeatureExtractor), which has no spectrogram")
+            throw AudioError.invalidRecipe(
+                source: recipe.name,
+                reason: "is a waveform recipe "
+                    + "(Wav2Vec2FeatureExtractor), which has no spectrogram")
         }
     }
 
@@ -95,15 +101,19 @@ public struct AudioPlugin: ModalityPlugin {
                 guard let folderConfig else { return .waveform(.wav2vec2) }
                 let recipe = try cache.recipe(forConfig: folderConfig)
                 guard case .waveform = recipe else {
-                    throw AudioError.invalidRecipe(source: folderConfig.path, reason: "the model reads waveforms, "
-                                                   + "but this is not a Wav2Vec2FeatureExtractor config")
+                    throw AudioError.invalidRecipe(
+                        source: folderConfig.path,
+                        reason: "the model reads waveforms, "
+                            + "but this is not a Wav2Vec2FeatureExtractor config")
                 }
                 return recipe
             default:
                 let url = URL(fileURLWithPath: name)
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw AudioError.invalidRecipe(source: name, reason: "not a known recipe (ast, meta-transformer, "
-                                                   + "imagebind, wav2vec2) nor an existing preprocessor_config.json")
+                    throw AudioError.invalidRecipe(
+                        source: name,
+                        reason: "not a known recipe (ast, meta-transformer, "
+                            + "imagebind, wav2vec2) nor an existing preprocessor_config.json")
                 }
                 return try cache.recipe(forConfig: url)
             }
@@ -118,8 +128,10 @@ extension AudioPlugin {
     /// it is complete, holding only a few chunks of audio at a time. Same tokens as `tokenize(decode(url))`.
     /// The waveform recipe normalises each window over all its samples, so it decodes the file whole (within the
     /// decoder's `limits`) and then hands out its windows one by one.
-    public func forEachTokens(contentsOf url: URL, context: PreprocessingContext, chunkFrames: Int = 1 << 17,
-                              _ body: (Tokens) throws -> Void) throws {
+    public func forEachTokens(
+        contentsOf url: URL, context: PreprocessingContext, chunkFrames: Int = 1 << 17,
+        _ body: (Tokens) throws -> Void
+    ) throws {
         let recipe: AudioPatchRecipe
         switch try audioRecipe(for: context) {
         case .waveform(let waveform):
@@ -133,17 +145,21 @@ extension AudioPlugin {
         let stride = context.patchStride ?? recipe.patchStride
         let overlap = context.windowOverlap ?? 0
         guard overlap >= 0, overlap < recipe.targetLength else {
-            throw AudioError.invalidOption(name: "windowOverlap", reason: "\(overlap) frames; must be in "
-                                           + "0..<\(recipe.targetLength)")
+            throw AudioError.invalidOption(
+                name: "windowOverlap",
+                reason: "\(overlap) frames; must be in "
+                    + "0..<\(recipe.targetLength)")
         }
         var limits = decoder.limits
         limits.maxDuration = .infinity
-        let stream = AudioStream(url: url, recipe: recipe, hopFrames: recipe.targetLength - overlap, limits: limits,
-                                 chunkFrames: chunkFrames)
+        let stream = AudioStream(
+            url: url, recipe: recipe, hopFrames: recipe.targetLength - overlap, limits: limits,
+            chunkFrames: chunkFrames)
         try stream.forEachSpectrogram { _, spec in
             let patches = try SpectrogramPatches.extract(spec, patchSize: size, stride: stride)
-            let grid = SpectrogramPatches.grid(frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
-                                               stride: stride)
+            let grid = SpectrogramPatches.grid(
+                frames: spec.shape[0], melBins: spec.shape[1], patchSize: size,
+                stride: stride)
             try body(Tokens(modality: .audio, content: .features(patches), grid: grid))
         }
     }

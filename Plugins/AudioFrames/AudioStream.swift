@@ -18,8 +18,10 @@ public struct AudioStream: Sendable {
     /// File frames decoded per step.
     public var chunkFrames: Int
 
-    public init(url: URL, recipe: AudioPatchRecipe, hopFrames: Int? = nil,
-                limits: AudioDecoder.Limits = .init(maxDuration: .infinity), chunkFrames: Int = 1 << 17) {
+    public init(
+        url: URL, recipe: AudioPatchRecipe, hopFrames: Int? = nil,
+        limits: AudioDecoder.Limits = .init(maxDuration: .infinity), chunkFrames: Int = 1 << 17
+    ) {
         self.url = url
         self.recipe = recipe
         self.hopFrames = hopFrames
@@ -34,18 +36,24 @@ public struct AudioStream: Sendable {
             throw AudioError.tooLong(file: url.path, seconds: reader.info.duration, maximumSeconds: limits.maxDuration)
         }
         let sameRate = reader.info.sampleRate == recipe.sampleRate
-        var resampler = sameRate ? nil : StreamingResampler(
-            resampler: try Resampler(from: reader.info.sampleRate, to: recipe.sampleRate),
-            totalInput: reader.info.frames)
+        var resampler =
+            sameRate
+            ? nil
+            : StreamingResampler(
+                resampler: try Resampler(from: reader.info.sampleRate, to: recipe.sampleRate),
+                totalInput: reader.info.frames)
         let total = resampler?.totalOutput ?? reader.info.frames
         var sink: any SampleSink
         switch recipe.clips {
         case .windows:
-            sink = try WindowSink(recipe: recipe, totalSamples: total, hop: hopFrames ?? recipe.targetLength,
-                                  what: url.path)
+            sink = try WindowSink(
+                recipe: recipe, totalSamples: total, hop: hopFrames ?? recipe.targetLength,
+                what: url.path)
         case .evenlySpaced(let count, let seconds):
-            sink = ClipSink(recipe: recipe, bounds: AudioPatchRecipe.clipBounds(
-                sampleCount: total, sampleRate: recipe.sampleRate, clips: count, seconds: seconds), what: url.path)
+            sink = ClipSink(
+                recipe: recipe,
+                bounds: AudioPatchRecipe.clipBounds(
+                    sampleCount: total, sampleRate: recipe.sampleRate, clips: count, seconds: seconds), what: url.path)
         }
         var chunk: [Float] = []
         chunk.reserveCapacity(chunkFrames)
@@ -84,15 +92,18 @@ struct WindowSink: SampleSink {
     init(recipe: AudioPatchRecipe, totalSamples: Int, hop: Int, what: String) throws {
         guard hop > 0 else { throw AudioError.invalidOption(name: "hop", reason: "must be positive, got \(hop)") }
         guard recipe.fbank.snipEdges else {
-            throw AudioError.invalidOption(name: "snipEdges", reason: "streaming needs snipEdges (frames inside the "
-                                           + "signal); decode the whole file for reflected edges")
+            throw AudioError.invalidOption(
+                name: "snipEdges",
+                reason: "streaming needs snipEdges (frames inside the "
+                    + "signal); decode the whole file for reflected edges")
         }
         self.recipe = recipe
         fbank = try KaldiFbank(options: recipe.fbank)
         self.what = what
         self.totalSamples = totalSamples
         guard totalSamples >= recipe.fbank.windowSize else {
-            throw AudioError.shorterThanOneFrame(what: what, samples: totalSamples, frameLength: recipe.fbank.windowSize)
+            throw AudioError.shorterThanOneFrame(
+                what: what, samples: totalSamples, frameLength: recipe.fbank.windowSize)
         }
         totalFrames = fbank.frameCount(forSampleCount: totalSamples)
         starts = AudioPatchRecipe.windowStarts(frames: totalFrames, length: recipe.targetLength, hop: hop)
@@ -110,8 +121,9 @@ struct WindowSink: SampleSink {
             frames.append(contentsOf: repeatElement(0, count: newRows * width))
             pending.withUnsafeBufferPointer { signal in
                 frames.withUnsafeMutableBufferPointer { out in
-                    fbank.computeFrames(signal: signal, frames: nextFrame..<ready, signalOffset: pendingStart,
-                                        into: out.baseAddress! + base)
+                    fbank.computeFrames(
+                        signal: signal, frames: nextFrame..<ready, signalOffset: pendingStart,
+                        into: out.baseAddress! + base)
                 }
             }
             nextFrame = ready
@@ -120,7 +132,8 @@ struct WindowSink: SampleSink {
         }
         // Emit every window whose frames are all computed (or, at the end, every remaining one, zero padded).
         while nextWindow < starts.count,
-              final || starts[nextWindow] + recipe.targetLength <= nextFrame || nextFrame == totalFrames {
+            final || starts[nextWindow] + recipe.targetLength <= nextFrame || nextFrame == totalFrames
+        {
             let start = starts[nextWindow]
             let rows = frames.count / width
             let view = try Tensor(shape: [rows, width], values: frames)

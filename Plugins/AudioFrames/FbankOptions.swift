@@ -84,15 +84,18 @@ public struct FbankOptions: Sendable, Equatable, Hashable {
             throw AudioError.invalidOption(name: "sampleFrequency", reason: "must be positive, got \(sampleFrequency)")
         }
         guard windowSize >= 2 else {
-            throw AudioError.invalidOption(name: "frameLength",
-                                           reason: "\(frameLength) ms gives \(windowSize) samples; need at least 2")
+            throw AudioError.invalidOption(
+                name: "frameLength",
+                reason: "\(frameLength) ms gives \(windowSize) samples; need at least 2")
         }
         guard windowShift > 0 else {
             throw AudioError.invalidOption(name: "frameShift", reason: "\(frameShift) ms gives no samples")
         }
         guard paddedWindowSize % 2 == 0 else {
-            throw AudioError.invalidOption(name: "frameLength", reason: "the FFT size \(paddedWindowSize) is odd; "
-                                           + "set roundToPowerOfTwo or change frameLength")
+            throw AudioError.invalidOption(
+                name: "frameLength",
+                reason: "the FFT size \(paddedWindowSize) is odd; "
+                    + "set roundToPowerOfTwo or change frameLength")
         }
         guard (0...1).contains(preemphasisCoefficient) else {
             throw AudioError.invalidOption(name: "preemphasisCoefficient", reason: "must be in [0, 1]")
@@ -106,14 +109,16 @@ public struct FbankOptions: Sendable, Equatable, Hashable {
         let nyquist = sampleFrequency / 2
         let high = highFreq <= 0 ? highFreq + nyquist : highFreq
         guard lowFreq >= 0, lowFreq < nyquist, high > 0, high <= nyquist, lowFreq < high else {
-            throw AudioError.invalidOption(name: "lowFreq/highFreq",
-                                           reason: "\(lowFreq)…\(high) Hz must lie within 0…\(nyquist) Hz, low < high")
+            throw AudioError.invalidOption(
+                name: "lowFreq/highFreq",
+                reason: "\(lowFreq)…\(high) Hz must lie within 0…\(nyquist) Hz, low < high")
         }
         if vtlnWarp != 1 {
             let vHigh = vtlnHigh < 0 ? vtlnHigh + nyquist : vtlnHigh
             guard lowFreq < vtlnLow, vtlnLow < high, vHigh > 0, vHigh < high, vtlnLow < vHigh else {
-                throw AudioError.invalidOption(name: "vtlnLow/vtlnHigh",
-                                               reason: "\(vtlnLow)…\(vHigh) Hz must lie inside \(lowFreq)…\(high) Hz")
+                throw AudioError.invalidOption(
+                    name: "vtlnLow/vtlnHigh",
+                    reason: "\(vtlnLow)…\(vHigh) Hz must lie inside \(lowFreq)…\(high) Hz")
             }
         }
     }

@@ -63,8 +63,10 @@ public struct KaldiFbank: Sendable {
     /// Writes frames `frames` (indices into the whole signal's frames) as rows of `out`, spreading them over the
     /// cores. `signal` holds the whole signal (snip-edges off) or any span starting at frame `frames.lowerBound`'s
     /// first sample (snip-edges on, used by streaming).
-    func computeFrames(signal: UnsafeBufferPointer<Float>, frames: Range<Int>, signalOffset: Int = 0,
-                       into out: UnsafeMutablePointer<Float>) {
+    func computeFrames(
+        signal: UnsafeBufferPointer<Float>, frames: Range<Int>, signalOffset: Int = 0,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let signalPointer = SharedPointer(signal.baseAddress!), outPointer = SharedPointer(out)
         let signalCount = signal.count
         Kernels.parallelChunks(count: frames.count, grain: 32) { block in
@@ -74,23 +76,27 @@ public struct KaldiFbank: Sendable {
                 var i = block.lowerBound
                 while i < block.upperBound {
                     let count = min(8, block.upperBound - i)
-                    computeLaneGroup(first: frames.lowerBound + i, count: count, signal: signal,
-                                     signalOffset: signalOffset, fft: fft, scratch: scratch,
-                                     rows: outPointer.base + i * options.featureCount)
+                    computeLaneGroup(
+                        first: frames.lowerBound + i, count: count, signal: signal,
+                        signalOffset: signalOffset, fft: fft, scratch: scratch,
+                        rows: outPointer.base + i * options.featureCount)
                     i += count
                 }
                 return
             }
             let scratch = FrameScratch(paddedSize: options.paddedWindowSize, melBins: options.numMelBins)
             for i in block {
-                computeFrame(frames.lowerBound + i, signal: signal, signalOffset: signalOffset, scratch: scratch,
-                             row: outPointer.base + i * options.featureCount)
+                computeFrame(
+                    frames.lowerBound + i, signal: signal, signalOffset: signalOffset, scratch: scratch,
+                    row: outPointer.base + i * options.featureCount)
             }
         }
     }
 
-    private func computeFrame(_ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
-                              scratch: FrameScratch, row: UnsafeMutablePointer<Float>) {
+    private func computeFrame(
+        _ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
+        scratch: FrameScratch, row: UnsafeMutablePointer<Float>
+    ) {
         let o = options
         let size = o.windowSize, padded = o.paddedWindowSize
         let buf = scratch.frame
@@ -158,8 +164,10 @@ public struct KaldiFbank: Sendable {
 
     /// Copies frame `index`'s samples; with snip-edges off the signal is reflected at both ends as torchaudio does
     /// (`[x1 x0 | x0 x1 … xn | xn xn-1 …]`).
-    func fillFrame(_ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
-                           into buf: UnsafeMutablePointer<Float>) {
+    func fillFrame(
+        _ index: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
+        into buf: UnsafeMutablePointer<Float>
+    ) {
         let size = options.windowSize, shift = options.windowShift
         if options.snipEdges {
             buf.update(from: signal.baseAddress! + (index * shift - signalOffset), count: size)

@@ -4,8 +4,10 @@ import Foundation
 /// as `KaldiFbank.computeFrame`, which remains the path for FFT sizes that are not powers of two.
 extension KaldiFbank {
     /// Computes frames `first ..< first + count` (`count` ≤ 8) into rows `rows`, `rows + featureCount`, ….
-    func computeLaneGroup(first: Int, count: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
-                          fft: LaneFFT, scratch: LaneScratch, rows: UnsafeMutablePointer<Float>) {
+    func computeLaneGroup(
+        first: Int, count: Int, signal: UnsafeBufferPointer<Float>, signalOffset: Int,
+        fft: LaneFFT, scratch: LaneScratch, rows: UnsafeMutablePointer<Float>
+    ) {
         let o = options
         let size = o.windowSize, padded = o.paddedWindowSize, bins = padded / 2
         let lanes = UnsafeMutableRawPointer(scratch.samples).assumingMemoryBound(to: Float.self)

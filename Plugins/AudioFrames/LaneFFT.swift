@@ -64,8 +64,10 @@ final class LaneFFT: @unchecked Sendable {
 
     /// `|X[k]|²` for `k = 0…size/2` into `power`, from the input already scattered into `re`/`im` (each `size/2`
     /// lanes-vectors) by `slot(ofSample:)`. `re` and `im` are overwritten.
-    func powerSpectrum(re: UnsafeMutablePointer<SIMD8<Float>>, im: UnsafeMutablePointer<SIMD8<Float>>,
-                       power: UnsafeMutablePointer<SIMD8<Float>>) {
+    func powerSpectrum(
+        re: UnsafeMutablePointer<SIMD8<Float>>, im: UnsafeMutablePointer<SIMD8<Float>>,
+        power: UnsafeMutablePointer<SIMD8<Float>>
+    ) {
         let n = half
         // Stage of span 2: twiddle 1.
         var a = 0

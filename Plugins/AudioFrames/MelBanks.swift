@@ -18,8 +18,10 @@ struct MelBanks: Sendable {
         let vtlnHigh = o.vtlnHigh < 0 ? o.vtlnHigh + nyquist : o.vtlnHigh
         let warp: (Double) -> Double = { m in
             guard o.vtlnWarp != 1 else { return m }
-            return Self.mel(Self.vtlnWarpFreq(low: o.vtlnLow, high: vtlnHigh, lowFreq: o.lowFreq,
-                                              highFreq: highFreq, factor: o.vtlnWarp, freq: Self.inverseMel(m)))
+            return Self.mel(
+                Self.vtlnWarpFreq(
+                    low: o.vtlnLow, high: vtlnHigh, lowFreq: o.lowFreq,
+                    highFreq: highFreq, factor: o.vtlnWarp, freq: Self.inverseMel(m)))
         }
         let fftMel = (0..<numFFTBins).map { Self.mel(fftBinWidth * Double($0)) }
         var start: [Int] = [], weights: [[Float]] = []
@@ -52,8 +54,10 @@ struct MelBanks: Sendable {
     static func inverseMel(_ mel: Double) -> Double { 700 * (exp(mel / 1127) - 1) }
 
     /// Kaldi's piecewise-linear VTLN warp (`vtln_warp_freq`).
-    static func vtlnWarpFreq(low: Double, high: Double, lowFreq: Double, highFreq: Double, factor: Double,
-                             freq: Double) -> Double {
+    static func vtlnWarpFreq(
+        low: Double, high: Double, lowFreq: Double, highFreq: Double, factor: Double,
+        freq: Double
+    ) -> Double {
         if freq < lowFreq || freq > highFreq { return freq }
         let l = low * max(1, factor), h = high * min(1, factor)
         let scale = 1 / factor

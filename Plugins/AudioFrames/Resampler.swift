@@ -32,8 +32,9 @@ public struct Resampler: Sendable {
     /// Builds the filter bank for `inputRate` → `outputRate`.
     public init(from inputRate: Int, to outputRate: Int, lowpassFilterWidth: Int = 6, rolloff: Double = 0.99) throws {
         guard inputRate > 0, outputRate > 0 else {
-            throw AudioError.invalidOption(name: "sample rate",
-                                           reason: "rates must be positive, got \(inputRate) → \(outputRate)")
+            throw AudioError.invalidOption(
+                name: "sample rate",
+                reason: "rates must be positive, got \(inputRate) → \(outputRate)")
         }
         guard lowpassFilterWidth > 0 else {
             throw AudioError.invalidOption(name: "lowpassFilterWidth", reason: "must be positive")
@@ -47,9 +48,10 @@ public struct Resampler: Sendable {
         orig = inputRate / divisor
         new = outputRate / divisor
         guard orig * new <= 50_000_000 else {
-            throw AudioError.invalidOption(name: "sample rate",
-                                           reason: "\(inputRate) → \(outputRate) Hz needs a \(new)-phase filter; "
-                                               + "rates this coprime are not supported")
+            throw AudioError.invalidOption(
+                name: "sample rate",
+                reason: "\(inputRate) → \(outputRate) Hz needs a \(new)-phase filter; "
+                    + "rates this coprime are not supported")
         }
         let baseFreq = Double(min(inputRate, outputRate) / divisor) * rolloff
         let lw = Double(lowpassFilterWidth)
@@ -129,7 +131,8 @@ public struct Resampler: Sendable {
 
     /// Computes outputs `outputs` from a padded input in which `padded[0]` is padded index `paddedStart`
     /// (padded index `p` holds input sample `p − width`). The caller guarantees every tap lies inside `padded`.
-    func run(padded: UnsafePointer<Float>, paddedStart: Int, outputs: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    func run(padded: UnsafePointer<Float>, paddedStart: Int, outputs: Range<Int>, into out: UnsafeMutablePointer<Float>)
+    {
         taps.withUnsafeBufferPointer { bank in
             firstTap.withUnsafeBufferPointer { first in
                 let vectors = tapCount / 8

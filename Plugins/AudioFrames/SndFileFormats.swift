@@ -104,21 +104,24 @@ public struct SndFileFormats: Sendable, Equatable {
             info.format = index
             guard sf_command(nil, Int32(SFC_GET_FORMAT_MAJOR), &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0
             else { return nil }
-            return Container(code: info.format & Int32(SF_FORMAT_TYPEMASK),
-                             name: info.name.map { String(cString: $0) } ?? "",
-                             fileExtension: info.extension.map { String(cString: $0) } ?? "")
+            return Container(
+                code: info.format & Int32(SF_FORMAT_TYPEMASK),
+                name: info.name.map { String(cString: $0) } ?? "",
+                fileExtension: info.extension.map { String(cString: $0) } ?? "")
         }
     }
 
     private static func queryEncodings() -> Set<Int32> {
         var count: Int32 = 0
         sf_command(nil, Int32(SFC_GET_FORMAT_SUBTYPE_COUNT), &count, Int32(MemoryLayout<Int32>.size))
-        return Set((0..<max(count, 0)).compactMap { index in
-            var info = SF_FORMAT_INFO()
-            info.format = index
-            guard sf_command(nil, Int32(SFC_GET_FORMAT_SUBTYPE), &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0
-            else { return nil }
-            return info.format & Int32(SF_FORMAT_SUBMASK)
-        })
+        return Set(
+            (0..<max(count, 0)).compactMap { index in
+                var info = SF_FORMAT_INFO()
+                info.format = index
+                guard
+                    sf_command(nil, Int32(SFC_GET_FORMAT_SUBTYPE), &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0
+                else { return nil }
+                return info.format & Int32(SF_FORMAT_SUBMASK)
+            })
     }
 }

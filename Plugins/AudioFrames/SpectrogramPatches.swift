@@ -18,16 +18,21 @@ public enum SpectrogramPatches {
     /// `stride` is `[frequency, time]`.
     public static func extract(_ spectrogram: Tensor, patchSize p: Int, stride: [Int]) throws -> Tensor {
         guard spectrogram.rank == 2 else {
-            throw AudioError.invalidOption(name: "spectrogram", reason: "expected [frames, mel], got \(spectrogram.shape)")
+            throw AudioError.invalidOption(
+                name: "spectrogram", reason: "expected [frames, mel], got \(spectrogram.shape)")
         }
         let frames = spectrogram.shape[0], mel = spectrogram.shape[1]
         guard p > 0, stride.count == 2, stride[0] > 0, stride[1] > 0 else {
-            throw AudioError.invalidOption(name: "patch", reason: "size \(p) and stride \(stride) must be positive, "
-                                           + "stride given as [frequency, time]")
+            throw AudioError.invalidOption(
+                name: "patch",
+                reason: "size \(p) and stride \(stride) must be positive, "
+                    + "stride given as [frequency, time]")
         }
         guard mel >= p, frames >= p else {
-            throw AudioError.invalidOption(name: "patch", reason: "a \(p)×\(p) patch does not fit a "
-                                           + "\(frames)-frame × \(mel)-bin spectrogram")
+            throw AudioError.invalidOption(
+                name: "patch",
+                reason: "a \(p)×\(p) patch does not fit a "
+                    + "\(frames)-frame × \(mel)-bin spectrogram")
         }
         let g = grid(frames: frames, melBins: mel, patchSize: p, stride: stride)
         let (sf, st) = (stride[0], stride[1])

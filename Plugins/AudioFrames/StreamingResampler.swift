@@ -45,8 +45,9 @@ struct StreamingResampler {
                 let resampler = self.resampler
                 Kernels.parallelChunks(count: range.count, grain: 1 << 13) { block in
                     let outputs = (range.lowerBound + block.lowerBound)..<(range.lowerBound + block.upperBound)
-                    resampler.run(padded: source.base, paddedStart: offset, outputs: outputs,
-                                  into: target.base + block.lowerBound)
+                    resampler.run(
+                        padded: source.base, paddedStart: offset, outputs: outputs,
+                        into: target.base + block.lowerBound)
                 }
             }
             done = range.count

@@ -39,7 +39,8 @@ public struct WaveformRecipe: Sendable, Equatable {
         var rate = 16_000
         if let value = json["sampling_rate"] {
             guard !JSONNumber.isBoolean(value), let exact = JSONNumber.exactInteger(value),
-                  (1000...768_000).contains(exact) else {
+                (1000...768_000).contains(exact)
+            else {
                 throw invalid("sampling_rate must be an integer in 1000…768000 Hz, got \(value)")
             }
             rate = exact
@@ -95,7 +96,8 @@ public struct WaveformRecipe: Sendable, Equatable {
         }
         return try windows(sampleCount: samples.count, maxSamples: maxSamples).map { range in
             let values = inputValues(Array(samples[range]))
-            return try Tokens(modality: .audio, content: .features(try Tensor(shape: [values.count, 1], values: values)))
+            return try Tokens(
+                modality: .audio, content: .features(try Tensor(shape: [values.count, 1], values: values)))
         }
     }
 }

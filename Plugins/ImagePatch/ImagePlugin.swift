@@ -17,8 +17,10 @@ public struct ImagePlugin: ModalityPlugin {
     public let claims = PluginClaims(
         extensions: ["png", "jpg", "jpeg", "jpe", "jfif"],
         mimeTypes: ["image/png", "image/jpeg"],
-        signatures: [MagicSignature(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-                     MagicSignature(bytes: [0xFF, 0xD8, 0xFF])])
+        signatures: [
+            MagicSignature(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+            MagicSignature(bytes: [0xFF, 0xD8, 0xFF]),
+        ])
 
     /// The decoder, with its pixel-count limit.
     public var decoder: ImageDecoder
@@ -41,11 +43,13 @@ public struct ImagePlugin: ModalityPlugin {
         var frames = 1
         if let text = context.options["frames"] {
             guard let value = Int(text), value > 0 else {
-                throw FuseError.invalidArgument(what: "option 'frames'", reason: "expected a positive integer, got '\(text)'")
+                throw FuseError.invalidArgument(
+                    what: "option 'frames'", reason: "expected a positive integer, got '\(text)'")
             }
             frames = value
         }
-        let patches = frames == 1
+        let patches =
+            frames == 1
             ? try PatchExtractor.patches(pixels, patchSize: patchSize)
             : try PatchExtractor.temporalPatches(pixels, patchSize: patchSize, frames: frames)
         let grid = PatchExtractor.grid(height: pixels.shape[1], width: pixels.shape[2], patchSize: patchSize)
@@ -57,7 +61,8 @@ public struct ImagePlugin: ModalityPlugin {
         if let name = context.options["recipe"] {
             guard let recipe = ImagePreprocessor.recipe(named: name) else {
                 throw FuseError.invalidArgument(
-                    what: "option 'recipe'", reason: "unknown image recipe '\(name)' (known: clip, vit, imagebind, meta-transformer)")
+                    what: "option 'recipe'",
+                    reason: "unknown image recipe '\(name)' (known: clip, vit, imagebind, meta-transformer)")
             }
             return recipe
         }

@@ -58,20 +58,27 @@ public struct ImagePreprocessor: Sendable, Equatable {
 
     /// Builds a preprocessor from explicit parameters; throws when a size is not positive or mean/std are not
     /// three positive-std channels.
-    public init(resize: Resize?, filter: ResampleFilter, cropWidth: Int? = nil, cropHeight: Int? = nil,
-                cropRounding: CropRounding = .floor, rescale: Rescale? = .multiply(1.0 / 255.0),
-                mean: [Float]?, std: [Float]?) throws {
+    public init(
+        resize: Resize?, filter: ResampleFilter, cropWidth: Int? = nil, cropHeight: Int? = nil,
+        cropRounding: CropRounding = .floor, rescale: Rescale? = .multiply(1.0 / 255.0),
+        mean: [Float]?, std: [Float]?
+    ) throws {
         switch resize {
         case .shortestEdge(let size) where size <= 0,
-             .exact(let size, _) where size <= 0, .exact(_, let size) where size <= 0:
+            .exact(let size, _) where size <= 0, .exact(_, let size) where size <= 0:
             throw ImageError.invalidParameter(what: "resize", reason: "target size must be positive, got \(size)")
         default: break
         }
         if (cropWidth == nil) != (cropHeight == nil) || (cropWidth ?? 1) <= 0 || (cropHeight ?? 1) <= 0 {
             throw ImageError.invalidParameter(
-                what: "crop size", reason: "width and height must both be positive, got \(String(describing: cropWidth))×\(String(describing: cropHeight))")
+                what: "crop size",
+                reason:
+                    "width and height must both be positive, got \(String(describing: cropWidth))×\(String(describing: cropHeight))"
+            )
         }
-        if (mean == nil) != (std == nil) || (mean.map { $0.count != 3 } ?? false) || (std.map { $0.count != 3 } ?? false) {
+        if (mean == nil) != (std == nil) || (mean.map { $0.count != 3 } ?? false)
+            || (std.map { $0.count != 3 } ?? false)
+        {
             throw ImageError.invalidParameter(what: "normalization", reason: "mean and std need 3 values each")
         }
         if let std, std.contains(where: { !($0 > 0) }) {
@@ -96,14 +103,16 @@ public struct ImagePreprocessor: Sendable, Equatable {
 
     /// `CLIPImageProcessor`'s defaults: shortest edge `size`, bicubic, centre crop `size`, CLIP mean/std.
     public static func clip(size: Int = 224) -> ImagePreprocessor {
-        ImagePreprocessor(checked: .shortestEdge(size), filter: .bicubic, crop: size, rounding: .floor,
-                          rescale: .multiply(1.0 / 255.0), mean: clipMean, std: clipStd)
+        ImagePreprocessor(
+            checked: .shortestEdge(size), filter: .bicubic, crop: size, rounding: .floor,
+            rescale: .multiply(1.0 / 255.0), mean: clipMean, std: clipStd)
     }
 
     /// `ViTImageProcessor`'s defaults: resize to `size`², bilinear, no crop, mean/std 0.5.
     public static func vit(size: Int = 224) -> ImagePreprocessor {
-        ImagePreprocessor(checked: .exact(width: size, height: size), filter: .bilinear, crop: nil, rounding: .floor,
-                          rescale: .multiply(1.0 / 255.0), mean: standardMean, std: standardStd)
+        ImagePreprocessor(
+            checked: .exact(width: size, height: size), filter: .bilinear, crop: nil, rounding: .floor,
+            rescale: .multiply(1.0 / 255.0), mean: standardMean, std: standardStd)
     }
 
     /// ImageBind's torchvision pipeline: `Resize(224, BICUBIC)`, `CenterCrop(224)`, `ToTensor()`,
@@ -127,8 +136,10 @@ public struct ImagePreprocessor: Sendable, Equatable {
     }
 
     /// For the built-in recipes, whose parameters are known to be valid.
-    private init(checked resize: Resize?, filter: ResampleFilter, crop: Int?, rounding: CropRounding,
-                 rescale: Rescale?, mean: [Float], std: [Float]) {
+    private init(
+        checked resize: Resize?, filter: ResampleFilter, crop: Int?, rounding: CropRounding,
+        rescale: Rescale?, mean: [Float], std: [Float]
+    ) {
         self.resize = resize
         self.filter = filter
         cropWidth = crop
@@ -151,7 +162,8 @@ public struct ImagePreprocessor: Sendable, Equatable {
         let what = "preprocessing of a \(image.width)×\(image.height) image"
         guard width <= Self.maxResizedSide, height <= Self.maxResizedSide else {
             throw ImageError.invalidParameter(
-                what: what, reason: "the resize target \(width)×\(height) has a side longer than \(Self.maxResizedSide) "
+                what: what,
+                reason: "the resize target \(width)×\(height) has a side longer than \(Self.maxResizedSide) "
                     + "pixels, the most an image can have in Pillow (the reference)")
         }
         // Only the output is allocated (the crop's rows and columns of the resize are all that is computed).
@@ -159,15 +171,18 @@ public struct ImagePreprocessor: Sendable, Equatable {
         let (pixels, overflow) = outWidth.multipliedReportingOverflow(by: outHeight)
         guard !overflow, pixels <= maxOutputPixels else {
             throw ImageError.invalidParameter(
-                what: what, reason: "the \(cropWidth == nil ? "resized" : "cropped") image would be "
-                    + "\(outWidth)×\(outHeight) pixels, more than the \(maxOutputPixels) preprocessing produces at most")
+                what: what,
+                reason: "the \(cropWidth == nil ? "resized" : "cropped") image would be "
+                    + "\(outWidth)×\(outHeight) pixels, more than the \(maxOutputPixels) preprocessing produces at most"
+            )
         }
         let left = cropOffset(size: width, crop: outWidth), top = cropOffset(size: height, crop: outHeight)
         // Rows and columns of the resized image that land inside the crop; the rest of the crop is zero padding.
         let columns = max(left, 0)..<min(left + outWidth, width)
         let rows = max(top, 0)..<min(top + outHeight, height)
-        let region = try PillowResampler.resize(image, width: width, height: height, filter: filter,
-                                                columns: columns, rows: rows)
+        let region = try PillowResampler.resize(
+            image, width: width, height: height, filter: filter,
+            columns: columns, rows: rows)
         if columns.count == outWidth && rows.count == outHeight { return region }
         var padded = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
         let dx = columns.lowerBound - left, dy = rows.lowerBound - top

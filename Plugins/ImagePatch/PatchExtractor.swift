@@ -26,16 +26,19 @@ public enum PatchExtractor {
 
     private static func extract(_ chw: Tensor, patchSize p: Int, frames: Int) throws -> Tensor {
         guard chw.rank == 3 else {
-            throw FuseError.invalidArgument(what: "patch extraction", reason: "expected a [C, H, W] tensor, got shape \(chw.shape)")
+            throw FuseError.invalidArgument(
+                what: "patch extraction", reason: "expected a [C, H, W] tensor, got shape \(chw.shape)")
         }
         let (channels, height, width) = (chw.shape[0], chw.shape[1], chw.shape[2])
         guard p > 0, frames > 0 else {
-            throw FuseError.invalidArgument(what: "patch extraction",
-                                            reason: "patch size (\(p)) and frame count (\(frames)) must be positive")
+            throw FuseError.invalidArgument(
+                what: "patch extraction",
+                reason: "patch size (\(p)) and frame count (\(frames)) must be positive")
         }
         guard height >= p, width >= p else {
-            throw FuseError.invalidArgument(what: "patch extraction",
-                                            reason: "image \(width)×\(height) is smaller than one \(p)×\(p) patch")
+            throw FuseError.invalidArgument(
+                what: "patch extraction",
+                reason: "image \(width)×\(height) is smaller than one \(p)×\(p) patch")
         }
         let rows = height / p, columns = width / p
         let patchLength = channels * frames * p * p

@@ -9,23 +9,28 @@ public enum PillowResampler {
     /// Resizes `image` to `width × height` and returns the region `columns × rows` of the result (the whole
     /// result by default). Computing only a crop gives the same pixels as resizing then cropping, at a
     /// fraction of the work.
-    public static func resize(_ image: ImageBuffer, width: Int, height: Int, filter: ResampleFilter,
-                              columns: Range<Int>? = nil, rows: Range<Int>? = nil) throws -> ImageBuffer {
+    public static func resize(
+        _ image: ImageBuffer, width: Int, height: Int, filter: ResampleFilter,
+        columns: Range<Int>? = nil, rows: Range<Int>? = nil
+    ) throws -> ImageBuffer {
         guard width > 0, height > 0 else {
             throw ImageError.invalidParameter(what: "resize", reason: "target size \(width)×\(height) must be positive")
         }
         let cols = columns ?? 0..<width
         let rowRange = rows ?? 0..<height
         guard cols.lowerBound >= 0, cols.upperBound <= width, !cols.isEmpty,
-              rowRange.lowerBound >= 0, rowRange.upperBound <= height, !rowRange.isEmpty else {
+            rowRange.lowerBound >= 0, rowRange.upperBound <= height, !rowRange.isEmpty
+        else {
             throw ImageError.invalidParameter(
-                what: "resize", reason: "region \(cols) × \(rowRange) is empty or outside the \(width)×\(height) result")
+                what: "resize", reason: "region \(cols) × \(rowRange) is empty or outside the \(width)×\(height) result"
+            )
         }
         let needHorizontal = width != image.width
         let needVertical = height != image.height
         guard needHorizontal || needVertical else {
-            return try ImageBuffer(width: cols.count, height: rowRange.count,
-                                   pixels: crop(image.pixels, width: image.width, columns: cols, rows: rowRange))
+            return try ImageBuffer(
+                width: cols.count, height: rowRange.count,
+                pixels: crop(image.pixels, width: image.width, columns: cols, rows: rowRange))
         }
         // Pillow 13 runs the vertical pass first when the height shrinks by more than twice as many pixels as
         // the width; the order changes the 8-bit intermediate, so it is followed exactly.
@@ -33,33 +38,42 @@ public enum PillowResampler {
         let horizontalFirst = !(shrinkY > 0 && shrinkY > shrinkX * 2)
         // Coefficients only for the rows and columns returned: the full target can be far larger than the region
         // (a 1×5000 image's CLIP resize is 224×1,120,000, of which the crop keeps 224 rows).
-        let vertical = needVertical
+        let vertical =
+            needVertical
             ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter, outputs: rowRange) : nil
-        let horizontal = needHorizontal
+        let horizontal =
+            needHorizontal
             ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter, outputs: cols) : nil
 
         if horizontalFirst {
             // Source rows read by the vertical pass (the requested rows when there is none).
             let sourceRows = vertical.map { $0.span(of: rowRange) } ?? rowRange
-            let stage = horizontal.map {
-                horizontalPass(image.pixels, width: image.width, rows: sourceRows, coefficients: $0, columns: cols,
-                               columnOffset: 0)
-            } ?? crop(image.pixels, width: image.width, columns: cols, rows: sourceRows)
-            let pixels = vertical.map {
-                verticalPass(stage, rowLength: cols.count * 3, coefficients: $0, rows: rowRange,
-                             rowOffset: sourceRows.lowerBound)
-            } ?? stage
+            let stage =
+                horizontal.map {
+                    horizontalPass(
+                        image.pixels, width: image.width, rows: sourceRows, coefficients: $0, columns: cols,
+                        columnOffset: 0)
+                } ?? crop(image.pixels, width: image.width, columns: cols, rows: sourceRows)
+            let pixels =
+                vertical.map {
+                    verticalPass(
+                        stage, rowLength: cols.count * 3, coefficients: $0, rows: rowRange,
+                        rowOffset: sourceRows.lowerBound)
+                } ?? stage
             return try ImageBuffer(width: cols.count, height: rowRange.count, pixels: pixels)
         }
         // Vertical first (needVertical is true here): only the source columns the horizontal pass reads.
         let sourceColumns = horizontal.map { $0.span(of: cols) } ?? cols
         let columnStage = crop(image.pixels, width: image.width, columns: sourceColumns, rows: 0..<image.height)
-        let stage = verticalPass(columnStage, rowLength: sourceColumns.count * 3, coefficients: vertical!,
-                                 rows: rowRange, rowOffset: 0)
-        let pixels = horizontal.map {
-            horizontalPass(stage, width: sourceColumns.count, rows: 0..<rowRange.count, coefficients: $0,
-                           columns: cols, columnOffset: sourceColumns.lowerBound)
-        } ?? stage
+        let stage = verticalPass(
+            columnStage, rowLength: sourceColumns.count * 3, coefficients: vertical!,
+            rows: rowRange, rowOffset: 0)
+        let pixels =
+            horizontal.map {
+                horizontalPass(
+                    stage, width: sourceColumns.count, rows: 0..<rowRange.count, coefficients: $0,
+                    columns: cols, columnOffset: sourceColumns.lowerBound)
+            } ?? stage
         return try ImageBuffer(width: cols.count, height: rowRange.count, pixels: pixels)
     }
 
@@ -93,9 +107,11 @@ public enum PillowResampler {
 
     /// Horizontal pass over `rows` of a `width`-pixel RGB buffer whose first column is source column
     /// `columnOffset`, producing output `columns`.
-    private static func horizontalPass(_ pixels: [UInt8], width: Int, rows sourceRows: Range<Int>,
-                                       coefficients c: ResampleCoefficients, columns: Range<Int>,
-                                       columnOffset: Int) -> [UInt8] {
+    private static func horizontalPass(
+        _ pixels: [UInt8], width: Int, rows sourceRows: Range<Int>,
+        coefficients c: ResampleCoefficients, columns: Range<Int>,
+        columnOffset: Int
+    ) -> [UInt8] {
         let outRow = columns.count * 3
         let total = sourceRows.count * outRow
         let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
@@ -138,8 +154,10 @@ public enum PillowResampler {
     }
 
     /// Vertical pass over rows of `rowLength` bytes; taps outer, bytes inner, so the inner loop vectorizes.
-    private static func verticalPass(_ stage: [UInt8], rowLength: Int, coefficients c: ResampleCoefficients,
-                                     rows: Range<Int>, rowOffset: Int) -> [UInt8] {
+    private static func verticalPass(
+        _ stage: [UInt8], rowLength: Int, coefficients c: ResampleCoefficients,
+        rows: Range<Int>, rowOffset: Int
+    ) -> [UInt8] {
         let total = rows.count * rowLength
         let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
         return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in

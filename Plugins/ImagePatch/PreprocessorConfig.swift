@@ -79,7 +79,8 @@ extension ImagePreprocessor {
                     resize = .exact(width: try integer(w, "size.width"), height: try integer(h, "size.height"))
                 } else {
                     throw FuseError.invalidConfig(
-                        file: file, reason: "'size' needs 'shortest_edge' or 'height' and 'width', got keys \(dict.keys.sorted())")
+                        file: file,
+                        reason: "'size' needs 'shortest_edge' or 'height' and 'width', got keys \(dict.keys.sorted())")
                 }
             case let value?:
                 let size = try integer(value, "size")
@@ -91,8 +92,10 @@ extension ImagePreprocessor {
         let filter: ResampleFilter
         if let code = resampleCode {
             guard let f = ResampleFilter(rawValue: code) else {
-                throw FuseError.invalidConfig(file: file, reason: "'resample' = \(code) is not a supported Pillow filter "
-                    + "(supported: 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)")
+                throw FuseError.invalidConfig(
+                    file: file,
+                    reason: "'resample' = \(code) is not a supported Pillow filter "
+                        + "(supported: 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)")
             }
             filter = f
         } else {
@@ -125,8 +128,9 @@ extension ImagePreprocessor {
             std = try channels("image_std", clipLike ? Self.clipStd : Self.standardStd)
         }
         do {
-            try self.init(resize: resize, filter: filter, cropWidth: cropWidth, cropHeight: cropHeight,
-                          cropRounding: .floor, rescale: rescale, mean: mean, std: std)
+            try self.init(
+                resize: resize, filter: filter, cropWidth: cropWidth, cropHeight: cropHeight,
+                cropRounding: .floor, rescale: rescale, mean: mean, std: std)
         } catch let error as ImageError {
             throw FuseError.invalidConfig(file: file, reason: error.description)
         }

@@ -64,15 +64,17 @@ public struct TextPlugin: ModalityPlugin {
             throw FuseError.unsupportedSample(plugin: id, reason: "expected a text sample, got \(sample.modality)")
         }
         let tokenizer = try self.tokenizer(for: context)
-        let policy = WindowPolicy(maxLength: context.maxTokens ?? tokenizer.truncation?.maxLength,
-                                  overlap: context.windowOverlap ?? 0)
+        let policy = WindowPolicy(
+            maxLength: context.maxTokens ?? tokenizer.truncation?.maxLength,
+            overlap: context.windowOverlap ?? 0)
         let windows = try tokenizer.encodeWindows(text, policy: policy)
         guard let first = windows.first, first.count > 0 else {
             throw TokenizerError.noTokens(source: "text of \(text.utf8.count) bytes")
         }
         return try windows.map { window in
-            try Tokens(modality: .text, content: .ids(window.ids), attentionMask: window.attentionMask,
-                       tokenTypeIDs: window.typeIDs)
+            try Tokens(
+                modality: .text, content: .ids(window.ids), attentionMask: window.attentionMask,
+                tokenTypeIDs: window.typeIDs)
         }
     }
 
@@ -94,8 +96,10 @@ public struct TextPlugin: ModalityPlugin {
     }
 
     /// The files `Tokenizer.load(from:)` recognises in a folder.
-    static let tokenizerFileNames = ["tokenizer.json", "vocab.json", "vocab.txt", "bpe_simple_vocab_16e6.txt.gz",
-                                     "bpe_simple_vocab_16e6.txt"]
+    static let tokenizerFileNames = [
+        "tokenizer.json", "vocab.json", "vocab.txt", "bpe_simple_vocab_16e6.txt.gz",
+        "bpe_simple_vocab_16e6.txt",
+    ]
 
     static func holdsTokenizer(_ folder: URL) -> Bool {
         tokenizerFileNames.contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }

@@ -13,8 +13,10 @@ public enum CacheFolder {
     public static let xdgVariable = "XDG_CACHE_HOME"
 
     /// The cache root for `environment` (by default the process's), with `home` standing for `~`.
-    public static func root(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            home: URL = FileManager.default.homeDirectoryForCurrentUser) -> URL {
+    public static func root(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        home: URL = FileManager.default.homeDirectoryForCurrentUser
+    ) -> URL {
         if let dir = environment[fuseVariable], !dir.isEmpty { return URL(fileURLWithPath: dir) }
         if let xdg = environment[xdgVariable], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("fuse")
@@ -23,8 +25,10 @@ public enum CacheFolder {
     }
 
     /// The folder of one kind of cache (`name`, e.g. `lens` or `vocab-mappings`) below the root.
-    public static func url(for name: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                           home: URL = FileManager.default.homeDirectoryForCurrentUser) -> URL {
+    public static func url(
+        for name: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        home: URL = FileManager.default.homeDirectoryForCurrentUser
+    ) -> URL {
         root(environment: environment, home: home).appendingPathComponent(name)
     }
 }

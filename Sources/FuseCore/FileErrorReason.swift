@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Says in a few words why reading or writing a file failed, for the `reason` of an error that already names the

@@ -202,8 +202,11 @@ private struct JSONScanner {
             if bytes[index] == close { index += 1; return nil }
             guard bytes[index] == UInt8(ascii: ",") else {
                 let closer = isObject ? "'}'" : "']'"
-                return (index, "expected ',' or \(closer) after an \(isObject ? "object member" : "array element"), "
-                    + "found \(found())")
+                return (
+                    index,
+                    "expected ',' or \(closer) after an \(isObject ? "object member" : "array element"), "
+                        + "found \(found())"
+                )
             }
             index += 1
             skipWhitespace()
@@ -215,8 +218,11 @@ private struct JSONScanner {
 
     func unclosed(_ what: String, _ open: Int) -> Failure {
         let start = JSONErrorReason.firstSyntaxPosition(open, in: bytes)
-        return (index, "unexpected end of file: the \(what) opened at line \(start.line), column \(start.column) "
-            + "is not closed")
+        return (
+            index,
+            "unexpected end of file: the \(what) opened at line \(start.line), column \(start.column) "
+                + "is not closed"
+        )
     }
 
     mutating func string() -> Failure? {
@@ -233,7 +239,7 @@ private struct JSONScanner {
                 guard index < bytes.count else { break }
                 switch bytes[index] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 1
                 case UInt8(ascii: "u"):
                     let digits = bytes[(index + 1)..<min(index + 5, bytes.count)]
@@ -243,7 +249,8 @@ private struct JSONScanner {
                     index += 5
                 default:
                     index -= 1
-                    let escape = index + 1 < bytes.count && (0x20...0x7E).contains(bytes[index + 1])
+                    let escape =
+                        index + 1 < bytes.count && (0x20...0x7E).contains(bytes[index + 1])
                         ? "'\\\(Character(Unicode.Scalar(bytes[index + 1])))'" : "escape"
                     return (index, "invalid \(escape) in a string")
                 }
@@ -261,8 +268,11 @@ private struct JSONScanner {
             }
         }
         let start = JSONErrorReason.firstSyntaxPosition(open, in: bytes)
-        return (index, "unexpected end of file: the string opened at line \(start.line), column \(start.column) "
-            + "is not closed")
+        return (
+            index,
+            "unexpected end of file: the string opened at line \(start.line), column \(start.column) "
+                + "is not closed"
+        )
     }
 
     mutating func number() -> Failure? {
@@ -283,7 +293,9 @@ private struct JSONScanner {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits() > 0 else { return (start, "invalid number: the exponent has no digits") }
         }
         return nil

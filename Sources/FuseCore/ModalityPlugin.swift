@@ -62,8 +62,10 @@ public struct PreprocessingContext: Sendable {
     /// Free-form settings a specific plugin documents (e.g. `"recipe": "imagebind"`).
     public var options: [String: String]
 
-    public init(modelDirectory: URL? = nil, maxTokens: Int? = nil, windowOverlap: Int? = nil,
-                patchSize: Int? = nil, patchStride: [Int]? = nil, options: [String: String] = [:]) {
+    public init(
+        modelDirectory: URL? = nil, maxTokens: Int? = nil, windowOverlap: Int? = nil,
+        patchSize: Int? = nil, patchStride: [Int]? = nil, options: [String: String] = [:]
+    ) {
         self.modelDirectory = modelDirectory
         self.maxTokens = maxTokens
         self.windowOverlap = windowOverlap

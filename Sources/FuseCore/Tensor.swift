@@ -49,7 +49,8 @@ public struct Tensor: Sendable {
         let count = shape.reduce(1, *)
         guard offset >= 0, offset + count <= storage.capacity else {
             throw FuseError.invalidArgument(
-                what: "tensor view", reason: "shape \(shape) at offset \(offset) exceeds storage of \(storage.capacity)")
+                what: "tensor view", reason: "shape \(shape) at offset \(offset) exceeds storage of \(storage.capacity)"
+            )
         }
         self.shape = shape
         self.storage = storage
@@ -83,7 +84,8 @@ public struct Tensor: Sendable {
     /// Rows `range` along the first axis (a view).
     public func rows(_ range: Range<Int>) throws -> Tensor {
         guard rank >= 1, range.lowerBound >= 0, range.upperBound <= shape[0] else {
-            throw FuseError.invalidArgument(what: "tensor rows", reason: "range \(range) outside 0..<\(shape.first ?? 0)")
+            throw FuseError.invalidArgument(
+                what: "tensor rows", reason: "range \(range) outside 0..<\(shape.first ?? 0)")
         }
         let rowSize = shape.dropFirst().reduce(1, *)
         var view = self

@@ -21,15 +21,18 @@ public struct Tokens: Sendable {
     public var grid: [Int]?
 
     /// Creates a token sequence; mask and positions default to "all real" and `0..<T`.
-    public init(modality: Modality, content: Content, attentionMask: [Int32]? = nil, positions: [Int32]? = nil,
-                tokenTypeIDs: [Int32]? = nil, grid: [Int]? = nil) throws {
+    public init(
+        modality: Modality, content: Content, attentionMask: [Int32]? = nil, positions: [Int32]? = nil,
+        tokenTypeIDs: [Int32]? = nil, grid: [Int]? = nil
+    ) throws {
         let count: Int
         switch content {
         case .ids(let ids): count = ids.count
         case .features(let tensor):
             guard tensor.rank == 2 else {
-                throw FuseError.invalidArgument(what: "feature tokens",
-                                                reason: "expected a [T, P] tensor, got shape \(tensor.shape)")
+                throw FuseError.invalidArgument(
+                    what: "feature tokens",
+                    reason: "expected a [T, P] tensor, got shape \(tensor.shape)")
             }
             count = tensor.shape[0]
         }

@@ -26,7 +26,9 @@ struct BlobDownload {
     let blob: URL
     var maximumAttempts = 5
 
-    var incomplete: URL { blob.deletingLastPathComponent().appendingPathComponent(blob.lastPathComponent + ".incomplete") }
+    var incomplete: URL {
+        blob.deletingLastPathComponent().appendingPathComponent(blob.lastPathComponent + ".incomplete")
+    }
 
     func run(progress: @Sendable (HubTransferProgress) -> Void) async throws {
         var attempt = 0
@@ -59,9 +61,10 @@ struct BlobDownload {
         let headers = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
         let answer: HubResponse
         do {
-            answer = try await http.send(.GET, metadata.location, headers: headers,
-                                         subject: .file(repository, revision: metadata.commit, path: file),
-                                         followAbsoluteRedirects: true)
+            answer = try await http.send(
+                .GET, metadata.location, headers: headers,
+                subject: .file(repository, revision: metadata.commit, path: file),
+                followAbsoluteRedirects: true)
         } catch HubError.httpStatus(_, 416, _) where offset > 0 {
             // The range starts past the end: the `.incomplete` is stale (another size), start over.
             discard()
@@ -70,12 +73,13 @@ struct BlobDownload {
         if answer.status == 206 {
             let start = answer.header("Content-Range").flatMap(Self.rangeStart)
             guard start == offset else {
-                throw HubError.malformedResponse(url: answer.url.absoluteString,
-                                                 reason: "asked for bytes from \(offset), got Content-Range "
-                                                     + (answer.header("Content-Range") ?? "none"))
+                throw HubError.malformedResponse(
+                    url: answer.url.absoluteString,
+                    reason: "asked for bytes from \(offset), got Content-Range "
+                        + (answer.header("Content-Range") ?? "none"))
             }
         } else {
-            offset = 0   // a full answer (the server ignored Range): rewrite from the start
+            offset = 0  // a full answer (the server ignored Range): rewrite from the start
         }
         let handle = try openForWriting(at: offset)
         defer { try? handle.close() }
@@ -96,8 +100,9 @@ struct BlobDownload {
             throw error
         } catch {
             try? handle.synchronize()
-            throw HubError.transport(url: answer.url.absoluteString,
-                                     reason: "cut after \(received) bytes of '\(file)' (\(error))")
+            throw HubError.transport(
+                url: answer.url.absoluteString,
+                reason: "cut after \(received) bytes of '\(file)' (\(error))")
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive `flock(2)` on `.locks/models--org--name/{etag}.lock`: the lock `huggingface_hub` (through
@@ -18,11 +18,13 @@ final class CacheLock: @unchecked Sendable {
     /// Waits (polling, so no thread blocks) until the lock at `path` is ours.
     static func acquire(_ path: URL) async throws -> CacheLock {
         do {
-            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: path.deletingLastPathComponent(),
+                withIntermediateDirectories: true)
         } catch {
-            throw HubError.cacheNotWritable(path: path.deletingLastPathComponent().path,
-                                            reason: error.localizedDescription)
+            throw HubError.cacheNotWritable(
+                path: path.deletingLastPathComponent().path,
+                reason: error.localizedDescription)
         }
         let descriptor = open(path.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {

@@ -49,8 +49,10 @@ public struct HubDownloader: Sendable {
     }
 
     /// Pulls `repository` at `revision` (a branch, tag or commit) into the cache.
-    public func pull(_ repository: String, revision: String = "main", selection: HubFileSelection = .init(),
-                     progress: @escaping @Sendable (HubPullEvent) -> Void = { _ in }) async throws -> HubPullResult {
+    public func pull(
+        _ repository: String, revision: String = "main", selection: HubFileSelection = .init(),
+        progress: @escaping @Sendable (HubPullEvent) -> Void = { _ in }
+    ) async throws -> HubPullResult {
         guard HuggingFaceCache.isRepositoryID(repository), !repository.contains("@") else {
             throw HubError.invalidRepositoryID(repository)
         }
@@ -64,14 +66,18 @@ public struct HubDownloader: Sendable {
         configuration.decompression = .disabled
         return try await HTTPClient.withHTTPClient(configuration: configuration) { client in
             let http = HubHTTP(client: client, environment: environment)
-            return try await pull(repository, revision: revision, selection: selection, writer: writer, http: http,
-                                  progress: progress)
+            return try await pull(
+                repository, revision: revision, selection: selection, writer: writer, http: http,
+                progress: progress)
         }
     }
 
-    private func pull(_ repository: String, revision: String, selection: HubFileSelection, writer: SnapshotWriter,
-                      http: HubHTTP, progress: @escaping @Sendable (HubPullEvent) -> Void) async throws
-        -> HubPullResult {
+    private func pull(
+        _ repository: String, revision: String, selection: HubFileSelection, writer: SnapshotWriter,
+        http: HubHTTP, progress: @escaping @Sendable (HubPullEvent) -> Void
+    ) async throws
+        -> HubPullResult
+    {
         let info = try await HubRepositoryInfo.fetch(repository, revision: revision, http: http)
         try Self.refusePickleOnly(info.files, repository: repository, revision: revision, selection: selection)
         var selected = selection.select(info.files)
@@ -81,16 +87,19 @@ public struct HubDownloader: Sendable {
         var downloaded: Int64 = 0
         // modules.json first: its module folders add their configs to the default selection.
         if selected.contains("modules.json") {
-            let (etag, bytes) = try await fetchBlob("modules.json", info: info, repository: repository,
-                                                    writer: writer, http: http, progress: progress)
+            let (etag, bytes) = try await fetchBlob(
+                "modules.json", info: info, repository: repository,
+                writer: writer, http: http, progress: progress)
             etags["modules.json"] = etag
             downloaded += bytes
             let modules = (try? Data(contentsOf: writer.blob(etag))) ?? Data()
-            selected = selection.select(info.files, moduleFolders: HubFileSelection.moduleFolders(fromModulesJSON: modules))
+            selected = selection.select(
+                info.files, moduleFolders: HubFileSelection.moduleFolders(fromModulesJSON: modules))
         }
         for file in selected where etags[file] == nil {
-            let (etag, bytes) = try await fetchBlob(file, info: info, repository: repository, writer: writer,
-                                                    http: http, progress: progress)
+            let (etag, bytes) = try await fetchBlob(
+                file, info: info, repository: repository, writer: writer,
+                http: http, progress: progress)
             etags[file] = etag
             downloaded += bytes
         }
@@ -98,23 +107,28 @@ public struct HubDownloader: Sendable {
             try writer.link(commit: info.commit, file: file, etag: etags[file]!)
         }
         try writer.writeRef(revision, commit: info.commit)
-        return HubPullResult(repository: repository, revision: revision, commit: info.commit,
-                             snapshot: writer.snapshot(info.commit), files: selected, downloadedBytes: downloaded)
+        return HubPullResult(
+            repository: repository, revision: revision, commit: info.commit,
+            snapshot: writer.snapshot(info.commit), files: selected, downloadedBytes: downloaded)
     }
 
     /// Makes `blobs/{etag}` of `file` complete; returns the etag and the bytes received.
-    private func fetchBlob(_ file: String, info: HubRepositoryInfo, repository: String, writer: SnapshotWriter,
-                           http: HubHTTP, progress: @escaping @Sendable (HubPullEvent) -> Void) async throws
-        -> (String, Int64) {
+    private func fetchBlob(
+        _ file: String, info: HubRepositoryInfo, repository: String, writer: SnapshotWriter,
+        http: HubHTTP, progress: @escaping @Sendable (HubPullEvent) -> Void
+    ) async throws
+        -> (String, Int64)
+    {
         if let blob = writer.existingBlob(commit: info.commit, file: file) {
             progress(.fileFinished(file: file, fromCache: true))
             return (blob.lastPathComponent, 0)
         }
         let metadata = try await HubFileMetadata.fetch(repository, revision: info.commit, file: file, http: http)
         guard metadata.commit == info.commit else {
-            throw HubError.malformedResponse(url: metadata.location.absoluteString,
-                                             reason: "'\(file)' resolved at commit \(metadata.commit), the revision "
-                                                 + "API said \(info.commit)")
+            throw HubError.malformedResponse(
+                url: metadata.location.absoluteString,
+                reason: "'\(file)' resolved at commit \(metadata.commit), the revision "
+                    + "API said \(info.commit)")
         }
         let blob = writer.blob(metadata.etag)
         if FileManager.default.fileExists(atPath: blob.path) {
@@ -137,11 +151,14 @@ public struct HubDownloader: Sendable {
     }
 
     /// Refuses a repository whose weights exist only as pickles, when the selection would otherwise take weights.
-    static func refusePickleOnly(_ files: [String], repository: String, revision: String,
-                                 selection: HubFileSelection) throws {
+    static func refusePickleOnly(
+        _ files: [String], repository: String, revision: String,
+        selection: HubFileSelection
+    ) throws {
         let pickles = files.filter(HubFileSelection.isPickle)
         guard !pickles.isEmpty, !files.contains(where: { $0.hasSuffix(".safetensors") }) else { return }
-        let askedForPickles = selection.include.isEmpty
+        let askedForPickles =
+            selection.include.isEmpty
             || pickles.contains { path in selection.include.contains { HubFileSelection.fnmatch($0, path) } }
         if askedForPickles {
             throw HubError.onlyPickledWeights(repository: repository, revision: revision, files: pickles.sorted())

@@ -20,8 +20,10 @@ public struct HubEnvironment: Sendable {
     public static let defaultEndpoint = "https://huggingface.co"
 
     /// Values given directly (tests, embedders). `endpoint` must be an absolute http(s) URL.
-    public init(endpoint: String = defaultEndpoint, token: String? = nil, offline: Bool = false,
-                cache: HuggingFaceCache) throws {
+    public init(
+        endpoint: String = defaultEndpoint, token: String? = nil, offline: Bool = false,
+        cache: HuggingFaceCache
+    ) throws {
         self.endpoint = try Self.parseEndpoint(endpoint)
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.offline = offline
@@ -36,8 +38,9 @@ public struct HubEnvironment: Sendable {
         if token == nil, let text = try? FileContents.utf8String(at: Self.tokenFile(environment: environment)) {
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        try self.init(endpoint: value("HF_ENDPOINT") ?? Self.defaultEndpoint, token: token,
-                      offline: Self.isTrue(value("HF_HUB_OFFLINE") ?? value("TRANSFORMERS_OFFLINE")), cache: cache)
+        try self.init(
+            endpoint: value("HF_ENDPOINT") ?? Self.defaultEndpoint, token: token,
+            offline: Self.isTrue(value("HF_HUB_OFFLINE") ?? value("TRANSFORMERS_OFFLINE")), cache: cache)
     }
 
     /// `huggingface_hub`'s truth test for flags: `1`, `ON`, `YES`, `TRUE`, any case.
@@ -51,7 +54,8 @@ public struct HubEnvironment: Sendable {
         func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         if let path = value("HF_TOKEN_PATH") { return URL(fileURLWithPath: path) }
         if let home = value("HF_HOME") { return URL(fileURLWithPath: home).appendingPathComponent("token") }
-        let cache = value("XDG_CACHE_HOME").map { URL(fileURLWithPath: $0) }
+        let cache =
+            value("XDG_CACHE_HOME").map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: value("HOME") ?? NSHomeDirectory()).appendingPathComponent(".cache")
         return cache.appendingPathComponent("huggingface/token")
     }
@@ -60,8 +64,10 @@ public struct HubEnvironment: Sendable {
     static func parseEndpoint(_ text: String) throws -> URL {
         var trimmed = text.trimmingCharacters(in: .whitespaces)
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else {
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else {
             throw HubError.invalidEndpoint(text)
         }
         return url

@@ -51,7 +51,9 @@ public enum HubError: Error, Equatable, Sendable, CustomStringConvertible {
         case .entryNotFound(let repository, let revision, let file, let message):
             return "model '\(repository)'@\(revision): file '\(file)' not found (\(message))"
         case .accessDenied(let repository, let status, let tokenSent, let message):
-            let hint = tokenSent ? "the token sent has no access to it"
+            let hint =
+                tokenSent
+                ? "the token sent has no access to it"
                 : "no token was sent: set HF_TOKEN or log in so the token file exists"
             return "model '\(repository)': access denied (HTTP \(status)): gated or private repository; \(hint) "
                 + "(\(message))"

@@ -17,15 +17,21 @@ public struct HubFileMetadata: Sendable, Equatable {
         isLFS && etag.count == 64 && etag.allSatisfy(\.isHexDigit) ? etag.lowercased() : nil
     }
 
-    static func fetch(_ repository: String, revision: String, file: String, http: HubHTTP) async throws
-        -> HubFileMetadata {
-        let url = HubURLs.resolve(endpoint: http.environment.endpoint, repository: repository, revision: revision,
-                                  file: file)
-        let answer = try await http.send(.HEAD, url, subject: .file(repository, revision: revision, path: file),
-                                         followAbsoluteRedirects: false)
+    static func fetch(
+        _ repository: String, revision: String, file: String, http: HubHTTP
+    ) async throws
+        -> HubFileMetadata
+    {
+        let url = HubURLs.resolve(
+            endpoint: http.environment.endpoint, repository: repository, revision: revision,
+            file: file)
+        let answer = try await http.send(
+            .HEAD, url, subject: .file(repository, revision: revision, path: file),
+            followAbsoluteRedirects: false)
         guard let commit = answer.header("X-Repo-Commit"), HubURLs.isCommitHash(commit) else {
-            throw HubError.malformedResponse(url: url.absoluteString,
-                                             reason: "no commit hash in X-Repo-Commit for '\(file)'")
+            throw HubError.malformedResponse(
+                url: url.absoluteString,
+                reason: "no commit hash in X-Repo-Commit for '\(file)'")
         }
         let linked = HubURLs.normalizeETag(answer.header("X-Linked-Etag"))
         guard let etag = linked ?? HubURLs.normalizeETag(answer.header("ETag")) else {
@@ -33,9 +39,11 @@ public struct HubFileMetadata: Sendable, Equatable {
         }
         let redirected = (300..<400).contains(answer.status)
         let sizeText = answer.header("X-Linked-Size") ?? (redirected ? nil : answer.header("Content-Length"))
-        let location = answer.header("Location").flatMap { URL(string: $0, relativeTo: answer.url)?.absoluteURL }
+        let location =
+            answer.header("Location").flatMap { URL(string: $0, relativeTo: answer.url)?.absoluteURL }
             ?? answer.url
-        return HubFileMetadata(commit: commit, etag: etag, size: sizeText.flatMap { Int64($0) }, location: location,
-                               isLFS: linked != nil)
+        return HubFileMetadata(
+            commit: commit, etag: etag, size: sizeText.flatMap { Int64($0) }, location: location,
+            isLFS: linked != nil)
     }
 }

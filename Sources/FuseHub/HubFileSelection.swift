@@ -1,7 +1,7 @@
 import Foundation
 import FuseCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which files of a repository to download. By default only what Fuse loads: configs, safetensors weights (and their
@@ -45,7 +45,9 @@ public struct HubFileSelection: Sendable, Equatable {
     public func select(_ siblings: [String], moduleFolders: [String] = []) -> [String] {
         siblings.filter { path in
             guard !Self.isPickle(path) else { return false }
-            let wanted = include.isEmpty ? Self.isDefault(path, moduleFolders: moduleFolders)
+            let wanted =
+                include.isEmpty
+                ? Self.isDefault(path, moduleFolders: moduleFolders)
                 : include.contains { Self.fnmatch($0, path) }
             return wanted && !exclude.contains { Self.fnmatch($0, path) }
         }.sorted()
@@ -56,7 +58,7 @@ public struct HubFileSelection: Sendable, Equatable {
         if parts.count == 1 {
             let name = parts[0]
             return rootNames.contains(name)
-                || (name.hasPrefix("model-") && name.hasSuffix(".safetensors"))   // model-00001-of-00002.safetensors
+                || (name.hasPrefix("model-") && name.hasSuffix(".safetensors"))  // model-00001-of-00002.safetensors
         }
         // A sentence-transformers module folder: its JSON configs (Pooling, Normalize, Dense's config) and a Dense
         // layer's safetensors weights.

@@ -32,8 +32,10 @@ struct HubHTTP: Sendable {
 
     /// Sends `method` to `url`; `followAbsoluteRedirects: false` stops at a redirect to another host and returns
     /// that 3xx answer (as `get_hf_file_metadata` does: its `Location` is where the bytes live).
-    func send(_ method: HTTPMethod, _ url: URL, headers extra: [(String, String)] = [], subject: HubRequestSubject,
-              followAbsoluteRedirects: Bool) async throws -> HubResponse {
+    func send(
+        _ method: HTTPMethod, _ url: URL, headers extra: [(String, String)] = [], subject: HubRequestSubject,
+        followAbsoluteRedirects: Bool
+    ) async throws -> HubResponse {
         var current = url
         for _ in 0...Self.maximumRedirects {
             var request = HTTPClientRequest(url: current.absoluteString)
@@ -42,7 +44,8 @@ struct HubHTTP: Sendable {
             request.headers.add(name: "Accept-Encoding", value: "identity")
             for (name, value) in extra { request.headers.add(name: name, value: value) }
             if let token = environment.token, current.host == environment.endpoint.host,
-               current.port == environment.endpoint.port {
+                current.port == environment.endpoint.port
+            {
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
             }
             let response: HTTPClientResponse
@@ -58,9 +61,12 @@ struct HubHTTP: Sendable {
                 }
                 return answer
             }
-            guard let location = answer.header("Location"), let next = URL(string: location, relativeTo: current)?
-                .absoluteURL else {
-                throw HubError.badRedirect(url: current.absoluteString, reason: "HTTP \(answer.status) without a Location")
+            guard let location = answer.header("Location"),
+                let next = URL(string: location, relativeTo: current)?
+                    .absoluteURL
+            else {
+                throw HubError.badRedirect(
+                    url: current.absoluteString, reason: "HTTP \(answer.status) without a Location")
             }
             let relative = !location.contains("://")
             if !relative && !followAbsoluteRedirects { return answer }
@@ -85,7 +91,8 @@ struct HubHTTP: Sendable {
         var message = answer.header("X-Error-Message") ?? ""
         if message.isEmpty, method != .HEAD, let data = try? await Self.body(of: answer, limit: 64 << 10) {
             struct Body: Decodable { var error: String? }
-            message = (try? JSONErrorReason.decode(Body.self, from: data).error)
+            message =
+                (try? JSONErrorReason.decode(Body.self, from: data).error)
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
         }
         if message.isEmpty { message = "HTTP \(answer.status) from \(answer.url.absoluteString)" }
@@ -102,10 +109,13 @@ struct HubHTTP: Sendable {
         case ("EntryNotFound", _):
             return .entryNotFound(repository: repository, revision: revision, file: file ?? "?", message: message)
         case ("GatedRepo", _), (_, 401), (_, 403):
-            return .accessDenied(repository: repository, status: answer.status, tokenSent: environment.token != nil,
-                                 message: message)
+            return .accessDenied(
+                repository: repository, status: answer.status, tokenSent: environment.token != nil,
+                message: message)
         case (_, 404):
-            if let file { return .entryNotFound(repository: repository, revision: revision, file: file, message: message) }
+            if let file {
+                return .entryNotFound(repository: repository, revision: revision, file: file, message: message)
+            }
             return .repositoryNotFound(repository: repository, message: message)
         default:
             return .httpStatus(url: answer.url.absoluteString, status: answer.status, message: message)

@@ -6,9 +6,11 @@ import FuseModels
 /// model pulled (default file selection), then resolved from the cache like any other.
 public enum HubModelResolver {
     /// The model folder for `spec`; pulls it first when allowed and needed.
-    public static func resolve(_ spec: String, download: Bool, environment: HubEnvironment,
-                               base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                               progress: @escaping @Sendable (HubPullEvent) -> Void = { _ in }) async throws -> URL {
+    public static func resolve(
+        _ spec: String, download: Bool, environment: HubEnvironment,
+        base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        progress: @escaping @Sendable (HubPullEvent) -> Void = { _ in }
+    ) async throws -> URL {
         do {
             return try ModelLocator.resolve(spec, cache: environment.cache, base: base)
         } catch let error as ModelLocationError {
@@ -20,8 +22,9 @@ public enum HubModelResolver {
         }
         let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
         let revision = parts.count == 2 ? parts[1] : "main"
-        let result = try await HubDownloader(environment: environment).pull(parts[0], revision: revision,
-                                                                            progress: progress)
+        let result = try await HubDownloader(environment: environment).pull(
+            parts[0], revision: revision,
+            progress: progress)
         return try ModelLocator.resolve(result.repository + "@" + result.commit, cache: environment.cache, base: base)
     }
 }

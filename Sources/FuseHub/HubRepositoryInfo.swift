@@ -18,8 +18,9 @@ public struct HubRepositoryInfo: Sendable, Equatable {
     /// The Hub's answer for `repository` at `revision`.
     static func fetch(_ repository: String, revision: String, http: HubHTTP) async throws -> HubRepositoryInfo {
         let url = HubURLs.revisionAPI(endpoint: http.environment.endpoint, repository: repository, revision: revision)
-        let answer = try await http.send(.GET, url, subject: .repository(repository, revision: revision),
-                                         followAbsoluteRedirects: true)
+        let answer = try await http.send(
+            .GET, url, subject: .repository(repository, revision: revision),
+            followAbsoluteRedirects: true)
         let data = try await HubHTTP.body(of: answer)
         struct Sibling: Decodable { var rfilename: String }
         struct Body: Decodable { var sha: String?; var siblings: [Sibling]? }
@@ -48,20 +49,23 @@ public struct HubRepositoryInfo: Sendable, Equatable {
 /// The Hub's URL shapes (`huggingface_hub`'s `hf_hub_url` and `repo_info`).
 enum HubURLs {
     /// Everything but unreserved characters escaped: Python's `quote(revision, safe="")`.
-    static let pathSegment = CharacterSet(charactersIn:
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static let pathSegment = CharacterSet(
+        charactersIn:
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     /// `quote(filename)`: as above, but `/` kept.
     static let filePath = pathSegment.union(CharacterSet(charactersIn: "/"))
 
     static func revisionAPI(endpoint: URL, repository: String, revision: String) -> URL {
-        URL(string: endpoint.absoluteString + "/api/models/\(repository)/revision/"
-            + (revision.addingPercentEncoding(withAllowedCharacters: pathSegment) ?? revision))!
+        URL(
+            string: endpoint.absoluteString + "/api/models/\(repository)/revision/"
+                + (revision.addingPercentEncoding(withAllowedCharacters: pathSegment) ?? revision))!
     }
 
     static func resolve(endpoint: URL, repository: String, revision: String, file: String) -> URL {
-        URL(string: endpoint.absoluteString + "/\(repository)/resolve/"
-            + (revision.addingPercentEncoding(withAllowedCharacters: pathSegment) ?? revision) + "/"
-            + (file.addingPercentEncoding(withAllowedCharacters: filePath) ?? file))!
+        URL(
+            string: endpoint.absoluteString + "/\(repository)/resolve/"
+                + (revision.addingPercentEncoding(withAllowedCharacters: pathSegment) ?? revision) + "/"
+                + (file.addingPercentEncoding(withAllowedCharacters: filePath) ?? file))!
     }
 
     /// 40 lowercase hex digits (`REGEX_COMMIT_HASH`).

@@ -21,8 +21,10 @@ struct SnapshotWriter {
 
     /// Creates the cache folders, or says why it cannot (before anything is downloaded).
     func prepare() throws {
-        for url in [blobs, folder.appendingPathComponent("snapshots"), folder.appendingPathComponent("refs"),
-                    cache.hub.appendingPathComponent(".locks")] {
+        for url in [
+            blobs, folder.appendingPathComponent("snapshots"), folder.appendingPathComponent("refs"),
+            cache.hub.appendingPathComponent(".locks"),
+        ] {
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             } catch {
@@ -54,8 +56,9 @@ struct SnapshotWriter {
         let temporary = pointer.deletingLastPathComponent()
             .appendingPathComponent(".\(pointer.lastPathComponent).\(UUID().uuidString.prefix(8)).link")
         do {
-            try FileManager.default.createDirectory(at: pointer.deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: pointer.deletingLastPathComponent(),
+                withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: temporary.path, withDestinationPath: target)
             guard rename(temporary.path, pointer.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -73,9 +76,11 @@ struct SnapshotWriter {
     func writeRef(_ revision: String, commit: String) throws {
         guard revision != commit else { return }
         let ref = folder.appendingPathComponent("refs").appendingPathComponent(revision)
-        let temporary = ref.deletingLastPathComponent().appendingPathComponent(".\(ref.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+        let temporary = ref.deletingLastPathComponent().appendingPathComponent(
+            ".\(ref.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
         do {
-            try FileManager.default.createDirectory(at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(commit.utf8).write(to: temporary)
             guard rename(temporary.path, ref.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -93,7 +98,8 @@ struct SnapshotWriter {
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
             return String(cString: strerror(code.rawValue))
         }
         return nsError.localizedDescription

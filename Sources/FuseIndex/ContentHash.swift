@@ -2,7 +2,7 @@ import Foundation
 import FuseCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A 128-bit digest of a file's bytes that recognises a renamed or moved file without re-embedding it: two

@@ -2,7 +2,7 @@ import Foundation
 import FuseCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The regular files under some folders, with their sizes and modification times: what an indexing run compares with
@@ -74,7 +74,8 @@ public struct FolderWalk: Sendable {
     }
 
     private static func file(_ path: String, info: stat) -> File? {
-        File(path: path, size: Int64(info.st_size),
-             modificationTime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        File(
+            path: path, size: Int64(info.st_size),
+            modificationTime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 }

@@ -12,9 +12,10 @@ extension FuseIndex {
     /// Opens (or creates) the index at `url` for the runtime's model: its identity (`modelID(of:)`) becomes the
     /// index's model, so files embedded by another model or precision are re-embedded by the next `Indexer` run.
     public convenience init(writingTo url: URL, runtime: FuseRuntime, precision: VectorPrecision = .float32) throws {
-        try self.init(writingTo: url, modelID: Self.modelID(of: runtime),
-                      modelPath: runtime.model.directory.standardizedFileURL.path,
-                      dimension: runtime.model.embeddingDimension, precision: precision)
+        try self.init(
+            writingTo: url, modelID: Self.modelID(of: runtime),
+            modelPath: runtime.model.directory.standardizedFileURL.path,
+            dimension: runtime.model.embeddingDimension, precision: precision)
     }
 
     /// Refuses to answer queries embedded by `runtime` unless the index holds that model's vectors.
@@ -29,8 +30,10 @@ extension FuseIndex {
     }
 
     /// Embeds `query` with `runtime` (after `requireModel`) and returns the `k` best entries.
-    public func search(_ query: SearchQuery, runtime: FuseRuntime, k: Int,
-                       modality: Modality? = nil) async throws -> [SearchHit] {
+    public func search(
+        _ query: SearchQuery, runtime: FuseRuntime, k: Int,
+        modality: Modality? = nil
+    ) async throws -> [SearchHit] {
         try requireModel(of: runtime)
         return try search(vector: await query.vector(using: runtime), k: k, modality: modality)
     }

@@ -39,8 +39,10 @@ public final class FuseIndex: @unchecked Sendable {
     ///
     /// - Throws: `IndexError.notADatabase`/`.foreignDatabase`/`.unsupportedVersion` for a file that is not a Fuse
     ///   index of this version (it is never modified), `.sqlite` when it cannot be opened for writing.
-    public init(writingTo url: URL, modelID: String, modelPath: String = "", dimension: Int,
-                precision: VectorPrecision = .float32) throws {
+    public init(
+        writingTo url: URL, modelID: String, modelPath: String = "", dimension: Int,
+        precision: VectorPrecision = .float32
+    ) throws {
         self.url = url
         self.precision = precision
         guard (1...Self.maximumDimension).contains(dimension) else {
@@ -57,8 +59,10 @@ public final class FuseIndex: @unchecked Sendable {
         // WAL: readers see the last committed batch and never block the writer (nor it them); NORMAL sync is
         // durable across a killed process (only a power loss may drop the last batches, never corrupt the file).
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", operation: "enable WAL")
-        let meta = ["format": IndexSchema.format, "version": String(IndexSchema.version), "model": modelID,
-                    "model_path": modelPath, "dimension": String(dimension)]
+        let meta = [
+            "format": IndexSchema.format, "version": String(IndexSchema.version), "model": modelID,
+            "model_path": modelPath, "dimension": String(dimension),
+        ]
         try connection.transaction("initialise the index") {
             if contents == .empty { try connection.execute(IndexSchema.create, operation: "create the tables") }
             try IndexSchema.write(meta, to: connection)
@@ -83,7 +87,8 @@ public final class FuseIndex: @unchecked Sendable {
             throw IndexError.corrupt(path: url.path, reason: "the metadata lacks the model or the dimension")
         }
         guard (1...Self.maximumDimension).contains(dimension) else {
-            throw IndexError.corrupt(path: url.path, reason: "a vector dimension of \(dimension) (1…\(Self.maximumDimension))")
+            throw IndexError.corrupt(
+                path: url.path, reason: "a vector dimension of \(dimension) (1…\(Self.maximumDimension))")
         }
         (modelID, modelPath, self.dimension) = (model, meta["model_path"] ?? "", dimension)
     }
@@ -111,17 +116,23 @@ public final class FuseIndex: @unchecked Sendable {
                 let delete = try connection.prepare("DELETE FROM items WHERE path = ?", operation: "remove entries")
                 for path in changes.removals { try delete.run([.text(path)]) }
                 let rename = try connection.prepare(
-                    "UPDATE items SET path = ?, size = ?, mtime = ?, hash = ? WHERE path = ?", operation: "move entries")
+                    "UPDATE items SET path = ?, size = ?, mtime = ?, hash = ? WHERE path = ?", operation: "move entries"
+                )
                 for move in changes.moves {
                     try delete.run([.text(move.to)])
-                    try rename.run([.text(move.to), .integer(move.file.size), .integer(move.file.modificationTime),
-                                    .text(move.file.contentHash), .text(move.from)])
+                    try rename.run([
+                        .text(move.to), .integer(move.file.size), .integer(move.file.modificationTime),
+                        .text(move.file.contentHash), .text(move.from),
+                    ])
                 }
-                let refresh = try connection.prepare("UPDATE items SET size = ?, mtime = ?, hash = ? WHERE path = ?",
-                                                     operation: "refresh file facts")
+                let refresh = try connection.prepare(
+                    "UPDATE items SET size = ?, mtime = ?, hash = ? WHERE path = ?",
+                    operation: "refresh file facts")
                 for (path, file) in changes.refreshes {
-                    try refresh.run([.integer(file.size), .integer(file.modificationTime), .text(file.contentHash),
-                                     .text(path)])
+                    try refresh.run([
+                        .integer(file.size), .integer(file.modificationTime), .text(file.contentHash),
+                        .text(path),
+                    ])
                 }
                 let insert = try connection.prepare(
                     "INSERT OR REPLACE INTO items(path, modality, size, mtime, hash, model, vector) "
@@ -154,11 +165,13 @@ public final class FuseIndex: @unchecked Sendable {
                 "SELECT path, modality, size, mtime, hash, model FROM items ORDER BY path", operation: "list entries")
             var records: [IndexRecord] = []
             while try statement.step() {
-                records.append(IndexRecord(
-                    path: statement.text(0) ?? "", modality: Modality(statement.text(1) ?? ""),
-                    file: FileFacts(size: statement.integer(2), modificationTime: statement.integer(3),
-                                    contentHash: statement.text(4) ?? ""),
-                    modelID: statement.text(5) ?? ""))
+                records.append(
+                    IndexRecord(
+                        path: statement.text(0) ?? "", modality: Modality(statement.text(1) ?? ""),
+                        file: FileFacts(
+                            size: statement.integer(2), modificationTime: statement.integer(3),
+                            contentHash: statement.text(4) ?? ""),
+                        modelID: statement.text(5) ?? ""))
             }
             return records
         }
@@ -174,26 +187,34 @@ public final class FuseIndex: @unchecked Sendable {
             guard try statement.step() else { return nil }
             let blob = statement.blob(4)
             guard statement.isBlob(4), blob.count == dimension * 4 else {
-                throw IndexError.corrupt(path: url.path, reason: "the vector of \(path) has \(blob.count) bytes, "
-                                         + "not \(dimension * 4) (\(dimension) float32s)")
+                throw IndexError.corrupt(
+                    path: url.path,
+                    reason: "the vector of \(path) has \(blob.count) bytes, "
+                        + "not \(dimension * 4) (\(dimension) float32s)")
             }
-            return IndexEntry(path: path, modality: Modality(statement.text(0) ?? ""),
-                              file: FileFacts(size: statement.integer(1), modificationTime: statement.integer(2),
-                                              contentHash: statement.text(3) ?? ""),
-                              vector: Array(blob.bindMemory(to: Float.self)))
+            return IndexEntry(
+                path: path, modality: Modality(statement.text(0) ?? ""),
+                file: FileFacts(
+                    size: statement.integer(1), modificationTime: statement.integer(2),
+                    contentHash: statement.text(3) ?? ""),
+                vector: Array(blob.bindMemory(to: Float.self)))
         }
     }
 
     /// How many rows hold vectors of the current model, and how many of an earlier one.
     public func counts() throws -> (current: Int, stale: Int) {
         try lock.withLock {
-            let statement = try connection.prepare("SELECT model = ?, count(*) FROM items GROUP BY model = ?",
-                                                   operation: "count entries")
+            let statement = try connection.prepare(
+                "SELECT model = ?, count(*) FROM items GROUP BY model = ?",
+                operation: "count entries")
             try statement.bind([.text(modelID), .text(modelID)])
             var counts = (current: 0, stale: 0)
             while try statement.step() {
-                if statement.integer(0) != 0 { counts.current = Int(statement.integer(1)) }
-                else { counts.stale = Int(statement.integer(1)) }
+                if statement.integer(0) != 0 {
+                    counts.current = Int(statement.integer(1))
+                } else {
+                    counts.stale = Int(statement.integer(1))
+                }
             }
             return counts
         }
@@ -231,8 +252,9 @@ public final class FuseIndex: @unchecked Sendable {
                 best = vectors.matrix.top(k, query: vector, include: include)
             case .float32:
                 let rows = vectors.matrix.candidates(k, query: vector, include: include)
-                let scores = VectorMatrix.float32Scores(try floatRows(rows.map { vectors.rowIDs[$0] }), query: vector,
-                                                        dimension: dimension)
+                let scores = VectorMatrix.float32Scores(
+                    try floatRows(rows.map { vectors.rowIDs[$0] }), query: vector,
+                    dimension: dimension)
                 var exact = TopK(k: min(k, rows.count))
                 for (row, score) in zip(rows, scores) { exact.offer(score, row: row) }
                 best = exact
@@ -256,8 +278,10 @@ public final class FuseIndex: @unchecked Sendable {
             }
             let blob = statement.blob(0)
             guard statement.isBlob(0), blob.count == dimension * 4 else {
-                throw IndexError.corrupt(path: url.path, reason: "the vector of row \(rowID) has \(blob.count) bytes, "
-                                         + "not \(dimension * 4) (\(dimension) float32s)")
+                throw IndexError.corrupt(
+                    path: url.path,
+                    reason: "the vector of row \(rowID) has \(blob.count) bytes, "
+                        + "not \(dimension * 4) (\(dimension) float32s)")
             }
             rows.append(contentsOf: blob.bindMemory(to: Float.self))
         }
@@ -273,8 +297,11 @@ public final class FuseIndex: @unchecked Sendable {
         try counter.bind([.text(modelID)])
         _ = try counter.step()
         let capacity = Int(counter.integer(0))
-        var vectors = LoadedVectors(version: version, matrix: VectorMatrix(dimension: dimension, precision: precision,
-                                                                           capacity: capacity))
+        var vectors = LoadedVectors(
+            version: version,
+            matrix: VectorMatrix(
+                dimension: dimension, precision: precision,
+                capacity: capacity))
         vectors.paths.reserve(capacity)
         vectors.modalities.reserveCapacity(capacity)
         vectors.rowIDs.reserveCapacity(capacity)
@@ -285,8 +312,10 @@ public final class FuseIndex: @unchecked Sendable {
         while try statement.step() {
             let blob = statement.blob(2)
             guard statement.isBlob(2), blob.count == dimension * 4 else {
-                throw IndexError.corrupt(path: url.path, reason: "the vector of \(statement.text(0) ?? "?") has "
-                                         + "\(blob.count) bytes, not \(dimension * 4) (\(dimension) float32s)")
+                throw IndexError.corrupt(
+                    path: url.path,
+                    reason: "the vector of \(statement.text(0) ?? "?") has "
+                        + "\(blob.count) bytes, not \(dimension * 4) (\(dimension) float32s)")
             }
             vectors.matrix.append(blob)
             vectors.rowIDs.append(statement.integer(3))

@@ -73,8 +73,10 @@ public struct IndexChanges: Sendable {
     /// Unchanged contents with a new size or modification time (a touched file).
     public var refreshes: [(path: String, file: FileFacts)]
 
-    public init(upserts: [IndexEntry] = [], removals: [String] = [], moves: [IndexMove] = [],
-                refreshes: [(path: String, file: FileFacts)] = []) {
+    public init(
+        upserts: [IndexEntry] = [], removals: [String] = [], moves: [IndexMove] = [],
+        refreshes: [(path: String, file: FileFacts)] = []
+    ) {
         self.upserts = upserts
         self.removals = removals
         self.moves = moves

@@ -28,19 +28,22 @@ enum IndexSchema {
     /// Classifies the open database: no tables at all (a new or zero-length file), or a Fuse index whose format and
     /// version this code reads. Anything else throws.
     static func inspect(_ connection: SQLiteConnection) throws -> Contents {
-        let tables = try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'",
-                                            operation: "list the tables")
+        let tables = try connection.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'",
+            operation: "list the tables")
         var names: Set<String> = []
         while try tables.step() { if let name = tables.text(0) { names.insert(name) } }
         if names.isEmpty { return .empty }
         guard names.contains("fuse_index_meta"), names.contains("items") else {
-            throw IndexError.foreignDatabase(path: connection.path,
-                                             reason: "tables \(names.sorted().joined(separator: ", "))")
+            throw IndexError.foreignDatabase(
+                path: connection.path,
+                reason: "tables \(names.sorted().joined(separator: ", "))")
         }
         let meta = try read(connection)
         guard meta["format"] == format else {
-            throw IndexError.foreignDatabase(path: connection.path,
-                                             reason: "format \(meta["format"].map { "'\($0)'" } ?? "missing")")
+            throw IndexError.foreignDatabase(
+                path: connection.path,
+                reason: "format \(meta["format"].map { "'\($0)'" } ?? "missing")")
         }
         guard let text = meta["version"], let found = Int(text) else {
             throw IndexError.corrupt(path: connection.path, reason: "no format version")
@@ -63,8 +66,9 @@ enum IndexSchema {
 
     /// Sets metadata keys (inside the caller's transaction).
     static func write(_ values: [String: String], to connection: SQLiteConnection) throws {
-        let statement = try connection.prepare("INSERT OR REPLACE INTO fuse_index_meta(key, value) VALUES (?, ?)",
-                                               operation: "write the metadata")
+        let statement = try connection.prepare(
+            "INSERT OR REPLACE INTO fuse_index_meta(key, value) VALUES (?, ?)",
+            operation: "write the metadata")
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { try statement.run([.text(key), .text(value)]) }
     }
 }

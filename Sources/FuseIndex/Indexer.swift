@@ -38,8 +38,10 @@ public struct Indexer: Sendable {
     /// it is skipped.
     ///
     /// - Throws: the walk's and the index's errors (a bad file is reported, never thrown).
-    public func run(_ walk: FolderWalk, progress: (@Sendable (Int, Int) -> Void)? = nil,
-                    failure: (@Sendable (IndexFailure) -> Void)? = nil) async throws -> IndexReport {
+    public func run(
+        _ walk: FolderWalk, progress: (@Sendable (Int, Int) -> Void)? = nil,
+        failure: (@Sendable (IndexFailure) -> Void)? = nil
+    ) async throws -> IndexReport {
         var report = IndexReport()
         var changes = IndexChanges()
         var present: Set<String> = []
@@ -64,7 +66,8 @@ public struct Indexer: Sendable {
         for file in files {
             let record = records[file.path]
             if let record, record.modelID == model, record.file.size == file.size,
-               record.file.modificationTime == file.modificationTime {
+                record.file.modificationTime == file.modificationTime
+            {
                 report.unchanged += 1
                 present.insert(file.path)
                 continue
@@ -86,15 +89,17 @@ public struct Indexer: Sendable {
             }
             let facts: FileFacts
             do {
-                facts = FileFacts(size: file.size, modificationTime: file.modificationTime,
-                                  contentHash: try ContentHash.of(path: file.path))
+                facts = FileFacts(
+                    size: file.size, modificationTime: file.modificationTime,
+                    contentHash: try ContentHash.of(path: file.path))
             } catch {
                 failClassifying(file.path, error, known: record != nil)
                 continue
             }
             present.insert(file.path)
             if let record, record.modelID == model, record.file.contentHash == facts.contentHash,
-               record.modality == modality {
+                record.modality == modality
+            {
                 changes.refreshes.append((file.path, facts))
                 report.unchanged += 1
             } else {
@@ -111,7 +116,8 @@ public struct Indexer: Sendable {
         var toEmbed: [Pending] = []
         for item in pending {
             if !item.known, let candidates = vanished[item.file.contentHash],
-               let match = candidates.firstIndex(where: { $0.modelID == model && $0.modality == item.modality }) {
+                let match = candidates.firstIndex(where: { $0.modelID == model && $0.modality == item.modality })
+            {
                 changes.moves.append(IndexMove(from: candidates[match].path, to: item.path, file: item.file))
                 vanished[item.file.contentHash]!.remove(at: match)
                 report.moved += 1
@@ -133,8 +139,10 @@ public struct Indexer: Sendable {
             for (item, result) in zip(batch, await embed(batch)) {
                 switch result {
                 case let .success(embedding):
-                    batchChanges.upserts.append(IndexEntry(path: item.path, modality: item.modality, file: item.file,
-                                                           vector: embedding.vector))
+                    batchChanges.upserts.append(
+                        IndexEntry(
+                            path: item.path, modality: item.modality, file: item.file,
+                            vector: embedding.vector))
                     if item.known { report.updated += 1 } else { report.added += 1 }
                 case let .failure(error):
                     // Its old vector describes contents that are gone.
@@ -158,7 +166,9 @@ public struct Indexer: Sendable {
         }
         var results: [Result<Embedding, any Error>] = []
         for url in urls {
-            do { results.append(.success(try await runtime.embed(file: url))) } catch { results.append(.failure(error)) }
+            do { results.append(.success(try await runtime.embed(file: url))) } catch {
+                results.append(.failure(error))
+            }
         }
         return results
     }

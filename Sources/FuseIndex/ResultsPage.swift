@@ -14,7 +14,8 @@ public enum ResultsPage {
         var rows: [String] = []
         for (rank, hit) in hits.enumerated() {
             let score = String(format: "%.4f", hit.score)
-            rows.append("""
+            rows.append(
+                """
                 <div class="hit"><div class="meta">\(rank + 1). <b>\(score)</b> \(escape(hit.modality.name))<br>\
                 <code>\(escape(hit.path))</code></div>\(preview(hit))</div>
                 """)
@@ -49,10 +50,12 @@ public enum ResultsPage {
         case .image:
             let link = escape(url.absoluteString)
             guard let data = try? FileContents.data(at: url),
-                  let thumbnail = try? Thumbnail.png(of: data, name: hit.path) else {
+                let thumbnail = try? Thumbnail.png(of: data, name: hit.path)
+            else {
                 return "<p><a href=\"\(link)\">(no preview)</a></p>"
             }
-            return "<a href=\"\(link)\"><img src=\"data:image/png;base64,\(thumbnail.base64EncodedString())\" alt=\"\"></a>"
+            return
+                "<a href=\"\(link)\"><img src=\"data:image/png;base64,\(thumbnail.base64EncodedString())\" alt=\"\"></a>"
         case .audio:
             let source: String
             if size <= inlineLimit, let data = try? FileContents.data(at: url) {
@@ -70,10 +73,13 @@ public enum ResultsPage {
     }
 
     static func mimeType(_ ext: String, modality: Modality) -> String {
-        let known = ["jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-                     "webp": "image/webp", "bmp": "image/bmp", "wav": "audio/wav", "flac": "audio/flac",
-                     "mp3": "audio/mpeg", "ogg": "audio/ogg", "aiff": "audio/aiff", "aif": "audio/aiff"]
-        return known[ext] ?? (modality == .image ? "image/*" : modality == .audio ? "audio/*" : "application/octet-stream")
+        let known = [
+            "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+            "webp": "image/webp", "bmp": "image/bmp", "wav": "audio/wav", "flac": "audio/flac",
+            "mp3": "audio/mpeg", "ogg": "audio/ogg", "aiff": "audio/aiff", "aif": "audio/aiff",
+        ]
+        return known[ext]
+            ?? (modality == .image ? "image/*" : modality == .audio ? "audio/*" : "application/octet-stream")
     }
 
     static func escape(_ text: String) -> String {

@@ -63,7 +63,8 @@ final class SQLiteConnection {
 
     /// The error for an SQLite result code: "not a database" and corruption become their own cases.
     func failure(_ code: Int32, operation: String, message: String? = nil) -> IndexError {
-        let text = message ?? handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        let text =
+            message ?? handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
         switch code & 0xff {
         case SQLITE_NOTADB: return .notADatabase(path: path, reason: text)
         case SQLITE_CORRUPT: return .corrupt(path: path, reason: "\(text) (while trying to \(operation))")

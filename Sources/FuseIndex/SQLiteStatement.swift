@@ -83,7 +83,9 @@ final class SQLiteStatement {
 
     /// The UTF-8 bytes of a text column (valid until the next step or reset); empty for NULL.
     func textBytes(_ column: Int32) -> UnsafeRawBufferPointer {
-        guard let bytes = sqlite3_column_text(statement, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        guard let bytes = sqlite3_column_text(statement, column) else {
+            return UnsafeRawBufferPointer(start: nil, count: 0)
+        }
         return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
     }
 

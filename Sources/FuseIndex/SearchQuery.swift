@@ -28,7 +28,8 @@ public struct SearchQuery: Sendable, Equatable {
     /// operators in a row are refused.
     ///
     /// - Throws: `IndexError.invalidQuery` saying what is wrong.
-    public init(arguments: [String], base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
+    public init(arguments: [String], base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws
+    {
         var terms: [Term] = []
         var sign: Float? = nil
         for word in arguments {
@@ -77,7 +78,8 @@ public struct SearchQuery: Sendable, Equatable {
             }
             if sum.isEmpty { sum = [Float](repeating: 0, count: embedding.dimension) }
             guard embedding.dimension == sum.count else {
-                throw IndexError.invalidQuery(reason: "terms of different dimensions (\(sum.count), \(embedding.dimension))")
+                throw IndexError.invalidQuery(
+                    reason: "terms of different dimensions (\(sum.count), \(embedding.dimension))")
             }
             let norm = max(embedding.vector.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
             for index in sum.indices { sum[index] += term.sign * embedding.vector[index] / norm }

@@ -18,7 +18,8 @@ enum Thumbnail {
         let scale = min(1, Double(maxSide) / Double(max(image.width, image.height)))
         let width = max(1, Int((Double(image.width) * scale).rounded()))
         let height = max(1, Int((Double(image.height) * scale).rounded()))
-        let small = scale < 1 ? try PillowResampler.resize(image, width: width, height: height, filter: .bicubic) : image
+        let small =
+            scale < 1 ? try PillowResampler.resize(image, width: width, height: height, filter: .bicubic) : image
         return try encodePNG(small, name: name)
     }
 
@@ -37,11 +38,13 @@ enum Thumbnail {
             png_image_write_to_memory(&png, nil, &size, 0, pixels.baseAddress, stride, nil)
         }
         var bytes = [UInt8](repeating: 0, count: Int(size))
-        let written = measured != 0 && size > 0 ? image.pixels.withUnsafeBytes { pixels in
-            bytes.withUnsafeMutableBytes { out in
-                png_image_write_to_memory(&png, out.baseAddress, &size, 0, pixels.baseAddress, stride, nil)
-            }
-        } : 0
+        let written =
+            measured != 0 && size > 0
+            ? image.pixels.withUnsafeBytes { pixels in
+                bytes.withUnsafeMutableBytes { out in
+                    png_image_write_to_memory(&png, out.baseAddress, &size, 0, pixels.baseAddress, stride, nil)
+                }
+            } : 0
         guard written != 0 else {
             let message = withUnsafeBytes(of: png.message) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

@@ -17,7 +17,8 @@ struct TopK {
     mutating func offer(_ score: Float, row: Int) {
         guard k > 0, scores.count < k || score > scores[scores.count - 1] else { return }
         var position = scores.count
-        while position > 0, scores[position - 1] < score || (scores[position - 1] == score && rows[position - 1] > row) {
+        while position > 0, scores[position - 1] < score || (scores[position - 1] == score && rows[position - 1] > row)
+        {
             position -= 1
         }
         scores.insert(score, at: position)

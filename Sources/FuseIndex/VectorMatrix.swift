@@ -134,9 +134,10 @@ struct VectorMatrix {
                 quantized.withUnsafeBufferPointer { vector in
                     scratch.withUnsafeMutableBufferPointer { scores in
                         Kernels.parallelChunks(count: count, grain: 8192) { rows in
-                            fuse_index_int8_scores(matrix.baseAddress! + rows.lowerBound * dimension,
-                                                   scales.baseAddress! + rows.lowerBound, rows.count, dimension,
-                                                   vector.baseAddress!, queryScale, scores.baseAddress! + rows.lowerBound)
+                            fuse_index_int8_scores(
+                                matrix.baseAddress! + rows.lowerBound * dimension,
+                                scales.baseAddress! + rows.lowerBound, rows.count, dimension,
+                                vector.baseAddress!, queryScale, scores.baseAddress! + rows.lowerBound)
                         }
                     }
                 }
@@ -152,7 +153,8 @@ struct VectorMatrix {
         rows.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { vector in
                 scores.withUnsafeMutableBufferPointer { out in
-                    fuse_index_float32_scores(matrix.baseAddress!, count, dimension, vector.baseAddress!, out.baseAddress!)
+                    fuse_index_float32_scores(
+                        matrix.baseAddress!, count, dimension, vector.baseAddress!, out.baseAddress!)
                 }
             }
         }

@@ -25,10 +25,13 @@ public struct RetrievalCaptioner: Captioner {
     }
 
     /// Embeds (or loads from `cache`) the captions of `bank` as they are (no template).
-    public static func prepare(bank: DescriptorVocabulary, embedder: any SharedSpaceEmbedder,
-                               cache: VocabularyCache = VocabularyCache(),
-                               onEvent: @Sendable (VocabularyCache.Event) -> Void = { _ in }) async throws
-        -> RetrievalCaptioner {
+    public static func prepare(
+        bank: DescriptorVocabulary, embedder: any SharedSpaceEmbedder,
+        cache: VocabularyCache = VocabularyCache(),
+        onEvent: @Sendable (VocabularyCache.Event) -> Void = { _ in }
+    ) async throws
+        -> RetrievalCaptioner
+    {
         let embeddings = try await cache.embeddings(for: bank, template: "{}", embedder: embedder, onEvent: onEvent)
         return RetrievalCaptioner(bank: try DescriptorScorer(vocabulary: bank, embeddings: embeddings))
     }

@@ -63,9 +63,12 @@ public struct Describer: Sendable {
         captioner: (any Captioner)? = nil, options: Options = Options(), modalities: [Modality] = [.image],
         cache: VocabularyCache = VocabularyCache(), onEvent: @Sendable (VocabularyCache.Event) -> Void = { _ in }
     ) async throws -> Describer {
-        guard options.topK > 0 else { throw LENSError.invalidParameter("top-k must be at least 1, got \(options.topK)") }
+        guard options.topK > 0 else {
+            throw LENSError.invalidParameter("top-k must be at least 1, got \(options.topK)")
+        }
         guard options.threshold.isFinite, abs(options.threshold) <= 1 else {
-            throw LENSError.invalidParameter("the threshold is a cosine and must lie in [-1, 1], got \(options.threshold)")
+            throw LENSError.invalidParameter(
+                "the threshold is a cosine and must lie in [-1, 1], got \(options.threshold)")
         }
         guard options.captionCount > 0 else {
             throw LENSError.invalidParameter("the caption count must be at least 1, got \(options.captionCount)")
@@ -79,10 +82,12 @@ public struct Describer: Sendable {
         var scorers: [Modality: Scorers] = [:]
         for modality in Set(modalities).sorted(by: { $0.name < $1.name }) {
             let templates = options.templates(for: modality)
-            let tagEmbeddings = try await cache.embeddings(for: tagVocabulary, template: templates.tag,
-                                                           embedder: embedder, onEvent: onEvent)
-            let attributeEmbeddings = try await cache.embeddings(for: attributeVocabulary, template: templates.attribute,
-                                                                 embedder: embedder, onEvent: onEvent)
+            let tagEmbeddings = try await cache.embeddings(
+                for: tagVocabulary, template: templates.tag,
+                embedder: embedder, onEvent: onEvent)
+            let attributeEmbeddings = try await cache.embeddings(
+                for: attributeVocabulary, template: templates.attribute,
+                embedder: embedder, onEvent: onEvent)
             scorers[modality] = Scorers(
                 tags: try DescriptorScorer(vocabulary: tagVocabulary, embeddings: tagEmbeddings),
                 attributes: try DescriptorScorer(vocabulary: attributeVocabulary, embeddings: attributeEmbeddings))
@@ -96,9 +101,12 @@ public struct Describer: Sendable {
         for url in urls {
             let modality = try embedder.modality(of: url)
             if scorers[modality] == nil {
-                if !embedder.supports(modality) { throw Self.missingTower(modality, model: embedder.modelName, path: url.path) }
+                if !embedder.supports(modality) {
+                    throw Self.missingTower(modality, model: embedder.modelName, path: url.path)
+                }
                 throw LENSError.invalidParameter(
-                    "\(url.path): the describer was prepared for \(scorers.keys.map(\.name).sorted()), not \(modality) inputs")
+                    "\(url.path): the describer was prepared for \(scorers.keys.map(\.name).sorted()), not \(modality) inputs"
+                )
             }
         }
         let embeddings = try await embedder.embedFiles(urls)
@@ -106,8 +114,9 @@ public struct Describer: Sendable {
         var attributes = tags
         for (modality, indices) in Dictionary(grouping: embeddings.indices, by: { embeddings[$0].modality }) {
             guard let scorer = scorers[modality] else {
-                throw LENSError.invalidParameter("the embedder returned a \(modality) embedding for "
-                                                 + "\(urls[indices[0]].path), which the describer was not prepared for")
+                throw LENSError.invalidParameter(
+                    "the embedder returned a \(modality) embedding for "
+                        + "\(urls[indices[0]].path), which the describer was not prepared for")
             }
             let vectors = indices.map { embeddings[$0].vector }
             let topTags = try scorer.tags.top(vectors, k: options.topK, threshold: options.threshold)
@@ -119,22 +128,29 @@ public struct Describer: Sendable {
         }
         var descriptions: [ImageDescription] = []
         for (index, url) in urls.enumerated() {
-            let captions = try await captioner?.captions(for: url, embedding: embeddings[index],
-                                                         count: options.captionCount)
-            descriptions.append(Self.description(source: url.relativePath, modality: embeddings[index].modality,
-                                                 tags: tags[index], attributes: attributes[index],
-                                                 captions: captions, question: question))
+            let captions = try await captioner?.captions(
+                for: url, embedding: embeddings[index],
+                count: options.captionCount)
+            descriptions.append(
+                Self.description(
+                    source: url.relativePath, modality: embeddings[index].modality,
+                    tags: tags[index], attributes: attributes[index],
+                    captions: captions, question: question))
         }
         return descriptions
     }
 
     /// Assembles a description and its LENS prompt.
-    static func description(source: String, modality: Modality, tags: [ScoredDescriptor],
-                            attributes: [ScoredDescriptor], captions: [String]?, question: String) -> ImageDescription {
-        let prompt = LENSPrompt.make(tags: tags.map(\.text), attributes: attributes.map(\.text), captions: captions,
-                                     question: question)
-        return ImageDescription(source: source, modality: modality.name, tags: tags, attributes: attributes,
-                                captions: captions, question: question, prompt: prompt)
+    static func description(
+        source: String, modality: Modality, tags: [ScoredDescriptor],
+        attributes: [ScoredDescriptor], captions: [String]?, question: String
+    ) -> ImageDescription {
+        let prompt = LENSPrompt.make(
+            tags: tags.map(\.text), attributes: attributes.map(\.text), captions: captions,
+            question: question)
+        return ImageDescription(
+            source: source, modality: modality.name, tags: tags, attributes: attributes,
+            captions: captions, question: question, prompt: prompt)
     }
 
     static func missingTower(_ modality: Modality, model: String, path: String?) -> LENSError {

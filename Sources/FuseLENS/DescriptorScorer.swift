@@ -9,8 +9,9 @@ public struct DescriptorScorer: Sendable {
 
     public init(vocabulary: DescriptorVocabulary, embeddings: Tensor) throws {
         guard embeddings.rank == 2, embeddings.shape[0] == vocabulary.entries.count else {
-            throw FuseError.shapeMismatch(what: "embeddings of vocabulary \(vocabulary.name)",
-                                          expected: [vocabulary.entries.count, -1], actual: embeddings.shape)
+            throw FuseError.shapeMismatch(
+                what: "embeddings of vocabulary \(vocabulary.name)",
+                expected: [vocabulary.entries.count, -1], actual: embeddings.shape)
         }
         self.vocabulary = vocabulary
         self.embeddings = try Self.normalizedRows(embeddings)
@@ -37,8 +38,9 @@ public struct DescriptorScorer: Sendable {
         q.withUnsafeBufferPointer { qp in
             embeddings.withUnsafeBufferPointer { vp in
                 scores.withUnsafeMutableBufferPointer { sp in
-                    ScoringKernel.scores(vocabulary: vp, rows: count, dimension: dimension, queries: qp,
-                                         queryCount: queries.count, into: sp)
+                    ScoringKernel.scores(
+                        vocabulary: vp, rows: count, dimension: dimension, queries: qp,
+                        queryCount: queries.count, into: sp)
                 }
             }
         }
@@ -53,7 +55,7 @@ public struct DescriptorScorer: Sendable {
 
     /// Indices and scores of the `k` largest scores, highest first (ties: lower index first).
     static func best(_ scores: UnsafeBufferPointer<Float>, k: Int) -> [(Int, Float)] {
-        var heap: [(Int, Float)] = []   // kept sorted, at most k long: k is small, V large
+        var heap: [(Int, Float)] = []  // kept sorted, at most k long: k is small, V large
         heap.reserveCapacity(k + 1)
         for (index, score) in scores.enumerated() {
             if heap.count == k, let last = heap.last, !(score > last.1) { continue }

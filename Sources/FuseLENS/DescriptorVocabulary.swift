@@ -52,8 +52,10 @@ public struct DescriptorVocabulary: Sendable, Equatable {
     }
 
     private static func bundled(_ name: String) throws -> DescriptorVocabulary {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "txt", subdirectory: "Vocabularies")
-                ?? Bundle.module.url(forResource: name, withExtension: "txt") else {
+        guard
+            let url = Bundle.module.url(forResource: name, withExtension: "txt", subdirectory: "Vocabularies")
+                ?? Bundle.module.url(forResource: name, withExtension: "txt")
+        else {
             throw LENSError.unreadableVocabulary(path: "\(name).txt", reason: "the bundled vocabulary is missing")
         }
         return try DescriptorVocabulary(contentsOf: url)

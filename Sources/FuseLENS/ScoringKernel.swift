@@ -11,10 +11,13 @@ enum ScoringKernel {
     /// Rows per parallel chunk below which one core does all the work (thread hand-off costs more).
     static let parallelGrain = 2048
 
-    static func scores(vocabulary: UnsafeBufferPointer<Float>, rows: Int, dimension: Int,
-                       queries: UnsafeBufferPointer<Float>, queryCount: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-        precondition(vocabulary.count >= rows * dimension && queries.count >= queryCount * dimension
-                     && scores.count >= rows * queryCount, "ScoringKernel: buffers smaller than the shapes")
+    static func scores(
+        vocabulary: UnsafeBufferPointer<Float>, rows: Int, dimension: Int,
+        queries: UnsafeBufferPointer<Float>, queryCount: Int, into scores: UnsafeMutableBufferPointer<Float>
+    ) {
+        precondition(
+            vocabulary.count >= rows * dimension && queries.count >= queryCount * dimension
+                && scores.count >= rows * queryCount, "ScoringKernel: buffers smaller than the shapes")
         guard rows > 0, queryCount > 0 else { return }
         let e = vocabulary.baseAddress!, q = queries.baseAddress!, s = scores.baseAddress!
         // Chunks write disjoint columns of `scores` (rows of the vocabulary).
@@ -52,8 +55,9 @@ enum ScoringKernel {
             i += 16
         }
         if i + 8 <= count {
-            sum0.addProduct(rawA.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                            rawB.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            sum0.addProduct(
+                rawA.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                rawB.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
             i += 8
         }
         var total = (sum0 + sum1).sum()

@@ -42,8 +42,10 @@ public struct VocabularyCache: Sendable {
 
     /// The vocabulary's embeddings: from the cache when a valid file exists, otherwise computed (in batches)
     /// and stored.
-    public func embeddings(for vocabulary: DescriptorVocabulary, template: String, embedder: any SharedSpaceEmbedder,
-                           onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> Tensor {
+    public func embeddings(
+        for vocabulary: DescriptorVocabulary, template: String, embedder: any SharedSpaceEmbedder,
+        onEvent: @Sendable (Event) -> Void = { _ in }
+    ) async throws -> Tensor {
         let modelID = embedder.modelID
         let url = fileURL(for: vocabulary, modelID: modelID, template: template)
         if FileManager.default.fileExists(atPath: url.path) {
@@ -61,8 +63,9 @@ public struct VocabularyCache: Sendable {
             let batch = vocabulary.entries[start..<min(start + batchSize, vocabulary.entries.count)]
             let vectors = try await embedder.embedTexts(batch.map { Self.apply(template, to: $0) })
             guard vectors.count == batch.count else {
-                throw LENSError.dimensionMismatch(what: "text embeddings of a batch of \(vocabulary.name)",
-                                                  expected: batch.count, actual: vectors.count)
+                throw LENSError.dimensionMismatch(
+                    what: "text embeddings of a batch of \(vocabulary.name)",
+                    expected: batch.count, actual: vectors.count)
             }
             for vector in vectors {
                 if dimension == 0 { dimension = vector.count }
@@ -78,9 +81,11 @@ public struct VocabularyCache: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try SafetensorsWriter.write(
             ["embeddings": tensor],
-            metadata: ["model": modelID, "template": template,
-                       "entries": vocabulary.entries.joined(separator: "\n"),
-                       "sha256": Self.digest(tensor, entries: vocabulary.entries, modelID: modelID, template: template)],
+            metadata: [
+                "model": modelID, "template": template,
+                "entries": vocabulary.entries.joined(separator: "\n"),
+                "sha256": Self.digest(tensor, entries: vocabulary.entries, modelID: modelID, template: template),
+            ],
             to: url, overwrite: true)
         return tensor
     }
@@ -89,31 +94,38 @@ public struct VocabularyCache: Sendable {
         let file = try SafetensorsFile(url: url)
         let metadata = file.metadata
         guard metadata["model"] == modelID, metadata["template"] == template,
-              metadata["entries"] == vocabulary.entries.joined(separator: "\n") else {
+            metadata["entries"] == vocabulary.entries.joined(separator: "\n")
+        else {
             throw FuseError.invalidArgument(what: url.path, reason: "cache entries, model or template differ")
         }
         let tensor = try file.tensor("embeddings")
         guard tensor.rank == 2, tensor.shape[0] == vocabulary.entries.count else {
-            throw FuseError.shapeMismatch(what: "\(url.path): embeddings", expected: [vocabulary.entries.count, -1],
-                                          actual: tensor.shape)
+            throw FuseError.shapeMismatch(
+                what: "\(url.path): embeddings", expected: [vocabulary.entries.count, -1],
+                actual: tensor.shape)
         }
         // Copy out of the mapping (once) so a later rewrite of the file cannot change these values.
         let copy = tensor.withUnsafeBufferPointer { source in
-            Tensor(shape: tensor.shape, initializer: { destination in
-                guard let to = destination.baseAddress, let from = source.baseAddress else { return }
-                to.update(from: from, count: source.count)
-            })
+            Tensor(
+                shape: tensor.shape,
+                initializer: { destination in
+                    guard let to = destination.baseAddress, let from = source.baseAddress else { return }
+                    to.update(from: from, count: source.count)
+                })
         }
         // The names and the shape can match while the vectors were swapped, edited or written by another run:
         // only the digest of the vectors, in vocabulary order, says they are the ones this cache computed.
         guard let stored = metadata["sha256"] else {
-            throw FuseError.invalidArgument(what: url.path, reason: "the cache has no sha256 digest of its vectors "
-                                            + "(written by an older Fuse)")
+            throw FuseError.invalidArgument(
+                what: url.path,
+                reason: "the cache has no sha256 digest of its vectors "
+                    + "(written by an older Fuse)")
         }
         let actual = Self.digest(copy, entries: vocabulary.entries, modelID: modelID, template: template)
         guard stored == actual else {
             throw FuseError.invalidArgument(
-                what: url.path, reason: "the SHA-256 digest of the cached vectors (\(actual.prefix(12))…) differs from "
+                what: url.path,
+                reason: "the SHA-256 digest of the cached vectors (\(actual.prefix(12))…) differs from "
                     + "the one written with them (\(stored.prefix(12))…): rows were changed after writing")
         }
         // A well-formed file can still hold garbage values; text embeddings are finite and non-zero.
@@ -129,7 +141,7 @@ public struct VocabularyCache: Sendable {
     static func digest(_ vectors: Tensor, entries: [String], modelID: String, template: String) -> String {
         var sha = SHA256()
         func add(_ text: String) {
-            sha.update(Array(String(text.utf8.count).utf8) + [0x3A])   // "<length>:" so no two lists hash alike
+            sha.update(Array(String(text.utf8.count).utf8) + [0x3A])  // "<length>:" so no two lists hash alike
             sha.update(text)
         }
         add("fuse-lens-vocabulary-cache-1")

@@ -4,8 +4,10 @@
 enum EditDistance {
     /// The exact distance between `a` and `b`. `row` must hold at least `b.count + 1` elements.
     @inline(__always)
-    static func distance(_ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>,
-                         row: UnsafeMutablePointer<Int32>) -> Int32 {
+    static func distance(
+        _ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>,
+        row: UnsafeMutablePointer<Int32>
+    ) -> Int32 {
         if a.count == 0 { return Int32(b.count) }
         if b.count == 0 { return Int32(a.count) }
         for j in 0...b.count { row[j] = Int32(j) }
@@ -25,8 +27,10 @@ enum EditDistance {
 
     /// The distance if it is at most `bound`, else any value above `bound` (stops once a whole row exceeds it).
     @inline(__always)
-    static func boundedDistance(_ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>, bound: Int32,
-                                row: UnsafeMutablePointer<Int32>) -> Int32 {
+    static func boundedDistance(
+        _ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>, bound: Int32,
+        row: UnsafeMutablePointer<Int32>
+    ) -> Int32 {
         if abs(a.count - b.count) > Int(bound) { return bound + 1 }
         if a.count == 0 { return Int32(b.count) }
         if b.count == 0 { return Int32(a.count) }

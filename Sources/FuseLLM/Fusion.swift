@@ -29,14 +29,17 @@ public enum Fusion {
     ///   - base: the base model's per-step top-k logits (one row per base token).
     ///   - baseCE: the base model's `metric_ce` on this sequence.
     ///   - sources: each source's aligned steps (``StepAligner`` output) and `metric_ce`.
-    public static func fuse(base: SparseSteps, baseCE: Double, sources: [(aligned: SparseSteps, ce: Double)],
-                            method: FusionMethod, temperature: Double) throws -> FusedSequence {
+    public static func fuse(
+        base: SparseSteps, baseCE: Double, sources: [(aligned: SparseSteps, ce: Double)],
+        method: FusionMethod, temperature: Double
+    ) throws -> FusedSequence {
         guard temperature > 0, temperature.isFinite else {
             throw LLMError.invalidOption(name: "temperature", reason: "must be a positive number, got \(temperature)")
         }
         for (index, source) in sources.enumerated() where source.aligned.count != base.count {
-            throw FuseError.shapeMismatch(what: "aligned steps of source \(index)", expected: [base.count],
-                                          actual: [source.aligned.count])
+            throw FuseError.shapeMismatch(
+                what: "aligned steps of source \(index)", expected: [base.count],
+                actual: [source.aligned.count])
         }
         let ces = [baseCE] + sources.map(\.ce)
         let weights = Self.weights(ces: ces, method: method)

@@ -37,14 +37,17 @@ public struct StepAligner: Sendable {
     /// - Returns: one row per base step: base-vocabulary ids and the source logits carried over.
     public func align(baseIDs: [Int32], sourceIDs: [Int32], sourceTopK: SparseSteps) throws -> SparseSteps {
         guard sourceTopK.count == sourceIDs.count else {
-            throw FuseError.shapeMismatch(what: "source top-k steps", expected: [sourceIDs.count], actual: [sourceTopK.count])
+            throw FuseError.shapeMismatch(
+                what: "source top-k steps", expected: [sourceIDs.count], actual: [sourceTopK.count])
         }
         let base = pair.base, source = pair.source
         for id in baseIDs where id < 0 || Int(id) >= base.count {
-            throw LLMError.invalidOption(name: "base ids", reason: "id \(id) outside the base vocabulary of \(base.count)")
+            throw LLMError.invalidOption(
+                name: "base ids", reason: "id \(id) outside the base vocabulary of \(base.count)")
         }
         for id in sourceIDs where id < 0 || Int(id) >= source.count {
-            throw LLMError.invalidOption(name: "source ids", reason: "id \(id) outside the source vocabulary of \(source.count)")
+            throw LLMError.invalidOption(
+                name: "source ids", reason: "id \(id) outside the source vocabulary of \(source.count)")
         }
         let ranges = DynamicTimeWarping.align(
             source: ScalarTable(sourceIDs.map { pair.strippedSource[Int($0)] }),
@@ -67,24 +70,30 @@ public struct StepAligner: Sendable {
                 // FuseLLM's special case (written for MPT): a byte-level source's first token lacks the marker the
                 // base's first token carries.
                 if source.marker == .byteLevel && i == 0 && baseToken.hasPrefix(baseMarker)
-                    && !sourceToken.hasPrefix(baseMarker) {
+                    && !sourceToken.hasPrefix(baseMarker)
+                {
                     sourceToken = baseMarker + sourceToken
                 }
                 let matched: Bool
                 switch mode {
                 case .hard: matched = baseToken == sourceToken
                 case .soft:
-                    matched = baseToken == sourceToken
-                        || pair.mapping!.baseID(forReplacedSourceToken: sourceToken).map { base.tokens[Int($0)] == baseToken } == true
+                    matched =
+                        baseToken == sourceToken
+                        || pair.mapping!.baseID(forReplacedSourceToken: sourceToken).map {
+                            base.tokens[Int($0)] == baseToken
+                        } == true
                 }
                 if matched {
                     let (ids, logits) = sourceTopK.row(j)
                     for (topID, logit) in zip(ids, logits) {
                         guard topID >= 0, Int(topID) < source.count else {
                             throw LLMError.invalidOption(
-                                name: "source top-k", reason: "id \(topID) outside the source vocabulary of \(source.count)")
+                                name: "source top-k",
+                                reason: "id \(topID) outside the source vocabulary of \(source.count)")
                         }
-                        let aligned = mode == .hard ? pair.exactToBase[Int(topID)] : pair.mapping!.sourceToBase[Int(topID)]
+                        let aligned =
+                            mode == .hard ? pair.exactToBase[Int(topID)] : pair.mapping!.sourceToBase[Int(topID)]
                         if aligned >= 0 && !rowIDs.contains(aligned) {
                             rowIDs.append(aligned); rowLogits.append(logit)
                         }

@@ -20,16 +20,20 @@ public struct FusionTrainingLoss: Sendable, Equatable {
     public func total(lmLossWeight lambda: Double) -> Double { lambda * clm + (1 - lambda) * fuse }
 
     /// Evaluates `model` on `ids` against `targets` (one step per id, base-vocabulary ids and probabilities).
-    public static func evaluate(model: any CausalLanguageModel, ids: [Int32], targets: SparseSteps) throws -> FusionTrainingLoss {
+    public static func evaluate(
+        model: any CausalLanguageModel, ids: [Int32], targets: SparseSteps
+    ) throws -> FusionTrainingLoss {
         guard targets.count == ids.count else {
             throw FuseError.shapeMismatch(what: "fused target steps", expected: [ids.count], actual: [targets.count])
         }
         guard ids.count >= 2 else {
-            throw LLMError.invalidOption(name: "input ids", reason: "the loss needs at least two tokens, got \(ids.count)")
+            throw LLMError.invalidOption(
+                name: "input ids", reason: "the loss needs at least two tokens, got \(ids.count)")
         }
         let vocab = model.config.vocabSize
         if let bad = targets.ids.first(where: { $0 < 0 || Int($0) >= vocab }) {
-            throw LLMError.invalidOption(name: "fused targets", reason: "id \(bad) outside the base vocabulary of \(vocab)")
+            throw LLMError.invalidOption(
+                name: "fused targets", reason: "id \(bad) outside the base vocabulary of \(vocab)")
         }
         let logits = try model.logits(ids, cache: model.makeCache(capacity: ids.count))
         var clm = 0.0, fuse = 0.0

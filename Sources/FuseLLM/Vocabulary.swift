@@ -38,7 +38,9 @@ public struct LLMVocabulary: Sendable {
             throw LLMError.invalidTokenizer(
                 file: file, reason: "neither a ByteLevel (Ġ) nor a Metaspace (▁) tokenizer; FuseLLM needs one of them")
         }
-        guard tokenizer.vocabSize > 0 else { throw LLMError.invalidTokenizer(file: file, reason: "the vocabulary is empty") }
+        guard tokenizer.vocabSize > 0 else {
+            throw LLMError.invalidTokenizer(file: file, reason: "the vocabulary is empty")
+        }
         self.init(tokens: (0..<tokenizer.vocabSize).map { tokenizer.token(forID: Int32($0)) ?? "" }, marker: marker)
     }
 
@@ -61,7 +63,11 @@ extension WordBoundaryMarker {
     /// The marker a tokenizer's components use: byte-level when a pre-tokenizer or decoder is ByteLevel, metaspace
     /// when one is Metaspace or a normalizer writes `▁` (Llama 2's Prepend/Replace); nil otherwise.
     init?(_ tokenizer: Tokenizer) {
-        if tokenizer.usesByteLevelAlphabet { self = .byteLevel } else if tokenizer.usesMetaspace { self = .metaspace } else {
+        if tokenizer.usesByteLevelAlphabet {
+            self = .byteLevel
+        } else if tokenizer.usesMetaspace {
+            self = .metaspace
+        } else {
             return nil
         }
     }

@@ -52,14 +52,16 @@ public struct VocabularyMapping: Sendable, Equatable {
             base.scalars.withUnsafeBufferPointer { baseBuffer in
                 queries.scalars.withUnsafeBufferPointer { queryBuffer in
                     nonisolated(unsafe) let baseScalars = baseBuffer, queryScalars = queryBuffer
-                    DispatchQueue.concurrentPerform(iterations: max(1, (queries.count + chunk - 1) / max(chunk, 1))) { c in
+                    DispatchQueue.concurrentPerform(iterations: max(1, (queries.count + chunk - 1) / max(chunk, 1))) {
+                        c in
                         let row = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity)
                         defer { row.deallocate() }
                         let start = c * chunk, end = min(queries.count, start + chunk)
                         guard start < end else { return }
                         for q in start..<end {
                             if exact[q] >= 0 { out[q] = exact[q]; continue }
-                            let a = UnsafeBufferPointer(rebasing: queryScalars[queries.offsets[q]..<queries.offsets[q + 1]])
+                            let a = UnsafeBufferPointer(
+                                rebasing: queryScalars[queries.offsets[q]..<queries.offsets[q + 1]])
                             var best = Int32.max, bestID = Int32.max
                             var delta = 0
                             while delta <= maxBaseLength + a.count && Int32(delta) <= best {

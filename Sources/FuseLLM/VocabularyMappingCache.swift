@@ -25,12 +25,15 @@ public enum VocabularyMappingCache {
 
     /// The cached mapping of `pair` if present and intact, else computes it and stores it.
     /// - Returns: the mapping and whether it came from the cache.
-    public static func mapping(for pair: VocabularyPair, directory: URL = defaultDirectory()) throws
+    public static func mapping(
+        for pair: VocabularyPair, directory: URL = defaultDirectory()
+    ) throws
         -> (mapping: VocabularyMapping, cached: Bool)
     {
         let file = directory.appendingPathComponent(key(for: pair) + ".bin")
         if let values = read(file, count: pair.source.count),
-           values.allSatisfy({ $0 >= 0 && Int($0) < pair.base.count }) {
+            values.allSatisfy({ $0 >= 0 && Int($0) < pair.base.count })
+        {
             return (VocabularyMapping(sourceToBase: values, replacedSourceTokens: pair.replacedSource), true)
         }
         let mapping = VocabularyMapping.compute(pair: pair)
@@ -40,11 +43,14 @@ public enum VocabularyMappingCache {
 
     private static func read(_ url: URL, count: Int) -> [Int32]? {
         guard let data = try? FileContents.data(at: url), data.count == magic.count + 8 + 4 * count,
-              Array(data.prefix(magic.count)) == magic else { return nil }
+            Array(data.prefix(magic.count)) == magic
+        else { return nil }
         let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: magic.count, as: UInt64.self) }
         guard UInt64(littleEndian: stored) == UInt64(count) else { return nil }
         return data.withUnsafeBytes { raw in
-            (0..<count).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: magic.count + 8 + 4 * $0, as: Int32.self)) }
+            (0..<count).map {
+                Int32(littleEndian: raw.loadUnaligned(fromByteOffset: magic.count + 8 + 4 * $0, as: Int32.self))
+            }
         }
     }
 
@@ -55,7 +61,8 @@ public enum VocabularyMappingCache {
             for v in buffer { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
         }
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
             throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import CFusePluginABI
 
@@ -50,8 +50,10 @@ public final class FusePluginExport: @unchecked Sendable {
     /// A pointer to the descriptor, to return from the `@_cdecl("fuse_plugin_entry")` function.
     public var descriptor: UnsafeRawPointer { UnsafeRawPointer(pointer) }
 
-    public init(id: String, modality: String, extensions: [String] = [], mimeTypes: [String] = [],
-                signatures: [PluginSignature] = [], decode: @escaping Decode) {
+    public init(
+        id: String, modality: String, extensions: [String] = [], mimeTypes: [String] = [],
+        signatures: [PluginSignature] = [], decode: @escaping Decode
+    ) {
         decodeFile = decode
         pointer = .allocate(capacity: 1)
         var d = fuse_plugin_descriptor()
@@ -86,9 +88,10 @@ public final class FusePluginExport: @unchecked Sendable {
         for (index, signature) in signatures.enumerated() {
             let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(signature.bytes.count, 1))
             bytes.initialize(from: signature.bytes, count: signature.bytes.count)
-            (array + index).initialize(to: fuse_plugin_signature(
-                offset: UInt32(clamping: signature.offset), length: UInt32(signature.bytes.count),
-                bytes: UnsafePointer(bytes)))
+            (array + index).initialize(
+                to: fuse_plugin_signature(
+                    offset: UInt32(clamping: signature.offset), length: UInt32(signature.bytes.count),
+                    bytes: UnsafePointer(bytes)))
         }
         return UnsafePointer(array)
     }

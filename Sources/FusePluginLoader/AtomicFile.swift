@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 import FuseCore
@@ -20,7 +20,8 @@ enum AtomicFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw FuseError.writeFailed(path: url.path, reason: "cannot create \(folder.path): \(FileErrorReason.describe(error))")
+            throw FuseError.writeFailed(
+                path: url.path, reason: "cannot create \(folder.path): \(FileErrorReason.describe(error))")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -67,7 +68,9 @@ enum AtomicFile {
             var info = stat()
             guard lstat(current.path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
             let destination = try FileManager.default.destinationOfSymbolicLink(atPath: current.path)
-            current = destination.hasPrefix("/") ? URL(fileURLWithPath: destination)
+            current =
+                destination.hasPrefix("/")
+                ? URL(fileURLWithPath: destination)
                 : current.deletingLastPathComponent().appendingPathComponent(destination)
         }
         throw FuseError.writeFailed(path: url.path, reason: "too many levels of symbolic links")
@@ -78,7 +81,8 @@ enum AtomicFile {
         var info = stat()
         guard lstat(url.path, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw FuseError.writeFailed(path: url.path, reason: "exists and is not a regular file; refusing to replace it")
+            throw FuseError.writeFailed(
+                path: url.path, reason: "exists and is not a regular file; refusing to replace it")
         }
     }
 

@@ -31,7 +31,8 @@ public struct LoadedPlugin: ModalityPlugin {
     public static func load(from url: URL, name: String? = nil) throws -> LoadedPlugin {
         if let name, !PluginName.isValid(name) {
             throw FuseError.invalidArgument(
-                what: "plugin name '\(name)'", reason: "use letters, digits, '.', '_' or '-', starting with a letter or digit")
+                what: "plugin name '\(name)'",
+                reason: "use letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
         let library = try SharedLibrary(url: url)
         guard let symbol = library.symbol(named: PluginDescriptor.entrySymbol) else {
@@ -40,8 +41,9 @@ public struct LoadedPlugin: ModalityPlugin {
         let entry = unsafeBitCast(symbol, to: fuse_plugin_entry_fn.self)
         guard let raw = entry() else { throw PluginLoadError.nullDescriptor(library: library.path) }
         let descriptor = try PluginDescriptor.read(UnsafeRawPointer(raw), library: library.path)
-        return LoadedPlugin(id: name ?? descriptor.id, descriptor: descriptor, libraryPath: library.path,
-                            library: library)
+        return LoadedPlugin(
+            id: name ?? descriptor.id, descriptor: descriptor, libraryPath: library.path,
+            library: library)
     }
 
     /// Wraps an already-read descriptor (a plugin linked into the process, e.g. one built with FusePluginKit).

@@ -19,8 +19,10 @@ extension PluginRegistry {
     /// Built-in plugins first (in their order), then the plugins of `file` in registration order — the precedence
     /// the CLI and `fuse --inputs` use. Any registered library that fails to load is an error naming it and how to
     /// unregister it; use `PluginAssembly.inspect` to list plugins without failing.
-    public static func assembled(builtins: [any ModalityPlugin],
-                                 file: PluginRegistryFile = .user()) throws -> PluginRegistry {
+    public static func assembled(
+        builtins: [any ModalityPlugin],
+        file: PluginRegistryFile = .user()
+    ) throws -> PluginRegistry {
         let assembly = try PluginAssembly.inspect(builtins: builtins, file: file)
         if let failure = assembly.failures.first {
             throw PluginRegistryFileError.registeredPluginUnusable(
@@ -60,8 +62,9 @@ public struct PluginAssembly: Sendable {
                 failures.append(Failure(entry: entry, reason: "\(error)"))
             }
         }
-        return PluginAssembly(registry: registry, entries: entries, failures: failures,
-                              builtinIDs: Set(builtins.map(\.id)))
+        return PluginAssembly(
+            registry: registry, entries: entries, failures: failures,
+            builtinIDs: Set(builtins.map(\.id)))
     }
 
     /// Extension conflicts in a stable order: each extension with its claimants, the winner first.
@@ -76,8 +79,10 @@ extension PluginRegistryFile {
     /// The library is fully validated before anything is written; the name must not belong to a built-in
     /// (`reservedNames`) or to an already registered plugin.
     @discardableResult
-    public func register(libraryAt url: URL, name: String? = nil,
-                         reservedNames: Set<String> = []) throws -> LoadedPlugin {
+    public func register(
+        libraryAt url: URL, name: String? = nil,
+        reservedNames: Set<String> = []
+    ) throws -> LoadedPlugin {
         let absolute = url.standardizedFileURL.resolvingSymlinksInPath()
         let plugin = try LoadedPlugin.load(from: absolute, name: name)
         if reservedNames.contains(plugin.id) {
@@ -87,9 +92,10 @@ extension PluginRegistryFile {
             if let existing = plugins.first(where: { $0.name == plugin.id }) {
                 throw PluginRegistryFileError.duplicateName(name: plugin.id, holder: "registered from \(existing.path)")
             }
-            plugins.append(RegisteredPlugin(
-                name: plugin.id, path: absolute.path, pluginID: plugin.descriptor.id,
-                modality: plugin.modality.name, abiVersion: plugin.descriptor.abiVersion))
+            plugins.append(
+                RegisteredPlugin(
+                    name: plugin.id, path: absolute.path, pluginID: plugin.descriptor.id,
+                    modality: plugin.modality.name, abiVersion: plugin.descriptor.abiVersion))
         }
         return plugin
     }

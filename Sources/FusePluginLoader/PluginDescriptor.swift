@@ -113,7 +113,9 @@ private struct FieldReader {
 
     func signatures(_ array: UnsafePointer<fuse_plugin_signature>?, count: UInt32) throws -> [MagicSignature] {
         guard count > 0 else { return [] }
-        guard count <= PluginDescriptor.maxClaims else { throw fail("signatures", "count \(count) is implausibly large") }
+        guard count <= PluginDescriptor.maxClaims else {
+            throw fail("signatures", "count \(count) is implausibly large")
+        }
         guard let array else { throw fail("signatures", "NULL array with count \(count)") }
         return try (0..<Int(count)).map { index in
             let signature = array[index]
@@ -122,11 +124,14 @@ private struct FieldReader {
             // Fuse sniffs a fixed prefix; a signature reaching past it could never match.
             let end = Int(signature.offset) + Int(signature.length)
             guard end <= PluginRegistry.sniffLength else {
-                throw fail(field, "bytes \(signature.offset)..<\(end) reach past the \(PluginRegistry.sniffLength) "
-                           + "bytes Fuse reads for sniffing")
+                throw fail(
+                    field,
+                    "bytes \(signature.offset)..<\(end) reach past the \(PluginRegistry.sniffLength) "
+                        + "bytes Fuse reads for sniffing")
             }
-            return MagicSignature(offset: Int(signature.offset),
-                                  bytes: Array(UnsafeBufferPointer(start: bytes, count: Int(signature.length))))
+            return MagicSignature(
+                offset: Int(signature.offset),
+                bytes: Array(UnsafeBufferPointer(start: bytes, count: Int(signature.length))))
         }
     }
 }
@@ -136,7 +141,7 @@ public enum PluginName {
     /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64 characters.
     public static func isValid(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64,
-              ("0"..."9").contains(first) || ("a"..."z").contains(first) || ("A"..."Z").contains(first)
+            ("0"..."9").contains(first) || ("a"..."z").contains(first) || ("A"..."Z").contains(first)
         else { return false }
         return name.unicodeScalars.allSatisfy { scalar in
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)

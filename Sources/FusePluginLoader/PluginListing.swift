@@ -23,14 +23,17 @@ public struct PluginListing: Sendable {
         var rows: [Row] = []
         for plugin in assembly.registry.plugins {
             let loaded = plugin as? LoadedPlugin
-            rows.append(Row(
-                name: plugin.id, modality: plugin.modality.name,
-                abi: loaded.map { String($0.descriptor.abiVersion) } ?? "-",
-                source: loaded?.libraryPath ?? "built-in", claims: Self.describe(plugin.claims)))
+            rows.append(
+                Row(
+                    name: plugin.id, modality: plugin.modality.name,
+                    abi: loaded.map { String($0.descriptor.abiVersion) } ?? "-",
+                    source: loaded?.libraryPath ?? "built-in", claims: Self.describe(plugin.claims)))
         }
         for failure in assembly.failures {
-            rows.append(Row(name: failure.entry.name, modality: failure.entry.modality, abi: "?",
-                            source: failure.entry.path, claims: "UNUSABLE: \(failure.reason)"))
+            rows.append(
+                Row(
+                    name: failure.entry.name, modality: failure.entry.modality, abi: "?",
+                    source: failure.entry.path, claims: "UNUSABLE: \(failure.reason)"))
         }
         self.rows = rows
         conflicts = assembly.conflicts.map { conflict in
@@ -40,7 +43,8 @@ public struct PluginListing: Sendable {
 
     /// Claims as one line: `.csv text/csv magic 89504e47@0`.
     public static func describe(_ claims: PluginClaims) -> String {
-        let parts = claims.extensions.map { "." + $0 } + claims.mimeTypes
+        let parts =
+            claims.extensions.map { "." + $0 } + claims.mimeTypes
             + claims.signatures.map { signature in
                 "magic " + signature.bytes.map { hex($0) }.joined() + "@\(signature.offset)"
             }
@@ -56,8 +60,10 @@ public struct PluginListing: Sendable {
     public func table() -> String {
         let header = Row(name: "NAME", modality: "MODALITY", abi: "ABI", source: "SOURCE", claims: "CLAIMS")
         let all = [header] + rows
-        let widths = [all.map(\.name.count).max()!, all.map(\.modality.count).max()!, all.map(\.abi.count).max()!,
-                      all.map(\.source.count).max()!]
+        let widths = [
+            all.map(\.name.count).max()!, all.map(\.modality.count).max()!, all.map(\.abi.count).max()!,
+            all.map(\.source.count).max()!,
+        ]
         return all.map { row in
             [row.name, row.modality, row.abi, row.source].enumerated()
                 .map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }

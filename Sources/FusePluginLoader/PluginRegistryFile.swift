@@ -75,7 +75,9 @@ public struct PluginRegistryFile: Sendable {
         // An empty file (or FUSE_PLUGIN_PATH=/dev/null, to run with built-ins only) is an empty registry.
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [] }
         let contents: Contents
-        do { contents = try JSONErrorReason.decode(Contents.self, from: data) } catch let syntax as JSONErrorReason.SyntaxError {
+        do { contents = try JSONErrorReason.decode(Contents.self, from: data) } catch let syntax
+            as JSONErrorReason.SyntaxError
+        {
             throw PluginRegistryFileError.malformed(file: url.path, reason: "not JSON: \(syntax)")
         } catch {
             throw PluginRegistryFileError.malformed(file: url.path, reason: Self.explain(error))

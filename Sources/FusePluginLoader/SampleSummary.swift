@@ -13,7 +13,8 @@ public enum SampleSummary {
             return "audio, \(audio.samples.count) samples at \(audio.sampleRate) Hz"
         case .features(let tensor, let modality):
             let head = tensor.withUnsafeBufferPointer { $0.prefix(preview).map { "\($0)" } }
-            return "\(modality) features \(tensor.shape): " + head.joined(separator: " ") + (tensor.count > preview ? " …" : "")
+            return "\(modality) features \(tensor.shape): " + head.joined(separator: " ")
+                + (tensor.count > preview ? " …" : "")
         case .ids(let ids, let modality):
             return "\(modality) ids [\(ids.count)]: " + ids.prefix(preview).map(String.init).joined(separator: " ")
                 + (ids.count > preview ? " …" : "")

@@ -8,8 +8,10 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     init(key: String) { self.key = Array(key.utf8) }
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard !Self.openPaths.contains(request.uri.path) else { return try await next(request, context) }
         let header = request.headers[.authorization] ?? ""
         let prefix = "Bearer "

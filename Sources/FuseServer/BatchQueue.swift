@@ -36,8 +36,10 @@ final class BatchQueue: @unchecked Sendable {
     private var running = false
     private var nextID: UInt64 = 0
 
-    init(model: EncoderModel, name: String, maxBatchTokens: Int, maxBatchSequences: Int,
-         onBatch: @escaping @Sendable (BatchReport) -> Void) {
+    init(
+        model: EncoderModel, name: String, maxBatchTokens: Int, maxBatchSequences: Int,
+        onBatch: @escaping @Sendable (BatchReport) -> Void
+    ) {
         self.model = model
         self.maxBatchTokens = maxBatchTokens
         self.maxBatchSequences = maxBatchSequences
@@ -67,7 +69,9 @@ final class BatchQueue: @unchecked Sendable {
 
     /// Enqueues one job; a task cancelled while its job still waits leaves the queue with `CancellationError`.
     private func submit(_ windows: [Tokens], modality: Modality) async throws -> [[Float]] {
-        let id = lock.withLock { () -> UInt64 in nextID += 1; return nextID }
+        let id = lock.withLock { () -> UInt64 in
+            nextID += 1; return nextID
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let start = lock.withLock { () -> Bool in

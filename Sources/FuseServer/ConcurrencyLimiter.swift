@@ -25,8 +25,10 @@ final class ConcurrencyLimiter: @unchecked Sendable {
 struct ConcurrencyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limiter: ConcurrencyLimiter
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard !APIKeyMiddleware<Context>.openPaths.contains(request.uri.path) else {
             return try await next(request, context)
         }

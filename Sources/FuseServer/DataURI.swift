@@ -46,7 +46,7 @@ public struct DataURI: Sendable, Equatable {
         guard !payload.isEmpty else { throw ParseError.empty }
         // Only the base64 alphabet and whitespace; `.ignoreUnknownCharacters` then skips just the whitespace.
         guard payload.utf8.allSatisfy(Self.isBase64OrSpace),
-              let data = Data(base64Encoded: String(payload), options: .ignoreUnknownCharacters)
+            let data = Data(base64Encoded: String(payload), options: .ignoreUnknownCharacters)
         else { throw ParseError.invalidBase64 }
         guard !data.isEmpty else { throw ParseError.empty }
         mediaType = parameters[0].trimmingCharacters(in: .whitespaces).lowercased()
@@ -56,8 +56,8 @@ public struct DataURI: Sendable, Equatable {
     private static func isBase64OrSpace(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="),
-             9, 10, 13, 32:
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="),
+            9, 10, 13, 32:
             true
         default:
             false

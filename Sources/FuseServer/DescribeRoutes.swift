@@ -27,15 +27,17 @@ struct DescribeRoutes: Sendable {
     }
 
     func describe(_ request: Request) async throws -> Response {
-        let body = try JSONBody.decode(DescribeRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
+        let body = try JSONBody.decode(
+            DescribeRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
         let item = try Self.validate(body)
         // Decoding and the per-item limits first, so a bad item is refused before anything is staged.
         _ = try model.windows(for: item, index: 0)
-        let bytes: Data = switch item {
-        case .image(let data), .audio(let data): data
-        case .text, .tokenIDs: Data()
-        }
+        let bytes: Data =
+            switch item {
+            case .image(let data), .audio(let data): data
+            case .text, .tokenIDs: Data()
+            }
         let description = try await withRequestTimeout(limits.requestTimeout) {
             let describer = try await describers.describer(for: model, modality: item.modality)
             // LENS reads files; the bytes go to a private temporary file the server names and removes.
@@ -89,8 +91,9 @@ actor DescriberCache {
         let task = Task {
             var captioner: RetrievalCaptioner?
             if let bank {
-                captioner = try await RetrievalCaptioner.prepare(bank: try DescriptorVocabulary(contentsOf: bank),
-                                                                 embedder: runtime)
+                captioner = try await RetrievalCaptioner.prepare(
+                    bank: try DescriptorVocabulary(contentsOf: bank),
+                    embedder: runtime)
             }
             return try await Describer.prepare(embedder: runtime, captioner: captioner, modalities: [modality])
         }

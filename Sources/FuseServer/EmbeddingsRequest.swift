@@ -53,9 +53,11 @@ public enum EmbeddingInput: Decodable, Sendable, Equatable {
         } else if let lists = try? container.decode([[Int]].self) {
             self = .tokenIDs(lists)
         } else {
-            throw DecodingError.typeMismatch(EmbeddingInput.self, .init(
-                codingPath: decoder.codingPath,
-                debugDescription: "expected a string, an array of strings, or token ids ([int] or [[int]])"))
+            throw DecodingError.typeMismatch(
+                EmbeddingInput.self,
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected a string, an array of strings, or token ids ([int] or [[int]])"))
         }
     }
 

@@ -22,8 +22,9 @@ enum ErrorDialect {
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json"]
         if case .unauthorized = error { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(status: .init(code: error.status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .init(code: error.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -52,7 +52,8 @@ struct FuseRoutes: Sendable {
     }
 
     func fuse(_ request: Request) async throws -> Response {
-        let body = try JSONBody.decode(FuseRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
+        let body = try JSONBody.decode(
+            FuseRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
         let (items, plan) = try Self.validate(body, limits: limits, projections: projections)
         let fusion = body.fusion ?? "late"
@@ -63,8 +64,9 @@ struct FuseRoutes: Sendable {
             guard let strategy = plan else { throw ServerError.internalError("late fusion without a strategy") }
             let results = try await withRequestTimeout(limits.requestTimeout) { try await model.embed(items) }
             let embeddings = results.enumerated().map { index, item in
-                Embedding(vector: item.unit, modality: items[index].modality, modelID: model.name,
-                          sources: ["input \(index)"])
+                Embedding(
+                    vector: item.unit, modality: items[index].modality, modelID: model.name,
+                    sources: ["input \(index)"])
             }
             do { result = try LateFusion.fuse(embeddings, strategy: strategy) } catch {
                 throw ServerError.invalidInput("\(error)")
@@ -75,8 +77,10 @@ struct FuseRoutes: Sendable {
             for (index, item) in items.enumerated() {
                 let windows = try model.windows(for: item, index: index)
                 let plugin = try model.runtime.plugin(for: item.modality)
-                inputs.append(FusionInput(source: "input \(index)", modality: item.modality, pluginID: plugin.id,
-                                          windows: windows))
+                inputs.append(
+                    FusionInput(
+                        source: "input \(index)", modality: item.modality, pluginID: plugin.id,
+                        windows: windows))
             }
             tokens = inputs.reduce(0) { $0 + $1.windows.reduce(0) { $0 + $1.count } }
             let encoder = model.runtime.model
@@ -89,17 +93,22 @@ struct FuseRoutes: Sendable {
         }
         metrics.recordTokens(model: model.name, tokens)
         let vector = try VectorEncoding.truncate(result.embedding.vector, to: body.dimensions)
-        let encoded: OpenAIRoutes.Vector = body.encodingFormat == .base64
+        let encoded: OpenAIRoutes.Vector =
+            body.encodingFormat == .base64
             ? .base64(VectorEncoding.base64(vector)) : .floats(vector)
-        return try JSONBody.response(FuseResponse(
-            embedding: encoded, model: model.name, fusion: fusion, strategy: result.strategy, weights: result.weights,
-            usage: .init(promptTokens: tokens, totalTokens: tokens)))
+        return try JSONBody.response(
+            FuseResponse(
+                embedding: encoded, model: model.name, fusion: fusion, strategy: result.strategy,
+                weights: result.weights,
+                usage: .init(promptTokens: tokens, totalTokens: tokens)))
     }
 
     /// The items and, for late fusion, the strategy of a decoded body, checked before any model is involved
     /// (`RequestDecoder`).
-    static func validate(_ body: FuseRequest, limits: ServerConfiguration.Limits,
-                         projections: [String: FusionProjection]) throws -> ([InputItem], LateFusionStrategy?) {
+    static func validate(
+        _ body: FuseRequest, limits: ServerConfiguration.Limits,
+        projections: [String: FusionProjection]
+    ) throws -> ([InputItem], LateFusionStrategy?) {
         let items = try body.inputs.enumerated().map { index, item in
             try InputItem(string: item.content, modality: item.modality ?? "text", index: index)
         }
@@ -119,8 +128,10 @@ struct FuseRoutes: Sendable {
 
     /// The late-fusion strategy a request names, checked as the CLI checks it: a `projection` implies `concat`
     /// and applies to it alone.
-    static func strategy(_ body: FuseRequest, count: Int,
-                         projections: [String: FusionProjection]) throws -> LateFusionStrategy {
+    static func strategy(
+        _ body: FuseRequest, count: Int,
+        projections: [String: FusionProjection]
+    ) throws -> LateFusionStrategy {
         let name = body.strategy ?? (body.projection != nil ? "concat" : "mean")
         if body.projection != nil, name != "concat" {
             throw ServerError.invalidInput("projection applies to strategy concat, not '\(name)'")
@@ -132,9 +143,11 @@ struct FuseRoutes: Sendable {
             guard let wanted = body.projection else { return .concat(nil) }
             guard let projection = projections[wanted] else {
                 let known = projections.keys.sorted()
-                throw ServerError.invalidInput("no projection '\(wanted)' on this server ("
-                    + (known.isEmpty ? "it was started without --projection" : "it has: " + known.joined(separator: ", "))
-                    + ")")
+                throw ServerError.invalidInput(
+                    "no projection '\(wanted)' on this server ("
+                        + (known.isEmpty
+                            ? "it was started without --projection" : "it has: " + known.joined(separator: ", "))
+                        + ")")
             }
             return .concat(projection)
         case "attention":

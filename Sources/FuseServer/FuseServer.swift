@@ -40,10 +40,13 @@ public struct FuseServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let limits = configuration.limits
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ObservationMiddleware(metrics: metrics, logger: logger, quiet: configuration.quiet,
-                                                     payloadLimit: limits.payloadLimit, routes: Self.routes))
+        router.add(
+            middleware: ObservationMiddleware(
+                metrics: metrics, logger: logger, quiet: configuration.quiet,
+                payloadLimit: limits.payloadLimit, routes: Self.routes))
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
-        router.add(middleware: ConcurrencyLimitMiddleware(limiter: ConcurrencyLimiter(limit: limits.maxConcurrentRequests)))
+        router.add(
+            middleware: ConcurrencyLimitMiddleware(limiter: ConcurrencyLimiter(limit: limits.maxConcurrentRequests)))
         let openAI = OpenAIRoutes(pool: pool, metrics: metrics, limits: limits)
         let tei = TEIRoutes(pool: pool, metrics: metrics, limits: limits)
         let status = StatusRoutes(pool: pool, metrics: metrics, limits: limits)
@@ -64,8 +67,11 @@ public struct FuseServer: Sendable {
     /// Serves until SIGTERM/SIGINT (when `handleSignals`) or until the calling task is cancelled. `onListening`
     /// receives the bound port (useful with port 0). Throws when the configuration is invalid, the address cannot
     /// be bound, or a model fails to load.
-    public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in })
-        async throws {
+    public func run(
+        handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
+        async throws
+    {
         try configuration.validate()
         let idle = TimeAmount.nanoseconds(configuration.limits.idleTimeout.nanoseconds)
         let app = Application(
@@ -74,10 +80,11 @@ public struct FuseServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fuse"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let loader = ModelLoader(specs: configuration.models, pool: pool, metrics: metrics,
-                                 limits: configuration.limits, precision: configuration.precision,
-                                 captionBanks: configuration.captionBanks,
-                                 gate: configuration.loadGate, logger: logger)
+        let loader = ModelLoader(
+            specs: configuration.models, pool: pool, metrics: metrics,
+            limits: configuration.limits, precision: configuration.precision,
+            captionBanks: configuration.captionBanks,
+            gate: configuration.loadGate, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: loader)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

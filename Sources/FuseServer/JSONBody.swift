@@ -45,7 +45,8 @@ enum JSONBody {
     /// A 200 response with `value` as JSON.
     static func response(_ value: some Encodable) throws -> Response {
         let data = try JSONEncoder().encode(value)
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -30,15 +30,19 @@ struct ModelLoader: Service {
                     let folder = try spec.resolve()
                     let runtime = try FuseRuntime(modelDirectory: folder, precision: precision)
                     let bank = given ?? ServerConfiguration.captionBank(in: folder)
-                    return try ServedModel(name: spec.name, runtime: runtime, limits: limits,
-                                           captionBank: bank) { report in
+                    return try ServedModel(
+                        name: spec.name, runtime: runtime, limits: limits,
+                        captionBank: bank
+                    ) { report in
                         metrics.recordBatch(model: spec.name, report)
                     }
                 }
                 pool.add(model)
                 let seconds = String(format: "%.2f", (ContinuousClock.now - start).seconds)
                 let what = model.runtime.model.modalities.map(\.name).joined(separator: "+")
-                logger.info("loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension), \(model.runtime.model.precision)) in \(seconds) s")
+                logger.info(
+                    "loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension), \(model.runtime.model.precision)) in \(seconds) s"
+                )
                 if let note = model.runtime.model.precisionNote { logger.notice("model '\(spec.name)': \(note)") }
             } catch {
                 let failure = ServeSetupError.modelLoadFailed(name: spec.name, reason: "\(error)")

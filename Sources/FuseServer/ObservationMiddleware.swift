@@ -12,8 +12,10 @@ struct ObservationMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The routes the server has; anything else is counted as `other`, so a scanner cannot grow the label set.
     let routes: Set<String>
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         metrics.requestStarted()
         defer { metrics.requestFinished() }

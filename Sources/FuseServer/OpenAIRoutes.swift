@@ -43,20 +43,24 @@ struct OpenAIRoutes: Sendable {
     }
 
     func embeddings(_ request: Request) async throws -> Response {
-        let body = try JSONBody.decode(EmbeddingsRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
+        let body = try JSONBody.decode(
+            EmbeddingsRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
         let items = try Self.validate(body, limits: limits)
         let results = try await withRequestTimeout(limits.requestTimeout) { try await model.embed(items) }
         let format = body.encodingFormat ?? .float
         let data = try results.enumerated().map { index, result in
             let vector = try VectorEncoding.truncate(result.unit, to: body.dimensions)
-            return Item(embedding: format == .base64 ? .base64(VectorEncoding.base64(vector)) : .floats(vector),
-                        index: index)
+            return Item(
+                embedding: format == .base64 ? .base64(VectorEncoding.base64(vector)) : .floats(vector),
+                index: index)
         }
         let tokens = results.reduce(0) { $0 + $1.tokens }
         metrics.recordTokens(model: model.name, tokens)
-        return try JSONBody.response(EmbeddingsResponse(data: data, model: model.name,
-                                                        usage: Usage(promptTokens: tokens, totalTokens: tokens)))
+        return try JSONBody.response(
+            EmbeddingsResponse(
+                data: data, model: model.name,
+                usage: Usage(promptTokens: tokens, totalTokens: tokens)))
     }
 
     /// The items of a decoded body, checked before any model is involved (`RequestDecoder`).

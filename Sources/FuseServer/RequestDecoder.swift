@@ -24,18 +24,24 @@ public enum RequestDecoder {
     ///
     /// - Throws: `ServerError` — `.malformedRequest` (400) for a body that is not JSON, `.invalidInput` (422) for
     ///   JSON of the wrong shape or unusable content, `.tooManyInputs` (413) beyond `limits.maxInputs`.
-    public static func check(_ route: Route, body: Data, limits: ServerConfiguration.Limits = .init(),
-                             projections: [String: FusionProjection] = [:]) throws -> Int {
+    public static func check(
+        _ route: Route, body: Data, limits: ServerConfiguration.Limits = .init(),
+        projections: [String: FusionProjection] = [:]
+    ) throws -> Int {
         switch route {
         case .embeddings:
             return try OpenAIRoutes.validate(JSONBody.decode(EmbeddingsRequest.self, from: body), limits: limits).count
         case .embed:
-            return try TEIRoutes.validate(JSONBody.decode(TEIRoutes.EmbedRequest.self, from: body), limits: limits).0.count
+            return try TEIRoutes.validate(JSONBody.decode(TEIRoutes.EmbedRequest.self, from: body), limits: limits).0
+                .count
         case .tokenize:
-            return try TEIRoutes.validate(JSONBody.decode(TEIRoutes.TokenizeRequest.self, from: body), limits: limits).count
+            return try TEIRoutes.validate(JSONBody.decode(TEIRoutes.TokenizeRequest.self, from: body), limits: limits)
+                .count
         case .fuse:
-            return try FuseRoutes.validate(JSONBody.decode(FuseRoutes.FuseRequest.self, from: body), limits: limits,
-                                           projections: projections).0.count
+            return try FuseRoutes.validate(
+                JSONBody.decode(FuseRoutes.FuseRequest.self, from: body), limits: limits,
+                projections: projections
+            ).0.count
         case .describe:
             _ = try DescribeRoutes.validate(JSONBody.decode(DescribeRoutes.DescribeRequest.self, from: body))
             return 1
@@ -44,12 +50,16 @@ public enum RequestDecoder {
 
     /// The texts of a `/tokenize` body, each with its tokens and their byte ranges, as the route computes them
     /// with `tokenizer`.
-    public static func tokenize(body: Data, tokenizer: Tokenizer, limits: ServerConfiguration.Limits = .init()) throws
-        -> [(text: String, tokens: [(id: Int32, special: Bool, range: Range<Int>?)])] {
+    public static func tokenize(
+        body: Data, tokenizer: Tokenizer, limits: ServerConfiguration.Limits = .init()
+    ) throws
+        -> [(text: String, tokens: [(id: Int32, special: Bool, range: Range<Int>?)])]
+    {
         let request = try JSONBody.decode(TEIRoutes.TokenizeRequest.self, from: body)
         let texts = try TEIRoutes.validate(request, limits: limits)
-        let tokens = try TEIRoutes.tokens(of: texts, tokenizer: tokenizer,
-                                          addSpecialTokens: request.addSpecialTokens ?? true)
+        let tokens = try TEIRoutes.tokens(
+            of: texts, tokenizer: tokenizer,
+            addSpecialTokens: request.addSpecialTokens ?? true)
         return zip(texts, tokens).map { text, tokens in
             (text: text, tokens: tokens.map { (id: $0.id, special: $0.special, range: $0.range) })
         }

@@ -18,8 +18,10 @@ public final class ServedModel: Sendable {
     let queue: BatchQueue
     let limits: ServerConfiguration.Limits
 
-    init(name: String, runtime: FuseRuntime, limits: ServerConfiguration.Limits, captionBank: URL? = nil,
-         onBatch: @escaping @Sendable (BatchQueue.BatchReport) -> Void) throws {
+    init(
+        name: String, runtime: FuseRuntime, limits: ServerConfiguration.Limits, captionBank: URL? = nil,
+        onBatch: @escaping @Sendable (BatchQueue.BatchReport) -> Void
+    ) throws {
         self.name = name
         self.captionBank = captionBank
         self.runtime = runtime
@@ -29,8 +31,9 @@ public final class ServedModel: Sendable {
         } else {
             tokenizer = nil
         }
-        queue = BatchQueue(model: runtime.model, name: name, maxBatchTokens: limits.maxBatchTokens,
-                           maxBatchSequences: limits.maxBatchRequests, onBatch: onBatch)
+        queue = BatchQueue(
+            model: runtime.model, name: name, maxBatchTokens: limits.maxBatchTokens,
+            maxBatchSequences: limits.maxBatchRequests, onBatch: onBatch)
     }
 
     /// The longest sequence one text window may have.
@@ -67,8 +70,9 @@ public final class ServedModel: Sendable {
                 let itemRows = Array(rows[offset..<(offset + windows[index].count)])
                 offset += windows[index].count
                 let tokens = windows[index].reduce(0) { $0 + $1.attentionMask.reduce(0) { $0 + Int($1) } }
-                results[index] = ItemResult(unit: FuseRuntime.unitMean(itemRows), raw: Self.mean(itemRows),
-                                            tokens: tokens)
+                results[index] = ItemResult(
+                    unit: FuseRuntime.unitMean(itemRows), raw: Self.mean(itemRows),
+                    tokens: tokens)
             }
         }
         return results.map { $0! }
@@ -89,8 +93,9 @@ public final class ServedModel: Sendable {
             windows = try plugin.tokenize(.text(text), context: context)
             let count = windows.reduce(0) { $0 + $1.count }
             guard count <= limits.maxItemTokens else {
-                throw ServerError.itemTooLarge(item: index, what: "\(count) tokens",
-                                               limit: "\(limits.maxItemTokens) tokens")
+                throw ServerError.itemTooLarge(
+                    item: index, what: "\(count) tokens",
+                    limit: "\(limits.maxItemTokens) tokens")
             }
         case .tokenIDs(let ids):
             windows = [try tokenWindow(ids, index: index, maxTokens: context.maxTokens)]
@@ -99,8 +104,9 @@ public final class ServedModel: Sendable {
             do {
                 image = try ImageDecoder(maxPixels: limits.maxImagePixels).decode(bytes, name: "input \(index)")
             } catch ImageError.tooManyPixels(_, let width, let height, let limit) {
-                throw ServerError.itemTooLarge(item: index, what: "an image of \(width)×\(height) pixels",
-                                               limit: "\(limit) pixels")
+                throw ServerError.itemTooLarge(
+                    item: index, what: "an image of \(width)×\(height) pixels",
+                    limit: "\(limit) pixels")
             }
             windows = try plugin.tokenize(.image(image), context: context)
         case .audio(let bytes):
@@ -124,15 +130,17 @@ public final class ServedModel: Sendable {
         guard !ids.isEmpty else { throw ServerError.invalidInput("input \(index): empty token id list") }
         let limit = maxTokens ?? limits.maxItemTokens
         guard ids.count <= limit else {
-            throw ServerError.itemTooLarge(item: index, what: "\(ids.count) token ids",
-                                           limit: "\(limit) tokens (the model's sequence length)")
+            throw ServerError.itemTooLarge(
+                item: index, what: "\(ids.count) token ids",
+                limit: "\(limit) tokens (the model's sequence length)")
         }
         if let bad = ids.first(where: { $0 < 0 || $0 >= tokenizer.vocabSize }) {
             throw ServerError.invalidInput(
                 "input \(index): token id \(bad) is outside the vocabulary (0..<\(tokenizer.vocabSize))")
         }
-        return try Tokens(modality: .text, content: .ids(ids.map { Int32($0) }),
-                          tokenTypeIDs: [Int32](repeating: 0, count: ids.count))
+        return try Tokens(
+            modality: .text, content: .ids(ids.map { Int32($0) }),
+            tokenTypeIDs: [Int32](repeating: 0, count: ids.count))
     }
 
     /// libsndfile reads files only, so the bytes go to a private temporary file the server names and removes; the
@@ -147,11 +155,13 @@ public final class ServedModel: Sendable {
         do {
             return try AudioDecoder(limits: .init(maxDuration: limits.maxAudioSeconds)).decode(contentsOf: file)
         } catch AudioError.tooLong(_, let seconds, let maximum) {
-            throw ServerError.itemTooLarge(item: index, what: "\(seconds) s of audio",
-                                           limit: "\(maximum) s")
+            throw ServerError.itemTooLarge(
+                item: index, what: "\(seconds) s of audio",
+                limit: "\(maximum) s")
         } catch {
-            throw ServerError.invalidInput("input \(index): "
-                                           + String(describing: error).replacingOccurrences(of: file.path, with: "audio"))
+            throw ServerError.invalidInput(
+                "input \(index): "
+                    + String(describing: error).replacingOccurrences(of: file.path, with: "audio"))
         }
     }
 

@@ -25,8 +25,10 @@ public struct ServerConfiguration: Sendable {
     /// Awaited before the models start loading (tests hold the loading window open until they release it).
     var loadGate: (@Sendable () async -> Void)? = nil
 
-    public init(models: [ModelSpec], host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil,
-                limits: Limits = Limits(), quiet: Bool = false, precision: Precision = .fp32) {
+    public init(
+        models: [ModelSpec], host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil,
+        limits: Limits = Limits(), quiet: Bool = false, precision: Precision = .fp32
+    ) {
         self.models = models
         self.precision = precision
         self.host = host

@@ -48,7 +48,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     public var openAIType: String {
         switch self {
         case .malformedRequest, .unknownModel, .invalidInput, .payloadTooLarge, .itemTooLarge, .tooManyInputs,
-             .unknownRoute:
+            .unknownRoute:
             "invalid_request_error"
         case .unauthorized: "authentication_error"
         case .tooManyRequests: "rate_limit_error"
@@ -79,7 +79,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     public var teiType: String {
         switch self {
         case .malformedRequest, .invalidInput, .itemTooLarge, .payloadTooLarge, .tooManyInputs, .unknownModel,
-             .unknownRoute:
+            .unknownRoute:
             "Validation"
         case .unauthorized: "Unauthorized"
         case .tooManyRequests: "Overloaded"

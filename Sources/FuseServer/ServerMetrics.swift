@@ -20,11 +20,15 @@ public final class ServerMetrics: Sendable {
     /// Counts one finished request and its latency, by route and status.
     func recordRequest(route: String, status: Int, duration: Duration) {
         let labels = [("route", route), ("status", String(status))]
-        registry.makeCounter(name: "fuse_http_requests_total", labels: labels, help: "HTTP requests by route and status.")
-            .increment()
-        registry.makeDurationHistogram(name: "fuse_http_request_duration_seconds", labels: labels,
-                                       buckets: Self.latencyBuckets, help: "Request latency by route and status.")
-            .recordNanoseconds(duration.nanoseconds)
+        registry.makeCounter(
+            name: "fuse_http_requests_total", labels: labels, help: "HTTP requests by route and status."
+        )
+        .increment()
+        registry.makeDurationHistogram(
+            name: "fuse_http_request_duration_seconds", labels: labels,
+            buckets: Self.latencyBuckets, help: "Request latency by route and status."
+        )
+        .recordNanoseconds(duration.nanoseconds)
     }
 
     func requestStarted() { inFlight.increment() }
@@ -33,19 +37,25 @@ public final class ServerMetrics: Sendable {
     /// Records one forward pass of `model`.
     func recordBatch(model: String, _ report: BatchQueue.BatchReport) {
         let labels = [("model", model)]
-        registry.makeValueHistogram(name: "fuse_batch_size", labels: labels, buckets: Self.batchBuckets,
-                                    help: "Sequences per forward pass.").record(Double(report.sequences))
-        registry.makeCounter(name: "fuse_batch_padded_tokens_total", labels: labels,
-                             help: "Tokens run through the model, padding included.")
-            .increment(by: Int64(report.paddedTokens))
+        registry.makeValueHistogram(
+            name: "fuse_batch_size", labels: labels, buckets: Self.batchBuckets,
+            help: "Sequences per forward pass."
+        ).record(Double(report.sequences))
+        registry.makeCounter(
+            name: "fuse_batch_padded_tokens_total", labels: labels,
+            help: "Tokens run through the model, padding included."
+        )
+        .increment(by: Int64(report.paddedTokens))
         registry.makeGauge(name: "fuse_queue_size", labels: labels, help: "Requests waiting for a forward pass.")
             .set(to: Double(report.queued))
     }
 
     /// Counts the real tokens of a request's items.
     func recordTokens(model: String, _ count: Int) {
-        registry.makeCounter(name: "fuse_input_tokens_total", labels: [("model", model)],
-                             help: "Input tokens embedded (padding excluded).").increment(by: Int64(count))
+        registry.makeCounter(
+            name: "fuse_input_tokens_total", labels: [("model", model)],
+            help: "Input tokens embedded (padding excluded)."
+        ).increment(by: Int64(count))
     }
 
     /// The Prometheus text exposition.

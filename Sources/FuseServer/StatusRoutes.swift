@@ -41,8 +41,10 @@ struct StatusRoutes: Sendable {
 
     func health() throws -> Response {
         switch pool.phase {
-        case .ready: return Response(status: .ok, headers: [.contentType: "application/json"],
-                                      body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        case .ready:
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         case .loading: throw ServerError.loading
         case .draining: throw ServerError.draining
         case .failed: throw ServerError.internalError(pool.loadFailure ?? "model loading failed")
@@ -52,19 +54,22 @@ struct StatusRoutes: Sendable {
     func info() throws -> Response {
         _ = try pool.model(named: nil)
         let models = pool.loaded.map { served in
-            ModelInfo(name: served.name, modelType: served.runtime.model.modelType,
-                      modalities: served.runtime.model.modalities.map(\.name),
-                      dimension: served.runtime.model.embeddingDimension, maxInputLength: served.maxTextTokens)
+            ModelInfo(
+                name: served.name, modelType: served.runtime.model.modelType,
+                modalities: served.runtime.model.modalities.map(\.name),
+                dimension: served.runtime.model.embeddingDimension, maxInputLength: served.maxTextTokens)
         }
-        return try JSONBody.response(Info(
-            modelID: pool.names[0], models: models, maxConcurrentRequests: limits.maxConcurrentRequests,
-            maxInputLength: models.first?.maxInputLength, maxBatchTokens: limits.maxBatchTokens,
-            maxBatchRequests: limits.maxBatchRequests, maxClientBatchSize: limits.maxInputs,
-            version: FuseServer.version))
+        return try JSONBody.response(
+            Info(
+                modelID: pool.names[0], models: models, maxConcurrentRequests: limits.maxConcurrentRequests,
+                maxInputLength: models.first?.maxInputLength, maxBatchTokens: limits.maxBatchTokens,
+                maxBatchRequests: limits.maxBatchRequests, maxClientBatchSize: limits.maxInputs,
+                version: FuseServer.version))
     }
 
     func metricsText() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                 body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
     }
 }

@@ -64,7 +64,8 @@ struct TEIRoutes: Sendable {
     }
 
     func embed(_ request: Request) async throws -> Response {
-        let body = try JSONBody.decode(EmbedRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
+        let body = try JSONBody.decode(
+            EmbedRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
         let (items, keep) = try Self.validate(body, limits: limits)
         let results = try await withRequestTimeout(limits.requestTimeout) {
@@ -75,12 +76,16 @@ struct TEIRoutes: Sendable {
     }
 
     /// `/embed`'s items and truncation, checked before any model is involved (`RequestDecoder`).
-    static func validate(_ body: EmbedRequest, limits: ServerConfiguration.Limits) throws
-        -> ([InputItem], ServedModel.Truncation?) {
-        let items: [InputItem] = switch body.inputs {
-        case .strings(let strings): strings.map { .text($0) }
-        case .tokenIDs(let lists): lists.map { .tokenIDs($0) }
-        }
+    static func validate(
+        _ body: EmbedRequest, limits: ServerConfiguration.Limits
+    ) throws
+        -> ([InputItem], ServedModel.Truncation?)
+    {
+        let items: [InputItem] =
+            switch body.inputs {
+            case .strings(let strings): strings.map { .text($0) }
+            case .tokenIDs(let lists): lists.map { .tokenIDs($0) }
+            }
         try OpenAIRoutes.checkCount(items.count, limits: limits)
         var truncation: ServedModel.Truncation?
         if body.truncate == true {
@@ -104,21 +109,28 @@ struct TEIRoutes: Sendable {
     }
 
     func tokenize(_ request: Request) async throws -> Response {
-        let body = try JSONBody.decode(TokenizeRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
+        let body = try JSONBody.decode(
+            TokenizeRequest.self, from: try await JSONBody.collect(request, limit: limits.payloadLimit))
         let model = try pool.model(named: body.model)
         guard let tokenizer = model.tokenizer else {
             throw ServerError.invalidInput("model '\(model.name)' has no text tokenizer")
         }
         let texts = try Self.validate(body, limits: limits)
-        let lists = try zip(texts, Self.tokens(of: texts, tokenizer: tokenizer,
-                                               addSpecialTokens: body.addSpecialTokens ?? true)).map { text, tokens in
+        let lists = try zip(
+            texts,
+            Self.tokens(
+                of: texts, tokenizer: tokenizer,
+                addSpecialTokens: body.addSpecialTokens ?? true)
+        ).map { text, tokens in
             let utf8 = Array(text.utf8)
             return tokens.map { token in
                 // As TEI: a text token shows the part of the input it covers, a special token its vocabulary string.
-                let shown = token.range.map { String(decoding: utf8[$0], as: UTF8.self) }
+                let shown =
+                    token.range.map { String(decoding: utf8[$0], as: UTF8.self) }
                     ?? tokenizer.token(forID: token.id) ?? ""
-                return Token(id: token.id, text: shown, special: token.special, start: token.range?.lowerBound,
-                             stop: token.range?.upperBound)
+                return Token(
+                    id: token.id, text: shown, special: token.special, start: token.range?.lowerBound,
+                    stop: token.range?.upperBound)
             }
         }
         return try JSONBody.response(lists)
@@ -126,11 +138,15 @@ struct TEIRoutes: Sendable {
 
     /// The tokens of each text with the byte range each covers: one sequence per text, without the tokenizer file's
     /// own padding and truncation (the server windows texts itself; `/tokenize` shows the whole text's tokens).
-    static func tokens(of texts: [String], tokenizer: Tokenizer,
-                       addSpecialTokens: Bool) throws -> [[ServedToken]] {
+    static func tokens(
+        of texts: [String], tokenizer: Tokenizer,
+        addSpecialTokens: Bool
+    ) throws -> [[ServedToken]] {
         try texts.map { text in
-            let encoding = try tokenizer.encodeWindows(text, policy: WindowPolicy(maxLength: nil),
-                                                       addSpecialTokens: addSpecialTokens).first
+            let encoding = try tokenizer.encodeWindows(
+                text, policy: WindowPolicy(maxLength: nil),
+                addSpecialTokens: addSpecialTokens
+            ).first
             let ids = encoding?.ids ?? []
             // TEI's `special` is the special-tokens mask (what the post-processor added), not "is an added token".
             let special = (encoding?.specialTokensMask ?? []).map { $0 != 0 }

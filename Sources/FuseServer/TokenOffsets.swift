@@ -30,9 +30,13 @@ public enum TokenOffsets {
     static func runningSums(_ surfaces: [[UInt8]?], text: [UInt8]) -> [Range<Int>?]? {
         let joined = surfaces.reduce(into: [UInt8]()) { $0 += $1 ?? [] }
         let prepended: Bool
-        if joined == text { prepended = false }
-        else if joined.first == 0x20, joined.count == text.count + 1, joined.dropFirst().elementsEqual(text) { prepended = true }
-        else { return nil }
+        if joined == text {
+            prepended = false
+        } else if joined.first == 0x20, joined.count == text.count + 1, joined.dropFirst().elementsEqual(text) {
+            prepended = true
+        } else {
+            return nil
+        }
         var position = prepended ? -1 : 0
         return surfaces.map { surface -> Range<Int>? in
             guard let surface, !surface.isEmpty else { return nil }
@@ -46,17 +50,22 @@ public enum TokenOffsets {
     }
 
     /// Offsets found by folded search, then `[UNK]`-like gaps filled.
-    static func folded(_ ids: [Int32], special: [Bool], text: String, utf8: [UInt8],
-                       tokenizer: Tokenizer) -> [Range<Int>?] {
+    static func folded(
+        _ ids: [Int32], special: [Bool], text: String, utf8: [UInt8],
+        tokenizer: Tokenizer
+    ) -> [Range<Int>?] {
         let folded = FoldedText(text)
         var cursor = 0
         var ranges = ids.indices.map { index -> Range<Int>? in
             guard !special[index] else { return nil }
             var surface = tokenizer.decode([ids[index]], skipSpecialTokens: false)
-            if surface.utf8.starts(with: "##".utf8) { surface = String(decoding: surface.utf8.dropFirst(2), as: UTF8.self) }
+            if surface.utf8.starts(with: "##".utf8) {
+                surface = String(decoding: surface.utf8.dropFirst(2), as: UTF8.self)
+            }
             let needle = FoldedText.fold(surface)
             guard !needle.isEmpty, !needle.contains("\u{FFFD}"),
-                  let match = folded.find(needle, from: cursor) else { return nil }
+                let match = folded.find(needle, from: cursor)
+            else { return nil }
             cursor = match.upperBound
             return folded.origins[match.lowerBound].lowerBound..<folded.origins[match.upperBound - 1].upperBound
         }
@@ -88,7 +97,9 @@ public enum TokenOffsets {
         }
         let utf8 = Array(token.utf8)
         // SentencePiece's byte fallback: `<0xHH>`.
-        if utf8.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"), let byte = UInt8(token.dropFirst(3).prefix(2), radix: 16) {
+        if utf8.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"),
+            let byte = UInt8(token.dropFirst(3).prefix(2), radix: 16)
+        {
             return [byte]
         }
         return Array(token.replacingOccurrences(of: "\u{2581}", with: " ").utf8)
@@ -168,8 +179,11 @@ struct FoldedText {
         default: break
         }
         if scalar.isASCII {
-            return [Unicode.Scalar(UInt8(ascii: "A")...UInt8(ascii: "Z") ~= UInt8(scalar.value)
-                                   ? scalar.value + 32 : scalar.value)!]
+            return [
+                Unicode.Scalar(
+                    UInt8(ascii: "A")...UInt8(ascii: "Z") ~= UInt8(scalar.value)
+                        ? scalar.value + 32 : scalar.value)!
+            ]
         }
         var out: [Unicode.Scalar] = []
         for part in String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars {
@@ -197,7 +211,8 @@ struct FoldedText {
         let last = min(scalars.count - needle.count, start + Self.searchWindow)
         while position <= last {
             if scalars[position] == needle[0]
-                && scalars[position..<(position + needle.count)].elementsEqual(needle) {
+                && scalars[position..<(position + needle.count)].elementsEqual(needle)
+            {
                 return position..<(position + needle.count)
             }
             position += 1

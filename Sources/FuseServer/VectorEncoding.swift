@@ -8,7 +8,8 @@ public enum VectorEncoding {
     public static func truncate(_ vector: [Float], to dimensions: Int?) throws -> [Float] {
         guard let dimensions else { return vector }
         guard dimensions >= 1, dimensions <= vector.count else {
-            throw ServerError.invalidInput("dimensions must be in 1...\(vector.count) for this model, got \(dimensions)")
+            throw ServerError.invalidInput(
+                "dimensions must be in 1...\(vector.count) for this model, got \(dimensions)")
         }
         guard dimensions < vector.count else { return vector }
         let head = vector.prefix(dimensions)

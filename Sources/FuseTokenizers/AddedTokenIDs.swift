@@ -6,8 +6,10 @@ extension AddedToken {
     /// well-formed file this reproduces the written ids; for a contradictory one (the same content at two ids, or an
     /// id the vocabulary gives another token) it gives what HF gives, instead of a table with holes or out-of-range ids.
     /// Throws `invalidTokenID` when an assigned id would pass `Tokenizer.maximumTokenID`.
-    public static func assigningHuggingFaceIDs(_ tokens: [AddedToken], modelVocabulary: [String: Int32],
-                                        file: String) throws -> [AddedToken] {
+    public static func assigningHuggingFaceIDs(
+        _ tokens: [AddedToken], modelVocabulary: [String: Int32],
+        file: String
+    ) throws -> [AddedToken] {
         let vocabularySize = modelVocabulary.count
         var seen: Set<String> = []
         var largestAdded: Int?
@@ -22,7 +24,9 @@ extension AddedToken {
             } else {
                 id = vocabularySize
             }
-            guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: token.content, id: id) }
+            guard Tokenizer.acceptsID(id) else {
+                throw TokenizerError.invalidTokenID(file: file, token: token.content, id: id)
+            }
             token.id = Int32(id)
             seen.insert(token.content)
             largestAdded = max(largestAdded ?? id, id)

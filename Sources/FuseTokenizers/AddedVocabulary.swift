@@ -13,8 +13,10 @@ public struct AddedToken: Sendable, Equatable {
     /// HF matches `normalized` tokens on normalized text; Fuse matches every added token on the raw text.
     public var normalized: Bool
 
-    public init(content: String, id: Int32, special: Bool = true, singleWord: Bool = false, lstrip: Bool = false,
-                rstrip: Bool = false, normalized: Bool = false) {
+    public init(
+        content: String, id: Int32, special: Bool = true, singleWord: Bool = false, lstrip: Bool = false,
+        rstrip: Bool = false, normalized: Bool = false
+    ) {
         self.content = content
         self.id = id
         self.special = special

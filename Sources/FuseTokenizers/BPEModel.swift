@@ -19,8 +19,10 @@ struct BPEModel: Sendable {
     /// Every byte (and every byte with the suffix) has a token and there is no prefix: plain table lookups.
     private let fastByteLevel: Bool
 
-    init(vocab: ByteKeyTable, merges: MergeTable, unkID: Int32?, continuingSubwordPrefix: String?,
-         endOfWordSuffix: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool, byteLevel: Bool) {
+    init(
+        vocab: ByteKeyTable, merges: MergeTable, unkID: Int32?, continuingSubwordPrefix: String?,
+        endOfWordSuffix: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool, byteLevel: Bool
+    ) {
         self.vocab = vocab
         self.merges = merges
         self.unkID = unkID
@@ -34,7 +36,8 @@ struct BPEModel: Sendable {
         byteIDs = (0..<256).map { vocab.lookup(ByteLevelAlphabet.utf8[$0]) ?? -1 }
         byteIDsLast = (0..<256).map { vocab.lookup(ByteLevelAlphabet.utf8[$0] + suffix) ?? -1 }
         fallbackIDs = (0..<256).map { vocab.lookup(String(format: "<0x%02X>", $0)) ?? -1 }
-        fastByteLevel = byteLevel && self.continuingSubwordPrefix.isEmpty && byteIDs.allSatisfy { $0 >= 0 }
+        fastByteLevel =
+            byteLevel && self.continuingSubwordPrefix.isEmpty && byteIDs.allSatisfy { $0 >= 0 }
             && byteIDsLast.allSatisfy { $0 >= 0 }
     }
 
@@ -71,8 +74,10 @@ struct BPEModel: Sendable {
 
     /// Looks up one character (with prefix / suffix) as HF's `merge_word` does, falling back to `<0xXX>` bytes,
     /// then to the unknown token (fused with a preceding unknown when `fuse_unk`).
-    private func initialSymbol(_ word: UnsafePointer<UInt8>, _ start: Int, _ length: Int, first: Bool, last: Bool,
-                               _ scratch: BPEScratch) {
+    private func initialSymbol(
+        _ word: UnsafePointer<UInt8>, _ start: Int, _ length: Int, first: Bool, last: Bool,
+        _ scratch: BPEScratch
+    ) {
         var text: [UInt8] = []
         swap(&text, &scratch.bytes)
         defer { swap(&text, &scratch.bytes) }
@@ -145,9 +150,13 @@ struct BPEModel: Sendable {
     }
 
     @inline(__always)
-    private func setPair(_ i: Int, _ sym: UnsafeMutableBufferPointer<Int32>, _ ranks: UnsafeMutableBufferPointer<Int32>,
-                         _ results: UnsafeMutableBufferPointer<Int32>) {
-        if let m = merges.lookup(sym[i], sym[i + 1]) { ranks[i] = m.rank; results[i] = m.result } else {
+    private func setPair(
+        _ i: Int, _ sym: UnsafeMutableBufferPointer<Int32>, _ ranks: UnsafeMutableBufferPointer<Int32>,
+        _ results: UnsafeMutableBufferPointer<Int32>
+    ) {
+        if let m = merges.lookup(sym[i], sym[i + 1]) {
+            ranks[i] = m.rank; results[i] = m.result
+        } else {
             ranks[i] = Int32.max; results[i] = -1
         }
     }

@@ -8,16 +8,16 @@
 /// StripAccents' marks the older tables HF's Rust crates use (`FrozenUnicode`).
 enum CharClass {
     typealias Flags = UInt16
-    static let letter: Flags = 1            // \p{L}
-    static let number: Flags = 2            // \p{N}
-    static let space: Flags = 4             // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
-    static let punctuation: Flags = 8       // HF's is_bert_punc / is_punc: ASCII punctuation or P* in Unicode 8.0
-    static let word: Flags = 16             // \w of Rust's regex crate: Alphabetic, M*, Nd, Pc, Join_Control
-    static let control: Flags = 32          // HF's is_other: Cc, Cf, Co in Unicode 8.0 (not Cn: unassigned is kept)
-    static let cjk: Flags = 64              // BERT's "Chinese character" blocks
-    static let numeric: Flags = 128         // Rust's char::is_numeric (Digits): N* in Rust's own Unicode, 17.0 as ours
-    static let bertAccent: Flags = 256      // BertNormalizer's strip_accents: Mn in Unicode 8.0
-    static let combiningMark: Flags = 512   // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
+    static let letter: Flags = 1  // \p{L}
+    static let number: Flags = 2  // \p{N}
+    static let space: Flags = 4  // \s: the White_Space property (what Oniguruma and Rust's is_whitespace use)
+    static let punctuation: Flags = 8  // HF's is_bert_punc / is_punc: ASCII punctuation or P* in Unicode 8.0
+    static let word: Flags = 16  // \w of Rust's regex crate: Alphabetic, M*, Nd, Pc, Join_Control
+    static let control: Flags = 32  // HF's is_other: Cc, Cf, Co in Unicode 8.0 (not Cn: unassigned is kept)
+    static let cjk: Flags = 64  // BERT's "Chinese character" blocks
+    static let numeric: Flags = 128  // Rust's char::is_numeric (Digits): N* in Rust's own Unicode, 17.0 as ours
+    static let bertAccent: Flags = 256  // BertNormalizer's strip_accents: Mn in Unicode 8.0
+    static let combiningMark: Flags = 512  // StripAccents' is_combining_mark: Mn, Mc, Me in Unicode 9.0
     static let afterUnicode9: Flags = 1024  // assigned after 9.0: unknown to HF's normalization (NFD, NFC …) tables
 
     /// The newest Unicode major version HF's regex engines (Oniguruma, Rust's regex crate) know: a character
@@ -63,7 +63,8 @@ enum CharClass {
                 break
             }
             if props.isAlphabetic || props.isJoinControl || FrozenUnicode.isMark(category)
-                || category == .decimalNumber || category == .connectorPunctuation {
+                || category == .decimalNumber || category == .connectorPunctuation
+            {
                 flags |= word
             }
         }
@@ -72,7 +73,8 @@ enum CharClass {
         let unicode8 = FrozenUnicode.generalCategory(scalar, in: .v8_0)
         if FrozenUnicode.isOther8(unicode8) { flags |= control }
         if FrozenUnicode.isPunctuation8(unicode8)
-            || (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
+            || (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v)
+        {
             flags |= punctuation
         }
         if unicode8 == .nonspacingMark { flags |= bertAccent }
@@ -81,7 +83,8 @@ enum CharClass {
         if unicode9 == nil && props.age != nil { flags |= afterUnicode9 }
         if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v)
             || (0x2A700...0x2B73F).contains(v) || (0x2B740...0x2B81F).contains(v) || (0x2B920...0x2CEAF).contains(v)
-            || (0xF900...0xFAFF).contains(v) || (0x2F800...0x2FA1F).contains(v) {
+            || (0xF900...0xFAFF).contains(v) || (0x2F800...0x2FA1F).contains(v)
+        {
             flags |= cjk
         }
         return flags
@@ -97,8 +100,10 @@ func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (value: UInt
     if b0 < 0xF0 {
         return ((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3)
     }
-    return ((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
-                | UInt32(bytes[i + 3] & 0x3F), 4)
+    return (
+        (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+            | UInt32(bytes[i + 3] & 0x3F), 4
+    )
 }
 
 /// Length in bytes of the UTF-8 sequence that starts with `lead`.
@@ -133,10 +138,15 @@ func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let len: Int
         var minValue: UInt32
         var value: UInt32
-        if b0 >= 0xC2 && b0 < 0xE0 { len = 2; value = UInt32(b0 & 0x1F); minValue = 0x80 }
-        else if b0 >= 0xE0 && b0 < 0xF0 { len = 3; value = UInt32(b0 & 0x0F); minValue = 0x800 }
-        else if b0 >= 0xF0 && b0 < 0xF5 { len = 4; value = UInt32(b0 & 0x07); minValue = 0x10000 }
-        else { return i }
+        if b0 >= 0xC2 && b0 < 0xE0 {
+            len = 2; value = UInt32(b0 & 0x1F); minValue = 0x80
+        } else if b0 >= 0xE0 && b0 < 0xF0 {
+            len = 3; value = UInt32(b0 & 0x0F); minValue = 0x800
+        } else if b0 >= 0xF0 && b0 < 0xF5 {
+            len = 4; value = UInt32(b0 & 0x07); minValue = 0x10000
+        } else {
+            return i
+        }
         guard i + len <= n else { return i }
         for k in 1..<len {
             let b = bytes[i + k]

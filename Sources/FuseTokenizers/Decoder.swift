@@ -36,7 +36,9 @@ indirect enum Decoder: Sendable {
                     // Byte-wise: a "##" followed by a combining mark is not a Character prefix in Swift.
                     if t.utf8.starts(with: prefix.utf8) {
                         t = String(decoding: t.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
-                    } else { t = " " + t }
+                    } else {
+                        t = " " + t
+                    }
                 }
                 return cleanup ? wordPieceCleanup(t) : t
             }
@@ -46,7 +48,9 @@ indirect enum Decoder: Sendable {
                 for c in token.unicodeScalars {
                     if c == replacement {
                         if !(i == 0 && scheme != .never) { out.append(" ") }
-                    } else { out.append(c) }
+                    } else {
+                        out.append(c)
+                    }
                 }
                 return String(out)
             }
@@ -57,7 +61,9 @@ indirect enum Decoder: Sendable {
             var pending: [UInt8] = []
             func flush() {
                 guard !pending.isEmpty else { return }
-                if let s = String(validating: pending, as: UTF8.self) { out.append(s) } else {
+                if let s = String(validating: pending, as: UTF8.self) {
+                    out.append(s)
+                } else {
                     out.append(contentsOf: repeatElement("\u{FFFD}", count: pending.count))
                 }
                 pending.removeAll()
@@ -65,7 +71,8 @@ indirect enum Decoder: Sendable {
             for token in tokens {
                 let u = Array(token.utf8)
                 if u.count == 6 && token.hasPrefix("<0x") && token.hasSuffix(">"),
-                   let b = UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16) {
+                    let b = UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
+                {
                     pending.append(b)
                 } else {
                     flush()
@@ -98,8 +105,10 @@ indirect enum Decoder: Sendable {
 /// WordPiece's clean-up of spaces before punctuation and contractions (HF `decoders::wordpiece::cleanup`).
 private func wordPieceCleanup(_ text: String) -> String {
     var s = text
-    for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                       (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+    for (from, to) in [
+        (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+        (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+    ] {
         s = replacingBytes(in: s, from, with: to)
     }
     return s

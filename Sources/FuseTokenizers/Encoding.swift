@@ -61,8 +61,10 @@ public struct Padding: Sendable, Equatable {
     public var padTypeID: Int32
     public var padToken: String
 
-    public init(strategy: Strategy = .batchLongest, direction: Side = .right, padToMultipleOf: Int? = nil,
-                padID: Int32 = 0, padTypeID: Int32 = 0, padToken: String = "[PAD]") {
+    public init(
+        strategy: Strategy = .batchLongest, direction: Side = .right, padToMultipleOf: Int? = nil,
+        padID: Int32 = 0, padTypeID: Int32 = 0, padToken: String = "[PAD]"
+    ) {
         self.strategy = strategy
         self.direction = direction
         self.padToMultipleOf = padToMultipleOf

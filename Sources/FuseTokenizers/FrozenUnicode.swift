@@ -29,11 +29,11 @@ enum FrozenUnicode {
     /// here), found by running every code point through HF tokenizers 0.23 against Swift 6.3's Unicode 17.0.
     private static func changedSince(_ value: UInt32, _ version: Version) -> Unicode.GeneralCategory? {
         switch value {
-        case 0x166D: return .otherPunctuation            // CANADIAN SYLLABICS CHI SIGN, So today
-        case 0x111C9: return .otherPunctuation           // SHARADA SANDHI MARK, Mn today
-        case 0x1734, 0x1171E: return .nonspacingMark     // HANUNOO SIGN PAMUDPOD, AHOM … MEDIAL RA: Mc today
-        case 0xA9BD: return .spacingMark                 // JAVANESE CONSONANT SIGN KERET, Mn today
-        case 0x1CF2, 0x1CF3: return .spacingMark         // VEDIC SIGN (ROTATED) ARDHAVISARGA, Lo today
+        case 0x166D: return .otherPunctuation  // CANADIAN SYLLABICS CHI SIGN, So today
+        case 0x111C9: return .otherPunctuation  // SHARADA SANDHI MARK, Mn today
+        case 0x1734, 0x1171E: return .nonspacingMark  // HANUNOO SIGN PAMUDPOD, AHOM … MEDIAL RA: Mc today
+        case 0xA9BD: return .spacingMark  // JAVANESE CONSONANT SIGN KERET, Mn today
+        case 0x1CF2, 0x1CF3: return .spacingMark  // VEDIC SIGN (ROTATED) ARDHAVISARGA, Lo today
         case 0x1885, 0x1886: return version == .v8_0 ? .otherLetter : nil  // MONGOLIAN … BALUDA, Mn since 9.0
         default: return nil
         }
@@ -52,7 +52,8 @@ enum FrozenUnicode {
     static func isPunctuation8(_ category: Unicode.GeneralCategory?) -> Bool {
         switch category {
         case .connectorPunctuation?, .dashPunctuation?, .openPunctuation?, .closePunctuation?,
-             .initialPunctuation?, .finalPunctuation?, .otherPunctuation?: true
+            .initialPunctuation?, .finalPunctuation?, .otherPunctuation?:
+            true
         default: false
         }
     }

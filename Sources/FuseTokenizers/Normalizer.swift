@@ -38,7 +38,8 @@ final class RegexBox: @unchecked Sendable {
             b += scalar.value < 0x80 ? 1 : scalar.value < 0x800 ? 2 : scalar.value < 0x10000 ? 3 : 4
         }
         byteOffset[utf16.count] = b
-        for match in regex.matches(in: string, range: NSRange(location: 0, length: ns.length)) where match.range.length > 0 {
+        for match in regex.matches(in: string, range: NSRange(location: 0, length: ns.length))
+        where match.range.length > 0 {
             ranges.append(byteOffset[match.range.location]..<byteOffset[match.range.location + match.range.length])
         }
         return ranges
@@ -56,7 +57,9 @@ extension TextPattern {
             while i + needle.count <= bytes.count {
                 if bytes[i] == needle[0] && bytes[i..<(i + needle.count)].elementsEqual(needle) {
                     ranges.append(i..<(i + needle.count)); i += needle.count
-                } else { i += 1 }
+                } else {
+                    i += 1
+                }
             }
             return ranges
         case .whitespaceRun:
@@ -123,8 +126,9 @@ indirect enum Normalizer: Sendable {
         case .nfkd: return unicodeNormalized(bytes) { $0.decomposedStringWithCompatibilityMapping }
         case .lowercase: return lowercased(bytes)
         case .bert(let clean, let chinese, let strip, let lower):
-            return bertNormalized(bytes, cleanText: clean, handleChineseChars: chinese, stripAccents: strip,
-                                  lowercase: lower)
+            return bertNormalized(
+                bytes, cleanText: clean, handleChineseChars: chinese, stripAccents: strip,
+                lowercase: lower)
         case .stripAccents: return filterScalars(bytes) { CharClass.of($0) & CharClass.combiningMark == 0 }
         case .strip(let left, let right): return stripped(bytes, left: left, right: right)
         case .replace(let pattern, let content): return pattern.replacing(in: bytes, with: content)
@@ -235,8 +239,10 @@ private func stripped(_ bytes: [UInt8], left: Bool, right: Bool) -> [UInt8] {
 
 /// BertNormalizer, in HF's order: clean text, pad CJK characters, strip accents (NFD, drop Mn), lower-case;
 /// its character classes are HF's Unicode 8.0 ones (`FrozenUnicode`).
-private func bertNormalized(_ bytes: [UInt8], cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool,
-                            lowercase: Bool) -> [UInt8] {
+private func bertNormalized(
+    _ bytes: [UInt8], cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool,
+    lowercase: Bool
+) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count + 8)
     var sawNonASCII = false

@@ -22,10 +22,11 @@ struct PostProcessor: Sendable {
     /// Wraps `ids` with the template's special tokens, giving ids, type ids and the special-token mask.
     func apply(_ ids: [Int32], addSpecialTokens: Bool) -> (ids: [Int32], typeIDs: [Int32], special: [Bool]) {
         guard addSpecialTokens else {
-            let typeID = single.lazy.compactMap { item -> Int32? in
-                if case .sequence(let t) = item { return t }
-                return nil
-            }.first ?? 0
+            let typeID =
+                single.lazy.compactMap { item -> Int32? in
+                    if case .sequence(let t) = item { return t }
+                    return nil
+                }.first ?? 0
             return (ids, [Int32](repeating: typeID, count: ids.count), [Bool](repeating: false, count: ids.count))
         }
         var out: [Int32] = []

@@ -70,7 +70,9 @@ indirect enum PreTokenizer: Sendable {
                     RegexSplitters.clip(buf, s, e, withSpecials: withSpecials, into: &matches)
                     applyBehavior(matches.map { $0.start..<$0.end }, s, e, behavior, invert, &out)
                 case .pattern(let pattern):
-                    let matches = pattern.matches(in: Array(buf[s..<e])).map { ($0.lowerBound + s)..<($0.upperBound + s) }
+                    let matches = pattern.matches(in: Array(buf[s..<e])).map {
+                        ($0.lowerBound + s)..<($0.upperBound + s)
+                    }
                     applyBehavior(matches, s, e, behavior, invert, &out)
                 }
             }
@@ -127,16 +129,20 @@ indirect enum PreTokenizer: Sendable {
             rewrite(&buffer, &pieces) { bytes, pieceStart, out in
                 let begin = out.count
                 for b in bytes { if b == 0x20 { out.append(contentsOf: replacement) } else { out.append(b) } }
-                let startsWithReplacement = out.count - begin >= replacement.count
+                let startsWithReplacement =
+                    out.count - begin >= replacement.count
                     && out[begin..<(begin + replacement.count)].elementsEqual(replacement)
-                let prepend = !bytes.isEmpty && !startsWithReplacement
+                let prepend =
+                    !bytes.isEmpty && !startsWithReplacement
                     && (scheme == .always || (scheme == .first && atOriginalStart && pieceStart == 0))
                 if prepend { out.insert(contentsOf: replacement, at: begin) }
             }
             if split {
                 let pattern = TextPattern.literal(replacement)
                 splitEach(buffer, &pieces) { buf, s, e, out in
-                    let matches = pattern.matches(in: Array(buf[s..<e])).map { ($0.lowerBound + s)..<($0.upperBound + s) }
+                    let matches = pattern.matches(in: Array(buf[s..<e])).map {
+                        ($0.lowerBound + s)..<($0.upperBound + s)
+                    }
                     applyBehavior(matches, s, e, .mergedWithNext, false, &out)
                 }
             }
@@ -145,8 +151,10 @@ indirect enum PreTokenizer: Sendable {
 }
 
 /// Replaces each piece's bytes by what `transform` writes, giving a new buffer and new piece ranges.
-private func rewrite(_ buffer: inout [UInt8], _ pieces: inout [Piece],
-                     _ transform: (ArraySlice<UInt8>, Int, inout [UInt8]) -> Void) {
+private func rewrite(
+    _ buffer: inout [UInt8], _ pieces: inout [Piece],
+    _ transform: (ArraySlice<UInt8>, Int, inout [UInt8]) -> Void
+) {
     var out: [UInt8] = []
     out.reserveCapacity(buffer.count + 16)
     for index in pieces.indices {
@@ -159,8 +167,10 @@ private func rewrite(_ buffer: inout [UInt8], _ pieces: inout [Piece],
 }
 
 /// Replaces each piece by the sub-pieces `split` produces for it.
-private func splitEach(_ buffer: [UInt8], _ pieces: inout [Piece],
-                       _ split: (UnsafeBufferPointer<UInt8>, Int, Int, inout [Piece]) -> Void) {
+private func splitEach(
+    _ buffer: [UInt8], _ pieces: inout [Piece],
+    _ split: (UnsafeBufferPointer<UInt8>, Int, Int, inout [Piece]) -> Void
+) {
     var out: [Piece] = []
     out.reserveCapacity(pieces.count * 2)
     buffer.withUnsafeBufferPointer { buf in
@@ -170,8 +180,10 @@ private func splitEach(_ buffer: [UInt8], _ pieces: inout [Piece],
 }
 
 /// Splits on single characters the classifier marks as removed or isolated delimiters.
-private func scalarSplit(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ out: inout [Piece],
-                         _ classify: (CharClass.Flags) -> SplitBehavior?) {
+private func scalarSplit(
+    _ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ out: inout [Piece],
+    _ classify: (CharClass.Flags) -> SplitBehavior?
+) {
     var wordStart = s
     var i = s
     while i < e {
@@ -188,8 +200,10 @@ private func scalarSplit(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, 
 
 /// Turns match ranges inside `[s, e)` into pieces following HF's split behaviors (`invert`: matches are kept
 /// and the text between them is the delimiter).
-private func applyBehavior(_ matches: [Range<Int>], _ s: Int, _ e: Int, _ behavior: SplitBehavior, _ invert: Bool,
-                           _ out: inout [Piece]) {
+private func applyBehavior(
+    _ matches: [Range<Int>], _ s: Int, _ e: Int, _ behavior: SplitBehavior, _ invert: Bool,
+    _ out: inout [Piece]
+) {
     // Segments covering [s, e): (range, isDelimiter).
     var segments: [(Range<Int>, Bool)] = []
     var last = s

@@ -25,11 +25,14 @@ struct PrecompiledCharsmap: Sendable {
         var units = [UInt32](repeating: 0, count: unitCount)
         for i in 0..<unitCount {
             let at = 4 + 4 * i
-            units[i] = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
+            units[i] =
+                UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
                 | UInt32(bytes[at + 3]) << 24
         }
         let rest = Array(bytes[(4 + 4 * unitCount)...])
-        guard String(validating: rest, as: UTF8.self) != nil else { throw fail("has replacement strings that are not UTF-8") }
+        guard String(validating: rest, as: UTF8.self) != nil else {
+            throw fail("has replacement strings that are not UTF-8")
+        }
         self.units = units
         self.replacements = rest
     }
@@ -88,7 +91,11 @@ struct PrecompiledCharsmap: Sendable {
                     while i < end {
                         let next = min(i + utf8Length(lead: buf[i]), end)
                         let part = UnsafeBufferPointer(rebasing: buf[i..<next])
-                        if let mapped = replacement(part) { out.append(contentsOf: mapped) } else { out.append(contentsOf: part) }
+                        if let mapped = replacement(part) {
+                            out.append(contentsOf: mapped)
+                        } else {
+                            out.append(contentsOf: part)
+                        }
                         i = next
                     }
                 }

@@ -80,8 +80,10 @@ enum RegexSplitters {
     }
 
     /// Keeps the matches of CLIP's regex in `buf[start..<end]` (HF: Split, behavior Removed, invert).
-    static func clip(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, withSpecials: Bool,
-                     into pieces: inout [Piece]) {
+    static func clip(
+        _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, withSpecials: Bool,
+        into pieces: inout [Piece]
+    ) {
         let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
         var i = start
         while i < end {

@@ -69,10 +69,12 @@ public struct Tokenizer: Sendable {
     /// Whether an id is an added special token.
     public func isSpecial(_ id: Int32) -> Bool { specialIDs.contains(id) }
 
-    init(model: TokenizerModel, normalizer: Normalizer?, preTokenizer: PreTokenizer?, postProcessor: PostProcessor,
-         decoder: Decoder?, addedTokens: [AddedToken], vocabulary: [String: Int32], truncation: Truncation?,
-         padding: Padding?, specialTokenNames: [String: String] = [:], unkToken: String? = nil,
-         decodeSuffixCleanup: String? = nil) {
+    init(
+        model: TokenizerModel, normalizer: Normalizer?, preTokenizer: PreTokenizer?, postProcessor: PostProcessor,
+        decoder: Decoder?, addedTokens: [AddedToken], vocabulary: [String: Int32], truncation: Truncation?,
+        padding: Padding?, specialTokenNames: [String: String] = [:], unkToken: String? = nil,
+        decodeSuffixCleanup: String? = nil
+    ) {
         self.model = model
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
@@ -177,16 +179,19 @@ public struct Tokenizer: Sendable {
                 switch segment {
                 case .token(let id): ids.append(id)
                 case .text(let range):
-                    encodeSegment(UnsafeBufferPointer(rebasing: buf[range]), atOriginalStart: range.lowerBound == 0,
-                                  state: state, into: &ids)
+                    encodeSegment(
+                        UnsafeBufferPointer(rebasing: buf[range]), atOriginalStart: range.lowerBound == 0,
+                        state: state, into: &ids)
                 }
             }
         }
         return ids
     }
 
-    private func encodeSegment(_ raw: UnsafeBufferPointer<UInt8>, atOriginalStart: Bool, state: EncodeState,
-                               into ids: inout [Int32]) {
+    private func encodeSegment(
+        _ raw: UnsafeBufferPointer<UInt8>, atOriginalStart: Bool, state: EncodeState,
+        into ids: inout [Int32]
+    ) {
         var buffer = Array(raw)
         if let normalizer { buffer = normalizer.apply(buffer) }
         guard !buffer.isEmpty else { return }
@@ -223,9 +228,10 @@ public struct Tokenizer: Sendable {
             }
         }
         let processed = postProcessor.apply(ids, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: processed.ids, typeIDs: processed.typeIDs,
-                        attentionMask: [Int32](repeating: 1, count: processed.ids.count),
-                        specialTokensMask: processed.special.map { $0 ? 1 : 0 }, vocabulary: table)
+        return Encoding(
+            ids: processed.ids, typeIDs: processed.typeIDs,
+            attentionMask: [Int32](repeating: 1, count: processed.ids.count),
+            specialTokensMask: processed.special.map { $0 ? 1 : 0 }, vocabulary: table)
     }
 
     private func paddedLength(_ length: Int, _ padding: Padding) -> Int {

@@ -73,9 +73,11 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(path): \(bytes) bytes is more than the \(limit) bytes a text file may have"
         case .noTokens(let source): return "\(source): the text gives no tokens"
         case .inputTooLong(let bytes, let limit):
-            return "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
+            return
+                "text of \(bytes) bytes exceeds the tokenizer's limit of \(limit) bytes (raise Tokenizer.maxInputBytes)"
         case .invalidUnigramScore(let file, let piece, let index, let value):
-            return "\(file): model.vocab[\(index)] ('\(piece)') has score \(value); a Unigram score must be a finite number"
+            return
+                "\(file): model.vocab[\(index)] ('\(piece)') has score \(value); a Unigram score must be a finite number"
         case .unknownIDOutOfRange(let file, let id, let size):
             return "\(file): model.unk_id \(id) is outside the vocabulary of \(size) pieces (expected 0…\(size - 1))"
         case .invalidPrecompiledCharsmap(let file, let reason):

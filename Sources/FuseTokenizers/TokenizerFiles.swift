@@ -17,7 +17,10 @@ extension Tokenizer {
         case .file, .directory: break
         }
         if PathKind.of(url) == .directory {
-            for name in ["tokenizer.json", "vocab.json", "vocab.txt", "bpe_simple_vocab_16e6.txt.gz", "bpe_simple_vocab_16e6.txt"] {
+            for name in [
+                "tokenizer.json", "vocab.json", "vocab.txt", "bpe_simple_vocab_16e6.txt.gz",
+                "bpe_simple_vocab_16e6.txt",
+            ] {
                 let candidate = url.appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: candidate.path) { return try load(from: candidate) }
             }
@@ -26,7 +29,9 @@ extension Tokenizer {
         let name = url.lastPathComponent
         if name.hasSuffix(".gz") || name.hasPrefix("bpe_simple_vocab") { return try clip(mergesFile: url) }
         if name.hasSuffix(".txt") && name != "merges.txt" { return try bertVocab(url) }
-        if name == "merges.txt" { return try gpt2(vocab: url.deletingLastPathComponent().appendingPathComponent("vocab.json"), merges: url) }
+        if name == "merges.txt" {
+            return try gpt2(vocab: url.deletingLastPathComponent().appendingPathComponent("vocab.json"), merges: url)
+        }
         let data = try read(url)
         let object = try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: url.path, reason: $0) }
         guard let root = object as? [String: Any] else {
@@ -56,7 +61,9 @@ extension Tokenizer {
 
     /// GPT-2's files: byte-level BPE, no prefix space, `<|endoftext|>` special when present.
     static func gpt2(vocab vocabURL: URL, merges mergesURL: URL) throws -> Tokenizer {
-        guard FileManager.default.fileExists(atPath: mergesURL.path) else { throw TokenizerError.fileNotFound(path: mergesURL.path) }
+        guard FileManager.default.fileExists(atPath: mergesURL.path) else {
+            throw TokenizerError.fileNotFound(path: mergesURL.path)
+        }
         let vocabData = try read(vocabURL)
         let parsed = try JSONErrorReason.jsonObject(vocabData) {
             TokenizerError.invalidJSON(file: vocabURL.path, reason: $0)
@@ -77,9 +84,10 @@ extension Tokenizer {
             vocab: vocab, merges: merges, unkToken: nil, continuingSubwordPrefix: nil, endOfWordSuffix: nil,
             fuseUnk: false, byteFallback: false, ignoreMerges: false, byteLevel: true)
         let added = vocab["<|endoftext|>"].map { [AddedToken(content: "<|endoftext|>", id: $0)] } ?? []
-        return Tokenizer(model: .bpe(model), normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true),
-                         postProcessor: .identity, decoder: .byteLevel, addedTokens: added, vocabulary: vocab,
-                         truncation: nil, padding: nil)
+        return Tokenizer(
+            model: .bpe(model), normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true),
+            postProcessor: .identity, decoder: .byteLevel, addedTokens: added, vocabulary: vocab,
+            truncation: nil, padding: nil)
     }
 
     /// merges.txt lines (`#version` header and blank lines skipped).
@@ -107,13 +115,17 @@ extension Tokenizer {
         var merges: [(String, String)] = []
         for index in 1..<end {
             let parts = lines[index].split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw TokenizerError.malformedMerge(file: url.path, line: index + 1, text: String(lines[index])) }
+            guard parts.count == 2 else {
+                throw TokenizerError.malformedMerge(file: url.path, line: index + 1, text: String(lines[index]))
+            }
             merges.append((String(parts[0]), String(parts[1])))
         }
         var tokens: [String] = []
         let base = ByteLevelAlphabet.scalars.map { String(Character(Unicode.Scalar($0)!)) }
         // The byte characters in the order of GPT-2's bytes_to_unicode dictionary (printable bytes first).
-        let printable = (0..<256).filter { (0x21...0x7E).contains($0) || (0xA1...0xAC).contains($0) || (0xAE...0xFF).contains($0) }
+        let printable = (0..<256).filter {
+            (0x21...0x7E).contains($0) || (0xA1...0xAC).contains($0) || (0xAE...0xFF).contains($0)
+        }
         let ordered = printable + (0..<256).filter { !printable.contains($0) }
         let alphabet = ordered.map { base[$0] }
         tokens += alphabet
@@ -123,17 +135,24 @@ extension Tokenizer {
         var vocab: [String: Int32] = [:]
         for (id, token) in tokens.enumerated() { vocab[token] = Int32(id) }
         let model = try BPEBuilder(file: url.path).build(
-            vocab: vocab, merges: merges, unkToken: "<|endoftext|>", continuingSubwordPrefix: "", endOfWordSuffix: "</w>",
+            vocab: vocab, merges: merges, unkToken: "<|endoftext|>", continuingSubwordPrefix: "",
+            endOfWordSuffix: "</w>",
             fuseUnk: false, byteFallback: false, ignoreMerges: false, byteLevel: true)
         let sot = vocab["<|startoftext|>"]!, eot = vocab["<|endoftext|>"]!
         return Tokenizer(
             model: .bpe(model),
             normalizer: .sequence([.nfc, .replace(.whitespaceRun, content: [0x20]), .lowercase]),
-            preTokenizer: .sequence([.split(.clip(withSpecials: true), behavior: .removed, invert: true),
-                                     .byteLevel(addPrefixSpace: false, useRegex: false)]),
-            postProcessor: PostProcessor(single: [.special(ids: [sot], typeID: 0), .sequence(typeID: 0), .special(ids: [eot], typeID: 0)]),
+            preTokenizer: .sequence([
+                .split(.clip(withSpecials: true), behavior: .removed, invert: true),
+                .byteLevel(addPrefixSpace: false, useRegex: false),
+            ]),
+            postProcessor: PostProcessor(single: [
+                .special(ids: [sot], typeID: 0), .sequence(typeID: 0), .special(ids: [eot], typeID: 0),
+            ]),
             decoder: .byteLevel,
-            addedTokens: [AddedToken(content: "<|startoftext|>", id: sot), AddedToken(content: "<|endoftext|>", id: eot)],
+            addedTokens: [
+                AddedToken(content: "<|startoftext|>", id: sot), AddedToken(content: "<|endoftext|>", id: eot),
+            ],
             vocabulary: vocab, truncation: Truncation(maxLength: 77), padding: nil,
             specialTokenNames: ["bos": "<|startoftext|>", "eos": "<|endoftext|>", "pad": "<|endoftext|>"],
             unkToken: "<|endoftext|>", decodeSuffixCleanup: "</w>")
@@ -143,7 +162,9 @@ extension Tokenizer {
     static func bertVocab(_ url: URL) throws -> Tokenizer {
         let text = String(decoding: try read(url), as: UTF8.self)
         var vocab: [String: Int32] = [:]
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
         if lines.last == "" { lines.removeLast() }
         for (id, token) in lines.enumerated() where vocab[token] == nil { vocab[token] = Int32(id) }
         guard !vocab.isEmpty else { throw TokenizerError.emptyVocabulary(file: url.path) }
@@ -153,19 +174,27 @@ extension Tokenizer {
         }
         var lowercase = true
         let config = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
-        if let data = try? FileContents.data(at: config), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let flag = object["do_lower_case"] as? Bool {
+        if let data = try? FileContents.data(at: config),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let flag = object["do_lower_case"] as? Bool
+        {
             lowercase = flag
         }
-        let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { name in vocab[name].map { AddedToken(content: name, id: $0) } }
-        let model = WordPieceModel(vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
-                                   unkID: unk, continuingSubwordPrefix: Array("##".utf8), maxInputCharsPerWord: 100)
-        return Tokenizer(model: .wordPiece(model),
-                         normalizer: .bert(cleanText: true, handleChineseChars: true, stripAccents: lowercase, lowercase: lowercase),
-                         preTokenizer: .bert,
-                         postProcessor: PostProcessor(single: [.special(ids: [cls], typeID: 0), .sequence(typeID: 0), .special(ids: [sep], typeID: 0)]),
-                         decoder: .wordPiece(prefix: "##", cleanup: true), addedTokens: specials, vocabulary: vocab,
-                         truncation: nil, padding: nil, unkToken: "[UNK]")
+        let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { name in
+            vocab[name].map { AddedToken(content: name, id: $0) }
+        }
+        let model = WordPieceModel(
+            vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
+            unkID: unk, continuingSubwordPrefix: Array("##".utf8), maxInputCharsPerWord: 100)
+        return Tokenizer(
+            model: .wordPiece(model),
+            normalizer: .bert(cleanText: true, handleChineseChars: true, stripAccents: lowercase, lowercase: lowercase),
+            preTokenizer: .bert,
+            postProcessor: PostProcessor(single: [
+                .special(ids: [cls], typeID: 0), .sequence(typeID: 0), .special(ids: [sep], typeID: 0),
+            ]),
+            decoder: .wordPiece(prefix: "##", cleanup: true), addedTokens: specials, vocabulary: vocab,
+            truncation: nil, padding: nil, unkToken: "[UNK]")
     }
 }
 
@@ -189,12 +218,15 @@ func gunzip(_ data: Data, path: String, limit: Int = Tokenizer.maximumInflatedFi
                 stream.avail_out = uInt(out.count)
                 status = inflate(&stream, Z_NO_FLUSH)
                 guard status == Z_OK || status == Z_STREAM_END else {
-                    throw TokenizerError.unreadable(path: path, reason: "not a valid gzip stream (zlib status \(status))")
+                    throw TokenizerError.unreadable(
+                        path: path, reason: "not a valid gzip stream (zlib status \(status))")
                 }
                 output.append(out.baseAddress!, count: out.count - Int(stream.avail_out))
                 guard output.count <= limit else {
-                    throw TokenizerError.unreadable(path: path, reason: "inflates to more than \(limit) bytes "
-                                                    + "(a possible decompression bomb)")
+                    throw TokenizerError.unreadable(
+                        path: path,
+                        reason: "inflates to more than \(limit) bytes "
+                            + "(a possible decompression bomb)")
                 }
             }
         } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)

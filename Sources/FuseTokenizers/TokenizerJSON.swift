@@ -15,25 +15,31 @@ struct TokenizerJSON {
         let added = section.addedTokens
         var full = vocab
         for token in added { full[token.content] = token.id }
-        let post = try (root["post_processor"] as? [String: Any]).map { try postProcessor($0, vocab: full) } ?? .identity
+        let post =
+            try (root["post_processor"] as? [String: Any]).map { try postProcessor($0, vocab: full) } ?? .identity
         let decoder = try (root["decoder"] as? [String: Any]).map { try self.decoder($0) }
         var suffixCleanup: String? = nil
         if case .bpe(let bpe) = model, !bpe.endOfWordSuffix.isEmpty, case .byteLevel? = decoder {
             suffixCleanup = String(decoding: bpe.endOfWordSuffix, as: UTF8.self)
         }
-        return Tokenizer(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: post,
-                         decoder: decoder, addedTokens: added, vocabulary: vocab,
-                         truncation: try truncation(root["truncation"]), padding: try padding(root["padding"]),
-                         unkToken: unk, decodeSuffixCleanup: suffixCleanup)
+        return Tokenizer(
+            model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: post,
+            decoder: decoder, addedTokens: added, vocabulary: vocab,
+            truncation: try truncation(root["truncation"]), padding: try padding(root["padding"]),
+            unkToken: unk, decodeSuffixCleanup: suffixCleanup)
     }
 
     private func type(_ spec: [String: Any], _ field: String) throws -> String {
-        guard let type = spec["type"] as? String else { throw TokenizerError.missingField(file: file, field: "\(field).type") }
+        guard let type = spec["type"] as? String else {
+            throw TokenizerError.missingField(file: file, field: "\(field).type")
+        }
         return type
     }
 
-    func model(_ spec: [String: Any], section: TokenizerVocabularySection,
-               byteLevel: Bool) throws -> (TokenizerModel, String?) {
+    func model(
+        _ spec: [String: Any], section: TokenizerVocabularySection,
+        byteLevel: Bool
+    ) throws -> (TokenizerModel, String?) {
         let kind = section.modelType
         let vocab = section.modelVocabulary
         let unk = spec["unk_token"] as? String
@@ -48,17 +54,19 @@ struct TokenizerJSON {
                 vocab: vocab, merges: merges, unkToken: unk,
                 continuingSubwordPrefix: spec["continuing_subword_prefix"] as? String,
                 endOfWordSuffix: spec["end_of_word_suffix"] as? String, fuseUnk: spec["fuse_unk"] as? Bool ?? false,
-                byteFallback: spec["byte_fallback"] as? Bool ?? false, ignoreMerges: spec["ignore_merges"] as? Bool ?? false,
+                byteFallback: spec["byte_fallback"] as? Bool ?? false,
+                ignoreMerges: spec["ignore_merges"] as? Bool ?? false,
                 byteLevel: byteLevel)
             return (.bpe(model), unk)
         case "WordPiece":
             guard !vocab.isEmpty else { throw TokenizerError.emptyVocabulary(file: file) }
             let unkName = unk ?? "[UNK]"
             guard let unkID = vocab[unkName] else { throw TokenizerError.unknownToken(file: file, token: unkName) }
-            let model = WordPieceModel(vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
-                                       unkID: unkID,
-                                       continuingSubwordPrefix: Array((spec["continuing_subword_prefix"] as? String ?? "##").utf8),
-                                       maxInputCharsPerWord: spec["max_input_chars_per_word"] as? Int ?? 100)
+            let model = WordPieceModel(
+                vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
+                unkID: unkID,
+                continuingSubwordPrefix: Array((spec["continuing_subword_prefix"] as? String ?? "##").utf8),
+                maxInputCharsPerWord: spec["max_input_chars_per_word"] as? Int ?? 100)
             return (.wordPiece(model), unkName)
         case "Unigram":
             let pieces = section.unigramPieces
@@ -73,7 +81,8 @@ struct TokenizerJSON {
                 }
                 unkID = Int32(id)
             }
-            let model = UnigramModel(pieces: pieces, unkID: unkID, byteFallback: spec["byte_fallback"] as? Bool ?? false)
+            let model = UnigramModel(
+                pieces: pieces, unkID: unkID, byteFallback: spec["byte_fallback"] as? Bool ?? false)
             return (.unigram(model), unkID.map { pieces[Int($0)].piece })
         default:
             throw TokenizerError.unknownModelType(file: file, type: kind)
@@ -95,9 +104,13 @@ struct TokenizerJSON {
     }
 
     private func pattern(_ value: Any?, field: String) throws -> TextPattern {
-        guard let spec = value as? [String: Any] else { throw TokenizerError.missingField(file: file, field: "\(field).pattern") }
+        guard let spec = value as? [String: Any] else {
+            throw TokenizerError.missingField(file: file, field: "\(field).pattern")
+        }
         if let literal = spec["String"] as? String { return .literal(Array(literal.utf8)) }
-        guard let regex = spec["Regex"] as? String else { throw TokenizerError.missingField(file: file, field: "\(field).pattern") }
+        guard let regex = spec["Regex"] as? String else {
+            throw TokenizerError.missingField(file: file, field: "\(field).pattern")
+        }
         if regex == #"\s+"# { return .whitespaceRun }
         return .regex(try RegexBox(regex, file: file))
     }
@@ -111,7 +124,8 @@ struct TokenizerJSON {
         case "NFKD": return .nfkd
         case "Lowercase": return .lowercase
         case "StripAccents": return .stripAccents
-        case "Strip": return .strip(left: spec["strip_left"] as? Bool ?? true, right: spec["strip_right"] as? Bool ?? true)
+        case "Strip":
+            return .strip(left: spec["strip_left"] as? Bool ?? true, right: spec["strip_right"] as? Bool ?? true)
         case "Prepend": return .prepend(Array((spec["prepend"] as? String ?? "").utf8))
         case "Precompiled":
             guard let charsmap = spec["precompiled_charsmap"] as? String else {
@@ -119,12 +133,15 @@ struct TokenizerJSON {
             }
             return .precompiled(try PrecompiledCharsmap(base64: charsmap, file: file))
         case "Replace":
-            return .replace(try pattern(spec["pattern"], field: "normalizer"), content: Array((spec["content"] as? String ?? "").utf8))
+            return .replace(
+                try pattern(spec["pattern"], field: "normalizer"),
+                content: Array((spec["content"] as? String ?? "").utf8))
         case "BertNormalizer":
             let lowercase = spec["lowercase"] as? Bool ?? true
-            return .bert(cleanText: spec["clean_text"] as? Bool ?? true,
-                         handleChineseChars: spec["handle_chinese_chars"] as? Bool ?? true,
-                         stripAccents: spec["strip_accents"] as? Bool ?? lowercase, lowercase: lowercase)
+            return .bert(
+                cleanText: spec["clean_text"] as? Bool ?? true,
+                handleChineseChars: spec["handle_chinese_chars"] as? Bool ?? true,
+                stripAccents: spec["strip_accents"] as? Bool ?? lowercase, lowercase: lowercase)
         case "Sequence":
             let steps = spec["normalizers"] as? [[String: Any]] ?? []
             return .sequence(try steps.map { try normalizer($0) })
@@ -137,7 +154,8 @@ struct TokenizerJSON {
         let kind = try type(spec, "pre_tokenizer")
         switch kind {
         case "ByteLevel":
-            return .byteLevel(addPrefixSpace: spec["add_prefix_space"] as? Bool ?? true, useRegex: spec["use_regex"] as? Bool ?? true)
+            return .byteLevel(
+                addPrefixSpace: spec["add_prefix_space"] as? Bool ?? true, useRegex: spec["use_regex"] as? Bool ?? true)
         case "BertPreTokenizer": return .bert
         case "Whitespace": return .whitespace
         case "WhitespaceSplit": return .whitespaceSplit
@@ -148,11 +166,13 @@ struct TokenizerJSON {
             let replacement = spec["replacement"] as? String ?? "▁"
             var scheme = PrependScheme(rawValue: spec["prepend_scheme"] as? String ?? "always") ?? .always
             if spec["prepend_scheme"] == nil, let add = spec["add_prefix_space"] as? Bool, !add { scheme = .never }
-            return .metaspace(replacement: Array(replacement.utf8), prependScheme: scheme, split: spec["split"] as? Bool ?? true)
+            return .metaspace(
+                replacement: Array(replacement.utf8), prependScheme: scheme, split: spec["split"] as? Bool ?? true)
         case "Split":
             let behaviorName = spec["behavior"] as? String ?? "Isolated"
             guard let behavior = SplitBehavior(rawValue: behaviorName) else {
-                throw TokenizerError.unsupportedComponent(file: file, field: "pre_tokenizer.behavior", type: behaviorName)
+                throw TokenizerError.unsupportedComponent(
+                    file: file, field: "pre_tokenizer.behavior", type: behaviorName)
             }
             let invert = spec["invert"] as? Bool ?? false
             let regex = (spec["pattern"] as? [String: Any])?["Regex"] as? String
@@ -174,7 +194,8 @@ struct TokenizerJSON {
 
     private func tokenID(_ value: Any?, vocab: [String: Int32], field: String) throws -> [Int32] {
         // ["[CLS]", 101] pairs (Bert/RobertaProcessing).
-        guard let pair = value as? [Any], pair.count == 2, let name = pair[0] as? String, let id = pair[1] as? Int else {
+        guard let pair = value as? [Any], pair.count == 2, let name = pair[0] as? String, let id = pair[1] as? Int
+        else {
             throw TokenizerError.missingField(file: file, field: "post_processor.\(field)")
         }
         guard Tokenizer.acceptsID(id) else { throw TokenizerError.invalidTokenID(file: file, token: name, id: id) }
@@ -188,21 +209,29 @@ struct TokenizerJSON {
         case "BertProcessing", "RobertaProcessing":
             let cls = try tokenID(spec["cls"], vocab: vocab, field: "cls")
             let sep = try tokenID(spec["sep"], vocab: vocab, field: "sep")
-            return PostProcessor(single: [.special(ids: cls, typeID: 0), .sequence(typeID: 0), .special(ids: sep, typeID: 0)])
+            return PostProcessor(single: [
+                .special(ids: cls, typeID: 0), .sequence(typeID: 0), .special(ids: sep, typeID: 0),
+            ])
         case "TemplateProcessing":
             guard let single = spec["single"] as? [[String: Any]] else {
                 throw TokenizerError.missingField(file: file, field: "post_processor.single")
             }
             let specials = spec["special_tokens"] as? [String: [String: Any]] ?? [:]
             let items: [TemplateItem] = try single.map { item in
-                if let seq = item["Sequence"] as? [String: Any] { return .sequence(typeID: Int32(seq["type_id"] as? Int ?? 0)) }
+                if let seq = item["Sequence"] as? [String: Any] {
+                    return .sequence(typeID: Int32(seq["type_id"] as? Int ?? 0))
+                }
                 guard let special = item["SpecialToken"] as? [String: Any], let name = special["id"] as? String else {
                     throw TokenizerError.invalidJSON(file: file, reason: "post_processor.single has an unknown item")
                 }
                 let ids: [Int32]
-                if let listed = specials[name]?["ids"] as? [Int] { ids = listed.map { Int32($0) } }
-                else if let id = vocab[name] { ids = [id] }
-                else { throw TokenizerError.unknownToken(file: file, token: name) }
+                if let listed = specials[name]?["ids"] as? [Int] {
+                    ids = listed.map { Int32($0) }
+                } else if let id = vocab[name] {
+                    ids = [id]
+                } else {
+                    throw TokenizerError.unknownToken(file: file, token: name)
+                }
                 return .special(ids: ids, typeID: Int32(special["type_id"] as? Int ?? 0))
             }
             return PostProcessor(single: items)
@@ -218,7 +247,8 @@ struct TokenizerJSON {
         let kind = try type(spec, "decoder")
         switch kind {
         case "ByteLevel": return .byteLevel
-        case "WordPiece": return .wordPiece(prefix: spec["prefix"] as? String ?? "##", cleanup: spec["cleanup"] as? Bool ?? true)
+        case "WordPiece":
+            return .wordPiece(prefix: spec["prefix"] as? String ?? "##", cleanup: spec["cleanup"] as? Bool ?? true)
         case "Metaspace":
             let replacement = (spec["replacement"] as? String ?? "▁").unicodeScalars.first ?? "▁"
             var scheme = PrependScheme(rawValue: spec["prepend_scheme"] as? String ?? "always") ?? .always
@@ -252,10 +282,11 @@ struct TokenizerJSON {
         guard let spec = value as? [String: Any] else { return nil }
         var strategy = Padding.Strategy.batchLongest
         if let s = spec["strategy"] as? [String: Any], let fixed = s["Fixed"] as? Int { strategy = .fixed(fixed) }
-        return Padding(strategy: strategy, direction: (spec["direction"] as? String) == "Left" ? .left : .right,
-                       padToMultipleOf: spec["pad_to_multiple_of"] as? Int,
-                       padID: Int32(spec["pad_id"] as? Int ?? 0), padTypeID: Int32(spec["pad_type_id"] as? Int ?? 0),
-                       padToken: spec["pad_token"] as? String ?? "[PAD]")
+        return Padding(
+            strategy: strategy, direction: (spec["direction"] as? String) == "Left" ? .left : .right,
+            padToMultipleOf: spec["pad_to_multiple_of"] as? Int,
+            padID: Int32(spec["pad_id"] as? Int ?? 0), padTypeID: Int32(spec["pad_type_id"] as? Int ?? 0),
+            padToken: spec["pad_token"] as? String ?? "[PAD]")
     }
 }
 
@@ -263,15 +294,22 @@ struct TokenizerJSON {
 struct BPEBuilder {
     let file: String
 
-    func build(vocab: [String: Int32], merges: [(String, String)], unkToken: String?, continuingSubwordPrefix: String?,
-               endOfWordSuffix: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool,
-               byteLevel: Bool) throws -> BPEModel {
+    func build(
+        vocab: [String: Int32], merges: [(String, String)], unkToken: String?, continuingSubwordPrefix: String?,
+        endOfWordSuffix: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool,
+        byteLevel: Bool
+    ) throws -> BPEModel {
         var table = MergeTable(capacity: merges.count)
         let prefixLength = continuingSubwordPrefix?.count ?? 0
         for (rank, (a, b)) in merges.enumerated() {
-            guard let idA = vocab[a] else { throw TokenizerError.mergeReferencesAbsentToken(file: file, merge: "\(a) \(b)", token: a) }
-            guard let idB = vocab[b] else { throw TokenizerError.mergeReferencesAbsentToken(file: file, merge: "\(a) \(b)", token: b) }
-            let merged = a + (prefixLength > 0 && b.hasPrefix(continuingSubwordPrefix!) ? String(b.dropFirst(prefixLength)) : b)
+            guard let idA = vocab[a] else {
+                throw TokenizerError.mergeReferencesAbsentToken(file: file, merge: "\(a) \(b)", token: a)
+            }
+            guard let idB = vocab[b] else {
+                throw TokenizerError.mergeReferencesAbsentToken(file: file, merge: "\(a) \(b)", token: b)
+            }
+            let merged =
+                a + (prefixLength > 0 && b.hasPrefix(continuingSubwordPrefix!) ? String(b.dropFirst(prefixLength)) : b)
             guard let result = vocab[merged] else {
                 throw TokenizerError.mergeReferencesAbsentToken(file: file, merge: "\(a) \(b)", token: merged)
             }
@@ -279,9 +317,10 @@ struct BPEBuilder {
         }
         // HF only needs the unknown token when a character is missing, so an absent one is not an error here.
         let unkID = unkToken.flatMap { vocab[$0] }
-        return BPEModel(vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
-                        merges: table, unkID: unkID, continuingSubwordPrefix: continuingSubwordPrefix,
-                        endOfWordSuffix: endOfWordSuffix, fuseUnk: fuseUnk, byteFallback: byteFallback,
-                        ignoreMerges: ignoreMerges, byteLevel: byteLevel)
+        return BPEModel(
+            vocab: ByteKeyTable(vocab.lazy.map { ($0.key, $0.value) }, capacityHint: vocab.count),
+            merges: table, unkID: unkID, continuingSubwordPrefix: continuingSubwordPrefix,
+            endOfWordSuffix: endOfWordSuffix, fuseUnk: fuseUnk, byteFallback: byteFallback,
+            ignoreMerges: ignoreMerges, byteLevel: byteLevel)
     }
 }

@@ -33,20 +33,29 @@ public struct TokenizerVocabularySection: Sendable {
 
     /// The vocabulary of a parsed `tokenizer.json` object; `file` names it in errors.
     init(root: [String: Any], file: String) throws {
-        guard let spec = root["model"] as? [String: Any] else { throw TokenizerError.missingField(file: file, field: "model") }
-        let kind = spec["type"] as? String
-            ?? (spec["merges"] != nil ? "BPE" : spec["max_input_chars_per_word"] != nil ? "WordPiece"
-                : spec["vocab"] is [Any] ? "Unigram" : "")
+        guard let spec = root["model"] as? [String: Any] else {
+            throw TokenizerError.missingField(file: file, field: "model")
+        }
+        let kind =
+            spec["type"] as? String
+            ?? (spec["merges"] != nil
+                ? "BPE"
+                : spec["max_input_chars_per_word"] != nil
+                    ? "WordPiece"
+                    : spec["vocab"] is [Any] ? "Unigram" : "")
         modelType = kind
         var vocab: [String: Int32] = [:]
         var pieces: [(piece: String, score: Double)] = []
         switch kind {
         case "BPE", "WordPiece":
-            guard let raw = spec["vocab"] as? [String: Any] else { throw TokenizerError.missingField(file: file, field: "model.vocab") }
+            guard let raw = spec["vocab"] as? [String: Any] else {
+                throw TokenizerError.missingField(file: file, field: "model.vocab")
+            }
             vocab.reserveCapacity(raw.count)
             for (token, value) in raw {
                 guard let id = JSONNumber.exactInteger(value), Tokenizer.acceptsID(id) else {
-                    throw TokenizerError.invalidTokenID(file: file, token: token, id: JSONNumber.exactInteger(value) ?? -1)
+                    throw TokenizerError.invalidTokenID(
+                        file: file, token: token, id: JSONNumber.exactInteger(value) ?? -1)
                 }
                 vocab[token] = Int32(id)
             }
@@ -59,8 +68,9 @@ public struct TokenizerVocabularySection: Sendable {
         }
         modelVocabulary = vocab
         unigramPieces = pieces
-        addedTokens = try AddedToken.assigningHuggingFaceIDs(Self.declaredAddedTokens(root["added_tokens"], file: file),
-                                                             modelVocabulary: vocab, file: file)
+        addedTokens = try AddedToken.assigningHuggingFaceIDs(
+            Self.declaredAddedTokens(root["added_tokens"], file: file),
+            modelVocabulary: vocab, file: file)
         let largestModelID = kind == "Unigram" ? pieces.count - 1 : Int(vocab.values.max() ?? -1)
         size = max(largestModelID, Int(addedTokens.lazy.map(\.id).max() ?? -1)) + 1
     }
@@ -73,15 +83,18 @@ public struct TokenizerVocabularySection: Sendable {
         }
         return try list.map { item in
             guard let entry = item as? [String: Any], let content = entry["content"] as? String,
-                  let rawID = entry["id"] else {
+                let rawID = entry["id"]
+            else {
                 throw TokenizerError.invalidJSON(file: file, reason: "added_tokens entry without content or id")
             }
             guard let id = JSONNumber.exactInteger(rawID), Tokenizer.acceptsID(id) else {
-                throw TokenizerError.invalidTokenID(file: file, token: content, id: JSONNumber.exactInteger(rawID) ?? -1)
+                throw TokenizerError.invalidTokenID(
+                    file: file, token: content, id: JSONNumber.exactInteger(rawID) ?? -1)
             }
-            return AddedToken(content: content, id: Int32(id), special: entry["special"] as? Bool ?? false,
-                              singleWord: entry["single_word"] as? Bool ?? false, lstrip: entry["lstrip"] as? Bool ?? false,
-                              rstrip: entry["rstrip"] as? Bool ?? false, normalized: entry["normalized"] as? Bool ?? false)
+            return AddedToken(
+                content: content, id: Int32(id), special: entry["special"] as? Bool ?? false,
+                singleWord: entry["single_word"] as? Bool ?? false, lstrip: entry["lstrip"] as? Bool ?? false,
+                rstrip: entry["rstrip"] as? Bool ?? false, normalized: entry["normalized"] as? Bool ?? false)
         }
     }
 
@@ -89,14 +102,16 @@ public struct TokenizerVocabularySection: Sendable {
     private static func unigramPieces(_ value: Any?, file: String) throws -> [(piece: String, score: Double)] {
         guard let value else { throw TokenizerError.missingField(file: file, field: "model.vocab") }
         guard let list = value as? [Any] else {
-            throw TokenizerError.invalidJSON(file: file, reason: "model.vocab of a Unigram model is not a list of [piece, score] pairs")
+            throw TokenizerError.invalidJSON(
+                file: file, reason: "model.vocab of a Unigram model is not a list of [piece, score] pairs")
         }
         guard list.isEmpty || Tokenizer.acceptsID(list.count - 1) else {
             throw TokenizerError.invalidTokenID(file: file, token: "(entry \(list.count - 1))", id: list.count - 1)
         }
         return try list.enumerated().map { index, item in
             guard let pair = item as? [Any], pair.count == 2, let piece = pair[0] as? String else {
-                throw TokenizerError.invalidJSON(file: file, reason: "model.vocab[\(index)] is not a [piece, score] pair")
+                throw TokenizerError.invalidJSON(
+                    file: file, reason: "model.vocab[\(index)] is not a [piece, score] pair")
             }
             guard let number = pair[1] as? NSNumber, !JSONNumber.isBoolean(number), number.doubleValue.isFinite else {
                 throw TokenizerError.invalidUnigramScore(file: file, piece: piece, index: index, value: "\(pair[1])")

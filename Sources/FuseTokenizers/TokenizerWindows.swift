@@ -39,16 +39,18 @@ extension Tokenizer {
     /// Encodes a text of any length as windows (see `WindowPolicy`), each wrapped in the post-processor's special
     /// tokens unless `addSpecialTokens` is false. The tokenizer's own truncation and padding do not apply: the
     /// windows are the truncation, and padding is left to whoever batches them.
-    public func encodeWindows(_ text: String, policy: WindowPolicy, addSpecialTokens: Bool = true) throws -> [Encoding] {
+    public func encodeWindows(_ text: String, policy: WindowPolicy, addSpecialTokens: Bool = true) throws -> [Encoding]
+    {
         let state = pool.checkOut()
         let ids = modelIDs(text, state: state)
         pool.checkIn(state)
         let reserved = addSpecialTokens ? postProcessor.addedTokenCount : 0
         return try policy.ranges(count: ids.count, reserved: reserved).map { range in
             let processed = postProcessor.apply(Array(ids[range]), addSpecialTokens: addSpecialTokens)
-            return Encoding(ids: processed.ids, typeIDs: processed.typeIDs,
-                            attentionMask: [Int32](repeating: 1, count: processed.ids.count),
-                            specialTokensMask: processed.special.map { $0 ? 1 : 0 }, vocabulary: table)
+            return Encoding(
+                ids: processed.ids, typeIDs: processed.typeIDs,
+                attentionMask: [Int32](repeating: 1, count: processed.ids.count),
+                specialTokensMask: processed.special.map { $0 ? 1 : 0 }, vocabulary: table)
         }
     }
 }

@@ -57,8 +57,10 @@ struct UnigramModel: Sendable {
         backtrack(word, n, scratch, into: &out)
     }
 
-    private func viterbi(_ word: UnsafePointer<UInt8>, _ n: Int, _ score: UnsafeMutableBufferPointer<Double>,
-                         _ start: UnsafeMutableBufferPointer<Int32>, _ id: UnsafeMutableBufferPointer<Int32>) {
+    private func viterbi(
+        _ word: UnsafePointer<UInt8>, _ n: Int, _ score: UnsafeMutableBufferPointer<Double>,
+        _ start: UnsafeMutableBufferPointer<Int32>, _ id: UnsafeMutableBufferPointer<Int32>
+    ) {
         @inline(__always) func relax(_ from: Int, _ to: Int, _ candidate: Double, _ piece: Int32) {
             if start[to] < 0 || candidate > score[to] {
                 score[to] = candidate; start[to] = Int32(from); id[to] = piece

@@ -12,23 +12,25 @@ extension Tokenizer {
     public var usesMetaspace: Bool {
         let marker: [UInt8] = Array("▁".utf8)
         let inPreTokenizer = preTokenizer?.contains { if case .metaspace = $0 { true } else { false } } ?? false
-        let inNormalizer = normalizer?.contains { step in
-            switch step {
-            case .prepend: return true
-            case .replace(let pattern, let content):
-                if case .literal(let literal) = pattern, literal == marker { return true }
-                return content == marker
-            default: return false
-            }
-        } ?? false
-        let inDecoder = decoder?.contains { step in
-            switch step {
-            case .metaspace: return true
-            case .replace(let pattern, let content): return pattern == "▁" || content == "▁"
-            case .strip(let content, _, _): return content == "▁"
-            default: return false
-            }
-        } ?? false
+        let inNormalizer =
+            normalizer?.contains { step in
+                switch step {
+                case .prepend: return true
+                case .replace(let pattern, let content):
+                    if case .literal(let literal) = pattern, literal == marker { return true }
+                    return content == marker
+                default: return false
+                }
+            } ?? false
+        let inDecoder =
+            decoder?.contains { step in
+                switch step {
+                case .metaspace: return true
+                case .replace(let pattern, let content): return pattern == "▁" || content == "▁"
+                case .strip(let content, _, _): return content == "▁"
+                default: return false
+                }
+            } ?? false
         return inPreTokenizer || inNormalizer || inDecoder
     }
 }

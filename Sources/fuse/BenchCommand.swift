@@ -6,7 +6,8 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Fuse's throughput next to a reference implementation (runs fuse-bench; use a release build).")
+        abstract: "Measure Fuse's throughput next to a reference implementation (runs fuse-bench; use a release build)."
+    )
 
     @Argument(parsing: .captureForPassthrough, help: "fuse-bench's subcommand and options (see fuse-bench --help).")
     var arguments: [String] = []

@@ -21,36 +21,57 @@ struct DescribeCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOption<DefaultModelHelp>
 
-    @Option(name: .long, help: ArgumentHelp("Tag vocabulary, one entry per line (default: the bundled WordNet nouns).",
-                                            valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Tag vocabulary, one entry per line (default: the bundled WordNet nouns).",
+            valueName: "FILE"))
     var tags: String?
 
-    @Option(name: .long, help: ArgumentHelp("Attribute vocabulary, one entry or phrase per line (default: the bundled "
-                                            + "WordNet adjectives).", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Attribute vocabulary, one entry or phrase per line (default: the bundled "
+                + "WordNet adjectives).", valueName: "FILE"))
     var attributes: String?
 
-    @Option(name: .long, help: ArgumentHelp("Caption bank to retrieve captions from, one caption per line.",
-                                            valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Caption bank to retrieve captions from, one caption per line.",
+            valueName: "FILE"))
     var captions: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Keep at most K tags and K attributes.", valueName: "K"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("Keep at most K tags and K attributes.", valueName: "K"))
     var topK = 5
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Keep only entries whose cosine score is at least T.", valueName: "T"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("Keep only entries whose cosine score is at least T.", valueName: "T"))
     var threshold: Float = 0.2
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("How many captions to retrieve per input.", valueName: "N"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("How many captions to retrieve per input.", valueName: "N"))
     var captionCount = 5
 
     @Option(name: .long, help: ArgumentHelp("The question put at the end of the prompt.", valueName: "Q"))
     var question = ""
 
-    @Option(name: .long, help: ArgumentHelp("Template tag entries are embedded with, for images ({} is the entry).",
-                                            valueName: "TEXT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Template tag entries are embedded with, for images ({} is the entry).",
+            valueName: "TEXT"))
     var tagTemplate: String?
 
-    @Option(name: .long, help: ArgumentHelp("Template attribute entries are embedded with, for images.",
-                                            valueName: "TEXT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Template attribute entries are embedded with, for images.",
+            valueName: "TEXT"))
     var attributeTemplate: String?
 
     @OptionGroup var precision: PrecisionOption
@@ -72,21 +93,25 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try FuseRuntime(modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
-                                      precision: precision.value())
+        let runtime = try FuseRuntime(
+            modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
+            precision: precision.value())
         precision.report(runtime)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let modalities = Array(Set(try urls.map { try runtime.modality(of: $0) }))
-        let tagVocabulary = try tags.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
+        let tagVocabulary =
+            try tags.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
             ?? DescriptorVocabulary.defaultTags()
-        let attributeVocabulary = try attributes.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
+        let attributeVocabulary =
+            try attributes.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
             ?? DescriptorVocabulary.defaultAttributes()
         let bank = try captions.map { try DescriptorVocabulary(contentsOf: URL(fileURLWithPath: $0)) }
         for vocabulary in [tagVocabulary, attributeVocabulary] + (bank.map { [$0] } ?? [])
         where !vocabulary.duplicates.isEmpty && !quiet.isSet {
             let shown = vocabulary.duplicates.prefix(5).joined(separator: ", ")
-            printError("note: \(vocabulary.name): \(vocabulary.duplicates.count) repeated entries kept once (\(shown)"
-                       + (vocabulary.duplicates.count > 5 ? ", …)" : ")"))
+            printError(
+                "note: \(vocabulary.name): \(vocabulary.duplicates.count) repeated entries kept once (\(shown)"
+                    + (vocabulary.duplicates.count > 5 ? ", …)" : ")"))
         }
 
         var options = Describer.Options()
@@ -95,7 +120,8 @@ struct DescribeCommand: AsyncParsableCommand {
         options.captionCount = captionCount
         if tagTemplate != nil || attributeTemplate != nil {
             let image = options.templates(for: .image)
-            options.templates[.image] = .init(tag: tagTemplate ?? image.tag, attribute: attributeTemplate ?? image.attribute)
+            options.templates[.image] = .init(
+                tag: tagTemplate ?? image.tag, attribute: attributeTemplate ?? image.attribute)
         }
         let events = CacheEvents(quiet: quiet.isSet)
         var captioner: RetrievalCaptioner?
@@ -124,11 +150,14 @@ struct DescribeCommand: AsyncParsableCommand {
     /// The human-readable block for one description: scored lists, then the prompt.
     static func text(_ description: ImageDescription) -> String {
         func list(_ items: [ScoredDescriptor]) -> String {
-            items.isEmpty ? "  (none above the threshold)"
+            items.isEmpty
+                ? "  (none above the threshold)"
                 : items.map { String(format: "  %.4f  ", $0.score) + $0.text }.joined(separator: "\n")
         }
-        var lines = ["== \(description.source) (\(description.modality))", "tags:", list(description.tags),
-                     "attributes:", list(description.attributes)]
+        var lines = [
+            "== \(description.source) (\(description.modality))", "tags:", list(description.tags),
+            "attributes:", list(description.attributes),
+        ]
         if let captions = description.captions {
             lines += ["captions (retrieved):"] + captions.map { "  " + $0 }
         }

@@ -13,9 +13,12 @@ struct EmbedCommand: AsyncParsableCommand {
             input, modality, embedding); --out - prints that JSON to stdout.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("The model folder (Hugging Face layout or a converted Meta-Transformer), or "
-                                            + "org/name[@revision] from the Hugging Face cache (see --download).",
-                                            valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The model folder (Hugging Face layout or a converted Meta-Transformer), or "
+                + "org/name[@revision] from the Hugging Face cache (see --download).",
+            valueName: "DIR"))
     var model: String
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Files to embed.", valueName: "FILE"))
@@ -23,8 +26,11 @@ struct EmbedCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOption<OutHelp>
 
-    @Option(name: .long, help: ArgumentHelp("Read every input with this plugin instead of detecting it.",
-                                            valueName: "ID"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read every input with this plugin instead of detecting it.",
+            valueName: "ID"))
     var plugin: String?
 
     @OptionGroup var precision: PrecisionOption
@@ -51,11 +57,13 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out = output.out, out != "-", !force.isSet, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
-        let runtime = try FuseRuntime(modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value())
+        let runtime = try FuseRuntime(
+            modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value())
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
-        let embeddings = try await runtime.embed(files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,
-                                                 progress: { done, total in progress.update(done) })
+        let embeddings = try await runtime.embed(
+            files: inputs.map { URL(fileURLWithPath: $0) }, pluginID: plugin,
+            progress: { done, total in progress.update(done) })
         progress.finish()
         switch output.out {
         case "-":
@@ -63,12 +71,16 @@ struct EmbedCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("\n".utf8))
         case let path?:
             try EmbeddingOutput.write(embeddings, to: URL(fileURLWithPath: path), overwrite: force.isSet)
-            if !quiet.isSet { printError("wrote \(embeddings.count) embeddings of dimension \(runtime.model.embeddingDimension) to \(path)") }
+            if !quiet.isSet {
+                printError(
+                    "wrote \(embeddings.count) embeddings of dimension \(runtime.model.embeddingDimension) to \(path)")
+            }
         case nil:
             for embedding in embeddings {
                 let head = embedding.vector.prefix(4).map { String(format: "%+.4f", $0) }.joined(separator: " ")
-                print("\(embedding.sources.joined(separator: " + "))\t\(embedding.modality)\t"
-                      + "dim \(embedding.dimension)\t[\(head) …]")
+                print(
+                    "\(embedding.sources.joined(separator: " + "))\t\(embedding.modality)\t"
+                        + "dim \(embedding.dimension)\t[\(head) …]")
             }
         }
     }

@@ -75,7 +75,8 @@ enum ErrorAdvice {
             return "--resume needs a .jsonl output (the streamed, append-friendly format), got "
                 + (path.map { "'\($0)'" } ?? "no --out")
         case .partialExists(let output, let partial):
-            return "\(output): an interrupted run left \(partial); pass --resume to continue it or --force to start over"
+            return
+                "\(output): an interrupted run left \(partial); pass --resume to continue it or --force to start over"
         case .concatDimensions(let sizes):
             return "concat without --projection gives outputs of different dimensions for groups of "
                 + "\(JobError.sizeList(sizes)) inputs; give every group the same number of inputs, or pass "

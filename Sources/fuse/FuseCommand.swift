@@ -37,12 +37,15 @@ struct FuseCommand: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, !first.hasPrefix("-"), first != "help", !subcommandNames.contains(first) {
-            printError("Error: '\(first)' is not a fuse subcommand; the subcommands are "
-                       + subcommandNames.joined(separator: ", ")
-                       + " (the main job, run, takes options only: fuse --inputs FILE…). See fuse --help.")
+            printError(
+                "Error: '\(first)' is not a fuse subcommand; the subcommands are "
+                    + subcommandNames.joined(separator: ", ")
+                    + " (the main job, run, takes options only: fuse --inputs FILE…). See fuse --help.")
             Foundation.exit(64)
         }
-        let passThrough = arguments.first.map { $0 != MainCommand.configuration.commandName && subcommandNames.contains($0) }
+        let passThrough = arguments.first.map {
+            $0 != MainCommand.configuration.commandName && subcommandNames.contains($0)
+        }
         await run(passThrough == true ? arguments : JobArguments.markGroups(arguments))
     }
 

@@ -21,12 +21,18 @@ struct IndexCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOption<DefaultModelHelp>
 
-    @Option(name: .long, help: ArgumentHelp("The index database (default: .fuse-index.sqlite in the first folder).",
-                                            valueName: "PATH"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The index database (default: .fuse-index.sqlite in the first folder).",
+            valueName: "PATH"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Skip paths matching this glob (relative path, absolute path or file "
-                                            + "name; repeatable).", valueName: "GLOB"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Skip paths matching this glob (relative path, absolute path or file "
+                + "name; repeatable).", valueName: "GLOB"))
     var exclude: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Files embedded and committed together.", valueName: "N"))
@@ -56,8 +62,9 @@ struct IndexCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
-        let runtime = try FuseRuntime(modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
-                                      precision: precision.value())
+        let runtime = try FuseRuntime(
+            modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
+            precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         // One writer per database: a second `fuse index` on it stops at once, naming the first.
@@ -77,9 +84,10 @@ struct IndexCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else if !quiet.isSet {
-            print("indexed \(database.path): \(report.added) added, \(report.updated) updated, \(report.moved) moved, "
-                  + "\(report.removed) removed, \(report.unchanged) unchanged, \(report.failed) failed, "
-                  + "\(report.skipped) not claimed; \(report.total) files in the index")
+            print(
+                "indexed \(database.path): \(report.added) added, \(report.updated) updated, \(report.moved) moved, "
+                    + "\(report.removed) removed, \(report.unchanged) unchanged, \(report.failed) failed, "
+                    + "\(report.skipped) not claimed; \(report.total) files in the index")
         }
     }
 }

@@ -41,18 +41,24 @@ struct InspectCommand: ParsableCommand {
         } else if inspection.kind == "folder" {
             lines.append("config.json: none")
         }
-        let size = inspection.totalBytes >= 1_048_576
+        let size =
+            inspection.totalBytes >= 1_048_576
             ? String(format: "%.1f MiB", Double(inspection.totalBytes) / 1_048_576)
             : String(format: "%.1f KiB", Double(inspection.totalBytes) / 1024)
-        lines.append("weights: \(inspection.shards.joined(separator: ", ")) — \(inspection.shards.count) file(s), "
-            + "\(size) of tensor data")
+        lines.append(
+            "weights: \(inspection.shards.joined(separator: ", ")) — \(inspection.shards.count) file(s), "
+                + "\(size) of tensor data")
         if !inspection.metadata.isEmpty {
-            lines.append("metadata: " + inspection.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                .joined(separator: ", "))
+            lines.append(
+                "metadata: "
+                    + inspection.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    .joined(separator: ", "))
         }
-        let buffers = inspection.bufferElements > 0
+        let buffers =
+            inspection.bufferElements > 0
             ? " (+\(grouped(inspection.bufferElements)) elements in integer buffers)" : ""
-        lines.append("tensors: \(inspection.tensors.count), parameters: \(grouped(inspection.totalParameters))\(buffers)")
+        lines.append(
+            "tensors: \(inspection.tensors.count), parameters: \(grouped(inspection.totalParameters))\(buffers)")
         let nameWidth = min(inspection.tensors.map(\.name.count).max() ?? 0, 72)
         let multipleShards = inspection.shards.count > 1
         for tensor in inspection.tensors {
@@ -68,7 +74,8 @@ struct InspectCommand: ParsableCommand {
 
     private static func describe(_ config: CheckpointInspection.ConfigSummary) -> String {
         var parts: [String] = []
-        let architectures = (config.architectures ?? []).isEmpty
+        let architectures =
+            (config.architectures ?? []).isEmpty
             ? "" : " (\(config.architectures!.joined(separator: ", ")))"
         if let value = config.modelType { parts.append("model_type \(value)\(architectures)") }
         if let value = config.hiddenSize { parts.append("hidden \(value)") }

@@ -38,8 +38,11 @@ struct LLMAlignCommand: ParsableCommand {
         }
         let runner = AlignmentRunner(mode: mode, cacheDirectory: cache.directory())
         let start = Date()
-        try runner.run(folder: distributions.folder, base: distributions.base, sources: distributions.sources,
-                       corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
-        print("aligned \(distributions.sources.joined(separator: ", ")) to \(distributions.base) (\(mode.rawValue)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        try runner.run(
+            folder: distributions.folder, base: distributions.base, sources: distributions.sources,
+            corpus: try corpus.map { try Corpus(url: URL(fileURLWithPath: $0)) })
+        print(
+            "aligned \(distributions.sources.joined(separator: ", ")) to \(distributions.base) (\(mode.rawValue)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+        )
     }
 }

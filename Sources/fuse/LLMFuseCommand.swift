@@ -39,7 +39,8 @@ struct LLMFuseCommand: ParsableCommand {
 
     func run() throws {
         guard let method = FusionMethod(rawValue: method) else {
-            throw ValidationError("--method must be one of \(FusionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--method must be one of \(FusionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let export = try FusionRunner(method: method, temperature: temperature).run(
             folder: distributions.folder, base: distributions.base, sources: distributions.sources,

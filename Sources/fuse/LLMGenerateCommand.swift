@@ -41,16 +41,19 @@ struct LLMGenerateCommand: ParsableCommand {
 
     func run() throws {
         guard let method = EnsembleDecoder.Method(rawValue: method) else {
-            throw ValidationError("--method must be one of \(EnsembleDecoder.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--method must be one of \(EnsembleDecoder.Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let bundles = try models.map {
             try LanguageModelBundle(folder: URL(fileURLWithPath: $0), precision: precision.value())
         }
         precision.report(bundles.map(\.model))
-        let decoder = try EnsembleDecoder(models: bundles, method: method, topK: topK, temperature: temperature,
-                                          cacheDirectory: cache.directory())
-        let result = try decoder.generate(prompt: prompt, maxTokens: maxTokens,
-                                          sampling: seed.map { .sample(seed: $0) } ?? .greedy)
+        let decoder = try EnsembleDecoder(
+            models: bundles, method: method, topK: topK, temperature: temperature,
+            cacheDirectory: cache.directory())
+        let result = try decoder.generate(
+            prompt: prompt, maxTokens: maxTokens,
+            sampling: seed.map { .sample(seed: $0) } ?? .greedy)
         print(prompt + result.text)
         let weights = zip(bundles.map(\.name), result.weights).map { "\($0)=\(String(format: "%.3f", $1))" }
         FileHandle.standardError.write(Data("weights: \(weights.joined(separator: " "))\n".utf8))

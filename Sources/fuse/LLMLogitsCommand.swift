@@ -54,10 +54,13 @@ struct LLMLogitsCommand: ParsableCommand {
         let window = self.window ?? bundles.map(\.model.config.maxPositions).min() ?? 2
         let extractor = try DistributionExtractor(window: window, topK: topK, shardSize: shardSize)
         let start = Date()
-        let manifest = try extractor.run(corpus: corpus, models: bundles, folder: URL(fileURLWithPath: out)) { model, shard, count in
+        let manifest = try extractor.run(corpus: corpus, models: bundles, folder: URL(fileURLWithPath: out)) {
+            model, shard, count in
             FileHandle.standardError.write(Data("\(model): shard \(shard + 1)/\(count)\n".utf8))
         }
-        print("\(manifest.sequences) sequences from \(corpus.texts.count) texts, \(bundles.count) model(s), "
-              + "window \(window), top-k \(topK) → \(out) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
+        print(
+            "\(manifest.sequences) sequences from \(corpus.texts.count) texts, \(bundles.count) model(s), "
+                + "window \(window), top-k \(topK) → \(out) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)"
+        )
     }
 }

@@ -20,55 +20,75 @@ struct MainCommand: AsyncParsableCommand {
               find data -type f | fuse --inputs-from - --out emb.jsonl --shard 0/4
             """)
 
-    @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Files of one group; repeat --inputs for more groups.", valueName: "FILE"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp("Files of one group; repeat --inputs for more groups.", valueName: "FILE"))
     var inputs: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("A manifest of groups (JSONL or plain).", valueName: "FILE"))
     var manifest: String?
 
-    @Option(name: .customLong("inputs-from"),
-            help: ArgumentHelp("Stream inputs from a list (one path or JSON group per line; - for stdin). Relative "
-                               + "paths resolve against the list's folder (stdin: the working directory).",
-                               valueName: "LIST"))
+    @Option(
+        name: .customLong("inputs-from"),
+        help: ArgumentHelp(
+            "Stream inputs from a list (one path or JSON group per line; - for stdin). Relative "
+                + "paths resolve against the list's folder (stdin: the working directory).",
+            valueName: "LIST"))
     var inputsFrom: String?
 
     @Option(name: .long, help: ArgumentHelp("none | early | late.", valueName: "MODE"))
     var fusion: String?
 
-    @Option(name: .long, help: ArgumentHelp("Late fusion: mean | weighted | max | concat | attention.",
-                                            valueName: "NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Late fusion: mean | weighted | max | concat | attention.",
+            valueName: "NAME"))
     var strategy: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Weights for --strategy weighted, one per input (e.g. 2,1,1).",
-                                            valueName: "W,…"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp(
+            "Weights for --strategy weighted, one per input (e.g. 2,1,1).",
+            valueName: "W,…"))
     var weights: String?
 
-    @Option(name: .long, help: ArgumentHelp("A safetensors projection (weight [out, n·D], bias) after concat.",
-                                            valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A safetensors projection (weight [out, n·D], bias) after concat.",
+            valueName: "FILE"))
     var projection: String?
 
     @OptionGroup var model: ModelOption<DefaultModelHelp>
 
     @OptionGroup var output: OutputOption<OutHelp>
 
-    @Option(name: .long, help: ArgumentHelp("Draw the similarity matrix as a heat-map PNG (at most 256 outputs).",
-                                            valueName: "PNG"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Draw the similarity matrix as a heat-map PNG (at most 256 outputs).",
+            valueName: "PNG"))
     var plot: String?
 
-    @Option(name: .long, help: ArgumentHelp("Process shard I of N (inputs at positions p with p mod N = I).",
-                                            valueName: "I/N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Process shard I of N (inputs at positions p with p mod N = I).",
+            valueName: "I/N"))
     var shard: String?
 
     @OptionGroup var precision: PrecisionOption
 
     @OptionGroup var download: DownloadOption
 
-    @Option(name: .customLong("shard-count"),
-            help: ArgumentHelp("The shard count N for a scheduler index without one (Kubernetes' "
-                               + "JOB_COMPLETION_INDEX; else FUSE_SHARD_COUNT). Without --shard, list and manifest "
-                               + "runs take their shard from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.",
-                               valueName: "N"))
+    @Option(
+        name: .customLong("shard-count"),
+        help: ArgumentHelp(
+            "The shard count N for a scheduler index without one (Kubernetes' "
+                + "JOB_COMPLETION_INDEX; else FUSE_SHARD_COUNT). Without --shard, list and manifest "
+                + "runs take their shard from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.",
+            valueName: "N"))
     var shardCount: String?
 
     @OptionGroup var force: ForceFlag<ForceHelp>
@@ -106,8 +126,9 @@ struct MainCommand: AsyncParsableCommand {
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
         try await download.prepare([model.model], quiet: quiet.isSet)
-        let runtime = try FuseRuntime(modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
-                                      precision: precision.value())
+        let runtime = try FuseRuntime(
+            modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
+            precision: precision.value())
         precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
@@ -116,7 +137,9 @@ struct MainCommand: AsyncParsableCommand {
         // --quiet hides progress only: skipped inputs are always reported.
         let summary = try await FuseJob(runtime: runtime, options: options).run(
             progress: { progress.update($0) },
-            skipped: { failure in progress.finish(); printError("skipped \(failure)") })
+            skipped: { failure in
+                progress.finish(); printError("skipped \(failure)")
+            })
         progress.finish()
         print(JobReport.text(summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag))
         if let plot = options.plot { print("similarity heat map written to \(plot.path)") }

@@ -23,7 +23,8 @@ final class MainProgress: @unchecked Sendable {
             var line = "\rfusing \(progress.done)"
             if let total = progress.total, total > 0 {
                 let width = 24, filled = min(width, progress.done * width / total)
-                line = "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+                line =
+                    "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
                     + "] \(progress.done)/\(total)"
                 let left = rate > 0 ? Double(max(total - progress.done, 0)) / rate : 0
                 line += String(format: "  %.1f/s  ETA %@", rate, Self.duration(left))

@@ -50,17 +50,20 @@ struct PluginsCommand: AsyncParsableCommand {
         func run() async throws {
             let file = PluginRegistryFile.user()
             let builtins = BuiltinPlugins.all
-            let plugin = try file.register(libraryAt: URL(fileURLWithPath: path), name: name,
-                                           reservedNames: Set(builtins.map(\.id)))
-            print("registered '\(plugin.id)' (\(plugin.modality), ABI \(plugin.descriptor.abiVersion)) "
-                  + "from \(plugin.libraryPath)")
+            let plugin = try file.register(
+                libraryAt: URL(fileURLWithPath: path), name: name,
+                reservedNames: Set(builtins.map(\.id)))
+            print(
+                "registered '\(plugin.id)' (\(plugin.modality), ABI \(plugin.descriptor.abiVersion)) "
+                    + "from \(plugin.libraryPath)")
             print("  claims: \(PluginListing.describe(plugin.claims))")
             let assembly = try PluginAssembly.inspect(builtins: builtins, file: file)
             for conflict in assembly.conflicts where conflict.claimants.contains(plugin.id) {
                 let winner = conflict.claimants[0]
-                print(winner == plugin.id
-                      ? "  note: .\(conflict.ext) is also claimed by \(conflict.claimants.dropFirst().joined(separator: ", ")); '\(plugin.id)' wins"
-                      : "  note: .\(conflict.ext) is already claimed by '\(winner)', which takes precedence")
+                print(
+                    winner == plugin.id
+                        ? "  note: .\(conflict.ext) is also claimed by \(conflict.claimants.dropFirst().joined(separator: ", ")); '\(plugin.id)' wins"
+                        : "  note: .\(conflict.ext) is already claimed by '\(winner)', which takes precedence")
             }
             print("  registry: \(file.url.path)")
         }

@@ -20,17 +20,22 @@ struct PullCommand: AsyncParsableCommand {
               fuse pull openai/clip-vit-base-patch32@main --exclude 'tf_*' --exclude 'flax_*'
             """)
 
-    @Argument(help: ArgumentHelp("The repository, optionally at a branch, tag or commit.",
-                                 valueName: "ORG/NAME[@REVISION]"))
+    @Argument(
+        help: ArgumentHelp(
+            "The repository, optionally at a branch, tag or commit.",
+            valueName: "ORG/NAME[@REVISION]"))
     var repository: String
 
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("Download only files matching this glob (repeatable; replaces the default selection).",
-                               valueName: "GLOB"))
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: ArgumentHelp(
+            "Download only files matching this glob (repeatable; replaces the default selection).",
+            valueName: "GLOB"))
     var include: [String] = []
 
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("Skip files matching this glob (repeatable).", valueName: "GLOB"))
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: ArgumentHelp("Skip files matching this glob (repeatable).", valueName: "GLOB"))
     var exclude: [String] = []
 
     @Flag(name: .long, help: "No progress bars; print only the snapshot folder.")
@@ -45,12 +50,14 @@ struct PullCommand: AsyncParsableCommand {
     func run() async throws {
         let parts = repository.split(separator: "@", maxSplits: 1).map(String.init)
         let downloader = HubDownloader(environment: try HubEnvironment())
-        let result = try await downloader.pull(parts[0], revision: parts.count == 2 ? parts[1] : "main",
-                                               selection: HubFileSelection(include: include, exclude: exclude),
-                                               progress: PullProgress(enabled: !quiet).handler)
+        let result = try await downloader.pull(
+            parts[0], revision: parts.count == 2 ? parts[1] : "main",
+            selection: HubFileSelection(include: include, exclude: exclude),
+            progress: PullProgress(enabled: !quiet).handler)
         if !quiet {
-            printError("\(result.repository)@\(result.revision) = \(result.commit): \(result.files.count) files, "
-                       + "\(result.downloadedBytes) bytes downloaded")
+            printError(
+                "\(result.repository)@\(result.revision) = \(result.commit): \(result.files.count) files, "
+                    + "\(result.downloadedBytes) bytes downloaded")
         }
         print(result.snapshot.path)
     }

@@ -17,8 +17,11 @@ struct SearchCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Texts, file paths, and + or - between them.", valueName: "QUERY"))
     var query: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The index database (default: .fuse-index.sqlite in the working "
-                                            + "directory).", valueName: "PATH"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The index database (default: .fuse-index.sqlite in the working "
+                + "directory).", valueName: "PATH"))
     var db: String = ".fuse-index.sqlite"
 
     @OptionGroup var model: ModelOption<ModelHelp>
@@ -26,8 +29,11 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How many results.", valueName: "K"))
     var top: Int = 10
 
-    @Option(name: .long, help: ArgumentHelp("Only results of this modality (image, audio, text, or a plugin's).",
-                                            valueName: "NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only results of this modality (image, audio, text, or a plugin's).",
+            valueName: "NAME"))
     var modality: String?
 
     @Flag(name: .long, help: "Score against int8 copies of the vectors (4× less memory, near-identical ranks).")
@@ -36,8 +42,11 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print [{path, modality, score}] as JSON.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Also write an HTML page of the results (images and audio inline).",
-                                            valueName: "OUT.html"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write an HTML page of the results (images and audio inline).",
+            valueName: "OUT.html"))
     var html: String?
 
     @OptionGroup var force: ForceFlag<ForceHelp>
@@ -59,16 +68,20 @@ struct SearchCommand: AsyncParsableCommand {
         let database = URL(fileURLWithPath: db)
         let index = try FuseIndex(readingFrom: database, precision: int8 ? .int8 : .float32)
         // No --model: the index's own model when it is still there, else the default model.
-        let modelFolder = model.model == nil && !index.modelPath.isEmpty
-            && FileManager.default.fileExists(atPath: index.modelPath)
+        let modelFolder =
+            model.model == nil && !index.modelPath.isEmpty
+                && FileManager.default.fileExists(atPath: index.modelPath)
             ? URL(fileURLWithPath: index.modelPath) : try await model.directory(download: download, quiet: false)
         let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         let hits = try await index.search(parsed, runtime: runtime, k: top, modality: modality.map { Modality($0) })
         if json {
-            let objects = hits.map { ["path": $0.path, "modality": $0.modality.name, "score": Double($0.score)] as [String: Any] }
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
+            let objects = hits.map {
+                ["path": $0.path, "modality": $0.modality.name, "score": Double($0.score)] as [String: Any]
+            }
+            let data = try JSONSerialization.data(
+                withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for (rank, hit) in hits.enumerated() {
@@ -76,8 +89,9 @@ struct SearchCommand: AsyncParsableCommand {
             }
         }
         if let html {
-            try ResultsPage.write(query: query.joined(separator: " "), hits: hits, to: URL(fileURLWithPath: html),
-                                  overwrite: force.isSet)
+            try ResultsPage.write(
+                query: query.joined(separator: " "), hits: hits, to: URL(fileURLWithPath: html),
+                overwrite: force.isSet)
         }
     }
 }

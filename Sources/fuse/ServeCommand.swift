@@ -15,9 +15,12 @@ struct ServeCommand: AsyncParsableCommand {
             stop new connections and finish the requests in flight (up to --shutdown-timeout). See docs/SERVE.md.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("A model to serve: [NAME=]DIR or [NAME=]ORG/NAME from the Hugging Face "
-                                            + "cache; NAME defaults to the folder's name. Repeat for several.",
-                                            valueName: "[NAME=]MODEL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A model to serve: [NAME=]DIR or [NAME=]ORG/NAME from the Hugging Face "
+                + "cache; NAME defaults to the folder's name. Repeat for several.",
+            valueName: "[NAME=]MODEL"))
     var model: [String] = []
 
     @Option(name: .long, help: "The address to listen on.")
@@ -26,8 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The port to listen on (0: any free port).")
     var port = 8080
 
-    @Option(name: .long, help: ArgumentHelp("Require Authorization: Bearer KEY on every route but /health and /metrics "
-                                            + "(also read from FUSE_API_KEY).", valueName: "KEY"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Require Authorization: Bearer KEY on every route but /health and /metrics "
+                + "(also read from FUSE_API_KEY).", valueName: "KEY"))
     var apiKey: String?
 
     @Option(name: .long, help: "Tokens (longest sequence × sequences) one forward pass may hold.")
@@ -63,14 +69,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may stay silent before it is closed.")
     var idleTimeout = 30.0
 
-    @Option(name: .long, help: ArgumentHelp("A caption bank for /v1/describe: MODEL=FILE, one caption per line "
-                                            + "(repeatable; default: captions.txt in the model's folder, if any).",
-                                            valueName: "MODEL=FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A caption bank for /v1/describe: MODEL=FILE, one caption per line "
+                + "(repeatable; default: captions.txt in the model's folder, if any).",
+            valueName: "MODEL=FILE"))
     var captions: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A concat projection /v1/fuse requests may name: NAME=FILE, a safetensors "
-                                            + "file with weight [out, n·D] and optional bias (repeatable).",
-                                            valueName: "NAME=FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A concat projection /v1/fuse requests may name: NAME=FILE, a safetensors "
+                + "file with weight [out, n·D] and optional bias (repeatable).",
+            valueName: "NAME=FILE"))
     var projection: [String] = []
 
     @OptionGroup var precision: PrecisionOption
@@ -85,7 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard !model.isEmpty else { throw ValidationError("give at least one model with --model [NAME=]DIR") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         guard requestTimeout > 0, idleTimeout > 0, shutdownTimeout >= 0 else {
-            throw ValidationError("--request-timeout and --idle-timeout must be positive, --shutdown-timeout not negative")
+            throw ValidationError(
+                "--request-timeout and --idle-timeout must be positive, --shutdown-timeout not negative")
         }
     }
 
@@ -106,7 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
         try await download.prepare(try model.map { try ModelSpec(parsing: $0).location }, quiet: quiet.isSet)
         var configuration = ServerConfiguration(
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
-            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet, precision: try precision.value())
+            apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet,
+            precision: try precision.value())
         for argument in captions {
             let (name, file) = try Self.namedFile(argument, option: "--captions")
             configuration.captionBanks[name] = file
@@ -125,15 +139,17 @@ struct ServeCommand: AsyncParsableCommand {
         let server = FuseServer(configuration: configuration)
         let names = configuration.models.map(\.name).joined(separator: ", ")
         try await server.run { port in
-            printError("fuse serve: listening on http://\(host):\(port) (models: "
-                       + names + "; /health is 503 until loaded)")
+            printError(
+                "fuse serve: listening on http://\(host):\(port) (models: "
+                    + names + "; /health is 503 until loaded)")
         }
     }
 
     /// Splits `NAME=FILE`, checking the file exists.
     static func namedFile(_ argument: String, option: String) throws -> (String, URL) {
         guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex,
-              argument.index(after: equals) != argument.endIndex else {
+            argument.index(after: equals) != argument.endIndex
+        else {
             throw ValidationError("\(option) takes NAME=FILE, got '\(argument)'")
         }
         let file = URL(fileURLWithPath: String(argument[argument.index(after: equals)...]))

@@ -19,8 +19,11 @@ struct TokenizeCommand: ParsableCommand {
             is its text; special tokens are dropped unless --keep-special.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("A tokenizer.json, vocab.json (+ merges.txt), vocab.txt, CLIP's "
-                                            + "bpe_simple_vocab_16e6.txt(.gz), or a model folder.", valueName: "PATH"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A tokenizer.json, vocab.json (+ merges.txt), vocab.txt, CLIP's "
+                + "bpe_simple_vocab_16e6.txt(.gz), or a model folder.", valueName: "PATH"))
     var tokenizer: String
 
     @Option(name: .long, help: ArgumentHelp("Read input lines from this UTF-8 file.", valueName: "FILE"))
@@ -56,8 +59,9 @@ struct TokenizeCommand: ParsableCommand {
             for (index, line) in lines.enumerated() {
                 let ids = try Self.parseIDs(line, line: index + 1)
                 if let unknown = ids.first(where: { tokenizer.token(forID: $0) == nil }) {
-                    throw TokenizeInputError(message: "input line \(index + 1): id \(unknown) is not in the "
-                                             + "tokenizer's vocabulary of \(tokenizer.vocabSize) ids")
+                    throw TokenizeInputError(
+                        message: "input line \(index + 1): id \(unknown) is not in the "
+                            + "tokenizer's vocabulary of \(tokenizer.vocabSize) ids")
                 }
                 output.write(tokenizer.decode(ids, skipSpecialTokens: !keepSpecial))
             }
@@ -96,8 +100,9 @@ struct TokenizeCommand: ParsableCommand {
         let inner = body.hasPrefix("[") && body.hasSuffix("]") ? String(body.dropFirst().dropLast()) : body
         return try inner.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).map { field in
             guard let id = Int32(field), id >= 0 else {
-                throw TokenizeInputError(message: "input line \(line): '\(field)' is not a token id (a non-negative "
-                                         + "integer)")
+                throw TokenizeInputError(
+                    message: "input line \(line): '\(field)' is not a token id (a non-negative "
+                        + "integer)")
             }
             return id
         }

@@ -43,9 +43,11 @@ struct AudioContainerTests {
         let name = entry["file"] as! String
         let audio = try AudioDecoder(chunkFrames: 500).decode(contentsOf: Self.root.appendingPathComponent(name))
         let expected = try Data(contentsOf: Self.root.appendingPathComponent(entry["expected"] as! String))
-            .withUnsafeBytes { raw in (0..<(raw.count / 4)).map {
-                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
-            } }
+            .withUnsafeBytes { raw in
+                (0..<(raw.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                }
+            }
         #expect(audio.sampleRate == entry["rate"] as! Int)
         #expect(audio.samples.count == entry["frames"] as! Int)
         #expect(maxAbsDifference(audio.samples, expected) <= 1e-6, "\(name)")
@@ -79,7 +81,8 @@ struct AudioContainerTests {
         }
     }
 
-    @Test("claims each file by its extension, and decodes what the registry picked", arguments: AudioContainerTests.cases)
+    @Test(
+        "claims each file by its extension, and decodes what the registry picked", arguments: AudioContainerTests.cases)
     func byExtension(_ entry: Entry) throws {
         let name = entry["file"] as! String
         let plugin = AudioPlugin()
@@ -111,15 +114,17 @@ struct AudioContainerTests {
     @Test("a libsndfile without MPEG support claims no MP3, by name or content")
     func followsLibsndfile() throws {
         let linked = SndFileFormats.linked
-        let withoutMPEG = SndFileFormats(containers: linked.containers.filter { $0.code != SndFileFormats.mpeg },
-                                         encodings: linked.encodings)
+        let withoutMPEG = SndFileFormats(
+            containers: linked.containers.filter { $0.code != SndFileFormats.mpeg },
+            encodings: linked.encodings)
         let plugin = AudioPlugin(formats: withoutMPEG)
         #expect(!plugin.claims.extensions.contains("mp3"))
         #expect(plugin.sniff(try Self.prefix("mp3_44k.mp3")) == .no)
         #expect(plugin.sniff(try Self.prefix("mp3_id3v24.mp3")) == .no)
         #expect(plugin.sniff(try Self.prefix("au_ulaw.au")) == .definite)
-        let noAU = AudioPlugin(formats: SndFileFormats(
-            containers: linked.containers.filter { $0.code != SndFileFormats.au }, encodings: linked.encodings))
+        let noAU = AudioPlugin(
+            formats: SndFileFormats(
+                containers: linked.containers.filter { $0.code != SndFileFormats.au }, encodings: linked.encodings))
         #expect(noAU.sniff(try Self.prefix("au_ulaw.au")) == .no)
         #expect(!noAU.claims.extensions.contains("au") && !noAU.claims.extensions.contains("snd"))
     }

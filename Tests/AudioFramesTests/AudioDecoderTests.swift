@@ -57,7 +57,8 @@ struct AudioDecoderTests {
     @Test("refuses NaN/Inf unless asked to zero them")
     func nonFinite() throws {
         let url = AudioFixtures.bad("nan_float.wav")
-        #expect(throws: AudioError.nonFiniteSample(file: url.path, frame: AudioFixtures.manifest["nan_frame"] as! Int)) {
+        #expect(throws: AudioError.nonFiniteSample(file: url.path, frame: AudioFixtures.manifest["nan_frame"] as! Int))
+        {
             try AudioDecoder().decode(contentsOf: url)
         }
         let zeroed = try AudioDecoder(limits: .init(nonFinite: .replaceWithZero)).decode(contentsOf: url)
@@ -65,7 +66,9 @@ struct AudioDecoderTests {
         #expect(zeroed.samples.allSatisfy { $0.isFinite })
     }
 
-    @Test("refuses absurd sample rates and channel counts", arguments: ["rate_3hz.wav", "rate_2ghz.wav", "channels_1000.wav"])
+    @Test(
+        "refuses absurd sample rates and channel counts",
+        arguments: ["rate_3hz.wav", "rate_2ghz.wav", "channels_1000.wav"])
     func absurdHeaders(_ name: String) {
         do {
             _ = try AudioDecoder().decode(contentsOf: AudioFixtures.bad(name))
@@ -73,7 +76,7 @@ struct AudioDecoderTests {
         } catch let error as AudioError {
             switch error {
             case .sampleRateOutOfRange(let file, _, _), .channelCountOutOfRange(let file, _, _),
-                 .unsupportedFormat(let file, _):
+                .unsupportedFormat(let file, _):
                 #expect(file.hasSuffix(name))
             default: Issue.record("\(name): unexpected \(error)")
             }

@@ -23,7 +23,9 @@ enum AudioFixtures {
     static func floats(_ name: String) throws -> [Float] {
         let data = try Data(contentsOf: root.appendingPathComponent("ref").appendingPathComponent(name))
         return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<(data.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 }

@@ -28,7 +28,9 @@ struct AudioPatchTests {
         try AudioBuffer(samples: AudioFixtures.floats("input_speech16k.f32"), sampleRate: 16_000)
     }
 
-    @Test("AST recipe and patches match ASTFeatureExtractor + ASTEmbeddings' Conv2d", arguments: AudioFixtures.cases("ast"))
+    @Test(
+        "AST recipe and patches match ASTFeatureExtractor + ASTEmbeddings' Conv2d",
+        arguments: AudioFixtures.cases("ast"))
     func ast(_ entry: Entry) throws {
         let folder = AudioFixtures.root.appendingPathComponent(entry["folder"] as! String)
         let plugin = AudioPlugin()
@@ -47,8 +49,9 @@ struct AudioPatchTests {
         let tokenShape = entry["tokens_shape"] as! [Int]
         #expect(patches.shape == [tokenShape[0], 256])
         #expect(tokens[0].grid == [12, (shape[0] - 16) / 10 + 1])
-        let conv = Self.project(patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
-                                bias: try AudioFixtures.floats("ast_conv_bias.f32"))
+        let conv = Self.project(
+            patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
+            bias: try AudioFixtures.floats("ast_conv_bias.f32"))
         #expect(maxAbsDifference(conv, try AudioFixtures.floats(entry["tokens"] as! String)) <= 2e-3)
     }
 
@@ -76,7 +79,8 @@ struct AudioPatchTests {
         #expect(worst <= 1e-3)
 
         let tokens = try plugin.tokenize(.audio(audio), context: context)
-        let weight = try AudioFixtures.floats("ast_conv_weight.f32"), bias = try AudioFixtures.floats("ast_conv_bias.f32")
+        let weight = try AudioFixtures.floats("ast_conv_weight.f32"),
+            bias = try AudioFixtures.floats("ast_conv_bias.f32")
         let reference = try AudioFixtures.floats(entry["tokens"] as! String)
         let perClip = reference.count / tokens.count
         for (c, clip) in tokens.enumerated() {
@@ -117,8 +121,9 @@ struct AudioPatchTests {
             try AudioPatchRecipe(preprocessorConfig: Data("{\"max_length\": -3}".utf8), source: "cfg")
         }
         #expect(throws: AudioError.self) {
-            try AudioPatchRecipe(preprocessorConfig: Data("{\"feature_extractor_type\": \"WhisperFeatureExtractor\"}".utf8),
-                                 source: "cfg")
+            try AudioPatchRecipe(
+                preprocessorConfig: Data("{\"feature_extractor_type\": \"WhisperFeatureExtractor\"}".utf8),
+                source: "cfg")
         }
         #expect(throws: AudioError.self) { try AudioPatchRecipe(preprocessorConfig: Data("[1]".utf8), source: "cfg") }
         let plugin = AudioPlugin()
@@ -133,8 +138,10 @@ struct AudioPatchTests {
     @Test("sniffs by magic bytes, then extension through the registry")
     func sniffing() throws {
         let plugin = AudioPlugin()
-        for name in ["pcm16_22k_stereo.wav", "flac_48k_stereo.flac", "ogg_8k_mono.ogg", "aiff_22k_stereo.aiff",
-                     "extensible_44k_mono.wav"] {
+        for name in [
+            "pcm16_22k_stereo.wav", "flac_48k_stereo.flac", "ogg_8k_mono.ogg", "aiff_22k_stereo.aiff",
+            "extensible_44k_mono.wav",
+        ] {
             let prefix = Array(try Data(contentsOf: AudioFixtures.file(name)).prefix(64))
             #expect(plugin.sniff(prefix) == .definite, "\(name)")
         }

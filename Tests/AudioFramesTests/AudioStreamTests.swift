@@ -50,8 +50,12 @@ struct AudioStreamTests {
     func pluginTokens() throws {
         let plugin = AudioPlugin()
         let url = AudioFixtures.file("long_22k.flac")
-        let context = PreprocessingContext(windowOverlap: 24, options: ["recipe": AudioFixtures.root
-            .appendingPathComponent("ast_crop/preprocessor_config.json").path])
+        let context = PreprocessingContext(
+            windowOverlap: 24,
+            options: [
+                "recipe": AudioFixtures.root
+                    .appendingPathComponent("ast_crop/preprocessor_config.json").path
+            ])
         let whole = try plugin.tokenize(plugin.decode(contentsOf: url), context: context)
         var streamed: [Tokens] = []
         try plugin.forEachTokens(contentsOf: url, context: context, chunkFrames: 3000) { streamed.append($0) }

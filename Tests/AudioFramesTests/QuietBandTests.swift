@@ -53,7 +53,8 @@ struct QuietBandTests {
 
     @Test("the AST recipe's input_values and patches match ASTFeatureExtractor", arguments: QuietBandTests.cases)
     func astValues(_ entry: Entry) throws {
-        let recipe = try AudioPatchRecipe(preprocessorConfig: Self.root.appendingPathComponent("preprocessor_config.json"))
+        let recipe = try AudioPatchRecipe(
+            preprocessorConfig: Self.root.appendingPathComponent("preprocessor_config.json"))
         let audio = try AudioBuffer(samples: Self.floats(entry["input"] as! String), sampleRate: 16_000)
         let spectrograms = try recipe.spectrograms(for: audio)
         #expect(spectrograms.count == 1)
@@ -62,15 +63,17 @@ struct QuietBandTests {
         #expect(values <= 1e-4, "\(entry["name"]!): input_values max abs \(values)")
 
         let patches = try SpectrogramPatches.extract(spectrograms[0], patchSize: 16, stride: [10, 10])
-        let conv = AudioPatchTests.project(patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
-                                           bias: try AudioFixtures.floats("ast_conv_bias.f32"))
+        let conv = AudioPatchTests.project(
+            patches, weight: try AudioFixtures.floats("ast_conv_weight.f32"),
+            bias: try AudioFixtures.floats("ast_conv_bias.f32"))
         let tokens = maxAbsDifference(conv, try Self.floats(entry["tokens"] as! String))
         #expect(tokens <= 1e-4, "\(entry["name"]!): conv tokens max abs \(tokens)")
     }
 
     @Test("the stereo 44.1 kHz two-tone file through decode, mix and resample matches the reference")
     func stereoFile() throws {
-        let audio = try AudioDecoder().decode(contentsOf: Self.root.appendingPathComponent(Self.manifest["file"] as! String))
+        let audio = try AudioDecoder().decode(
+            contentsOf: Self.root.appendingPathComponent(Self.manifest["file"] as! String))
         #expect(audio.sampleRate == 44_100)
         let samples = try Resampler(from: 44_100, to: 16_000).resample(audio.samples)
         let entry = try #require(Self.cases.first { $0["name"] as? String == "tones_44k_stereo" })

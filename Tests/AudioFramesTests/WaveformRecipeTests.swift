@@ -40,25 +40,33 @@ struct WaveformRecipeTests {
             Issue.record("hubert-group should read waveforms"); return
         }
         #expect(recipe.doNormalize && recipe.sampleRate == 16_000)
-        let layer = PreprocessingContext(modelDirectory: Self.models.appendingPathComponent("hubert-layer"),
-                                         options: ["recipe": "wav2vec2"])
-        #expect(try plugin.audioRecipe(for: layer) == .waveform(WaveformRecipe(
-            name: Self.models.appendingPathComponent("hubert-layer/preprocessor_config.json").path,
-            doNormalize: false)))
+        let layer = PreprocessingContext(
+            modelDirectory: Self.models.appendingPathComponent("hubert-layer"),
+            options: ["recipe": "wav2vec2"])
+        #expect(
+            try plugin.audioRecipe(for: layer)
+                == .waveform(
+                    WaveformRecipe(
+                        name: Self.models.appendingPathComponent("hubert-layer/preprocessor_config.json").path,
+                        doNormalize: false)))
         // A waveform model folder without a preprocessor file takes the extractor's defaults.
-        #expect(try plugin.audioRecipe(for: PreprocessingContext(options: ["recipe": "hubert"])) == .waveform(.wav2vec2))
+        #expect(
+            try plugin.audioRecipe(for: PreprocessingContext(options: ["recipe": "hubert"])) == .waveform(.wav2vec2))
         // The spectrogram accessor refuses a waveform recipe by name.
         #expect(throws: AudioError.self) { try plugin.recipe(for: group) }
         // An AST folder asked for waveforms is a contradiction, named with the file.
-        let ast = PreprocessingContext(modelDirectory: Self.models.appendingPathComponent("ast"),
-                                       options: ["recipe": "wav2vec2"])
+        let ast = PreprocessingContext(
+            modelDirectory: Self.models.appendingPathComponent("ast"),
+            options: ["recipe": "wav2vec2"])
         let error = #expect(throws: AudioError.self) { try plugin.audioRecipe(for: ast) }
         #expect(error?.description.contains("ast/preprocessor_config.json") == true)
     }
 
-    @Test("bad Wav2Vec2FeatureExtractor fields are named", arguments: [
-        ("feature_size", "2"), ("sampling_rate", "\"16k\""), ("sampling_rate", "16000.5"), ("do_normalize", "1"),
-    ])
+    @Test(
+        "bad Wav2Vec2FeatureExtractor fields are named",
+        arguments: [
+            ("feature_size", "2"), ("sampling_rate", "\"16k\""), ("sampling_rate", "16000.5"), ("do_normalize", "1"),
+        ])
     func badConfig(_ field: String, _ value: String) throws {
         let json = "{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\", \"\(field)\": \(value)}"
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-w2v-\(UUID().uuidString).json")
@@ -94,8 +102,9 @@ struct WaveformRecipeTests {
         }
         // context.maxTokens sets the window in samples.
         let plugin = AudioPlugin()
-        let windows = try plugin.tokenize(.audio(AudioBuffer(samples: samples, sampleRate: 16_000)),
-                                          context: PreprocessingContext(maxTokens: 10_000, options: ["recipe": "wav2vec2"]))
+        let windows = try plugin.tokenize(
+            .audio(AudioBuffer(samples: samples, sampleRate: 16_000)),
+            context: PreprocessingContext(maxTokens: 10_000, options: ["recipe": "wav2vec2"]))
         #expect(windows.map(\.count) == [10_000, 10_000, 10_000, 10_000])
     }
 }

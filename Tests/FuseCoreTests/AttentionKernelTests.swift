@@ -64,20 +64,27 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(label: "131 keys, d 40, padding", batch: 2, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 40,
-             padded: 70),
-        Case(label: "causal 70, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 70, keys: 70, headDim: 80,
-             causal: true),
-        Case(label: "window 5 over 150 keys, d 7", batch: 1, heads: 2, kvHeads: 1, queries: 9, keys: 150, headDim: 7,
-             causal: true, window: 5),
-        Case(label: "window 70, d 128", batch: 2, heads: 1, kvHeads: 1, queries: 133, keys: 133, headDim: 128,
-             causal: true, window: 70),
-        Case(label: "more queries than keys, causal", batch: 1, heads: 1, kvHeads: 1, queries: 67, keys: 3, headDim: 33,
-             causal: true),
+        Case(
+            label: "131 keys, d 40, padding", batch: 2, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 40,
+            padded: 70),
+        Case(
+            label: "causal 70, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 70, keys: 70, headDim: 80,
+            causal: true),
+        Case(
+            label: "window 5 over 150 keys, d 7", batch: 1, heads: 2, kvHeads: 1, queries: 9, keys: 150, headDim: 7,
+            causal: true, window: 5),
+        Case(
+            label: "window 70, d 128", batch: 2, heads: 1, kvHeads: 1, queries: 133, keys: 133, headDim: 128,
+            causal: true, window: 70),
+        Case(
+            label: "more queries than keys, causal", batch: 1, heads: 1, kvHeads: 1, queries: 67, keys: 3, headDim: 33,
+            causal: true),
         Case(label: "one key, d 1", batch: 3, heads: 2, kvHeads: 2, queries: 1, keys: 1, headDim: 1),
         Case(label: "every key padded", batch: 1, heads: 1, kvHeads: 1, queries: 5, keys: 66, headDim: 16, padded: 66),
-        Case(label: "band 3 over 140 keys, padding", batch: 2, heads: 2, kvHeads: 2, queries: 140, keys: 140, headDim: 24,
-             band: 3, padded: 9),
+        Case(
+            label: "band 3 over 140 keys, padding", batch: 2, heads: 2, kvHeads: 2, queries: 140, keys: 140,
+            headDim: 24,
+            band: 3, padded: 9),
         Case(label: "band 64, d 64", batch: 1, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 64, band: 64),
     ]
 
@@ -94,7 +101,8 @@ import Testing
                         if let b = c.band, !c.causal, abs(i - j) > b { continue }
                         var dot = 0.0
                         for d in 0..<c.headDim {
-                            dot += Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d])
+                            dot +=
+                                Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d])
                                 * Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
                         }
                         scores[j] = dot * scale

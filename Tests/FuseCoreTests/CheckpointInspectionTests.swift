@@ -33,7 +33,9 @@ import Testing
     @Test func summarizesNestedConfigsUnderTheirFamilyNames() {
         let summary = CheckpointInspection.summarize([
             "model_type": "clip",
-            "text_config": ["hidden_size": 512, "num_hidden_layers": 12, "num_attention_heads": 8, "hidden_act": "quick_gelu"],
+            "text_config": [
+                "hidden_size": 512, "num_hidden_layers": 12, "num_attention_heads": 8, "hidden_act": "quick_gelu",
+            ],
             "vision_config": ["hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12],
         ])
         #expect(summary.modelType == "clip")
@@ -47,12 +49,16 @@ import Testing
     @Test func malformedConfigIsNamed() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-insp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try SafetensorsWriter.write(["w": try Tensor(shape: [1], values: [1])],
-                                    to: folder.appendingPathComponent("model.safetensors"))
+        try SafetensorsWriter.write(
+            ["w": try Tensor(shape: [1], values: [1])],
+            to: folder.appendingPathComponent("model.safetensors"))
         let config = folder.appendingPathComponent("config.json")
         try Data("{ not json".utf8).write(to: config)
-        #expect(throws: FuseError.invalidConfig(file: config.path,
-                                                reason: "line 1, column 3: expected a string key, found 'n'")) {
+        #expect(
+            throws: FuseError.invalidConfig(
+                file: config.path,
+                reason: "line 1, column 3: expected a string key, found 'n'")
+        ) {
             try CheckpointInspection(url: folder)
         }
     }

@@ -29,8 +29,9 @@ struct Conv1dTests {
         let perGroup = c.inChannels / c.groups, outPerGroup = c.outChannels / c.groups
         let torchWeight = (0..<(c.outChannels * perGroup * c.kernel)).map { _ in generator.nextSymmetric() }
         let bias = (0..<c.outChannels).map { _ in generator.nextSymmetric() }
-        let frames = Kernels.conv1dOutputLength(inputLength: c.length, kernel: c.kernel, stride: c.stride,
-                                                padding: c.padding)
+        let frames = Kernels.conv1dOutputLength(
+            inputLength: c.length, kernel: c.kernel, stride: c.stride,
+            padding: c.padding)
         var expected = [Float](repeating: 0, count: frames * c.outChannels)
         for t in 0..<frames {
             for o in 0..<c.outChannels {
@@ -40,7 +41,8 @@ struct Conv1dTests {
                     for k in 0..<c.kernel {
                         let frame = t * c.stride - c.padding + k
                         guard frame >= 0, frame < c.length else { continue }
-                        sum += Double(input[frame * c.inChannels + group * perGroup + i])
+                        sum +=
+                            Double(input[frame * c.inChannels + group * perGroup + i])
                             * Double(torchWeight[(o * perGroup + i) * c.kernel + k])
                     }
                 }
@@ -55,10 +57,11 @@ struct Conv1dTests {
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
                     output.withUnsafeMutableBufferPointer { y in
-                        Kernels.conv1d(input: x.baseAddress!, inputLength: c.length, inChannels: c.inChannels,
-                                       weight: w.baseAddress!, bias: b.baseAddress, outChannels: c.outChannels,
-                                       kernel: c.kernel, stride: c.stride, padding: c.padding, groups: c.groups,
-                                       output: y.baseAddress!, outputRows: frames)
+                        Kernels.conv1d(
+                            input: x.baseAddress!, inputLength: c.length, inChannels: c.inChannels,
+                            weight: w.baseAddress!, bias: b.baseAddress, outChannels: c.outChannels,
+                            kernel: c.kernel, stride: c.stride, padding: c.padding, groups: c.groups,
+                            output: y.baseAddress!, outputRows: frames)
                     }
                 }
             }

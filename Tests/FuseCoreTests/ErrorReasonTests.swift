@@ -30,17 +30,22 @@ import Testing
 
     static let badJSON: [BadJSON] = [
         BadJSON(text: "{\"a\": 1,\n  \"b\": x}", expected: "line 2, column 8: expected a value, found 'x'"),
-        BadJSON(text: "{\n  \"a\": 1\n  \"b\": 2\n}",
-                expected: "line 3, column 3: expected ',' or '}' after an object member, found '\"'"),
+        BadJSON(
+            text: "{\n  \"a\": 1\n  \"b\": 2\n}",
+            expected: "line 3, column 3: expected ',' or '}' after an object member, found '\"'"),
         BadJSON(text: "{\"a\": [1, 2,]}", expected: "line 1, column 13: a trailing comma before ']'"),
-        BadJSON(text: "{\"a\": 1", expected: "line 1, column 8: unexpected end of file: the object opened at line 1, "
-                    + "column 1 is not closed"),
+        BadJSON(
+            text: "{\"a\": 1",
+            expected: "line 1, column 8: unexpected end of file: the object opened at line 1, "
+                + "column 1 is not closed"),
         BadJSON(text: "", expected: "line 1, column 1: the file holds no JSON value (it is empty or only whitespace)"),
         BadJSON(text: "{\"é\": \"\\q\"}", expected: "line 1, column 8: invalid '\\q' in a string"),
         BadJSON(text: "{\"a\": 01}", expected: "line 1, column 7: invalid number: leading zeros are not allowed"),
         BadJSON(text: "{} {}", expected: "line 1, column 4: unexpected '{' after the JSON value"),
-        BadJSON(text: "{\"a\": \"x\ny\"}", expected: "line 1, column 9: a line break inside a string "
-                    + "(control characters must be escaped)"),
+        BadJSON(
+            text: "{\"a\": \"x\ny\"}",
+            expected: "line 1, column 9: a line break inside a string "
+                + "(control characters must be escaped)"),
     ]
 
     @Test("a JSON syntax error is reported with its line, column and what is wrong", arguments: badJSON)
@@ -49,13 +54,19 @@ import Testing
         var thrown: (any Error)?
         do { _ = try JSONSerialization.jsonObject(with: data) } catch { thrown = error }
         // JSONSerialization on Linux accepts trailing commas; the scanner still names one when asked.
-        let reason = thrown.map { JSONErrorReason.describe($0, in: data) } ?? JSONErrorReason.firstSyntaxError(in: data)?.description
+        let reason =
+            thrown.map { JSONErrorReason.describe($0, in: data) }
+            ?? JSONErrorReason.firstSyntaxError(in: data)?.description
         #expect(reason == bad.expected)
         for leak in Self.leaks { #expect(!(reason ?? "").contains(leak)) }
     }
 
-    @Test("well-formed JSON has no syntax error", arguments: ["{}", "[1, -2.5e+3, true, null, \"\\u00e9\"]",
-                                                              "\u{FEFF}{\"a\": {\"b\": []}}", " 3 "])
+    @Test(
+        "well-formed JSON has no syntax error",
+        arguments: [
+            "{}", "[1, -2.5e+3, true, null, \"\\u00e9\"]",
+            "\u{FEFF}{\"a\": {\"b\": []}}", " 3 ",
+        ])
     func wellFormedJSONPasses(_ text: String) {
         #expect(JSONErrorReason.firstSyntaxError(in: Data(text.utf8)) == nil)
     }
@@ -97,7 +108,8 @@ import Testing
         }
         #expect(errors.count == 2)
         let reasons = errors.map(FileErrorReason.describe)
-        #expect(reasons == ["is a directory, expected a file", "symbolic link loop (too many levels of symbolic links)"])
+        #expect(
+            reasons == ["is a directory, expected a file", "symbolic link loop (too many levels of symbolic links)"])
         let encoding = CocoaError(.fileReadInapplicableStringEncoding, userInfo: [NSFilePathErrorKey: "/x"])
         #expect(FileErrorReason.describe(encoding) == "not valid UTF-8")
         for reason in reasons + [FileErrorReason.describe(encoding)] {
@@ -113,7 +125,8 @@ import Testing
         #expect(PathKind.of(loop) == .symbolicLinkLoop)
         #expect(throws: FuseError.symbolicLinkLoop(path: loop.path)) { try FuseError.requireFile(loop) }
         #expect(throws: FuseError.symbolicLinkLoop(path: loop.path)) { try FuseError.requireDirectory(loop) }
-        #expect(FuseError.symbolicLinkLoop(path: loop.path).description
+        #expect(
+            FuseError.symbolicLinkLoop(path: loop.path).description
                 == "\(loop.path): symbolic link loop (too many levels of symbolic links)")
         // A link to nothing is still missing.
         let dangling = folder.appendingPathComponent("dangling")
@@ -127,7 +140,9 @@ import Testing
         #expect(error.localizedDescription == "/x/a.txt: the file is empty")
     }
 
-    @Test("a raw U+FEFF that begins a JSON string survives parsing (Foundation on Linux dropped it); a file BOM is skipped")
+    @Test(
+        "a raw U+FEFF that begins a JSON string survives parsing (Foundation on Linux dropped it); a file BOM is skipped"
+    )
     func byteOrderMarkInStrings() throws {
         let json = Data("\u{FEFF}{\"\u{FEFF}k\": \"\u{FEFF}\", \"b\": [\"x\u{FEFF}\", \"\u{FEFF}\u{FEFF}z\"]}".utf8)
         let root = try JSONErrorReason.jsonObject(json) { FuseError.invalidArgument(what: "json", reason: $0) }

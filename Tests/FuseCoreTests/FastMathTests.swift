@@ -30,7 +30,9 @@ import Testing
         let xs = (0...100_000).map { Float(-12.0 + 24.0 * Double($0) / 100_000) } + [.nan, 0, -0.0, 40, -40]
         for level in stride(from: Kernels.vectorLevel, through: 0, by: -1) {
             var ys = xs
-            Kernels.withVectorLevelCap(level) { ys.withUnsafeMutableBufferPointer { Kernels.geluErf($0.baseAddress!, count: $0.count) } }
+            Kernels.withVectorLevelCap(level) {
+                ys.withUnsafeMutableBufferPointer { Kernels.geluErf($0.baseAddress!, count: $0.count) }
+            }
             var worst: Double = 0
             for (x, y) in zip(xs, ys) where !x.isNaN {
                 let z = Double(x) / 2.0.squareRoot()

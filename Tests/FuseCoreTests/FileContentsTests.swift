@@ -2,7 +2,7 @@ import Foundation
 import FuseCore
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resident set size of this process, from /proc/self/statm.

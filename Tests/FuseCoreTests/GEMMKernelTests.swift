@@ -10,7 +10,9 @@ import Testing
         let m, n, k, lda, ldb, ldc: Int
         let alpha, beta: Float
         let a, b, c, expected: [Float]
-        var testDescription: String { "A\(transposeA ? "ᵀ" : "")·B\(transposeB ? "ᵀ" : "") \(m)×\(n)×\(k) ld+\(lda - (transposeA ? m : k))" }
+        var testDescription: String {
+            "A\(transposeA ? "ᵀ" : "")·B\(transposeB ? "ᵀ" : "") \(m)×\(n)×\(k) ld+\(lda - (transposeA ? m : k))"
+        }
     }
 
     struct BatchedCase: Decodable, Sendable, CustomTestStringConvertible {
@@ -31,7 +33,9 @@ import Testing
         #expect(maxMixedDifference(c, fixture.expected) < 1e-5)
         // Columns beyond n (when ldc > n) belong to someone else and must be left untouched.
         for row in 0..<fixture.m {
-            for column in fixture.n..<fixture.ldc { #expect(c[row * fixture.ldc + column] == fixture.c[row * fixture.ldc + column]) }
+            for column in fixture.n..<fixture.ldc {
+                #expect(c[row * fixture.ldc + column] == fixture.c[row * fixture.ldc + column])
+            }
         }
     }
 
@@ -82,8 +86,10 @@ import Testing
     func rejectsIdsOutsideTheTable(_ bad: Int32) throws {
         let table: [Float] = [0, 1, 10, 11, 20, 21]
         var output = [Float](repeating: 0, count: 4)
-        #expect(throws: FuseError.invalidArgument(
-            what: "embedding lookup", reason: "id \(bad) at position 1 is outside the table's 3 rows")) {
+        #expect(
+            throws: FuseError.invalidArgument(
+                what: "embedding lookup", reason: "id \(bad) at position 1 is outside the table's 3 rows")
+        ) {
             try [Int32(0), bad].withUnsafeBufferPointer { ids in
                 try output.withUnsafeMutableBufferPointer {
                     try Kernels.gatherRows(table: table, tableRows: 3, columns: 2, ids: ids, output: $0.baseAddress!)

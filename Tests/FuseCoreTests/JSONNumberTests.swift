@@ -10,13 +10,17 @@ import Testing
 
     @Test func wholeNumbersWithinTwoToThe53AreExact() throws {
         let values = try parsed("[0, 7, -3, 4.0, 1e15, 9007199254740992, -9007199254740992]")
-        #expect(values.map(JSONNumber.exactInteger) == [0, 7, -3, 4, 1_000_000_000_000_000,
-                                                        9_007_199_254_740_992, -9_007_199_254_740_992])
+        #expect(
+            values.map(JSONNumber.exactInteger) == [
+                0, 7, -3, 4, 1_000_000_000_000_000,
+                9_007_199_254_740_992, -9_007_199_254_740_992,
+            ])
     }
 
     @Test func fractionsBooleansStringsAndLargerMagnitudesAreRefused() throws {
         // 2⁵³ + 1 is parsed exactly as an Int64 but its double rounds to 2⁵³: it must not come back as 2⁵³.
-        let values = try parsed(#"[2.5, true, false, "12", null, 9007199254740993, 1e19, -1e300, 18446744073709551615]"#)
+        let values = try parsed(
+            #"[2.5, true, false, "12", null, 9007199254740993, 1e19, -1e300, 18446744073709551615]"#)
         for value in values {
             #expect(JSONNumber.exactInteger(value) == nil, "\(value)")
         }

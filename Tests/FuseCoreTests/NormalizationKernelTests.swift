@@ -68,7 +68,9 @@ import Testing
     @Test func softmaxMatchesTorchWithMasks() throws {
         let fixture = try #require(try Fixtures.kernelCases("softmax", as: SoftmaxCase.self).first)
         var x = zip(fixture.x, fixture.negInfMask).map { $1 == 1 ? -Float.infinity : $0 }
-        x.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: fixture.rows, columns: fixture.columns) }
+        x.withUnsafeMutableBufferPointer {
+            Kernels.softmaxRows($0.baseAddress!, rows: fixture.rows, columns: fixture.columns)
+        }
         #expect(maxAbsDifference(x, fixture.expected) < 1e-6)
         // Masked entries are exactly zero, and the fully masked row (row 2) is zeros, not NaN.
         for (index, masked) in fixture.negInfMask.enumerated() where masked == 1 { #expect(x[index] == 0) }

@@ -17,10 +17,12 @@ struct FakePlugin: ModalityPlugin {
 }
 
 @Suite struct PluginRegistryTests {
-    let png = FakePlugin(id: "png", modality: .image,
-                         claims: PluginClaims(extensions: ["png"], signatures: [MagicSignature(bytes: [0x89, 0x50, 0x4E, 0x47])]))
-    let wav = FakePlugin(id: "wav", modality: .audio,
-                         claims: PluginClaims(extensions: ["wav"], signatures: [MagicSignature(ascii: "RIFF")]))
+    let png = FakePlugin(
+        id: "png", modality: .image,
+        claims: PluginClaims(extensions: ["png"], signatures: [MagicSignature(bytes: [0x89, 0x50, 0x4E, 0x47])]))
+    let wav = FakePlugin(
+        id: "wav", modality: .audio,
+        claims: PluginClaims(extensions: ["wav"], signatures: [MagicSignature(ascii: "RIFF")]))
     let text = FakePlugin(id: "text", modality: .text, claims: PluginClaims(extensions: ["txt"]), possible: true)
 
     @Test func magicBytesWinOverExtension() throws {

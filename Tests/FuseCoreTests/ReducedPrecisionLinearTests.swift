@@ -92,7 +92,9 @@ struct ReducedPrecisionLinearTests {
             let low = min(row.min()!, 0), high = max(row.max()!, 0)
             let scale = high > low ? Double(Float(high - low) / 255) : 1
             let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded(.toNearestOrEven))))
-            let q = row.map { max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded(.toNearestOrEven)) + zero)) }
+            let q = row.map {
+                max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded(.toNearestOrEven)) + zero))
+            }
             for n in 0..<c.outputs {
                 let line = w[(n * c.inputs)..<((n + 1) * c.inputs)].map(Double.init)
                 let largest = line.map(abs).max()!
@@ -135,19 +137,23 @@ struct ReducedPrecisionLinearTests {
         }
     }
 
-    @Test("a stacked q/k/v layer writes each part exactly as the separate layers compute it", arguments: [
-        Precision.fp32, .int8, .bf16,
-    ])
+    @Test(
+        "a stacked q/k/v layer writes each part exactly as the separate layers compute it",
+        arguments: [
+            Precision.fp32, .int8, .bf16,
+        ])
     func stackedPartsMatchSeparateLayers(_ precision: Precision) throws {
         var generator = SplitMix64(seed: 21)
         let (inputs, width, rows) = (72, 40, 37)
         let parts = try (0..<3).map { part in
-            try Linear(weight: Tensor(shape: [width, inputs], values: Self.random(width * inputs, &generator, scale: 0.3)),
-                       bias: part == 1 ? nil : Tensor(shape: [width], values: Self.random(width, &generator, scale: 1)))
+            try Linear(
+                weight: Tensor(shape: [width, inputs], values: Self.random(width * inputs, &generator, scale: 0.3)),
+                bias: part == 1 ? nil : Tensor(shape: [width], values: Self.random(width, &generator, scale: 1)))
         }
         let input = Self.random(rows * inputs, &generator, scale: 1.5)
         guard let stacked = try? Linear.stacked(parts).converted(to: precision),
-              let separate = try? parts.map({ try $0.converted(to: precision) }) else { return }  // bf16 unavailable
+            let separate = try? parts.map({ try $0.converted(to: precision) })
+        else { return }  // bf16 unavailable
         let pointers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows * width) }
         defer { pointers.forEach { $0.deallocate() } }
         input.withUnsafeBufferPointer { stacked.apply($0.baseAddress!, rows: rows, outputs: pointers) }

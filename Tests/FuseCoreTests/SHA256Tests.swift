@@ -22,7 +22,8 @@ import Testing
         #expect(Self.hex(two) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         for split in [0, 1, 63, 64, 65, 999_999] {
-            #expect(Self.hex(million, split: split)
+            #expect(
+                Self.hex(million, split: split)
                     == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         }
     }

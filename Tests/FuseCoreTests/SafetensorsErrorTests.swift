@@ -51,13 +51,16 @@ import Testing
         let full = try file(header: header, data: [0, 0, 128, 63])
         let bytes = Array(try Data(contentsOf: full))
         let url = try file(Array(bytes.prefix(20)), name: "cut.safetensors")
-        #expect(throws: SafetensorsError.headerLengthExceedsFile(
-            path: url.path, headerLength: UInt64(header.utf8.count), fileSize: 20)) { try open(url) }
+        #expect(
+            throws: SafetensorsError.headerLengthExceedsFile(
+                path: url.path, headerLength: UInt64(header.utf8.count), fileSize: 20)
+        ) { try open(url) }
     }
 
     @Test func headerTooLarge() throws {
         let url = try file(header: "{}", declaredLength: 200_000_000)
-        #expect(throws: SafetensorsError.headerTooLarge(path: url.path, headerLength: 200_000_000, limit: 100_000_000)) {
+        #expect(throws: SafetensorsError.headerTooLarge(path: url.path, headerLength: 200_000_000, limit: 100_000_000))
+        {
             try open(url)
         }
     }
@@ -76,14 +79,16 @@ import Testing
     @Test func unknownDType() throws {
         let url = try file(header: #"{"w":{"dtype":"F8_E4M3X","shape":[2],"data_offsets":[0,2]}}"#, data: [0, 0])
         #expect(throws: SafetensorsError.unknownDType(path: url.path, tensor: "w", dtype: "F8_E4M3X")) { try open(url) }
-        #expect(SafetensorsError.unknownDType(path: url.path, tensor: "w", dtype: "F8_E4M3X").description
-            .contains("'w'"))
+        #expect(
+            SafetensorsError.unknownDType(path: url.path, tensor: "w", dtype: "F8_E4M3X").description
+                .contains("'w'"))
     }
 
     @Test(arguments: [#"[2, -1]"#, #"[2.5]"#, #""2x2""#, #"[true]"#, #"[4611686018427387904, 4]"#])
     func badShape(_ shape: String) throws {
-        let url = try file(header: #"{"w":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,8]}}"#,
-                           data: [UInt8](repeating: 0, count: 8))
+        let url = try file(
+            header: #"{"w":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,8]}}"#,
+            data: [UInt8](repeating: 0, count: 8))
         #expect {
             try open(url)
         } throws: { error in
@@ -93,10 +98,13 @@ import Testing
     }
 
     @Test func shapeByteMismatch() throws {
-        let url = try file(header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#,
-                           data: [UInt8](repeating: 0, count: 12))
-        #expect(throws: SafetensorsError.shapeByteMismatch(
-            path: url.path, tensor: "w", shape: [2, 2], dtype: "F32", expectedBytes: 16, actualBytes: 12)) {
+        let url = try file(
+            header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#,
+            data: [UInt8](repeating: 0, count: 12))
+        #expect(
+            throws: SafetensorsError.shapeByteMismatch(
+                path: url.path, tensor: "w", shape: [2, 2], dtype: "F32", expectedBytes: 16, actualBytes: 12)
+        ) {
             try open(url)
         }
     }
@@ -106,12 +114,15 @@ import Testing
         let url = try file(
             header: #"{"w":{"dtype":"U8","shape":[\#(max(end - begin, 0))],"data_offsets":[\#(begin),\#(end)]}}"#,
             data: [UInt8](repeating: 0, count: dataSize))
-        #expect(throws: SafetensorsError.offsetsOutOfRange(
-            path: url.path, tensor: "w", begin: begin, end: end, dataSize: dataSize)) { try open(url) }
+        #expect(
+            throws: SafetensorsError.offsetsOutOfRange(
+                path: url.path, tensor: "w", begin: begin, end: end, dataSize: dataSize)
+        ) { try open(url) }
     }
 
     @Test func overlappingTensors() throws {
-        let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+        let header =
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
             + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
         let url = try file(header: header, data: [UInt8](repeating: 0, count: 12))
         #expect(throws: SafetensorsError.overlappingTensors(path: url.path, first: "a", second: "b")) { try open(url) }
@@ -147,21 +158,27 @@ import Testing
     }
 
     @Test func missingTensorListsNearMisses() throws {
-        let header = #"{"encoder.layer.0.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
+        let header =
+            #"{"encoder.layer.0.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
             + #""encoder.layer.1.weight":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
         let url = try file(header: header, data: [UInt8](repeating: 0, count: 8))
         let opened = try open(url)
-        #expect(throws: SafetensorsError.missingTensor(
-            path: url.path, tensor: "encoder.layer.2.weight",
-            nearMisses: ["encoder.layer.0.weight", "encoder.layer.1.weight"])) { try opened.tensor("encoder.layer.2.weight") }
-        #expect(throws: SafetensorsError.missingTensor(
-            path: url.path, tensor: "layer.0.weight", nearMisses: ["encoder.layer.0.weight"])) {
+        #expect(
+            throws: SafetensorsError.missingTensor(
+                path: url.path, tensor: "encoder.layer.2.weight",
+                nearMisses: ["encoder.layer.0.weight", "encoder.layer.1.weight"])
+        ) { try opened.tensor("encoder.layer.2.weight") }
+        #expect(
+            throws: SafetensorsError.missingTensor(
+                path: url.path, tensor: "layer.0.weight", nearMisses: ["encoder.layer.0.weight"])
+        ) {
             try opened.tensor("layer.0.weight")
         }
     }
 
     @Test func metadataOnlyAndEmptyTensorsAreValid() throws {
-        let header = #"{"__metadata__":{"format":"pt"},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},"#
+        let header =
+            #"{"__metadata__":{"format":"pt"},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},"#
             + #""s":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}"#
         let opened = try open(try file(header: header, data: [0, 0, 0x20, 0x40]))
         #expect(opened.metadata == ["format": "pt"])

@@ -129,13 +129,17 @@ import Testing
     }
 
     @Test func indexNamingATensorItsShardLacks() throws {
-        try SafetensorsWriter.write(["present": try Tensor(shape: [1], values: [1])],
-                                    to: folder.appendingPathComponent("shard.safetensors"))
+        try SafetensorsWriter.write(
+            ["present": try Tensor(shape: [1], values: [1])],
+            to: folder.appendingPathComponent("shard.safetensors"))
         let index = #"{"weight_map": {"present": "shard.safetensors", "absent": "shard.safetensors"}}"#
         let indexURL = folder.appendingPathComponent("model.safetensors.index.json")
         try Data(index.utf8).write(to: indexURL)
-        #expect(throws: SafetensorsError.invalidIndex(
-            path: indexURL.path, reason: "tensor 'absent' is mapped to shard 'shard.safetensors', which does not contain it")) {
+        #expect(
+            throws: SafetensorsError.invalidIndex(
+                path: indexURL.path,
+                reason: "tensor 'absent' is mapped to shard 'shard.safetensors', which does not contain it")
+        ) {
             try SafetensorsCheckpoint(url: folder)
         }
     }

@@ -30,7 +30,8 @@ import Testing
     @Test func writeFixtureForPython() throws {
         if let target = ProcessInfo.processInfo.environment["FUSE_WRITE_SAFETENSORS_FIXTURE"] {
             try SafetensorsWriter.write(
-                Self.fixtureTensors(), metadata: Self.fixtureMetadata, to: URL(fileURLWithPath: target), overwrite: true)
+                Self.fixtureTensors(), metadata: Self.fixtureMetadata, to: URL(fileURLWithPath: target), overwrite: true
+            )
             return
         }
         let url = folder.appendingPathComponent("swift_written.safetensors")
@@ -38,8 +39,10 @@ import Testing
         let committed = try Data(contentsOf: Fixtures.url("core/safetensors/swift_written.safetensors"))
         #expect(try Data(contentsOf: url) == committed)
         // And Python's record of what it read agrees with what was written.
-        let readback = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Fixtures.url("core/safetensors/swift_written_python_readback.json"))) as? [String: Any]
+        let readback =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Fixtures.url("core/safetensors/swift_written_python_readback.json")))
+            as? [String: Any]
         let tensors = try #require(readback?["tensors"] as? [String: Any])
         #expect(Set(tensors.keys) == ["weight", "ids", "counts", "mask", "empty"])
         #expect(readback?["metadata"] as? [String: String] == Self.fixtureMetadata)
@@ -78,8 +81,10 @@ import Testing
 
     @Test func rejectsInconsistentTensorsAndLeavesNothing() throws {
         let url = folder.appendingPathComponent("bad.safetensors")
-        #expect(throws: SafetensorsError.invalidTensorToWrite(
-            path: url.path, tensor: "ids", reason: "shape [3] does not hold 2 elements")) {
+        #expect(
+            throws: SafetensorsError.invalidTensorToWrite(
+                path: url.path, tensor: "ids", reason: "shape [3] does not hold 2 elements")
+        ) {
             try SafetensorsWriter.write([("ids", .int64([1, 2], shape: [3]))], to: url)
         }
         #expect(throws: SafetensorsError.invalidTensorToWrite(path: url.path, tensor: "a", reason: "duplicate name")) {

@@ -72,11 +72,15 @@ import Testing
         let decompressor = try #require(tjInitDecompress())
         defer { tjDestroy(decompressor) }
         var decodedWidth: Int32 = 0, decodedHeight: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-        #expect(tjDecompressHeader3(decompressor, data, jpegSize, &decodedWidth, &decodedHeight, &subsampling, &colorspace) == 0)
+        #expect(
+            tjDecompressHeader3(decompressor, data, jpegSize, &decodedWidth, &decodedHeight, &subsampling, &colorspace)
+                == 0)
         #expect(decodedWidth == Int32(width) && decodedHeight == Int32(height))
         var decoded = [UInt8](repeating: 0, count: width * height * 3)
-        #expect(tjDecompress2(decompressor, data, jpegSize, &decoded, Int32(width), 0, Int32(height),
-                              Int32(TJPF_RGB.rawValue), 0) == 0)
+        #expect(
+            tjDecompress2(
+                decompressor, data, jpegSize, &decoded, Int32(width), 0, Int32(height),
+                Int32(TJPF_RGB.rawValue), 0) == 0)
         let worst = zip(decoded, pixels).map { abs(Int($0) - Int($1)) }.max() ?? 255
         #expect(worst <= 4)
     }

@@ -6,10 +6,12 @@ import Testing
 /// `filter_repo_objects` define them.
 @Suite("Hub environment and file selection")
 struct HubEnvironmentTests {
-    @Test("HF_ENDPOINT: default, trailing slash dropped, non-URLs refused", arguments: [
-        ("huggingface.co", false), ("ftp://mirror.example", false), ("http://", false), ("not a url", false),
-        ("https://hf-mirror.example/", true), ("http://127.0.0.1:8080", true),
-    ])
+    @Test(
+        "HF_ENDPOINT: default, trailing slash dropped, non-URLs refused",
+        arguments: [
+            ("huggingface.co", false), ("ftp://mirror.example", false), ("http://", false), ("not a url", false),
+            ("https://hf-mirror.example/", true), ("http://127.0.0.1:8080", true),
+        ])
     func endpoint(value: String, valid: Bool) throws {
         if valid {
             let environment = try HubEnvironment(environment: ["HF_ENDPOINT": value, "HOME": "/h"])
@@ -58,22 +60,24 @@ struct HubEnvironmentTests {
     @Test("the default selection: configs, safetensors, tokenizer, preprocessor, listed module folders; no pickles")
     func defaultSelection() {
         let selected = HubFileSelection().select(Self.repository, moduleFolders: ["1_Pooling", "2_Dense"])
-        #expect(selected == [
-            "1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors", "config.json",
-            "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors",
-            "model.safetensors.index.json", "modules.json", "preprocessor_config.json", "sentence_bert_config.json",
-            "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
-        ])
+        #expect(
+            selected == [
+                "1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors", "config.json",
+                "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors",
+                "model.safetensors.index.json", "modules.json", "preprocessor_config.json", "sentence_bert_config.json",
+                "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+            ])
     }
 
     @Test("globs: * crosses /, folder/ means its contents, exclude wins, pickles never")
     func globs() {
         let selection = HubFileSelection(include: ["*.json", "2_Dense/", "*.bin"], exclude: ["tokenizer*"])
-        #expect(selection.select(Self.repository) == [
-            "1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors", "3_Other/config.json",
-            "config.json", "model.safetensors.index.json", "modules.json", "preprocessor_config.json",
-            "sentence_bert_config.json", "special_tokens_map.json",
-        ])
+        #expect(
+            selection.select(Self.repository) == [
+                "1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors", "3_Other/config.json",
+                "config.json", "model.safetensors.index.json", "modules.json", "preprocessor_config.json",
+                "sentence_bert_config.json", "special_tokens_map.json",
+            ])
     }
 
     @Test("modules.json's module folders (the root module's empty path dropped)")
@@ -91,7 +95,10 @@ struct HubEnvironmentTests {
         #expect(HubURLs.normalizeETag(nil) == nil)
         #expect(HubURLs.isSafeRelativePath("a/b.json"))
         for bad in ["", "/etc/passwd", "a/../b", "./a", "a//b"] { #expect(!HubURLs.isSafeRelativePath(bad)) }
-        #expect(HubURLs.resolve(endpoint: URL(string: "https://h.co")!, repository: "o/n", revision: "refs/pr/1",
-                                file: "a b/c.json").absoluteString == "https://h.co/o/n/resolve/refs%2Fpr%2F1/a%20b/c.json")
+        #expect(
+            HubURLs.resolve(
+                endpoint: URL(string: "https://h.co")!, repository: "o/n", revision: "refs/pr/1",
+                file: "a b/c.json"
+            ).absoluteString == "https://h.co/o/n/resolve/refs%2Fpr%2F1/a%20b/c.json")
     }
 }

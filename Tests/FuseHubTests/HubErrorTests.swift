@@ -6,9 +6,12 @@ import Testing
 /// Bad input and bad answers: each is a typed error with the Hub's own text, and leaves nothing the cache trusts.
 @Suite("fuse pull errors")
 struct HubErrorTests {
-    func pullError(_ repository: String, revision: String = "main", token: String? = nil,
-                   selection: HubFileSelection = .init(), cache: URL? = nil) async throws
-        -> (HubError?, LoopbackHub, URL) {
+    func pullError(
+        _ repository: String, revision: String = "main", token: String? = nil,
+        selection: HubFileSelection = .init(), cache: URL? = nil
+    ) async throws
+        -> (HubError?, LoopbackHub, URL)
+    {
         let hub = try await LoopbackHub.start(HubFixtures.repositories())
         let cache = try cache ?? HubFixtures.temporaryHub()
         do {
@@ -36,17 +39,23 @@ struct HubErrorTests {
     func unknownRevision() async throws {
         let (error, hub, _) = try await pullError("fuse-test/tiny-bert", revision: "no-such-branch")
         defer { hub.stop() }
-        #expect(error == .revisionNotFound(repository: "fuse-test/tiny-bert", revision: "no-such-branch",
-                                           message: "Invalid rev id: no-such-branch"))
+        #expect(
+            error
+                == .revisionNotFound(
+                    repository: "fuse-test/tiny-bert", revision: "no-such-branch",
+                    message: "Invalid rev id: no-such-branch"))
     }
 
     @Test("a listed file the Hub answers 404 → EntryNotFound; no snapshot is written")
     func unknownFile() async throws {
         let (error, hub, cache) = try await pullError("fuse-test/missing-file")
         defer { hub.stop() }
-        #expect(error == .entryNotFound(repository: "fuse-test/missing-file", revision: HubFixtures.commit,
-                                        file: "tokenizer.json",
-                                        message: "tokenizer.json does not exist on \"\(HubFixtures.commit)\""))
+        #expect(
+            error
+                == .entryNotFound(
+                    repository: "fuse-test/missing-file", revision: HubFixtures.commit,
+                    file: "tokenizer.json",
+                    message: "tokenizer.json does not exist on \"\(HubFixtures.commit)\""))
         let repo = cache.appendingPathComponent("models--fuse-test--missing-file")
         #expect(HubFixtures.tree(repo.appendingPathComponent("snapshots")).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("refs/main").path))
@@ -82,21 +91,27 @@ struct HubErrorTests {
         #expect(!blobs.contains { $0.hasPrefix(weights.sha256) })
         #expect(HubFixtures.tree(repo.appendingPathComponent("snapshots")).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("refs/main").path))
-        #expect(throws: ModelLocationError.self) { try ModelLocator.resolve("fuse-test/corrupt", cache: HuggingFaceCache(hub: cache)) }
+        #expect(throws: ModelLocationError.self) {
+            try ModelLocator.resolve("fuse-test/corrupt", cache: HuggingFaceCache(hub: cache))
+        }
     }
 
     @Test("a repository with only pickled weights is refused before any download, saying why")
     func picklesOnly() async throws {
         let (error, hub, cache) = try await pullError("fuse-test/pickles-only")
         defer { hub.stop() }
-        #expect(error == .onlyPickledWeights(repository: "fuse-test/pickles-only", revision: "main",
-                                             files: ["pytorch_model.bin"]))
+        #expect(
+            error
+                == .onlyPickledWeights(
+                    repository: "fuse-test/pickles-only", revision: "main",
+                    files: ["pytorch_model.bin"]))
         #expect(error!.description.contains("safetensors"))
         #expect(hub.requests.allSatisfy { $0.path.hasPrefix("/api/") })
         #expect(HubFixtures.tree(cache.appendingPathComponent("models--fuse-test--pickles-only/blobs")).isEmpty)
         // Asking for the config alone is fine: no weights are wanted.
-        let (none, hub2, _) = try await pullError("fuse-test/pickles-only",
-                                                  selection: HubFileSelection(include: ["config.json"]))
+        let (none, hub2, _) = try await pullError(
+            "fuse-test/pickles-only",
+            selection: HubFileSelection(include: ["config.json"]))
         defer { hub2.stop() }
         #expect(none == nil)
     }
@@ -118,8 +133,9 @@ struct HubErrorTests {
 
     @Test("nothing matches the selection → a clear error")
     func nothingSelected() async throws {
-        let (error, hub, _) = try await pullError("fuse-test/tiny-bert",
-                                                  selection: HubFileSelection(include: ["*.gguf"]))
+        let (error, hub, _) = try await pullError(
+            "fuse-test/tiny-bert",
+            selection: HubFileSelection(include: ["*.gguf"]))
         defer { hub.stop() }
         #expect(error == .nothingSelected(repository: "fuse-test/tiny-bert", revision: "main"))
     }
@@ -129,8 +145,11 @@ struct HubErrorTests {
         let hub = try await LoopbackHub.start(HubFixtures.repositories())
         defer { hub.stop() }
         let environment = try HubFixtures.environment(hub, cache: HubFixtures.temporaryHub(), offline: true)
-        await #expect(throws: HubError.offline(repository: "fuse-test/tiny-bert",
-                                               reason: "pulling fuse-test/tiny-bert@main needs the Hub")) {
+        await #expect(
+            throws: HubError.offline(
+                repository: "fuse-test/tiny-bert",
+                reason: "pulling fuse-test/tiny-bert@main needs the Hub")
+        ) {
             try await HubDownloader(environment: environment).pull("fuse-test/tiny-bert")
         }
         #expect(hub.requests.isEmpty)
@@ -142,7 +161,8 @@ struct HubErrorTests {
         let endpoint = hub.endpoint
         hub.stop()
         try await Task.sleep(for: .milliseconds(300))
-        let environment = try HubEnvironment(endpoint: endpoint, cache: HuggingFaceCache(hub: HubFixtures.temporaryHub()))
+        let environment = try HubEnvironment(
+            endpoint: endpoint, cache: HuggingFaceCache(hub: HubFixtures.temporaryHub()))
         do {
             _ = try await HubDownloader(environment: environment).pull("fuse-test/tiny-bert")
             Issue.record("expected a transport error")

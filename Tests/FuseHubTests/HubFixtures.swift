@@ -16,12 +16,15 @@ enum HubFixtures {
 
     /// The bert fixture's files (`lfs` for the safetensors), relative paths sorted.
     static func bertFiles() throws -> [LoopbackHub.File] {
-        let names = ["1_Pooling/config.json", "2_Normalize/config.json", "config.json",
-                     "config_sentence_transformers.json", "model.safetensors", "modules.json",
-                     "sentence_bert_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+        let names = [
+            "1_Pooling/config.json", "2_Normalize/config.json", "config.json",
+            "config_sentence_transformers.json", "model.safetensors", "modules.json",
+            "sentence_bert_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+        ]
         return try names.map { name in
-            LoopbackHub.File(path: name, content: try Data(contentsOf: bertFolder.appendingPathComponent(name)),
-                             lfs: name.hasSuffix(".safetensors"))
+            LoopbackHub.File(
+                path: name, content: try Data(contentsOf: bertFolder.appendingPathComponent(name)),
+                lfs: name.hasSuffix(".safetensors"))
         }
     }
 
@@ -42,16 +45,24 @@ enum HubFixtures {
         wrong[wrong.count / 2] ^= 0xFF
         corrupt.served = wrong
         return [
-            .init(id: "fuse-test/tiny-bert", commit: commit, refs: ["main": commit, "v1": commit],
-                  files: bert + extras),
-            .init(id: "fuse-test/pickles-only", commit: commit, refs: ["main": commit],
-                  files: [config, LoopbackHub.File(path: "pytorch_model.bin", content: Data(repeating: 1, count: 999),
-                                                   lfs: true)]),
-            .init(id: "fuse-test/gated", commit: otherCommit, refs: ["main": otherCommit], files: bert,
-                  gatedToken: token),
+            .init(
+                id: "fuse-test/tiny-bert", commit: commit, refs: ["main": commit, "v1": commit],
+                files: bert + extras),
+            .init(
+                id: "fuse-test/pickles-only", commit: commit, refs: ["main": commit],
+                files: [
+                    config,
+                    LoopbackHub.File(
+                        path: "pytorch_model.bin", content: Data(repeating: 1, count: 999),
+                        lfs: true),
+                ]),
+            .init(
+                id: "fuse-test/gated", commit: otherCommit, refs: ["main": otherCommit], files: bert,
+                gatedToken: token),
             .init(id: "fuse-test/corrupt", commit: otherCommit, refs: ["main": otherCommit], files: [config, corrupt]),
-            .init(id: "fuse-test/missing-file", commit: commit, refs: ["main": commit], files: bert,
-                  missing: ["tokenizer.json"]),
+            .init(
+                id: "fuse-test/missing-file", commit: commit, refs: ["main": commit], files: bert,
+                missing: ["tokenizer.json"]),
         ]
     }
 
@@ -62,8 +73,11 @@ enum HubFixtures {
         return root.appendingPathComponent("hub")
     }
 
-    static func environment(_ hub: LoopbackHub, cache: URL, token: String? = nil, offline: Bool = false) throws
-        -> HubEnvironment {
+    static func environment(
+        _ hub: LoopbackHub, cache: URL, token: String? = nil, offline: Bool = false
+    ) throws
+        -> HubEnvironment
+    {
         try HubEnvironment(endpoint: hub.endpoint, token: token, offline: offline, cache: HuggingFaceCache(hub: cache))
     }
 

@@ -63,13 +63,17 @@ struct HubInteropTests {
             for ref in HubFixtures.tree(refsFolder) {
                 var isDirectory: ObjCBool = false
                 if fm.fileExists(atPath: refsFolder.appendingPathComponent(ref).path, isDirectory: &isDirectory),
-                   !isDirectory.boolValue {
+                    !isDirectory.boolValue
+                {
                     refs[ref] = try String(contentsOf: refsFolder.appendingPathComponent(ref), encoding: .utf8)
                 }
             }
             let blobs = try fm.contentsOfDirectory(atPath: folder.appendingPathComponent("blobs").path)
-            let blobSizes = try blobs.map { try fm.attributesOfItem(atPath: folder.appendingPathComponent("blobs/\($0)")
-                .path)[.size] as! Int }
+            let blobSizes = try blobs.map {
+                try fm.attributesOfItem(
+                    atPath: folder.appendingPathComponent("blobs/\($0)")
+                        .path)[.size] as! Int
+            }
             let snapshots = try fm.contentsOfDirectory(atPath: folder.appendingPathComponent("snapshots").path).sorted()
             let revisions = try snapshots.map { commit in
                 let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
@@ -79,15 +83,18 @@ struct HubInteropTests {
                     let blob = URL(fileURLWithPath: target, relativeTo: pointer.deletingLastPathComponent())
                         .standardizedFileURL
                     let size = try fm.attributesOfItem(atPath: blob.path)[.size] as! Int
-                    return Reference.File(file_path: "\(name)/snapshots/\(commit)/\(path)",
-                                          blob_path: "\(name)/blobs/\(blob.lastPathComponent)", size_on_disk: size)
+                    return Reference.File(
+                        file_path: "\(name)/snapshots/\(commit)/\(path)",
+                        blob_path: "\(name)/blobs/\(blob.lastPathComponent)", size_on_disk: size)
                 }
-                return Reference.Revision(commit_hash: commit,
-                                          refs: refs.filter { $0.value == commit }.map(\.key).sorted(), files: files)
+                return Reference.Revision(
+                    commit_hash: commit,
+                    refs: refs.filter { $0.value == commit }.map(\.key).sorted(), files: files)
             }
-            return Reference.Repo(repo_id: String(name.dropFirst(8)).replacingOccurrences(of: "--", with: "/"),
-                                  repo_type: "model", size_on_disk: blobSizes.reduce(0, +), nb_files: blobs.count,
-                                  refs: refs, revisions: revisions)
+            return Reference.Repo(
+                repo_id: String(name.dropFirst(8)).replacingOccurrences(of: "--", with: "/"),
+                repo_type: "model", size_on_disk: blobSizes.reduce(0, +), nb_files: blobs.count,
+                refs: refs, revisions: revisions)
         }
     }
 
@@ -101,10 +108,12 @@ struct HubInteropTests {
         #expect(try Self.describe(cache) == reference.repos)
         #expect(reference.try_to_load_from_cache.contains { $0.result == nil })
         for lookup in reference.try_to_load_from_cache {
-            let url = cache.appendingPathComponent(lookup.result ?? "models--fuse-test--tiny-bert/snapshots/"
-                + "\(HubFixtures.commit)/\(lookup.filename)")
-            #expect(FileManager.default.fileExists(atPath: url.path) == (lookup.result != nil),
-                    "\(lookup.filename)@\(lookup.revision)")
+            let url = cache.appendingPathComponent(
+                lookup.result ?? "models--fuse-test--tiny-bert/snapshots/"
+                    + "\(HubFixtures.commit)/\(lookup.filename)")
+            #expect(
+                FileManager.default.fileExists(atPath: url.path) == (lookup.result != nil),
+                "\(lookup.filename)@\(lookup.revision)")
             if lookup.result != nil {
                 let source = HubFixtures.bertFolder.appendingPathComponent(lookup.filename)
                 #expect(try Data(contentsOf: url) == Data(contentsOf: source), "\(lookup.filename)")
@@ -140,8 +149,9 @@ struct HubInteropTests {
             try await HubModelResolver.resolve("fuse-test/tiny-bert", download: false, environment: environment)
         }
         #expect(hub.requests.isEmpty)
-        let folder = try await HubModelResolver.resolve("fuse-test/tiny-bert", download: true,
-                                                        environment: environment)
+        let folder = try await HubModelResolver.resolve(
+            "fuse-test/tiny-bert", download: true,
+            environment: environment)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path))
         let count = hub.requests.count
         _ = try await HubModelResolver.resolve("fuse-test/tiny-bert", download: true, environment: environment)

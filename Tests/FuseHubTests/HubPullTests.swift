@@ -7,9 +7,11 @@ import Testing
 /// Pulls from the loopback Hub: the cache layout `huggingface_hub` writes, cache reuse, resumption, the lock.
 @Suite("fuse pull against a loopback Hub")
 struct HubPullTests {
-    static let defaultFiles = ["1_Pooling/config.json", "2_Normalize/config.json", "config.json",
-                               "config_sentence_transformers.json", "model.safetensors", "modules.json",
-                               "sentence_bert_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+    static let defaultFiles = [
+        "1_Pooling/config.json", "2_Normalize/config.json", "config.json",
+        "config_sentence_transformers.json", "model.safetensors", "modules.json",
+        "sentence_bert_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+    ]
 
     @Test("a pull writes blobs/{etag}, relative snapshot symlinks and refs/main, and only the default files")
     func layout() async throws {
@@ -31,15 +33,19 @@ struct HubPullTests {
             let depth = file.path.split(separator: "/").count
             #expect(target == String(repeating: "../", count: depth + 1) + "blobs/" + etag, "\(file.path)")
             #expect(try Data(contentsOf: pointer) == file.content, "\(file.path)")
-            #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent(
-                ".locks/models--fuse-test--tiny-bert/\(etag).lock").path))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: cache.appendingPathComponent(
+                        ".locks/models--fuse-test--tiny-bert/\(etag).lock"
+                    ).path))
         }
         // Pickles, README, ONNX and dotfiles stay on the Hub; nothing temporary is left behind.
         let blobs = HubFixtures.tree(repo.appendingPathComponent("blobs"))
         #expect(blobs.count == Self.defaultFiles.count)
         #expect(!blobs.contains { $0.hasSuffix(".incomplete") })
         let requested = hub.requests.map(\.path)
-        #expect(!requested.contains { $0.contains("pytorch_model.bin") || $0.contains("README") || $0.contains("onnx") })
+        #expect(
+            !requested.contains { $0.contains("pytorch_model.bin") || $0.contains("README") || $0.contains("onnx") })
     }
 
     @Test("the token goes to the Hub's host only, never to the CDN a download redirects to")
@@ -121,7 +127,8 @@ struct HubPullTests {
         let (a, b) = try await (first, second)
         #expect(a.snapshot == b.snapshot && a.files == b.files)
         let weights = try HubFixtures.bertFiles().first { $0.path == "model.safetensors" }!
-        #expect(hub.requests.filter { $0.path.hasSuffix("/\(weights.sha256)") && $0.path.hasPrefix("/cdn/") }.count == 1)
+        #expect(
+            hub.requests.filter { $0.path.hasSuffix("/\(weights.sha256)") && $0.path.hasPrefix("/cdn/") }.count == 1)
         let total = try HubFixtures.bertFiles().reduce(0) { $0 + Int64($1.content.count) }
         #expect(a.downloadedBytes + b.downloadedBytes == total)
     }
@@ -134,8 +141,10 @@ struct HubPullTests {
         let weights = try HubFixtures.bertFiles().first { $0.path == "model.safetensors" }!
         let lockPath = cache.appendingPathComponent(".locks/models--fuse-test--tiny-bert/\(weights.sha256).lock")
         let held = try await CacheLock.acquire(lockPath)
-        let pull = Task { try await HubDownloader(environment: HubFixtures.environment(hub, cache: cache))
-            .pull("fuse-test/tiny-bert", selection: HubFileSelection(include: ["model.safetensors"])) }
+        let pull = Task {
+            try await HubDownloader(environment: HubFixtures.environment(hub, cache: cache))
+                .pull("fuse-test/tiny-bert", selection: HubFileSelection(include: ["model.safetensors"]))
+        }
         try await Task.sleep(for: .milliseconds(700))
         #expect(hub.requests.filter { $0.path.hasPrefix("/cdn/") }.isEmpty)
         held.release()
@@ -150,11 +159,16 @@ struct HubPullTests {
         defer { hub.stop() }
         let cache = try HubFixtures.temporaryHub()
         let downloader = try HubDownloader(environment: HubFixtures.environment(hub, cache: cache))
-        let result = try await downloader.pull("fuse-test/tiny-bert",
-                                               selection: HubFileSelection(include: ["*.json", "onnx/"],
-                                                                           exclude: ["*Pooling*", "tokenizer*"]))
-        #expect(result.files == ["2_Normalize/config.json", "config.json", "config_sentence_transformers.json",
-                                 "modules.json", "onnx/model.onnx", "sentence_bert_config.json"])
+        let result = try await downloader.pull(
+            "fuse-test/tiny-bert",
+            selection: HubFileSelection(
+                include: ["*.json", "onnx/"],
+                exclude: ["*Pooling*", "tokenizer*"]))
+        #expect(
+            result.files == [
+                "2_Normalize/config.json", "config.json", "config_sentence_transformers.json",
+                "modules.json", "onnx/model.onnx", "sentence_bert_config.json",
+            ])
     }
 }
 

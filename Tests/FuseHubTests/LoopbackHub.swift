@@ -82,10 +82,11 @@ final class LoopbackHub: @unchecked Sendable {
         router.get("/cdn/:repo/:sha") { request, context in try await holder.hub().cdn(request, context) }
         var logger = Logger(label: "loopback-hub")
         logger.logLevel = .critical
-        let app = Application(router: router,
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "hub"),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-                              logger: logger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "hub"),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
@@ -99,9 +100,10 @@ final class LoopbackHub: @unchecked Sendable {
     // MARK: routes
 
     private func record(_ request: Request, path: String) {
-        let entry = LoggedRequest(method: request.method.rawValue, path: path,
-                                  host: request.head.authority, range: request.headers[.range],
-                                  authorization: request.headers[.authorization])
+        let entry = LoggedRequest(
+            method: request.method.rawValue, path: path,
+            host: request.head.authority, range: request.headers[.range],
+            authorization: request.headers[.authorization])
         lock.withLock { log.append(entry) }
     }
 
@@ -114,21 +116,31 @@ final class LoopbackHub: @unchecked Sendable {
     }
 
     /// The repository and commit a request names, or the Hub's error answer.
-    private func locate(_ request: Request, _ context: BasicRequestContext) -> Result<(Repository, String), ErrorAnswer> {
+    private func locate(_ request: Request, _ context: BasicRequestContext) -> Result<(Repository, String), ErrorAnswer>
+    {
         let id = "\(context.parameters.get("org") ?? "")/\(context.parameters.get("name") ?? "")"
         let revision = (context.parameters.get("rev") ?? "").removingPercentEncoding ?? ""
         guard let repository = lock.withLock({ repositories[id] }) else {
-            return .failure(ErrorAnswer(response: error(.notFound, code: "RepoNotFound",
-                message: "Repository Not Found for url: \(endpoint)\(request.uri.path).")))
+            return .failure(
+                ErrorAnswer(
+                    response: error(
+                        .notFound, code: "RepoNotFound",
+                        message: "Repository Not Found for url: \(endpoint)\(request.uri.path).")))
         }
         if let token = repository.gatedToken, request.headers[.authorization] != "Bearer \(token)" {
-            return .failure(ErrorAnswer(response: error(.unauthorized, code: "GatedRepo",
-                message: "Access to model \(id) is restricted. You must have access to it and be authenticated "
-                    + "to access it. Please log in.")))
+            return .failure(
+                ErrorAnswer(
+                    response: error(
+                        .unauthorized, code: "GatedRepo",
+                        message: "Access to model \(id) is restricted. You must have access to it and be authenticated "
+                            + "to access it. Please log in.")))
         }
         guard let commit = repository.refs[revision] ?? (revision == repository.commit ? revision : nil) else {
-            return .failure(ErrorAnswer(response: error(.notFound, code: "RevisionNotFound",
-                                                        message: "Invalid rev id: \(revision)")))
+            return .failure(
+                ErrorAnswer(
+                    response: error(
+                        .notFound, code: "RevisionNotFound",
+                        message: "Invalid rev id: \(revision)")))
         }
         return .success((repository, commit))
     }
@@ -140,11 +152,14 @@ final class LoopbackHub: @unchecked Sendable {
         switch locate(request, context) {
         case .failure(let answer): return answer.response
         case .success(let (repository, commit)):
-            let body: [String: Any] = ["id": repository.id, "sha": commit,
-                                       "siblings": repository.files.map { ["rfilename": $0.path] }]
+            let body: [String: Any] = [
+                "id": repository.id, "sha": commit,
+                "siblings": repository.files.map { ["rfilename": $0.path] },
+            ]
             let data = try JSONSerialization.data(withJSONObject: body)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 
@@ -166,14 +181,16 @@ final class LoopbackHub: @unchecked Sendable {
             headers[.eTag] = "\"\(file.gitETag)\""
             headers[HTTPField.Name("X-Linked-Etag")!] = "\"\(file.sha256)\""
             headers[HTTPField.Name("X-Linked-Size")!] = "\(file.content.count)"
-            headers[.location] = "http://localhost:\(port)/cdn/\(repository.id.replacingOccurrences(of: "/", with: "--"))/\(file.sha256)"
+            headers[.location] =
+                "http://localhost:\(port)/cdn/\(repository.id.replacingOccurrences(of: "/", with: "--"))/\(file.sha256)"
             headers[.contentLength] = "0"
             return Response(status: .found, headers: headers, body: .init())
         }
         headers[.eTag] = "\"\(file.gitETag)\""
         headers[.contentLength] = "\(file.content.count)"
-        return Response(status: .ok, headers: headers,
-                        body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: file.content)))
+        return Response(
+            status: .ok, headers: headers,
+            body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: file.content)))
     }
 
     private func cdn(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -187,7 +204,8 @@ final class LoopbackHub: @unchecked Sendable {
         let bytes = file.served ?? file.content
         var start = 0
         if let range = request.headers[.range], range.hasPrefix("bytes="), range.hasSuffix("-"),
-           let from = Int(range.dropFirst(6).dropLast()) {
+            let from = Int(range.dropFirst(6).dropLast())
+        {
             guard from < bytes.count else {
                 return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(bytes.count)"])
             }
@@ -200,7 +218,7 @@ final class LoopbackHub: @unchecked Sendable {
         let responseBody = ResponseBody(contentLength: body.count) { writer in
             if cut {
                 try await writer.write(ByteBuffer(bytes: body.prefix(body.count / 2)))
-                throw CancellationError()   // the connection closes mid-body
+                throw CancellationError()  // the connection closes mid-body
             }
             try await writer.write(ByteBuffer(bytes: body))
             try await writer.finish(nil)

@@ -11,10 +11,13 @@ import Testing
 struct BadDatabaseTests {
     static func indexWithVectors(at url: URL, count: Int = 50) throws {
         let index = try FuseIndex(writingTo: url, modelID: "m", dimension: 8)
-        try index.add((0..<count).map {
-            IndexEntry(path: "/x/\($0)", modality: .text, file: FileFacts(size: 1, modificationTime: 1, contentHash: "\($0)"),
-                       vector: (0..<8).map { Float($0 + 1) / 8 })
-        })
+        try index.add(
+            (0..<count).map {
+                IndexEntry(
+                    path: "/x/\($0)", modality: .text,
+                    file: FileFacts(size: 1, modificationTime: 1, contentHash: "\($0)"),
+                    vector: (0..<8).map { Float($0 + 1) / 8 })
+            })
     }
 
     @Test("random bytes: notADatabase for readers and writers, the file untouched")
@@ -42,9 +45,12 @@ struct BadDatabaseTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("photos.db")
         let connection = try SQLiteConnection(path: url.path, readOnly: false, create: true)
-        try connection.execute("CREATE TABLE albums(name TEXT); INSERT INTO albums VALUES ('summer')", operation: "test")
+        try connection.execute(
+            "CREATE TABLE albums(name TEXT); INSERT INTO albums VALUES ('summer')", operation: "test")
         let before = try Data(contentsOf: url)
-        for open in [{ _ = try FuseIndex(readingFrom: url) }, { _ = try FuseIndex(writingTo: url, modelID: "m", dimension: 8) }] {
+        for open in [
+            { _ = try FuseIndex(readingFrom: url) }, { _ = try FuseIndex(writingTo: url, modelID: "m", dimension: 8) },
+        ] {
             #expect { try open() } throws: { error in
                 if case IndexError.foreignDatabase(let path, let reason) = error {
                     return path == url.path && reason.contains("albums")
@@ -68,7 +74,8 @@ struct BadDatabaseTests {
         try Self.indexWithVectors(at: url)
         let edit = try SQLiteConnection(path: url.path, readOnly: false, create: false)
         try edit.execute("UPDATE items SET vector = x'0000803f' WHERE path = '/x/7'", operation: "test")
-        #expect { try FuseIndex(readingFrom: url).search(vector: [Float](repeating: 0.3, count: 8), k: 3) } throws: { error in
+        #expect { try FuseIndex(readingFrom: url).search(vector: [Float](repeating: 0.3, count: 8), k: 3) } throws: {
+            error in
             if case IndexError.corrupt(_, let reason) = error { return reason.contains("/x/7") }
             return false
         }
@@ -115,7 +122,9 @@ struct BadDatabaseTests {
         #expect(throws: IndexError.missing(path: url.path)) { try FuseIndex(readingFrom: url) }
         let run = try FuseBinary.run(["search", "cat", "--db", url.path, "--model", IndexFixtures.meta.path])
         #expect(run.status != 0 && run.errors.contains("fuse index"))
-        let empty = try FuseBinary.run(["index", folder.path, "--db", url.path, "--model", IndexFixtures.meta.path, "--quiet"])
+        let empty = try FuseBinary.run([
+            "index", folder.path, "--db", url.path, "--model", IndexFixtures.meta.path, "--quiet",
+        ])
         #expect(empty.status == 0, "\(empty.errors)")
         let none = try FuseBinary.run(["search", "cat", "--db", url.path])
         #expect(none.status != 0 && none.errors.contains("holds no vectors"))

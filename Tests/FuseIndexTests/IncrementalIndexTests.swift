@@ -29,11 +29,13 @@ struct IncrementalIndexTests {
 
         // Touch: same contents, new time → unchanged, the time refreshed so the next run skips it by time alone.
         let cat = folder.appendingPathComponent("images/cat.png")
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
-                                              ofItemAtPath: cat.path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+            ofItemAtPath: cat.path)
         let touched = counts(try IndexFixtures.index([folder]))
         #expect(touched["unchanged"] == 21 && touched["updated"] == 0)
-        #expect(try FuseIndex(readingFrom: db).records().first { $0.path == cat.path }?.file.modificationTime
+        #expect(
+            try FuseIndex(readingFrom: db).records().first { $0.path == cat.path }?.file.modificationTime
                 == 1_000_000 * 1_000_000_000)
 
         // Edit: new contents at the same path → updated (re-embedded: the vector changes).
@@ -48,11 +50,13 @@ struct IncrementalIndexTests {
         // Rename and move into a new folder: recognised by contents, the vector kept (not re-embedded).
         let horse = folder.appendingPathComponent("images/horse.png")
         let moved = folder.appendingPathComponent("archive/old-horse.png")
-        try FileManager.default.createDirectory(at: moved.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: moved.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: horse, to: moved)
         let renamed = counts(try IndexFixtures.index([folder]))
         #expect(renamed["moved"] == 1 && renamed["added"] == 0 && renamed["removed"] == 0 && renamed["total"] == 21)
-        #expect(try FuseIndex(readingFrom: db).entry(path: moved.path)?.vector
+        #expect(
+            try FuseIndex(readingFrom: db).entry(path: moved.path)?.vector
                 == original.first { $0.record.path == horse.path }!.vector)
         #expect(try FuseIndex(readingFrom: db).entry(path: horse.path) == nil)
 
@@ -68,8 +72,9 @@ struct IncrementalIndexTests {
         let other = models.appendingPathComponent("meta-copy")
         try FileManager.default.copyItem(at: IndexFixtures.meta, to: other)
         let switched = counts(try IndexFixtures.index([folder], model: other))
-        #expect(switched["updated"] == 13 && switched["added"] == 7 && switched["total"] == 20,
-                "13 rows re-embedded, the 7 texts no longer excluded added")
+        #expect(
+            switched["updated"] == 13 && switched["added"] == 7 && switched["total"] == 20,
+            "13 rows re-embedded, the 7 texts no longer excluded added")
         let refused = try FuseBinary.run(["search", "cat", "--db", db.path, "--model", IndexFixtures.meta.path])
         #expect(refused.status != 0)
         #expect(refused.errors.contains("holds vectors of the model meta-copy-") && refused.errors.contains("re-index"))
@@ -83,7 +88,8 @@ struct IncrementalIndexTests {
         let folder = try IndexFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try IndexFixtures.copySamples(into: folder)
-        try Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]).write(to: folder.appendingPathComponent("images/broken.png"))
+        try Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]).write(
+            to: folder.appendingPathComponent("images/broken.png"))
         try Data([0, 1, 2, 0xff, 0xfe, 0]).write(to: folder.appendingPathComponent("blob.bin"))
         let (report, run) = try IndexFixtures.index([folder])
         #expect(run.status == 0, "\(run.errors)")
@@ -96,6 +102,8 @@ struct IncrementalIndexTests {
         let (again, second) = try IndexFixtures.index([folder])
         #expect(second.status == 0, "\(second.errors)")
         #expect(again["failed"] == 2 && again["removed"] == 0 && again["total"] == 20 && again["unchanged"] == 20)
-        #expect(try FuseIndex(readingFrom: folder.appendingPathComponent(".fuse-index.sqlite")).entry(path: cat.path) == nil)
+        #expect(
+            try FuseIndex(readingFrom: folder.appendingPathComponent(".fuse-index.sqlite")).entry(path: cat.path) == nil
+        )
     }
 }

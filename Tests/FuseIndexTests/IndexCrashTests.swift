@@ -29,7 +29,9 @@ struct IndexCrashTests {
         for trial in 0..<20 {
             let db = folder.appendingPathComponent("trial-\(trial).sqlite")
             let killed = try FuseBinary.runKilled(arguments(db), after: random.nextUnit() * duration)
-            if killed, let rows = try? FuseIndex(readingFrom: db).counts().current, rows > 0, rows < 126 { partial += 1 }
+            if killed, let rows = try? FuseIndex(readingFrom: db).counts().current, rows > 0, rows < 126 {
+                partial += 1
+            }
             let resumed = try FuseBinary.run(arguments(db))
             #expect(resumed.status == 0, "trial \(trial): \(resumed.errors)")
             let (same, why) = try IndexFixtures.sameRows(db, reference)
@@ -47,13 +49,17 @@ struct IndexCrashTests {
         try IndexFixtures.manyFiles(300, in: files)
         let db = folder.appendingPathComponent("index.sqlite")
         // A first batch committed, so there is something to search from the start.
-        let seed = try FuseBinary.run(["index", files.appendingPathComponent("images").path, "--model",
-                                       IndexFixtures.meta.path, "--db", db.path, "--quiet"])
+        let seed = try FuseBinary.run([
+            "index", files.appendingPathComponent("images").path, "--model",
+            IndexFixtures.meta.path, "--db", db.path, "--quiet",
+        ])
         try #require(seed.status == 0, "\(seed.errors)")
         let process = Process()
         process.executableURL = try FuseBinary.url()
-        process.arguments = ["index", files.path, "--model", IndexFixtures.meta.path, "--db", db.path,
-                             "--batch-size", "4", "--quiet"]
+        process.arguments = [
+            "index", files.path, "--model", IndexFixtures.meta.path, "--db", db.path,
+            "--batch-size", "4", "--quiet",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -20,30 +20,37 @@ enum IndexFixtures {
     /// `samples/images`, `samples/audio` and `samples/text` copied into `folder` (21 files).
     static func copySamples(into folder: URL) throws {
         for kind in ["images", "audio", "text"] {
-            try FileManager.default.copyItem(at: samples.appendingPathComponent(kind),
-                                             to: folder.appendingPathComponent(kind))
+            try FileManager.default.copyItem(
+                at: samples.appendingPathComponent(kind),
+                to: folder.appendingPathComponent(kind))
         }
     }
 
     /// `count` distinct text files (sample sentences with a number) plus the sample images, in `folder`.
     static func manyFiles(_ count: Int, in folder: URL) throws {
-        let texts = try FileManager.default.contentsOfDirectory(at: samples.appendingPathComponent("text"),
-                                                                includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
+        let texts = try FileManager.default.contentsOfDirectory(
+            at: samples.appendingPathComponent("text"),
+            includingPropertiesForKeys: nil
+        )
+        .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let target = folder.appendingPathComponent("notes")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for index in 0..<count {
             let base = try String(contentsOf: texts[index % texts.count], encoding: .utf8)
-            try "\(base) (note \(index))".write(to: target.appendingPathComponent(String(format: "n%04d.txt", index)),
-                                               atomically: false, encoding: .utf8)
+            try "\(base) (note \(index))".write(
+                to: target.appendingPathComponent(String(format: "n%04d.txt", index)),
+                atomically: false, encoding: .utf8)
         }
-        try FileManager.default.copyItem(at: samples.appendingPathComponent("images"),
-                                         to: folder.appendingPathComponent("images"))
+        try FileManager.default.copyItem(
+            at: samples.appendingPathComponent("images"),
+            to: folder.appendingPathComponent("images"))
     }
 
     /// Runs `fuse index` and decodes its `--json` counts.
-    static func index(_ folders: [URL], model: URL = meta, db: URL? = nil,
-                      extra: [String] = []) throws -> (report: [String: Int], run: FuseBinary.Run) {
+    static func index(
+        _ folders: [URL], model: URL = meta, db: URL? = nil,
+        extra: [String] = []
+    ) throws -> (report: [String: Int], run: FuseBinary.Run) {
         var arguments = ["index"] + folders.map(\.path) + ["--model", model.path, "--json", "--quiet"]
         if let db { arguments += ["--db", db.path] }
         let run = try FuseBinary.run(arguments + extra)
@@ -66,7 +73,8 @@ enum IndexFixtures {
         for (x, y) in zip(left, right) {
             guard x.record == y.record else { return (false, "\(x.record) vs \(y.record)") }
             guard x.vector.count == y.vector.count,
-                  zip(x.vector, y.vector).allSatisfy({ abs($0 - $1) <= tolerance }) else {
+                zip(x.vector, y.vector).allSatisfy({ abs($0 - $1) <= tolerance })
+            else {
                 return (false, "vectors of \(x.record.path) differ")
             }
         }

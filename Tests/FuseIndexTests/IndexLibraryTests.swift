@@ -17,13 +17,17 @@ struct IndexLibraryTests {
     }
 
     static func entry(_ index: Int, _ vector: [Float], modality: Modality = .image) -> IndexEntry {
-        IndexEntry(path: "/data/\(index)", modality: modality,
-                   file: FileFacts(size: Int64(index), modificationTime: 7, contentHash: "h\(index)"), vector: vector)
+        IndexEntry(
+            path: "/data/\(index)", modality: modality,
+            file: FileFacts(size: Int64(index), modificationTime: 7, contentHash: "h\(index)"), vector: vector)
     }
 
     /// Indices of the `k` best cosine scores (ties by lower index), computed the slow way.
-    static func bruteForce(_ stored: [[Float]], _ query: [Float], k: Int, allowed: (Int) -> Bool = { _ in true })
-        -> [Int] {
+    static func bruteForce(
+        _ stored: [[Float]], _ query: [Float], k: Int, allowed: (Int) -> Bool = { _ in true }
+    )
+        -> [Int]
+    {
         stored.indices.filter(allowed).map { ($0, IndexFixtures.cosine(stored[$0], query)) }
             .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(k).map(\.0)
     }
@@ -45,7 +49,9 @@ struct IndexLibraryTests {
         }
         // A large k takes the score-everything-then-sort path; k beyond the count returns every row.
         let query = Self.vectors(1, 48, seed: 9)[0]
-        #expect(try index.search(vector: query, k: 500).map(\.path) == Self.bruteForce(stored, query, k: 500).map { "/data/\($0)" })
+        #expect(
+            try index.search(vector: query, k: 500).map(\.path)
+                == Self.bruteForce(stored, query, k: 500).map { "/data/\($0)" })
         #expect(try index.search(vector: query, k: Int.max).count == 2000)
         #expect(try index.search(vector: query, k: 0).isEmpty)
     }
@@ -67,7 +73,8 @@ struct IndexLibraryTests {
             let a = try exact.search(vector: query, k: 10), b = try small.search(vector: query, k: 10)
             if a.first?.path == b.first?.path { sameTop += 1 }
             #expect(Set(a.map(\.path)).intersection(b.map(\.path)).count >= 8)
-            #expect(zip(a, b).allSatisfy { abs($0.score - $1.score) < 0.05 * max(1, abs($0.score)) || $0.path != $1.path })
+            #expect(
+                zip(a, b).allSatisfy { abs($0.score - $1.score) < 0.05 * max(1, abs($0.score)) || $0.path != $1.path })
         }
         #expect(sameTop >= 19)
     }
@@ -79,11 +86,15 @@ struct IndexLibraryTests {
         let url = folder.appendingPathComponent("i.sqlite")
         let stored = Self.vectors(300, 16, seed: 5)
         let writer = try FuseIndex(writingTo: url, modelID: "m", dimension: 16)
-        try writer.add(stored.enumerated().map { Self.entry($0.offset, $0.element, modality: $0.offset % 3 == 0 ? .audio : .image) })
+        try writer.add(
+            stored.enumerated().map {
+                Self.entry($0.offset, $0.element, modality: $0.offset % 3 == 0 ? .audio : .image)
+            })
         let reader = try FuseIndex(readingFrom: url)
         let query = stored[42]
         let audio = try reader.search(vector: query, k: 5, modality: .audio)
-        #expect(audio.map(\.path) == Self.bruteForce(stored, query, k: 5, allowed: { $0 % 3 == 0 }).map { "/data/\($0)" })
+        #expect(
+            audio.map(\.path) == Self.bruteForce(stored, query, k: 5, allowed: { $0 % 3 == 0 }).map { "/data/\($0)" })
         #expect(try reader.search(vector: query, k: 5, modality: Modality("tabular")).isEmpty)
         #expect(try reader.search(vector: query, k: 1).first?.path == "/data/42")
         try writer.remove(paths: ["/data/42"])
@@ -104,7 +115,9 @@ struct IndexLibraryTests {
         #expect(best.scores == [0.9, 0.9, 0.7])
     }
 
-    @Test("ContentHash of a file equals the hash of its bytes, across chunk boundaries", arguments: [0, 1, 7, 8, 4097, 1 << 20, (1 << 20) + 3, (2 << 20) + 9])
+    @Test(
+        "ContentHash of a file equals the hash of its bytes, across chunk boundaries",
+        arguments: [0, 1, 7, 8, 4097, 1 << 20, (1 << 20) + 3, (2 << 20) + 9])
     func contentHash(size: Int) throws {
         let folder = try IndexFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

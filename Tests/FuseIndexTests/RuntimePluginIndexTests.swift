@@ -12,7 +12,9 @@ struct FeatureRowsPlugin: ModalityPlugin {
 
     func decode(contentsOf url: URL) throws -> Sample {
         let values = try String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isWhitespace).map {
-            guard let value = Float($0) else { throw FuseError.unsupportedSample(plugin: id, reason: "'\($0)' in \(url.path)") }
+            guard let value = Float($0) else {
+                throw FuseError.unsupportedSample(plugin: id, reason: "'\($0)' in \(url.path)")
+            }
             return value
         }
         guard !values.isEmpty, values.count % 4 == 0 else {
@@ -39,9 +41,12 @@ struct RuntimePluginIndexTests {
         let data = folder.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         for index in 0..<6 {
-            let rows = (0..<3).map { row in (0..<4).map { String(Float(index * 7 + row * 3 + $0) / 10) }.joined(separator: " ") }
-            try rows.joined(separator: "\n").write(to: data.appendingPathComponent("t\(index).feat"), atomically: true,
-                                                   encoding: .utf8)
+            let rows = (0..<3).map { row in
+                (0..<4).map { String(Float(index * 7 + row * 3 + $0) / 10) }.joined(separator: " ")
+            }
+            try rows.joined(separator: "\n").write(
+                to: data.appendingPathComponent("t\(index).feat"), atomically: true,
+                encoding: .utf8)
         }
         try "ignored".write(to: data.appendingPathComponent("readme.md"), atomically: true, encoding: .utf8)
         let runtime = try FuseRuntime(modelDirectory: IndexFixtures.models.appendingPathComponent("meta-tabular"))

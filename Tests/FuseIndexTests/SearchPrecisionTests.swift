@@ -35,19 +35,24 @@ struct SearchPrecisionTests {
         }
     }
 
-    @Test("float32 search equals brute-force float32 ranking and scores, with and without a modality filter",
-          arguments: [(dimension: 384, count: 3000, seed: UInt64(1)), (dimension: 37, count: 1001, seed: 2),
-                      (dimension: 5, count: 9, seed: 3)])
+    @Test(
+        "float32 search equals brute-force float32 ranking and scores, with and without a modality filter",
+        arguments: [
+            (dimension: 384, count: 3000, seed: UInt64(1)), (dimension: 37, count: 1001, seed: 2),
+            (dimension: 5, count: 9, seed: 3),
+        ])
     func float32EqualsBruteForce(dimension: Int, count: Int, seed: UInt64) throws {
         let folder = try IndexFixtures.folder("precision")
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("v.sqlite")
         let rows = Self.vectors(count: count, dimension: dimension, seed: seed)
         let writer = try FuseIndex(writingTo: db, modelID: "m", dimension: dimension)
-        try writer.add(rows.enumerated().map { index, vector in
-            IndexEntry(path: String(format: "/v/%05d", index), modality: index % 3 == 0 ? .audio : .image,
-                       file: FileFacts(size: 1, modificationTime: 0, contentHash: "\(index)"), vector: vector)
-        })
+        try writer.add(
+            rows.enumerated().map { index, vector in
+                IndexEntry(
+                    path: String(format: "/v/%05d", index), modality: index % 3 == 0 ? .audio : .image,
+                    file: FileFacts(size: 1, modificationTime: 0, contentHash: "\(index)"), vector: vector)
+            })
         let index = try FuseIndex(readingFrom: db)
         let queries = [rows[0], rows[1], rows[7], Self.vectors(count: 1, dimension: dimension, seed: seed + 100)[0]]
         for (q, query) in queries.enumerated() {
@@ -60,8 +65,9 @@ struct SearchPrecisionTests {
                     #expect(hits.count == expected.count)
                     for (hit, reference) in zip(hits, expected) {
                         // Ties (duplicates) may be ordered either way by summation order; the scores must agree.
-                        #expect(abs(hit.score - reference.score) <= 1e-5,
-                                "query \(q), k \(k): \(hit.path) \(hit.score) vs /v/\(reference.row) \(reference.score)")
+                        #expect(
+                            abs(hit.score - reference.score) <= 1e-5,
+                            "query \(q), k \(k): \(hit.path) \(hit.score) vs /v/\(reference.row) \(reference.score)")
                     }
                     // The exact k-th score bounds every row left out (nothing better was missed).
                     if let last = hits.last?.score, expected.count == k {
@@ -106,12 +112,15 @@ struct SearchPrecisionTests {
     func thumbnails() throws {
         let folder = try IndexFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let images = [IndexFixtures.samples.appendingPathComponent("images/coffee.jpg"),  // 600×400
-                      IndexFixtures.repository.appendingPathComponent("Tests/Fixtures/image/decode/coffee_333x517.jpg"),
-                      IndexFixtures.repository.appendingPathComponent("Tests/Fixtures/image/decode/grey1.png")]  // 37×29
+        let images = [
+            IndexFixtures.samples.appendingPathComponent("images/coffee.jpg"),  // 600×400
+            IndexFixtures.repository.appendingPathComponent("Tests/Fixtures/image/decode/coffee_333x517.jpg"),
+            IndexFixtures.repository.appendingPathComponent("Tests/Fixtures/image/decode/grey1.png"),
+        ]  // 37×29
         let page = folder.appendingPathComponent("page.html")
-        try ResultsPage.write(query: "q", hits: images.map { SearchHit(path: $0.path, modality: .image, score: 1) },
-                              to: page, overwrite: false)
+        try ResultsPage.write(
+            query: "q", hits: images.map { SearchHit(path: $0.path, modality: .image, score: 1) },
+            to: page, overwrite: false)
         let html = try String(contentsOf: page, encoding: .utf8)
         let sources = html.components(separatedBy: "<img src=\"data:image/png;base64,").dropFirst()
             .map { String($0.prefix { $0 != "\"" }) }
@@ -127,13 +136,16 @@ struct SearchPrecisionTests {
         // The thumbnail is the image scaled down: its mean colour matches the original's.
         let original = try ImageDecoder().decode(contentsOf: images[0])
         let small = try ImageDecoder().decode(Data(base64Encoded: sources.first!)!, name: "thumbnail")
-        func mean(_ image: ImageBuffer) -> Double { Double(image.pixels.reduce(0) { $0 + Int($1) }) / Double(image.pixels.count) }
+        func mean(_ image: ImageBuffer) -> Double {
+            Double(image.pixels.reduce(0) { $0 + Int($1) }) / Double(image.pixels.count)
+        }
         #expect(abs(mean(original) - mean(small)) < 2, "mean intensity (of 255) kept within 2")
         // A file that is not an image it can read gets a link instead of a broken picture.
         let bogus = folder.appendingPathComponent("bogus.png")
         try Data("not a png".utf8).write(to: bogus)
-        #expect(ResultsPage.html(query: "q", hits: [SearchHit(path: bogus.path, modality: .image, score: 1)])
-            .contains("(no preview)"))
+        #expect(
+            ResultsPage.html(query: "q", hits: [SearchHit(path: bogus.path, modality: .image, score: 1)])
+                .contains("(no preview)"))
     }
 
     @Test("a second writer is refused at once, naming the lock, and the index is left as it was")
@@ -154,8 +166,9 @@ struct SearchPrecisionTests {
         #expect(second.run.errors.contains(OutputLock.lockURL(for: db).path))
         #expect(second.run.errors.contains("pid \(getpid())"), "names the holder")
         let during = try IndexFixtures.rows(db)
-        #expect(during.map(\.record) == before.map(\.record) && during.map(\.vector) == before.map(\.vector),
-                "nothing written by the refused run")
+        #expect(
+            during.map(\.record) == before.map(\.record) && during.map(\.vector) == before.map(\.vector),
+            "nothing written by the refused run")
         held.release()
 
         let third = try IndexFixtures.index([folder], db: db)

@@ -16,12 +16,15 @@ struct SearchTests {
         try IndexFixtures.copySamples(into: folder)
         let db = folder.appendingPathComponent("i.sqlite")
         #expect(try IndexFixtures.index([folder], db: db).run.status == 0)
-        let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".sqlite") }
-            .map { folder.appendingPathComponent($0) }.filter { !$0.hasDirectoryPath && $0.pathExtension != "" }
-            .sorted { $0.path < $1.path }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter {
+            !$0.hasPrefix(".") && !$0.hasSuffix(".sqlite")
+        }
+        .map { folder.appendingPathComponent($0) }.filter { !$0.hasDirectoryPath && $0.pathExtension != "" }
+        .sorted { $0.path < $1.path }
         let out = folder.appendingPathComponent("embed.json")
-        let embed = try FuseBinary.run(["embed", "--model", IndexFixtures.meta.path, "--inputs"] + files.map(\.path)
-                                       + ["--out", out.path, "--quiet"])
+        let embed = try FuseBinary.run(
+            ["embed", "--model", IndexFixtures.meta.path, "--inputs"] + files.map(\.path)
+                + ["--out", out.path, "--quiet"])
         try #require(embed.status == 0, "\(embed.errors)")
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [[String: Any]])
         var vectors: [String: [Float]] = [:]
@@ -47,10 +50,13 @@ struct SearchTests {
 
         // Arithmetic: (cat.png − horse.png) renormalised, only images.
         let horse = folder.appendingPathComponent("images/horse.png").path
-        let mixed = try FuseBinary.run(["search", cat, "-", horse, "--db", db.path, "--top", "3", "--modality", "image",
-                                        "--json"])
+        let mixed = try FuseBinary.run([
+            "search", cat, "-", horse, "--db", db.path, "--top", "3", "--modality", "image",
+            "--json",
+        ])
         try #require(mixed.status == 0, "\(mixed.errors)")
-        let mixedHits = try #require(try JSONSerialization.jsonObject(with: Data(mixed.output.utf8)) as? [[String: Any]])
+        let mixedHits = try #require(
+            try JSONSerialization.jsonObject(with: Data(mixed.output.utf8)) as? [[String: Any]])
         var combined = zip(vectors[cat]!, vectors[horse]!).map { $0 - $1 }
         let norm = combined.reduce(0) { $0 + $1 * $1 }.squareRoot()
         combined = combined.map { $0 / norm }
@@ -66,19 +72,22 @@ struct SearchTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("x".utf8).write(to: folder.appendingPathComponent("pool.jpg"))
         let query = try SearchQuery(arguments: ["dog", "+", "pool.jpg", "-", "grass", "sky"], base: folder)
-        #expect(query.terms == [
-            .init(sign: 1, source: .text("dog")),
-            .init(sign: 1, source: .file(folder.appendingPathComponent("pool.jpg").path)),
-            .init(sign: -1, source: .text("grass")),
-            .init(sign: 1, source: .text("sky")),
-        ])
+        #expect(
+            query.terms == [
+                .init(sign: 1, source: .text("dog")),
+                .init(sign: 1, source: .file(folder.appendingPathComponent("pool.jpg").path)),
+                .init(sign: -1, source: .text("grass")),
+                .init(sign: 1, source: .text("sky")),
+            ])
         #expect(try SearchQuery(arguments: ["-", "a", "b"], base: folder).terms.map(\.sign) == [-1, 1])
         for bad in [["dog", "+"], ["dog", "+", "-", "cat"], [], ["-", "dog"], ["+"], ["dog", " "]] {
             #expect(throws: IndexError.self, "\(bad)") { try SearchQuery(arguments: bad, base: folder) }
         }
     }
 
-    @Test("terms that cancel out are refused; the HTML page inlines images and audio and is never overwritten without --force")
+    @Test(
+        "terms that cancel out are refused; the HTML page inlines images and audio and is never overwritten without --force"
+    )
     func cancelAndPage() async throws {
         let folder = try IndexFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -89,8 +98,10 @@ struct SearchTests {
         let image = IndexFixtures.samples.appendingPathComponent("images/cat.png").path
         let audio = IndexFixtures.samples.appendingPathComponent("audio/cat.wav").path
         let page = folder.appendingPathComponent("results.html")
-        let hits = [SearchHit(path: image, modality: .image, score: 0.9),
-                    SearchHit(path: audio, modality: .audio, score: 0.5)]
+        let hits = [
+            SearchHit(path: image, modality: .image, score: 0.9),
+            SearchHit(path: audio, modality: .audio, score: 0.5),
+        ]
         try ResultsPage.write(query: "<cat>", hits: hits, to: page, overwrite: false)
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.contains("<img src=\"data:image/png;base64,iVBOR"))
@@ -101,6 +112,7 @@ struct SearchTests {
         }
         try ResultsPage.write(query: "again", hits: hits, to: page, overwrite: true)
         #expect(try String(contentsOf: page, encoding: .utf8).contains("again"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["results.html"], "no temporary left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["results.html"], "no temporary left")
     }
 }

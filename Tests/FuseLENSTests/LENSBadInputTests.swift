@@ -44,8 +44,9 @@ import Fuse
 
     @Test func modelWithoutAnImageTowerIsRefusedBeforeAnyWork() async throws {
         // The tiny BERT embeds text only.
-        let runtime = try FuseRuntime(modelDirectory: Self.fixtures.appendingPathComponent("models/bert"),
-                                      plugins: BuiltinPlugins.all)
+        let runtime = try FuseRuntime(
+            modelDirectory: Self.fixtures.appendingPathComponent("models/bert"),
+            plugins: BuiltinPlugins.all)
         let cache = LENSEndToEndTests.temporaryCache()
         await #expect {
             _ = try await Describer.prepare(embedder: runtime, cache: cache)
@@ -58,8 +59,9 @@ import Fuse
 
     @Test func modelWithoutATextTowerIsRefused() async throws {
         // The tiny ViT embeds images only: there is no space to embed tags in.
-        let runtime = try FuseRuntime(modelDirectory: Self.fixtures.appendingPathComponent("models/vit"),
-                                      plugins: BuiltinPlugins.all)
+        let runtime = try FuseRuntime(
+            modelDirectory: Self.fixtures.appendingPathComponent("models/vit"),
+            plugins: BuiltinPlugins.all)
         await #expect {
             _ = try await Describer.prepare(embedder: runtime, cache: LENSEndToEndTests.temporaryCache())
         } throws: { error in
@@ -71,8 +73,9 @@ import Fuse
     @Test func audioInputToAModelWithoutAnAudioTowerIsRefused() async throws {
         let runtime = try LENSEndToEndTests.runtime()
         let tags = try DescriptorVocabulary(name: "t", lines: ["cat", "dog"])
-        let describer = try await Describer.prepare(embedder: runtime, tags: tags, attributes: tags,
-                                                    cache: LENSEndToEndTests.temporaryCache())
+        let describer = try await Describer.prepare(
+            embedder: runtime, tags: tags, attributes: tags,
+            cache: LENSEndToEndTests.temporaryCache())
         let wav = LENSEndToEndTests.repository.appendingPathComponent("samples/audio/cat.wav")
         await #expect {
             _ = try await describer.describe([LENSEndToEndTests.imageURLs[0], wav])
@@ -88,8 +91,9 @@ import Fuse
         options.topK = k
         let embedder = CountingEmbedder(modelID: "m")
         await #expect(throws: LENSError.invalidParameter("top-k must be at least 1, got \(k)")) {
-            _ = try await Describer.prepare(embedder: embedder, options: options,
-                                            cache: LENSEndToEndTests.temporaryCache())
+            _ = try await Describer.prepare(
+                embedder: embedder, options: options,
+                cache: LENSEndToEndTests.temporaryCache())
         }
         #expect(embedder.textCalls == 0)
     }
@@ -99,8 +103,9 @@ import Fuse
         var options = Describer.Options()
         options.threshold = threshold
         await #expect {
-            _ = try await Describer.prepare(embedder: CountingEmbedder(modelID: "m"), options: options,
-                                            cache: LENSEndToEndTests.temporaryCache())
+            _ = try await Describer.prepare(
+                embedder: CountingEmbedder(modelID: "m"), options: options,
+                cache: LENSEndToEndTests.temporaryCache())
         } throws: { error in
             guard case LENSError.invalidParameter(let reason) = error else { return false }
             return reason.contains("threshold")
@@ -124,19 +129,25 @@ import Fuse
             let nan = try Tensor(shape: fresh.shape, values: [Float](repeating: .nan, count: fresh.scalars.count))
             try SafetensorsWriter.write(
                 ["embeddings": nan],
-                metadata: ["model": runtime.modelID, "template": "a photo of {}",
-                           "entries": vocabulary.entries.joined(separator: "\n")],
+                metadata: [
+                    "model": runtime.modelID, "template": "a photo of {}",
+                    "entries": vocabulary.entries.joined(separator: "\n"),
+                ],
                 to: url, overwrite: true)
         default:
             let other = try DescriptorVocabulary(name: "tags", lines: ["dog", "cow", "new phone"])
             let otherEmbeddings = try await cache.embeddings(for: other, template: "a photo of {}", embedder: runtime)
             try SafetensorsWriter.write(
                 ["embeddings": otherEmbeddings],
-                metadata: ["model": runtime.modelID, "template": "a photo of {}", "entries": other.entries.joined(separator: "\n")],
+                metadata: [
+                    "model": runtime.modelID, "template": "a photo of {}",
+                    "entries": other.entries.joined(separator: "\n"),
+                ],
                 to: url, overwrite: true)
         }
         let reported = Flag()
-        let rebuilt = try await cache.embeddings(for: vocabulary, template: "a photo of {}", embedder: runtime) { event in
+        let rebuilt = try await cache.embeddings(for: vocabulary, template: "a photo of {}", embedder: runtime) {
+            event in
             if case .rebuiltCorrupt = event { reported.set() }
         }
         #expect(reported.isSet)
@@ -145,14 +156,16 @@ import Fuse
 
     @Test func modelFingerprintFollowsTheWeights() throws {
         let source = LENSEndToEndTests.lens.appendingPathComponent("clip")
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-lens-fp-\(UUID().uuidString)/clip")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuse-lens-fp-\(UUID().uuidString)/clip")
         try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source, to: copy)
         let original = ModelFingerprint.id(of: source)
         #expect(ModelFingerprint.id(of: copy) == original, "same files, same id")
         #expect(original.hasPrefix("clip-"))
-        #expect(ModelFingerprint.id(of: Self.fixtures.appendingPathComponent("models/clip")) != original,
-                "another model in a folder of the same name")
+        #expect(
+            ModelFingerprint.id(of: Self.fixtures.appendingPathComponent("models/clip")) != original,
+            "another model in a folder of the same name")
         var weights = try Data(contentsOf: copy.appendingPathComponent("model.safetensors"))
         weights[weights.count - 3] ^= 0x40
         try weights.write(to: copy.appendingPathComponent("model.safetensors"))

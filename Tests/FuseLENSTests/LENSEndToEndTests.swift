@@ -47,8 +47,9 @@ import Fuse
     }
 
     static func temporaryCache() -> VocabularyCache {
-        VocabularyCache(directory: FileManager.default.temporaryDirectory
-            .appendingPathComponent("fuse-lens-e2e-\(UUID().uuidString)"))
+        VocabularyCache(
+            directory: FileManager.default.temporaryDirectory
+                .appendingPathComponent("fuse-lens-e2e-\(UUID().uuidString)"))
     }
 
     static func options(k: Int, threshold: Float) -> Describer.Options {
@@ -64,13 +65,17 @@ import Fuse
         let f = Self.fixture
         let runtime = try Self.runtime()
         let cache = Self.temporaryCache()
-        let tags = try await cache.embeddings(for: DescriptorVocabulary(name: "tags", lines: f.tags),
-                                              template: f.tag_template, embedder: runtime)
-        let attributes = try await cache.embeddings(for: DescriptorVocabulary(name: "attributes", lines: f.attributes),
-                                                    template: f.attribute_template, embedder: runtime)
-        let tagError = maxAbsDifference((0..<f.tags.count).map { try! tags.rows($0..<($0 + 1)).scalars }, f.tag_embeddings)
-        let attributeError = maxAbsDifference((0..<f.attributes.count).map { try! attributes.rows($0..<($0 + 1)).scalars },
-                                         f.attribute_embeddings)
+        let tags = try await cache.embeddings(
+            for: DescriptorVocabulary(name: "tags", lines: f.tags),
+            template: f.tag_template, embedder: runtime)
+        let attributes = try await cache.embeddings(
+            for: DescriptorVocabulary(name: "attributes", lines: f.attributes),
+            template: f.attribute_template, embedder: runtime)
+        let tagError = maxAbsDifference(
+            (0..<f.tags.count).map { try! tags.rows($0..<($0 + 1)).scalars }, f.tag_embeddings)
+        let attributeError = maxAbsDifference(
+            (0..<f.attributes.count).map { try! attributes.rows($0..<($0 + 1)).scalars },
+            f.attribute_embeddings)
         #expect(tagError <= 1e-4, "tags: max abs error \(tagError)")
         #expect(attributeError <= 1e-4, "attributes: max abs error \(attributeError)")
     }
@@ -150,9 +155,10 @@ import Fuse
         var options = Describer.Options()
         options.topK = 3
         options.threshold = -1
-        let describer = try await Describer.prepare(embedder: runtime, tags: vocabulary, attributes: vocabulary,
-                                                    options: options, modalities: [.audio],
-                                                    cache: LENSEndToEndTests.temporaryCache())
+        let describer = try await Describer.prepare(
+            embedder: runtime, tags: vocabulary, attributes: vocabulary,
+            options: options, modalities: [.audio],
+            cache: LENSEndToEndTests.temporaryCache())
         let wav = LENSEndToEndTests.repository.appendingPathComponent("samples/audio/cat.wav")
         let description = try await describer.describe([wav], question: "What is heard?")[0]
         #expect(description.modality == "audio")

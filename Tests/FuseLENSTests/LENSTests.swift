@@ -29,8 +29,9 @@ private let fixtures = FixturePaths.url("lens")
     func scorer() throws -> DescriptorScorer {
         let f = Self.fixture
         let vocabulary = try DescriptorVocabulary(name: "fixture", lines: f.vocabulary)
-        let embeddings = try Tensor(shape: [f.vocabulary.count, f.text_embeddings[0].count],
-                                    values: f.text_embeddings.flatMap { $0 })
+        let embeddings = try Tensor(
+            shape: [f.vocabulary.count, f.text_embeddings[0].count],
+            values: f.text_embeddings.flatMap { $0 })
         return try DescriptorScorer(vocabulary: vocabulary, embeddings: embeddings)
     }
 
@@ -55,7 +56,8 @@ private let fixtures = FixturePaths.url("lens")
 
     @Test(arguments: 0..<3) func promptMatchesCreatePromptSample(index: Int) {
         let p = Self.fixture.prompts[index]
-        #expect(LENSPrompt.make(tags: p.tags, attributes: p.attributes, captions: p.captions, question: p.question)
+        #expect(
+            LENSPrompt.make(tags: p.tags, attributes: p.attributes, captions: p.captions, question: p.question)
                 == p.prompt)
     }
 
@@ -112,7 +114,9 @@ final class CountingEmbedder: SharedSpaceEmbedder, @unchecked Sendable {
         }
     }
     func embedFiles(_ urls: [URL]) async throws -> [Embedding] {
-        urls.map { Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [$0.path]) }
+        urls.map {
+            Embedding(vector: [1, 0, 0, 0, 0, 0, 0, 0], modality: .image, modelID: modelID, sources: [$0.path])
+        }
     }
 }
 
@@ -142,12 +146,15 @@ final class Flag: @unchecked Sendable {
     @Test func changedVocabularyOrModelInvalidates() async throws {
         let cache = VocabularyCache(directory: temporaryDirectory())
         let embedder = CountingEmbedder(modelID: "m")
-        _ = try await cache.embeddings(for: try DescriptorVocabulary(name: "v", lines: ["cat"]), template: "{}",
-                                       embedder: embedder)
-        _ = try await cache.embeddings(for: try DescriptorVocabulary(name: "v", lines: ["cat", "dog"]),
-                                       template: "{}", embedder: embedder)
-        _ = try await cache.embeddings(for: try DescriptorVocabulary(name: "v", lines: ["cat"]), template: "{}",
-                                       embedder: CountingEmbedder(modelID: "other"))
+        _ = try await cache.embeddings(
+            for: try DescriptorVocabulary(name: "v", lines: ["cat"]), template: "{}",
+            embedder: embedder)
+        _ = try await cache.embeddings(
+            for: try DescriptorVocabulary(name: "v", lines: ["cat", "dog"]),
+            template: "{}", embedder: embedder)
+        _ = try await cache.embeddings(
+            for: try DescriptorVocabulary(name: "v", lines: ["cat"]), template: "{}",
+            embedder: CountingEmbedder(modelID: "other"))
         #expect(embedder.textCalls == 2)
     }
 
@@ -192,7 +199,7 @@ final class Flag: @unchecked Sendable {
 @Suite struct ScoringKernelTests {
     @Test(arguments: [1, 7, 8, 16, 37, 67, 512])
     func matchesDoublePrecisionDots(dimension: Int) {
-        let rows = 5000, queryCount = 7   // one group of four queries, then three one at a time
+        let rows = 5000, queryCount = 7  // one group of four queries, then three one at a time
         var state: UInt32 = 12345
         func next() -> Float {
             state = state &* 1_664_525 &+ 1_013_904_223
@@ -204,8 +211,9 @@ final class Flag: @unchecked Sendable {
         vocabulary.withUnsafeBufferPointer { v in
             queries.withUnsafeBufferPointer { q in
                 scores.withUnsafeMutableBufferPointer { s in
-                    ScoringKernel.scores(vocabulary: v, rows: rows, dimension: dimension, queries: q,
-                                         queryCount: queryCount, into: s)
+                    ScoringKernel.scores(
+                        vocabulary: v, rows: rows, dimension: dimension, queries: q,
+                        queryCount: queryCount, into: s)
                 }
             }
         }
@@ -213,7 +221,9 @@ final class Flag: @unchecked Sendable {
         for query in 0..<queryCount {
             for row in 0..<rows {
                 var dot: Double = 0
-                for i in 0..<dimension { dot += Double(vocabulary[row * dimension + i]) * Double(queries[query * dimension + i]) }
+                for i in 0..<dimension {
+                    dot += Double(vocabulary[row * dimension + i]) * Double(queries[query * dimension + i])
+                }
                 worst = max(worst, abs(dot - Double(scores[query * rows + row])))
             }
         }
@@ -221,8 +231,9 @@ final class Flag: @unchecked Sendable {
     }
 
     @Test func nonFiniteQueryIsRefused() throws {
-        let scorer = try DescriptorScorer(vocabulary: DescriptorVocabulary(name: "v", lines: ["a", "b"]),
-                                          embeddings: Tensor(shape: [2, 2], values: [1, 0, 0, 1]))
+        let scorer = try DescriptorScorer(
+            vocabulary: DescriptorVocabulary(name: "v", lines: ["a", "b"]),
+            embeddings: Tensor(shape: [2, 2], values: [1, 0, 0, 1]))
         #expect(throws: LENSError.invalidParameter("a query embedding has non-finite components (NaN or infinity)")) {
             try scorer.top([[.nan, 1]], k: 1, threshold: 0)
         }

@@ -12,13 +12,16 @@ import FuseCore
 
     init() throws {
         vocabulary = try DescriptorVocabulary(name: "v.txt", lines: ["cat", "dog", "bird"])
-        cache = VocabularyCache(directory: FileManager.default.temporaryDirectory
-            .appendingPathComponent("fuse-lens-digest-\(UUID().uuidString)"))
+        cache = VocabularyCache(
+            directory: FileManager.default.temporaryDirectory
+                .appendingPathComponent("fuse-lens-digest-\(UUID().uuidString)"))
     }
 
     /// Rewrites the cache file with `change` applied to its rows and `edit` to its metadata.
-    func tamper(_ url: URL, rows change: ([[Float]]) -> [[Float]],
-                metadata edit: ([String: String]) -> [String: String] = { $0 }) throws {
+    func tamper(
+        _ url: URL, rows change: ([[Float]]) -> [[Float]],
+        metadata edit: ([String: String]) -> [String: String] = { $0 }
+    ) throws {
         let file = try SafetensorsFile(url: url)
         let tensor = try file.tensor("embeddings")
         let width = tensor.shape[1]
@@ -57,11 +60,13 @@ import FuseCore
         let embedder = CountingEmbedder(modelID: "m")
         _ = try await load(embedder)
         let url = cache.fileURL(for: vocabulary, modelID: "m", template: "{}")
-        try tamper(url, rows: { rows in
-            var rows = rows
-            rows[2][3] = rows[2][3].nextUp
-            return rows
-        })
+        try tamper(
+            url,
+            rows: { rows in
+                var rows = rows
+                rows[2][3] = rows[2][3].nextUp
+                return rows
+            })
         let (_, edited) = try await load(embedder)
         #expect(embedder.textCalls == 2 && edited.count == 1)
         try tamper(url, rows: { $0 }, metadata: { $0.filter { $0.key != "sha256" } })

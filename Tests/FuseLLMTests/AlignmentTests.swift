@@ -40,7 +40,8 @@ import Testing
         let reference = LLMFixtures.reference
         let mode = VocabularyAlignment(rawValue: c.align_type)!
         for source in c.sources {
-            let aligner = try StepAligner(pair: Self.pair(base: c.base, source: source, soft: mode == .soft), mode: mode)
+            let aligner = try StepAligner(
+                pair: Self.pair(base: c.base, source: source, soft: mode == .soft), mode: mode)
             for (n, text) in c.texts.enumerated() {
                 let base = reference.models[c.base]!.texts[n], src = reference.models[source]!.texts[n]
                 let expected = text.aligned[source]!
@@ -70,11 +71,15 @@ import Testing
         for (q, token) in pair.replacedSource.enumerated() {
             let a = Array(token.unicodeScalars.map(\.value))
             var best = Int32.max, bestID: Int32 = -1
-            if let exact = pair.base.ids[token] { bestID = exact } else {
+            if let exact = pair.base.ids[token] {
+                bestID = exact
+            } else {
                 a.withUnsafeBufferPointer { ap in
                     base.scalars.withUnsafeBufferPointer { bs in
                         for id in 0..<base.count {
-                            let d = EditDistance.distance(ap, UnsafeBufferPointer(rebasing: bs[base.offsets[id]..<base.offsets[id + 1]]), row: row)
+                            let d = EditDistance.distance(
+                                ap, UnsafeBufferPointer(rebasing: bs[base.offsets[id]..<base.offsets[id + 1]]), row: row
+                            )
                             if d < best { best = d; bestID = Int32(id) }
                         }
                     }
@@ -99,7 +104,9 @@ import Testing
         defer { row.deallocate() }
         func d(_ a: String, _ b: String) -> Int32 {
             let x = a.unicodeScalars.map(\.value), y = b.unicodeScalars.map(\.value)
-            return x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { EditDistance.distance(xp, $0, row: row) } }
+            return x.withUnsafeBufferPointer { xp in
+                y.withUnsafeBufferPointer { EditDistance.distance(xp, $0, row: row) }
+            }
         }
         #expect(d("kitten", "sitting") == 3)
         #expect(d("", "abc") == 3)

@@ -16,12 +16,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = LLMFixtures.model("gpt2-a")
         for file in ["config.json", "model.safetensors"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+            try FileManager.default.copyItem(
+                at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
         }
-        try FileManager.default.copyItem(at: LLMFixtures.model("llama-b").appendingPathComponent("tokenizer.json"),
-                                         to: folder.appendingPathComponent("tokenizer.json"))
-        #expect(throws: LLMError.vocabularySizeMismatch(model: folder.lastPathComponent, config: 317, other: 368,
-                                                        otherSource: "tokenizer.json")) {
+        try FileManager.default.copyItem(
+            at: LLMFixtures.model("llama-b").appendingPathComponent("tokenizer.json"),
+            to: folder.appendingPathComponent("tokenizer.json"))
+        #expect(
+            throws: LLMError.vocabularySizeMismatch(
+                model: folder.lastPathComponent, config: 317, other: 368,
+                otherSource: "tokenizer.json")
+        ) {
             try LanguageModelBundle(folder: folder)
         }
     }
@@ -52,8 +57,9 @@ import Testing
         #expect(chunks.count > 1 && chunks.joined() == text)
         #expect(try chunks.allSatisfy { try bundle.encode($0).count <= 8 })
         #expect(throws: LLMError.windowTooLarge(model: "gpt2-a", window: 100, maxPositions: 64)) {
-            try DistributionExtractor(window: 100).sequences(corpus: Corpus(url: LLMFixtures.directory.appendingPathComponent("corpus.jsonl")),
-                                                             models: [bundle])
+            try DistributionExtractor(window: 100).sequences(
+                corpus: Corpus(url: LLMFixtures.directory.appendingPathComponent("corpus.jsonl")),
+                models: [bundle])
         }
     }
 
@@ -65,15 +71,23 @@ import Testing
         let corpus = try Corpus(url: LLMFixtures.directory.appendingPathComponent("corpus.jsonl"))
         let bundles = try ["gpt2-a", "llama-b"].map { try LanguageModelBundle(folder: LLMFixtures.model($0)) }
         let dists = folder.appendingPathComponent("dists")
-        try DistributionExtractor(window: 64, shardSize: 2).run(corpus: Corpus(url: LLMFixtures.directory.appendingPathComponent("corpus.jsonl")),
-                                                                models: bundles, folder: dists)
+        try DistributionExtractor(window: 64, shardSize: 2).run(
+            corpus: Corpus(url: LLMFixtures.directory.appendingPathComponent("corpus.jsonl")),
+            models: bundles, folder: dists)
         let other = folder.appendingPathComponent("other.txt")
         try "A different corpus.\n".write(to: other, atomically: true, encoding: .utf8)
         let otherCorpus = try Corpus(url: other)
-        #expect(throws: LLMError.corpusMismatch(file: corpus.url.path, expectedHash: otherCorpus.hash, actualHash: corpus.hash)) {
-            try AlignmentRunner(mode: .hard).run(folder: dists, base: "gpt2-a", sources: ["llama-b"], corpus: otherCorpus)
+        #expect(
+            throws: LLMError.corpusMismatch(
+                file: corpus.url.path, expectedHash: otherCorpus.hash, actualHash: corpus.hash)
+        ) {
+            try AlignmentRunner(mode: .hard).run(
+                folder: dists, base: "gpt2-a", sources: ["llama-b"], corpus: otherCorpus)
         }
-        #expect(throws: LLMError.corpusMismatch(file: corpus.url.path, expectedHash: otherCorpus.hash, actualHash: corpus.hash)) {
+        #expect(
+            throws: LLMError.corpusMismatch(
+                file: corpus.url.path, expectedHash: otherCorpus.hash, actualHash: corpus.hash)
+        ) {
             try DistributionExtractor(window: 64, shardSize: 2).run(corpus: otherCorpus, models: bundles, folder: dists)
         }
         #expect(throws: LLMError.missingModel(name: "llama-z", folder: dists.path, available: ["gpt2-a", "llama-b"])) {

@@ -8,7 +8,8 @@ import Testing
 /// metric_ce are fp32 in every precision.
 @Suite struct CausalLMPrecisionTests {
     static let moe = LLMFixtures.directory.deletingLastPathComponent().appendingPathComponent("llm-moe")
-    static let folders = ["gpt2-a", "llama-b", "llama-c"].map(LLMFixtures.model)
+    static let folders =
+        ["gpt2-a", "llama-b", "llama-c"].map(LLMFixtures.model)
         + ["mixtral-a", "qwen2moe-a", "olmoe-b"].map { moe.appendingPathComponent($0) }
 
     @Test(arguments: folders)
@@ -26,8 +27,9 @@ import Testing
                 let ids = try exact.encode(text)
                 let a = try TopKReducer.distributions(model: exact.model, ids: ids, k: 10)
                 let b = try TopKReducer.distributions(model: reduced.model, ids: ids, k: 10)
-                #expect(abs(b.metricCE - a.metricCE) <= 0.01 * abs(a.metricCE),
-                        "\(folder.lastPathComponent) \(precision): metric_ce \(b.metricCE) vs \(a.metricCE)")
+                #expect(
+                    abs(b.metricCE - a.metricCE) <= 0.01 * abs(a.metricCE),
+                    "\(folder.lastPathComponent) \(precision): metric_ce \(b.metricCE) vs \(a.metricCE)")
                 for t in 0..<ids.count {
                     overlap += Double(Set(a.topK.row(t).ids).intersection(b.topK.row(t).ids).count)
                     steps += 1
@@ -35,8 +37,9 @@ import Testing
             }
             // Without VNNI int8 weights get 7 bits (docs/PRECISION.md): measured 9.47 on llama-c with oneDNN capped to AVX2.
             let bound = precision == .int8 && !ComputeCapabilities.current.hasVNNI ? 9.4 : 9.5
-            #expect(overlap / Double(steps) >= bound,
-                    "\(folder.lastPathComponent) \(precision): top-10 overlap \(overlap / Double(steps))")
+            #expect(
+                overlap / Double(steps) >= bound,
+                "\(folder.lastPathComponent) \(precision): top-10 overlap \(overlap / Double(steps))")
         }
     }
 }

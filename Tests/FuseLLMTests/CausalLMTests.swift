@@ -27,7 +27,8 @@ import Testing
         let bundle = try LanguageModelBundle(folder: LLMFixtures.model(name))
         let reference = LLMFixtures.reference.models[name]!
         for expected in reference.texts {
-            let result = try TopKReducer.distributions(model: bundle.model, ids: expected.ids, k: LLMFixtures.reference.top_k)
+            let result = try TopKReducer.distributions(
+                model: bundle.model, ids: expected.ids, k: LLMFixtures.reference.top_k)
             #expect(abs(result.metricCE - expected.metric_ce) <= 1e-4)
             for t in 0..<expected.ids.count {
                 let row = result.topK.row(t)
@@ -58,15 +59,18 @@ import Testing
         let bundle = try LanguageModelBundle(folder: LLMFixtures.model(name))
         let expected = LLMFixtures.reference.models[name]!.generate
         let decoder = try EnsembleDecoder(models: [bundle], method: .mean, topK: bundle.vocabulary.count)
-        let result = try decoder.generate(prompt: expected.prompt, maxTokens: expected.ids.count - expected.prompt_ids.count,
-                                          sampling: .greedy, stopAtEOS: false)
+        let result = try decoder.generate(
+            prompt: expected.prompt, maxTokens: expected.ids.count - expected.prompt_ids.count,
+            sampling: .greedy, stopAtEOS: false)
         #expect(result.ids == Array(expected.ids.dropFirst(expected.prompt_ids.count)))
     }
 
     @Test func configReadsRopeParameters() throws {
         let config = try CausalLMConfig.load(folder: LLMFixtures.model("llama-c"))
         #expect(config.ropeTheta == 500000)
-        #expect(config.ropeScaling == .llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalMaxPositions: 64))
+        #expect(
+            config.ropeScaling
+                == .llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalMaxPositions: 64))
         #expect(config.keyValueHeads == 1 && config.headDim == 16 && config.tieWordEmbeddings)
         let b = try CausalLMConfig.load(folder: LLMFixtures.model("llama-b"))
         #expect(b.ropeTheta == 5000 && b.ropeScaling == .none && !b.tieWordEmbeddings)

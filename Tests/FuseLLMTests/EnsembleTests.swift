@@ -30,10 +30,12 @@ import Testing
     func generationMatchesReference(index: Int) throws {
         let c = Self.cases[index]
         let bundles = try c.models.map { try LanguageModelBundle(folder: LLMFixtures.model($0)) }
-        let decoder = try EnsembleDecoder(models: bundles, method: try #require(EnsembleDecoder.Method(rawValue: c.method)),
-                                          topK: c.top_k, temperature: c.temperature)
-        let result = try decoder.generate(prompt: c.prompt, maxTokens: c.max_tokens,
-                                          sampling: c.seed.map { .sample(seed: $0) } ?? .greedy)
+        let decoder = try EnsembleDecoder(
+            models: bundles, method: try #require(EnsembleDecoder.Method(rawValue: c.method)),
+            topK: c.top_k, temperature: c.temperature)
+        let result = try decoder.generate(
+            prompt: c.prompt, maxTokens: c.max_tokens,
+            sampling: c.seed.map { .sample(seed: $0) } ?? .greedy)
         #expect(result.ids == c.ids, "\(c.models) \(c.method) seed \(String(describing: c.seed))")
         #expect(result.text == c.text)
         #expect(result.weights.count == c.weights.count)

@@ -27,7 +27,8 @@ enum LLMFixtures {
         let logits: [[Float]]?
 
         var topK: SparseSteps {
-            SparseSteps(rowWidth: topk_ids.first?.count ?? 0, ids: topk_ids.flatMap { $0 }, values: topk_logits.flatMap { $0 })
+            SparseSteps(
+                rowWidth: topk_ids.first?.count ?? 0, ids: topk_ids.flatMap { $0 }, values: topk_logits.flatMap { $0 })
         }
     }
 

@@ -22,8 +22,9 @@ import Testing
                 (FusionMethod.mince, text.mince, (0..<text.ces.count).map { $0 == text.mince_choice ? 1.0 : 0.0 }),
                 (.avgce, text.avgce, text.avgce_weights), (.avgcePaper, text.avgce_paper, text.avgce_paper_weights),
             ] {
-                let fused = try Fusion.fuse(base: base.topK, baseCE: base.metric_ce, sources: sources,
-                                            method: method, temperature: c.temperature)
+                let fused = try Fusion.fuse(
+                    base: base.topK, baseCE: base.metric_ce, sources: sources,
+                    method: method, temperature: c.temperature)
                 #expect(zip(fused.weights, weights).allSatisfy { abs($0 - $1) < 1e-9 }, "\(method) weights")
                 #expect(fused.distribution.count == expected.count)
                 for t in 0..<min(expected.count, fused.distribution.count) {

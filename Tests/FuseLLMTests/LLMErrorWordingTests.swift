@@ -22,7 +22,9 @@ struct LLMErrorWordingTests {
 
     @Test("an incomplete model says how far the extraction got")
     func incomplete() {
-        #expect(LLMError.incompleteModel(file: "d/manifest.json", model: "gpt2-a", completed: 1, total: 3).description
-                == "d/manifest.json: invalid distribution file: model 'gpt2-a' has 1 of 3 shards; resume the extraction")
+        #expect(
+            LLMError.incompleteModel(file: "d/manifest.json", model: "gpt2-a", completed: 1, total: 3).description
+                == "d/manifest.json: invalid distribution file: model 'gpt2-a' has 1 of 3 shards; resume the extraction"
+        )
     }
 }

@@ -46,8 +46,9 @@ import Testing
         let bundle = try Self.bundle(name)
         let expected = Self.reference.models[name]!.generate
         let decoder = try EnsembleDecoder(models: [bundle], method: .mean, topK: bundle.vocabulary.count)
-        let result = try decoder.generate(prompt: expected.prompt, maxTokens: expected.ids.count - expected.prompt_ids.count,
-                                          sampling: .greedy, stopAtEOS: false)
+        let result = try decoder.generate(
+            prompt: expected.prompt, maxTokens: expected.ids.count - expected.prompt_ids.count,
+            sampling: .greedy, stopAtEOS: false)
         #expect(result.ids == Array(expected.ids.dropFirst(expected.prompt_ids.count)))
     }
 
@@ -108,13 +109,17 @@ import Testing
         let expected = try EnsembleDecoder(models: [bundle], method: .mean, topK: 10)
             .generate(prompt: "The base model", maxTokens: 12, sampling: .greedy, stopAtEOS: true)
         let path = Self.directory.appendingPathComponent(name).path
-        let generate = try FuseBinary.run(["llm", "generate", "--models", path, "--prompt", "The base model",
-                                           "--max-tokens", "12", "--cache-dir", folder.path])
+        let generate = try FuseBinary.run([
+            "llm", "generate", "--models", path, "--prompt", "The base model",
+            "--max-tokens", "12", "--cache-dir", folder.path,
+        ])
         #expect(generate.status == 0, "\(generate.errors)")
         #expect(generate.output == "The base model" + expected.text + "\n")
         let corpus = LLMFixtures.directory.appendingPathComponent("corpus.jsonl").path
-        let logits = try FuseBinary.run(["llm", "logits", "--models", path, "--corpus", corpus,
-                                         "--out", folder.appendingPathComponent("dists").path])
+        let logits = try FuseBinary.run([
+            "llm", "logits", "--models", path, "--corpus", corpus,
+            "--out", folder.appendingPathComponent("dists").path,
+        ])
         #expect(logits.status == 0, "\(logits.errors)")
         #expect(logits.output.contains("5 sequences from 5 texts, 1 model(s)"), "\(logits.output)")
     }

@@ -13,7 +13,8 @@ import Testing
         let c = LLMFixtures.fusion.cases[0]  // base gpt2-a, sources llama-b + llama-c, soft, T = 1
         let bundles = try ([c.base] + c.sources).map { try LanguageModelBundle(folder: LLMFixtures.model($0)) }
         let dists = folder.appendingPathComponent("dists")
-        let manifest = try DistributionExtractor(window: 64, shardSize: 2).run(corpus: corpus, models: bundles, folder: dists)
+        let manifest = try DistributionExtractor(window: 64, shardSize: 2).run(
+            corpus: corpus, models: bundles, folder: dists)
         #expect(manifest.sequences == corpus.texts.count && manifest.shardCount == 3)
         try AlignmentRunner(mode: .soft, cacheDirectory: folder.appendingPathComponent("cache"))
             .run(folder: dists, base: c.base, sources: c.sources, corpus: corpus)
@@ -22,7 +23,8 @@ import Testing
             .run(folder: dists, base: c.base, sources: c.sources, output: out, corpus: corpus)
         var n = 0
         for name in export.shards {
-            let shard = try StepShard.read(from: out.appendingPathComponent(name), kind: .fused, corpusSHA256: corpus.hash)
+            let shard = try StepShard.read(
+                from: out.appendingPathComponent(name), kind: .fused, corpusSHA256: corpus.hash)
             for s in 0..<shard.sequenceCount {
                 let steps = shard.sequence(s), expected = c.texts[n].avgce
                 #expect(steps.count == expected.count)
@@ -53,7 +55,9 @@ import Testing
         try partial.write(folder: dists)
         try FileManager.default.removeItem(at: first)
         var resumed: [Int] = []
-        let again = try extractor.run(corpus: corpus, models: bundles, folder: dists) { _, shard, _ in resumed.append(shard) }
+        let again = try extractor.run(corpus: corpus, models: bundles, folder: dists) { _, shard, _ in
+            resumed.append(shard)
+        }
         #expect(resumed == [1, 2])
         #expect(again.isComplete("llama-b"))
         #expect(try Data(contentsOf: first) == before)

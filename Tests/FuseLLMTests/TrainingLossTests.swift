@@ -35,10 +35,12 @@ import Testing
             let name = LLMFixtures.fusion.cases[record.case].base
             if models[name] == nil { models[name] = try LanguageModelBundle(folder: LLMFixtures.model(name)) }
             let ids = LLMFixtures.reference.models[name]!.texts[record.text].ids
-            let loss = try FusionTrainingLoss.evaluate(model: models[name]!.model, ids: ids,
-                                                       targets: Self.targets(case: record.case, method: record.method, text: record.text))
+            let loss = try FusionTrainingLoss.evaluate(
+                model: models[name]!.model, ids: ids,
+                targets: Self.targets(case: record.case, method: record.method, text: record.text))
             #expect(abs(loss.clm - record.clm) <= 1e-4, "case \(record.case) \(record.method) text \(record.text) CLM")
-            #expect(abs(loss.fuse - record.fuse) <= 1e-4, "case \(record.case) \(record.method) text \(record.text) fuse")
+            #expect(
+                abs(loss.fuse - record.fuse) <= 1e-4, "case \(record.case) \(record.method) text \(record.text) fuse")
             #expect(abs(loss.total(lmLossWeight: record.lm_loss_weight) - record.loss) <= 1e-4)
         }
     }
@@ -50,7 +52,9 @@ import Testing
         }
         var wrong = SparseSteps()
         for _ in 0..<3 { wrong.append(ids: [Int32(5000)], values: [Float(1)]) }
-        #expect(throws: LLMError.invalidOption(name: "fused targets", reason: "id 5000 outside the base vocabulary of 317")) {
+        #expect(
+            throws: LLMError.invalidOption(name: "fused targets", reason: "id 5000 outside the base vocabulary of 317")
+        ) {
             try FusionTrainingLoss.evaluate(model: bundle.model, ids: [1, 2, 3], targets: wrong)
         }
     }

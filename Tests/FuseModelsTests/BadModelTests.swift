@@ -6,8 +6,10 @@ import Testing
 @Suite("Bad model folders and inputs")
 struct BadModelTests {
     /// A scratch copy of a fixture folder, with optional edits to config.json and the weights.
-    func brokenCopy(of name: String, config edit: (inout [String: Any]) -> Void = { _ in },
-                    weights rename: [String: String] = [:]) throws -> URL {
+    func brokenCopy(
+        of name: String, config edit: (inout [String: Any]) -> Void = { _ in },
+        weights rename: [String: String] = [:]
+    ) throws -> URL {
         let destination = FileManager.default.temporaryDirectory
             .appendingPathComponent("fuse-bad-\(name)-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: ModelFixtures.folder(name), to: destination)
@@ -19,8 +21,11 @@ struct BadModelTests {
             let weightsURL = destination.appendingPathComponent("model.safetensors")
             let file = try SafetensorsFile(url: weightsURL)
             var tensors: [String: Tensor] = [:]
-            for name in file.names { tensors[rename[name] ?? name] = try Tensor(shape: file.tensor(name).shape,
-                                                                                values: file.tensor(name).scalars) }
+            for name in file.names {
+                tensors[rename[name] ?? name] = try Tensor(
+                    shape: file.tensor(name).shape,
+                    values: file.tensor(name).scalars)
+            }
             try SafetensorsWriter.write(tensors, to: weightsURL, overwrite: true)
         }
         return destination
@@ -31,7 +36,9 @@ struct BadModelTests {
         let folder = try brokenCopy(of: "vit") { $0["model_type"] = "vot" }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .unknownModelType(let file, let type, let known) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unknownModelType(let file, let type, let known) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(file.hasSuffix("config.json") && type == "vot" && known.contains("vit"))
     }
 
@@ -44,8 +51,11 @@ struct BadModelTests {
         }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        #expect(error == .missingField(file: folder.appendingPathComponent("config.json").path,
-                                       field: "text_config.hidden_size"))
+        #expect(
+            error
+                == .missingField(
+                    file: folder.appendingPathComponent("config.json").path,
+                    field: "text_config.hidden_size"))
     }
 
     @Test("a misnamed tensor: the error lists the expected name and the similar names found")
@@ -54,7 +64,9 @@ struct BadModelTests {
         let folder = try brokenCopy(of: "vit", weights: ["encoder.layer.1.attention.attention.query.weight": wrong])
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .missingTensors(_, let expected, let found) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .missingTensors(_, let expected, let found) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(expected == ["encoder.layer.1.attention.attention.query.weight"])
         #expect(found.contains(wrong))
         #expect(error!.description.contains("qery"))
@@ -65,7 +77,9 @@ struct BadModelTests {
         let folder = try brokenCopy(of: "vit") { $0["intermediate_size"] = 90 }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .tensorShape(_, let tensor, let expected, let found, let because) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .tensorShape(_, let tensor, let expected, let found, let because) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(tensor == "encoder.layer.0.intermediate.dense.weight")
         #expect(expected == [90, 48] && found == [84, 48] && because.contains("intermediate_size 90"))
     }
@@ -75,7 +89,9 @@ struct BadModelTests {
         let folder = try brokenCopy(of: "bert") { $0["num_hidden_layers"] = 2 }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .configContradictsWeights(_, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .configContradictsWeights(_, let reason) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(reason.contains("num_hidden_layers is 2") && reason.contains("3 blocks"))
     }
 
@@ -95,8 +111,10 @@ struct BadModelTests {
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
         var tokenizer = try JSONSerialization.jsonObject(with: Data(contentsOf: tokenizerURL)) as! [String: Any]
         var added = tokenizer["added_tokens"] as? [[String: Any]] ?? []
-        added.append(["id": 140, "content": "[EXTRA]", "special": true, "single_word": false, "lstrip": false,
-                      "rstrip": false, "normalized": false])
+        added.append([
+            "id": 140, "content": "[EXTRA]", "special": true, "single_word": false, "lstrip": false,
+            "rstrip": false, "normalized": false,
+        ])
         tokenizer["added_tokens"] = added
         try JSONSerialization.data(withJSONObject: tokenizer).write(to: tokenizerURL)
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
@@ -159,54 +177,74 @@ struct BadSpeechModelTests {
         }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .configContradictsWeights(_, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .configContradictsWeights(_, let reason) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(reason.contains("len(conv_dim) is 5") && reason.contains("6 blocks"))
     }
 
-    @Test("missing weight-norm tensors list every accepted name", arguments: [
-        ("hubert-group", "encoder.pos_conv_embed.conv.parametrizations.weight.original0"),
-        ("wav2vec2-group", "wav2vec2.encoder.pos_conv_embed.conv.weight_g"),
-    ])
-    func missingWeightNorm(_ name: String, _ tensor: String) throws {
-        let folder = try helper.brokenCopy(of: name, weights: [
-            tensor: tensor.replacingOccurrences(of: "original0", with: "magnitude")
-                .replacingOccurrences(of: "weight_g", with: "wg"),
-            tensor.replacingOccurrences(of: "original0", with: "original1").replacingOccurrences(of: "weight_g", with: "weight_v"):
-                "unrelated.v",
+    @Test(
+        "missing weight-norm tensors list every accepted name",
+        arguments: [
+            ("hubert-group", "encoder.pos_conv_embed.conv.parametrizations.weight.original0"),
+            ("wav2vec2-group", "wav2vec2.encoder.pos_conv_embed.conv.weight_g"),
         ])
+    func missingWeightNorm(_ name: String, _ tensor: String) throws {
+        let folder = try helper.brokenCopy(
+            of: name,
+            weights: [
+                tensor: tensor.replacingOccurrences(of: "original0", with: "magnitude")
+                    .replacingOccurrences(of: "weight_g", with: "wg"),
+                tensor.replacingOccurrences(of: "original0", with: "original1").replacingOccurrences(
+                    of: "weight_g", with: "weight_v"):
+                    "unrelated.v",
+            ])
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .missingTensors(_, let expected, _) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .missingTensors(_, let expected, _) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         let prefix = name.hasPrefix("wav2vec2") ? "wav2vec2." : ""
-        #expect(expected == ["conv.parametrizations.weight.original0", "conv.parametrizations.weight.original1",
-                             "conv.weight_g", "conv.weight_v", "conv.weight"]
-            .map { prefix + "encoder.pos_conv_embed." + $0 })
+        #expect(
+            expected
+                == [
+                    "conv.parametrizations.weight.original0", "conv.parametrizations.weight.original1",
+                    "conv.weight_g", "conv.weight_v", "conv.weight",
+                ]
+                .map { prefix + "encoder.pos_conv_embed." + $0 })
     }
 
     @Test("half a weight-norm pair names the other half")
     func halfWeightNorm() throws {
-        let folder = try helper.brokenCopy(of: "hubert-group", weights: [
-            "encoder.pos_conv_embed.conv.parametrizations.weight.original1": "encoder.pos_conv_embed.conv.v",
-        ])
+        let folder = try helper.brokenCopy(
+            of: "hubert-group",
+            weights: [
+                "encoder.pos_conv_embed.conv.parametrizations.weight.original1": "encoder.pos_conv_embed.conv.v"
+            ])
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        guard case .missingTensors(_, let expected, let found) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .missingTensors(_, let expected, let found) = error else {
+            Issue.record("\(String(describing: error))"); return
+        }
         #expect(expected == ["encoder.pos_conv_embed.conv.parametrizations.weight.original1"])
         #expect(found.contains("encoder.pos_conv_embed.conv.v"))
     }
 
-    @Test("contradicting or unsupported keys", arguments: [
-        ("num_conv_pos_embedding_groups", "4", "does not divide hidden_size 33"),
-        ("feat_extract_norm", "\"batch\"", "expected 'group' or 'layer'"),
-        ("conv_stride", "[5, 2, 2, 0, 2, 2, 2]", "positive"),
-    ])
+    @Test(
+        "contradicting or unsupported keys",
+        arguments: [
+            ("num_conv_pos_embedding_groups", "4", "does not divide hidden_size 33"),
+            ("feat_extract_norm", "\"batch\"", "expected 'group' or 'layer'"),
+            ("conv_stride", "[5, 2, 2, 0, 2, 2, 2]", "positive"),
+        ])
     func badKeys(_ key: String, _ json: String, _ message: String) throws {
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
         let folder = try helper.brokenCopy(of: "hubert-group") { $0[key] = value }
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ModelError.self) { try EncoderModel.load(directory: folder) }
-        #expect(error?.description.contains(key) == true && error?.description.contains(message) == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains(key) == true && error?.description.contains(message) == true,
+            "\(String(describing: error))")
     }
 
     @Test("wav2vec2 adapters are refused by name")

@@ -32,18 +32,22 @@ struct EncoderFamilyBadInputTests {
     func layerTypes() throws {
         let short = loadError(try copies.brokenCopy(of: "modernbert-mlm") { $0["layer_types"] = ["full_attention"] })
         expectInvalidField(short, "layer_types", mentions: "num_hidden_layers is 5")
-        let unknown = loadError(try copies.brokenCopy(of: "modernbert-mlm") {
-            $0["layer_types"] = ["full_attention", "chunked_attention", "full_attention", "full_attention",
-                                 "full_attention"]
-        })
+        let unknown = loadError(
+            try copies.brokenCopy(of: "modernbert-mlm") {
+                $0["layer_types"] = [
+                    "full_attention", "chunked_attention", "full_attention", "full_attention",
+                    "full_attention",
+                ]
+            })
         expectInvalidField(unknown, "layer_types", mentions: "chunked_attention")
     }
 
     @Test("a rotary type ModernBERT does not load")
     func ropeType() throws {
-        let error = loadError(try copies.brokenCopy(of: "modernbert-mlm") { config in
-            config["rope_parameters"] = ["full_attention": ["rope_type": "yarn", "rope_theta": 10.0]]
-        })
+        let error = loadError(
+            try copies.brokenCopy(of: "modernbert-mlm") { config in
+                config["rope_parameters"] = ["full_attention": ["rope_type": "yarn", "rope_theta": 10.0]]
+            })
         expectInvalidField(error, "rope_parameters.full_attention.rope_type", mentions: "yarn")
     }
 
@@ -65,10 +69,13 @@ struct EncoderFamilyBadInputTests {
 
     @Test("missing tensors are listed together, with the checkpoint's prefix")
     func missingTensors() throws {
-        let modern = loadError(try copies.brokenCopy(of: "modernbert-mlm", weights: [
-            "model.layers.2.attn.Wqkv.weight": "model.layers.2.attn.Wqkv_renamed.weight",
-            "model.layers.3.mlp.Wi.bias": "model.layers.3.mlp.Wi_renamed.bias",
-        ]))
+        let modern = loadError(
+            try copies.brokenCopy(
+                of: "modernbert-mlm",
+                weights: [
+                    "model.layers.2.attn.Wqkv.weight": "model.layers.2.attn.Wqkv_renamed.weight",
+                    "model.layers.3.mlp.Wi.bias": "model.layers.3.mlp.Wi_renamed.bias",
+                ]))
         guard case .missingTensors(_, let expected, let found) = modern else {
             Issue.record("\(String(describing: modern))")
             return
@@ -76,19 +83,25 @@ struct EncoderFamilyBadInputTests {
         #expect(expected == ["model.layers.2.attn.Wqkv.weight", "model.layers.3.mlp.Wi.bias"])
         #expect(found.contains("model.layers.2.attn.Wqkv_renamed.weight"))
 
-        let deberta = loadError(try copies.brokenCopy(of: "deberta-v2", weights: [
-            "deberta.encoder.rel_embeddings.weight": "deberta.encoder.rel_embeddings_gone.weight",
-        ]))
+        let deberta = loadError(
+            try copies.brokenCopy(
+                of: "deberta-v2",
+                weights: [
+                    "deberta.encoder.rel_embeddings.weight": "deberta.encoder.rel_embeddings_gone.weight"
+                ]))
         guard case .missingTensors(_, let debertaExpected, _) = deberta else {
             Issue.record("\(String(describing: deberta))")
             return
         }
         #expect(debertaExpected == ["deberta.encoder.rel_embeddings.weight"])
 
-        let conv = loadError(try copies.brokenCopy(of: "deberta-v2", weights: [
-            "deberta.encoder.conv.conv.bias": "deberta.encoder.conv.conv.bias_gone",
-            "deberta.encoder.conv.LayerNorm.weight": "deberta.encoder.conv.LayerNorm.weight_gone",
-        ]))
+        let conv = loadError(
+            try copies.brokenCopy(
+                of: "deberta-v2",
+                weights: [
+                    "deberta.encoder.conv.conv.bias": "deberta.encoder.conv.conv.bias_gone",
+                    "deberta.encoder.conv.LayerNorm.weight": "deberta.encoder.conv.LayerNorm.weight_gone",
+                ]))
         guard case .missingTensors(_, let convExpected, _) = conv else {
             Issue.record("\(String(describing: conv))")
             return

@@ -19,8 +19,9 @@ struct EncoderFamilyParityTests {
     ]
 
     static func tokens(_ reference: SafetensorsFile, types: Bool) throws -> [Tokens] {
-        try idTokens(reference.intRows("ids"), mask: reference.intRows("mask"),
-                     types: types ? reference.intRows("token_types") : nil)
+        try idTokens(
+            reference.intRows("ids"), mask: reference.intRows("mask"),
+            types: types ? reference.intRows("token_types") : nil)
     }
 
     @Test("last hidden states and mean / CLS pooling", arguments: cases)
@@ -29,25 +30,31 @@ struct EncoderFamilyParityTests {
         let reference = try ModelFixtures.reference(referenceName)
         let out = try model.run(Self.tokens(reference, types: types), modality: .text)
         #expect(maxAbsDifference(out.lastHidden, try reference.tensor("last_hidden")) <= parityTolerance)
-        #expect(maxAbsDifference(Pooling.mean.pool(out.lastHidden, batch: out.batch), try reference.tensor("mean"))
-            <= parityTolerance)
-        #expect(maxAbsDifference(Pooling.cls.pool(out.lastHidden, batch: out.batch), try reference.tensor("cls"))
-            <= parityTolerance)
+        #expect(
+            maxAbsDifference(Pooling.mean.pool(out.lastHidden, batch: out.batch), try reference.tensor("mean"))
+                <= parityTolerance)
+        #expect(
+            maxAbsDifference(Pooling.cls.pool(out.lastHidden, batch: out.batch), try reference.tensor("cls"))
+                <= parityTolerance)
     }
 
-    @Test("sentence-transformers folders: ModernBERT mean + Normalize, DeBERTa-v3 CLS + Normalize",
-          arguments: [("modernbert", "mean"), ("deberta-v3", "cls")])
+    @Test(
+        "sentence-transformers folders: ModernBERT mean + Normalize, DeBERTa-v3 CLS + Normalize",
+        arguments: [("modernbert", "mean"), ("deberta-v3", "cls")])
     func sentenceTransformers(folder: String, pooled: String) throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder(folder))
         let reference = try ModelFixtures.reference(folder)
         let out = try model.run(Self.tokens(reference, types: false), modality: .text)
         #expect(maxAbsDifference(out.embeddings, try reference.tensor(pooled)) <= parityTolerance)
-        #expect(maxAbsDifference(try normalizedRows(out.embeddings), try reference.tensor("st_embeddings"))
-            <= parityTolerance)
+        #expect(
+            maxAbsDifference(try normalizedRows(out.embeddings), try reference.tensor("st_embeddings"))
+                <= parityTolerance)
         #expect(try model.tower(for: .text).pooling == (pooled == "cls" ? .cls : .mean))  // 1_Pooling/config.json
     }
 
-    @Test("ModernBERT unpadded and padded batches agree on real tokens", arguments: ["modernbert-random", "modernbert-mlm"])
+    @Test(
+        "ModernBERT unpadded and padded batches agree on real tokens",
+        arguments: ["modernbert-random", "modernbert-mlm"])
     func unpadding(referenceName: String) throws {
         let folder = referenceName == "modernbert-mlm" ? "modernbert-mlm" : "modernbert"
         let model = try EncoderModel.load(directory: ModelFixtures.folder(folder))
@@ -65,15 +72,18 @@ struct EncoderFamilyParityTests {
 
     @Test("both ModernBERT config styles: layer pattern, window, thetas")
     func modernBERTConfigs() throws {
-        let old = try #require(try EncoderModel.load(directory: ModelFixtures.folder("modernbert"))
-            .tower(for: .text).encoder as? ModernBERTEncoder)
+        let old = try #require(
+            try EncoderModel.load(directory: ModelFixtures.folder("modernbert"))
+                .tower(for: .text).encoder as? ModernBERTEncoder)
         #expect(old.globalLayers == [true, false, false, true] && old.localWindow == 4)
-        let new = try #require(try EncoderModel.load(directory: ModelFixtures.folder("modernbert-mlm"))
-            .tower(for: .text).encoder as? ModernBERTEncoder)
+        let new = try #require(
+            try EncoderModel.load(directory: ModelFixtures.folder("modernbert-mlm"))
+                .tower(for: .text).encoder as? ModernBERTEncoder)
         #expect(new.globalLayers == [false, true, false, false, true] && new.localWindow == 3)
     }
 
-    @Test("DeBERTa relative buckets equal transformers' build_relative_position", arguments: ["deberta-v3", "deberta-v2"])
+    @Test(
+        "DeBERTa relative buckets equal transformers' build_relative_position", arguments: ["deberta-v3", "deberta-v2"])
     func buckets(name: String) throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder(name))
         let encoder = try #require(try model.tower(for: .text).encoder as? DeBERTaEncoder)
@@ -85,8 +95,10 @@ struct EncoderFamilyParityTests {
             for j in 0..<length where Float(positions.bucket(i - j)) != table[0, i, j] { mismatches += 1 }
         }
         #expect(mismatches == 0)
-        #expect(name == "deberta-v3" ? positions.buckets == 8 && positions.maxPosition == 20
-            : positions.buckets <= 0 && positions.span == 5)
+        #expect(
+            name == "deberta-v3"
+                ? positions.buckets == 8 && positions.maxPosition == 20
+                : positions.buckets <= 0 && positions.span == 5)
     }
 }
 

@@ -9,9 +9,12 @@ import Testing
 /// the kernel that ran is reported. Without bf16 kernels the model says so and stays exact.
 @Suite("ModernBERT and DeBERTa keep the reduced-precision contract")
 struct EncoderFamilyPrecisionTests {
-    @Test("pooled embeddings int8 ≥ 0.999, bf16 ≥ 0.9995 cosine to fp32",
-          arguments: [("modernbert", "modernbert-random"), ("modernbert-mlm", "modernbert-mlm"),
-                      ("deberta-v3", "deberta-v3-random"), ("deberta-v2", "deberta-v2")])
+    @Test(
+        "pooled embeddings int8 ≥ 0.999, bf16 ≥ 0.9995 cosine to fp32",
+        arguments: [
+            ("modernbert", "modernbert-random"), ("modernbert-mlm", "modernbert-mlm"),
+            ("deberta-v3", "deberta-v3-random"), ("deberta-v2", "deberta-v2"),
+        ])
     func contract(folder: String, referenceName: String) throws {
         let exact = try EncoderModel.load(directory: ModelFixtures.folder(folder))
         let reference = try ModelFixtures.reference(referenceName)

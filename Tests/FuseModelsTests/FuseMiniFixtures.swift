@@ -44,8 +44,9 @@ enum FuseMiniFixtures {
     static func modelFolder() throws -> URL {
         let model = repository.appendingPathComponent("models/fuse-mini")
         guard FileManager.default.fileExists(atPath: model.appendingPathComponent("encoder.safetensors").path) else {
-            throw ModelError.modelFolderMissing(path: model.path,
-                                                hint: "run tools/setup_models.sh to assemble encoder.safetensors")
+            throw ModelError.modelFolderMissing(
+                path: model.path,
+                hint: "run tools/setup_models.sh to assemble encoder.safetensors")
         }
         return model
     }

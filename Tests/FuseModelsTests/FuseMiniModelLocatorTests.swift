@@ -23,8 +23,9 @@ struct FuseMiniModelLocatorTests {
                 try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
                 try Data("{\"model_type\": \"bert\"}".utf8).write(to: snapshot.appendingPathComponent("config.json"))
             }
-            try FileManager.default.createDirectory(at: repo.appendingPathComponent("refs"),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: repo.appendingPathComponent("refs"),
+                withIntermediateDirectories: true)
             try Data("\(commitB)\n".utf8).write(to: repo.appendingPathComponent("refs/main"))
             try Data(commitA.utf8).write(to: repo.appendingPathComponent("refs/v1"))
         }
@@ -35,8 +36,9 @@ struct FuseMiniModelLocatorTests {
     @Test("org/name follows refs/main to its snapshot")
     func followsMain() throws {
         let fake = try FakeHub()
-        let url = try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
-                                           base: fake.root)
+        let url = try ModelLocator.resolve(
+            "sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
+            base: fake.root)
         #expect(url.lastPathComponent == Self.commitB)
         #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path))
     }
@@ -45,10 +47,14 @@ struct FuseMiniModelLocatorTests {
     func revisions() throws {
         let fake = try FakeHub()
         let cache = HuggingFaceCache(hub: fake.hub)
-        #expect(try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2@v1", cache: cache, base: fake.root)
-            .lastPathComponent == Self.commitA)
-        #expect(try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2@\(Self.commitA)", cache: cache,
-                                         base: fake.root).lastPathComponent == Self.commitA)
+        #expect(
+            try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2@v1", cache: cache, base: fake.root)
+                .lastPathComponent == Self.commitA)
+        #expect(
+            try ModelLocator.resolve(
+                "sentence-transformers/all-MiniLM-L6-v2@\(Self.commitA)", cache: cache,
+                base: fake.root
+            ).lastPathComponent == Self.commitA)
         #expect(throws: ModelLocationError.self) {
             try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2@v9", cache: cache, base: fake.root)
         }
@@ -68,8 +74,9 @@ struct FuseMiniModelLocatorTests {
         let fake = try FakeHub()
         let local = fake.root.appendingPathComponent("sentence-transformers/all-MiniLM-L6-v2")
         try FileManager.default.createDirectory(at: local, withIntermediateDirectories: true)
-        let url = try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
-                                           base: fake.root)
+        let url = try ModelLocator.resolve(
+            "sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
+            base: fake.root)
         #expect(url.standardizedFileURL.path == local.standardizedFileURL.path)
     }
 
@@ -77,8 +84,9 @@ struct FuseMiniModelLocatorTests {
     func absent() throws {
         let fake = try FakeHub()
         let error = #expect(throws: ModelLocationError.self) {
-            try ModelLocator.resolve("openai/clip-vit-base-patch32", cache: HuggingFaceCache(hub: fake.hub),
-                                     base: fake.root)
+            try ModelLocator.resolve(
+                "openai/clip-vit-base-patch32", cache: HuggingFaceCache(hub: fake.hub),
+                base: fake.root)
         }
         #expect(error == .notInCache(repository: "openai/clip-vit-base-patch32", hub: fake.hub.path))
         #expect(error?.description.contains("models--openai--clip-vit-base-patch32") == true)
@@ -91,7 +99,9 @@ struct FuseMiniModelLocatorTests {
             let error = #expect(throws: ModelLocationError.self) {
                 try ModelLocator.resolve(spec, cache: HuggingFaceCache(hub: fake.hub), base: fake.root)
             }
-            if case .notAFolder(let named, _) = error { #expect(named == spec) } else {
+            if case .notAFolder(let named, _) = error {
+                #expect(named == spec)
+            } else {
                 Issue.record("\(spec): expected notAFolder, got \(String(describing: error))")
             }
         }
@@ -103,8 +113,9 @@ struct FuseMiniModelLocatorTests {
         try FileManager.default.removeItem(
             at: fake.repo.appendingPathComponent("snapshots/\(Self.commitB)/config.json"))
         let error = #expect(throws: ModelLocationError.self) {
-            try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
-                                     base: fake.root)
+            try ModelLocator.resolve(
+                "sentence-transformers/all-MiniLM-L6-v2", cache: HuggingFaceCache(hub: fake.hub),
+                base: fake.root)
         }
         if case .incompleteSnapshot = error {} else { Issue.record("got \(String(describing: error))") }
     }
@@ -118,7 +129,8 @@ struct FuseMiniModelLocatorTests {
             try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: cache, base: fake.root)
         }
         try FileManager.default.removeItem(at: fake.repo.appendingPathComponent("snapshots/\(Self.commitA)"))
-        #expect(try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: cache, base: fake.root)
-            .lastPathComponent == Self.commitB)
+        #expect(
+            try ModelLocator.resolve("sentence-transformers/all-MiniLM-L6-v2", cache: cache, base: fake.root)
+                .lastPathComponent == Self.commitB)
     }
 }

@@ -100,8 +100,9 @@ struct FuseMiniTests {
         defer { try? FileManager.default.removeItem(at: copy) }
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         for item in ["config.json", "model.safetensors.index.json", "tokenizers.safetensors", "image", "audio"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(item),
-                                             to: copy.appendingPathComponent(item))
+            try FileManager.default.copyItem(
+                at: source.appendingPathComponent(item),
+                to: copy.appendingPathComponent(item))
         }
         let error = #expect(throws: FuseError.self) { try EncoderModel.load(directory: copy) }
         let message = error.map { "\($0)" } ?? ""

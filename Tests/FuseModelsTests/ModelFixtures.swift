@@ -16,8 +16,10 @@ enum ModelFixtures {
     }
 
     /// The repository's `models/` folder (git-ignored), where tools/setup_models.sh puts all-MiniLM-L6-v2.
-    static var repositoryModels: URL { root.deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("models") }
+    static var repositoryModels: URL {
+        root.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models")
+    }
 }
 
 extension SafetensorsFile {

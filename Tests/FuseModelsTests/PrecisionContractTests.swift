@@ -109,7 +109,9 @@ struct PrecisionContractTests {
     @Test("towers that share an encoder share its converted weights (converted once)")
     func sharedEncoderConvertedOnce() throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder("meta"), precision: .int8)
-        let layers = model.modalities.compactMap { (model.towers[$0]?.encoder as? TransformerEncoder)?.layers.first?.fusedQKV?.reduced }
+        let layers = model.modalities.compactMap {
+            (model.towers[$0]?.encoder as? TransformerEncoder)?.layers.first?.fusedQKV?.reduced
+        }
         #expect(layers.count == model.modalities.count && layers.count > 1)
         #expect(layers.allSatisfy { $0 === layers[0] })
     }

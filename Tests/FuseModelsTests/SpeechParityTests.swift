@@ -17,8 +17,9 @@ struct SpeechParityTests {
 
     /// The shared raw inputs of the generator.
     static func raw(_ index: Int) throws -> AudioBuffer {
-        try AudioBuffer(samples: ModelFixtures.reference("hubert-inputs").tensor("raw_\(index)").scalars,
-                        sampleRate: 16_000)
+        try AudioBuffer(
+            samples: ModelFixtures.reference("hubert-inputs").tensor("raw_\(index)").scalars,
+            sampleRate: 16_000)
     }
 
     /// The plugin's tokens for input `index`, made as the runtime makes them for `model`.
@@ -43,16 +44,20 @@ struct SpeechParityTests {
         for index in 0..<Self.inputCount {
             let out = try model.run([Self.tokens(index, for: model)], modality: .audio)
             let expected = try reference.tensor("last_hidden_\(index)")
-            #expect(maxAbsDifference(try out.lastHidden.reshaped(expected.shape), expected) <= parityTolerance,
-                    "\(name) input \(index)")
-            #expect(maxAbsDifference(try normalizedRows(out.embeddings).reshaped([-1]),
-                                     try reference.tensor("embedding_\(index)")) <= parityTolerance,
-                    "\(name) input \(index)")
+            #expect(
+                maxAbsDifference(try out.lastHidden.reshaped(expected.shape), expected) <= parityTolerance,
+                "\(name) input \(index)")
+            #expect(
+                maxAbsDifference(
+                    try normalizedRows(out.embeddings).reshaped([-1]),
+                    try reference.tensor("embedding_\(index)")) <= parityTolerance,
+                "\(name) input \(index)")
         }
     }
 
-    @Test("a padded batch: every item equals the input alone (and transformers' masked batch for layer models)",
-          arguments: fixtures)
+    @Test(
+        "a padded batch: every item equals the input alone (and transformers' masked batch for layer models)",
+        arguments: fixtures)
     func batch(_ name: String) throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder(name))
         let reference = try ModelFixtures.reference(name)
@@ -63,18 +68,24 @@ struct SpeechParityTests {
         for index in 0..<Self.inputCount {
             let expected = try reference.tensor("last_hidden_\(index)")
             let count = expected.shape[0]
-            #expect(out.batch.mask[(index * out.batch.sequence)..<((index + 1) * out.batch.sequence)]
-                .filter { $0 != 0 }.count == count)
-            #expect(maxAbsDifference(try Self.frames(out.lastHidden, item: index, count: count), expected)
-                <= parityTolerance, "\(name) item \(index)")
+            #expect(
+                out.batch.mask[(index * out.batch.sequence)..<((index + 1) * out.batch.sequence)]
+                    .filter { $0 != 0 }.count == count)
+            #expect(
+                maxAbsDifference(try Self.frames(out.lastHidden, item: index, count: count), expected)
+                    <= parityTolerance, "\(name) item \(index)")
             if let masked {
-                #expect(maxAbsDifference(try Self.frames(out.lastHidden, item: index, count: count),
-                                         try Self.frames(masked, item: index, count: count)) <= parityTolerance,
-                        "\(name) item \(index) vs transformers' masked batch")
+                #expect(
+                    maxAbsDifference(
+                        try Self.frames(out.lastHidden, item: index, count: count),
+                        try Self.frames(masked, item: index, count: count)) <= parityTolerance,
+                    "\(name) item \(index) vs transformers' masked batch")
             }
         }
-        #expect(maxAbsDifference(try normalizedRows(out.embeddings).rows(3..<4).reshaped([-1]),
-                                 try reference.tensor("embedding_3")) <= parityTolerance)
+        #expect(
+            maxAbsDifference(
+                try normalizedRows(out.embeddings).rows(3..<4).reshaped([-1]),
+                try reference.tensor("embedding_3")) <= parityTolerance)
     }
 
     @Test("a 16 kHz WAV file through FuseRuntime.embed(file:) gives transformers' embedding")
@@ -88,13 +99,15 @@ struct SpeechParityTests {
         #expect(embedding.modality == .audio && runtime.model.embeddingDimension == 33)
         // The plugin's tokens are the feature extractor's input_values for the int16-decoded samples.
         let plugin = try runtime.plugin(for: .audio)
-        let tokens = try plugin.tokenize(plugin.decode(contentsOf: wav),
-                                         context: runtime.preprocessingContext(for: .audio))
+        let tokens = try plugin.tokenize(
+            plugin.decode(contentsOf: wav),
+            context: runtime.preprocessingContext(for: .audio))
         guard case .features(let values) = tokens[0].content else { Issue.record("not features"); return }
         #expect(maxAbsDifference(try values.reshaped([-1]), try reference.tensor("wav_input_values")) <= 1e-5)
     }
 
-    @Test("reduced precision converts the transformer blocks and stays close to fp32", arguments: [Precision.bf16, .int8])
+    @Test(
+        "reduced precision converts the transformer blocks and stays close to fp32", arguments: [Precision.bf16, .int8])
     func precision(_ precision: Precision) throws {
         let exact = try EncoderModel.load(directory: ModelFixtures.folder("wav2vec2-layer"))
         let reduced = try EncoderModel.load(directory: ModelFixtures.folder("wav2vec2-layer"), precision: precision)
@@ -104,14 +117,16 @@ struct SpeechParityTests {
         let width = exact.embeddingDimension
         for item in 0..<Self.inputCount {
             let cosine = (0..<width).reduce(Float(0)) { $0 + a[item * width + $1] * b[item * width + $1] }
-            #expect(cosine >= 0.99, "item \(item): cosine \(cosine) (\(reduced.precisionNote ?? "\(reduced.precision)"))")
+            #expect(
+                cosine >= 0.99, "item \(item): cosine \(cosine) (\(reduced.precisionNote ?? "\(reduced.precision)"))")
         }
     }
 
     @Test("an input shorter than the receptive field is a named error")
     func tooShort() throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder("hubert-group"))
-        let short = try Tokens(modality: .audio, content: .features(Tensor(shape: [399, 1]) { $0.update(repeating: 0.1) }))
+        let short = try Tokens(
+            modality: .audio, content: .features(Tensor(shape: [399, 1]) { $0.update(repeating: 0.1) }))
         let error = #expect(throws: ModelError.self) { try model.run([short], modality: .audio) }
         #expect(error == .inputTooShort(modality: "audio", length: 399, minimum: 400, unit: "samples"))
     }

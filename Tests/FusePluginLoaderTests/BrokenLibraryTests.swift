@@ -9,7 +9,7 @@ import Testing
     /// Broken at load time: the descriptor or the library itself.
     enum LoadBreak: String, CaseIterable, Sendable {
         case BREAK_ABI_VERSION, BREAK_NO_ENTRY, BREAK_NULL_DESCRIPTOR, BREAK_NULL_FREE, BREAK_BAD_ID,
-             BREAK_SIGNATURE_RANGE, BREAK_SHORT_SIZE, BREAK_NULL_EXTENSIONS
+            BREAK_SIGNATURE_RANGE, BREAK_SHORT_SIZE, BREAK_NULL_EXTENSIONS
 
         func expected(_ library: String) -> PluginLoadError {
             switch self {
@@ -18,14 +18,18 @@ import Testing
             case .BREAK_NULL_DESCRIPTOR: .nullDescriptor(library: library)
             case .BREAK_NULL_FREE: .nullFunction(library: library, function: "free_result")
             case .BREAK_BAD_ID:
-                .invalidDescriptor(library: library, field: "id", reason: "'has spaces/and slash' must be letters, "
-                                   + "digits, '.', '_' or '-', starting with a letter or digit")
+                .invalidDescriptor(
+                    library: library, field: "id",
+                    reason: "'has spaces/and slash' must be letters, "
+                        + "digits, '.', '_' or '-', starting with a letter or digit")
             case .BREAK_SIGNATURE_RANGE:
-                .invalidDescriptor(library: library, field: "signatures[0]",
-                                   reason: "bytes 62..<66 reach past the 64 bytes Fuse reads for sniffing")
+                .invalidDescriptor(
+                    library: library, field: "signatures[0]",
+                    reason: "bytes 62..<66 reach past the 64 bytes Fuse reads for sniffing")
             case .BREAK_SHORT_SIZE:
-                .invalidDescriptor(library: library, field: "descriptor_size",
-                                   reason: "16 bytes, but an ABI 1 descriptor has 96")
+                .invalidDescriptor(
+                    library: library, field: "descriptor_size",
+                    reason: "16 bytes, but an ABI 1 descriptor has 96")
             case .BREAK_NULL_EXTENSIONS:
                 .invalidDescriptor(library: library, field: "extensions", reason: "NULL array with count 1")
             }
@@ -43,8 +47,10 @@ import Testing
         (["BREAK_DECODE_ERROR"], "decode failed", "cannot parse x.tbytes: unsupported dialect"),
         (["BREAK_COUNT_MISMATCH"], "impossible", "count = 7 but rows × columns = 3 × 2 = 6"),
         (["BREAK_NEGATIVE_ROWS"], "impossible", "rows = -3; a decoded file must have at least one row"),
-        (["BREAK_OVERFLOW_SHAPE"], "impossible",
-         "shape [1099511627776, 1099511627776] has more than 2147483648 elements"),
+        (
+            ["BREAK_OVERFLOW_SHAPE"], "impossible",
+            "shape [1099511627776, 1099511627776] has more than 2147483648 elements"
+        ),
         (["BREAK_NULL_DATA"], "impossible", "features pointer is NULL for 6 values"),
         (["BREAK_KIND"], "impossible", "kind = 9; expected FUSE_PLUGIN_FEATURES (1) or FUSE_PLUGIN_IDS (2)"),
         (["BREAK_NAN"], "impossible", "feature value nan at row 1, column 1 is not finite"),
@@ -54,7 +60,8 @@ import Testing
         let library = try PluginBuilds.testPlugin(defines)
         let plugin = try LoadedPlugin.load(from: library)
         let file = try PluginBuilds.file("x.tbytes", [1, 2, 3])
-        let expected: PluginLoadError = kind == "decode failed"
+        let expected: PluginLoadError =
+            kind == "decode failed"
             ? .decodeFailed(plugin: "test-bytes", library: library.path, file: file.path, message: message)
             : .impossibleResult(plugin: "test-bytes", library: library.path, file: file.path, reason: message)
         #expect(throws: expected) { try plugin.decode(contentsOf: file) }
@@ -62,8 +69,10 @@ import Testing
 
     @Test func aTextFileIsNotASharedLibrary() throws {
         let file = try PluginBuilds.file("libfake.so", text: "hello, I am not ELF\n")
-        #expect(throws: PluginLoadError.notASharedLibrary(
-            library: file.path, reason: "no ELF or Mach-O header (first bytes: 68 65 6c 6c)")) {
+        #expect(
+            throws: PluginLoadError.notASharedLibrary(
+                library: file.path, reason: "no ELF or Mach-O header (first bytes: 68 65 6c 6c)")
+        ) {
             try LoadedPlugin.load(from: file)
         }
     }

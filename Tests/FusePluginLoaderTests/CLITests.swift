@@ -32,7 +32,8 @@ import Testing
         #expect(listed.status == 0)
         let lines = listed.output.split(separator: "\n").map(String.init)
         let csvLine = try #require(lines.first { $0.hasPrefix("csv-tabular ") })
-        #expect(csvLine.contains("tabular") && csvLine.contains(" 1 ") && csvLine.contains(library.path)
+        #expect(
+            csvLine.contains("tabular") && csvLine.contains(" 1 ") && csvLine.contains(library.path)
                 && csvLine.hasSuffix(".csv text/csv"))
         #expect(lines.contains("  .csv: csv-tabular wins over csv-b"))
 

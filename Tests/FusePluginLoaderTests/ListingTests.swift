@@ -18,10 +18,16 @@ import Testing
 
         let listing = PluginListing(try PluginAssembly.inspect(builtins: [builtin], file: file))
         #expect(listing.rows.map(\.name) == ["table-builtin", "csv-tabular", "gone"])
-        #expect(listing.rows[0] == PluginListing.Row(name: "table-builtin", modality: "stub", abi: "-",
-                                                     source: "built-in", claims: ".csv .tsv"))
-        #expect(listing.rows[1] == PluginListing.Row(name: "csv-tabular", modality: "tabular", abi: "1",
-                                                     source: csv.path, claims: ".csv text/csv"))
+        #expect(
+            listing.rows[0]
+                == PluginListing.Row(
+                    name: "table-builtin", modality: "stub", abi: "-",
+                    source: "built-in", claims: ".csv .tsv"))
+        #expect(
+            listing.rows[1]
+                == PluginListing.Row(
+                    name: "csv-tabular", modality: "tabular", abi: "1",
+                    source: csv.path, claims: ".csv text/csv"))
         #expect(listing.rows[2].abi == "?")
         #expect(listing.rows[2].claims == "UNUSABLE: \(gone.path): no such file or directory")
         #expect(listing.conflicts == [".csv: table-builtin wins over csv-tabular"])
@@ -36,8 +42,12 @@ import Testing
     }
 
     @Test func signaturesAreShownAsHexAtOffset() {
-        let claims = PluginClaims(extensions: ["npy"], signatures: [MagicSignature(offset: 0, bytes: [0x93, 0x4E]),
-                                                                    MagicSignature(offset: 8, ascii: "WAVE")])
+        let claims = PluginClaims(
+            extensions: ["npy"],
+            signatures: [
+                MagicSignature(offset: 0, bytes: [0x93, 0x4E]),
+                MagicSignature(offset: 8, ascii: "WAVE"),
+            ])
         #expect(PluginListing.describe(claims) == ".npy magic 934e@0 magic 57415645@8")
         #expect(PluginListing.describe(PluginClaims()) == "(content sniffing only)")
     }

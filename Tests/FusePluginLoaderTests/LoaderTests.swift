@@ -24,8 +24,10 @@ import Testing
         }
         #expect(modality == Modality("tabular"))
         #expect(tensor.shape == [5, 4])
-        let expected: [Float] = [5.1, 3.5, 1.4, 0.2, 4.9, 3.0, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5,
-                                 5.8, 2.7, 5.1, 1.9, 7.0, 3.2, 4.7, 1.4]
+        let expected: [Float] = [
+            5.1, 3.5, 1.4, 0.2, 4.9, 3.0, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5,
+            5.8, 2.7, 5.1, 1.9, 7.0, 3.2, 4.7, 1.4,
+        ]
         #expect(tensor.scalars == expected)
     }
 
@@ -37,8 +39,11 @@ import Testing
     func csvSampleReportsBadRowsThroughLastError(text: String, message: String) throws {
         let plugin = try LoadedPlugin.load(from: PluginBuilds.csvPlugin())
         let file = try PluginBuilds.file("bad.csv", text: text)
-        #expect(throws: PluginLoadError.decodeFailed(plugin: "csv-tabular", library: plugin.libraryPath,
-                                                     file: file.path, message: message)) {
+        #expect(
+            throws: PluginLoadError.decodeFailed(
+                plugin: "csv-tabular", library: plugin.libraryPath,
+                file: file.path, message: message)
+        ) {
             try plugin.decode(contentsOf: file)
         }
     }

@@ -19,13 +19,16 @@ enum PluginBuilds {
     }
 
     /// Runs `cc -shared -fPIC` on `source` with `-D` `defines`, returning the library's URL.
-    static func build(_ source: URL, defines: [String] = [], name: String = "libplugin.so",
-                      into folder: URL? = nil) throws -> URL {
+    static func build(
+        _ source: URL, defines: [String] = [], name: String = "libplugin.so",
+        into folder: URL? = nil
+    ) throws -> URL {
         let folder = try folder ?? temporaryFolder()
         let output = folder.appendingPathComponent(name)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-O1", "-std=c11", "-I", include.path]
+        process.arguments =
+            ["cc", "-shared", "-fPIC", "-O1", "-std=c11", "-I", include.path]
             + defines.map { "-D" + $0 } + ["-o", output.path, source.path]
         let errors = Pipe()
         process.standardError = errors
@@ -33,14 +36,17 @@ enum PluginBuilds {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BuildFailure(command: process.arguments!.joined(separator: " "),
-                               output: String(decoding: message, as: UTF8.self))
+            throw BuildFailure(
+                command: process.arguments!.joined(separator: " "),
+                output: String(decoding: message, as: UTF8.self))
         }
         return output
     }
 
     /// The test plugin built with `defines`.
-    static func testPlugin(_ defines: [String] = [], into folder: URL? = nil, name: String = "libplugin.so") throws -> URL {
+    static func testPlugin(
+        _ defines: [String] = [], into folder: URL? = nil, name: String = "libplugin.so"
+    ) throws -> URL {
         try build(testPluginSource, defines: defines, name: name, into: folder)
     }
 

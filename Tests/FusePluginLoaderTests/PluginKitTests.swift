@@ -21,8 +21,9 @@ import Testing
     }
 
     func plugin() throws -> LoadedPlugin {
-        LoadedPlugin(descriptor: try PluginDescriptor.read(Self.export.descriptor, library: "kit-test"),
-                     origin: "kit-test")
+        LoadedPlugin(
+            descriptor: try PluginDescriptor.read(Self.export.descriptor, library: "kit-test"),
+            origin: "kit-test")
     }
 
     @Test func descriptorCarriesTheClaims() throws {
@@ -30,19 +31,24 @@ import Testing
         #expect(plugin.id == "kit-demo")
         #expect(plugin.modality == Modality("demo"))
         #expect(plugin.descriptor.abiVersion == 1)
-        #expect(plugin.claims == PluginClaims(extensions: ["kitd"], mimeTypes: ["application/x-kit-demo"],
-                                              signatures: [MagicSignature(offset: 2, ascii: "KD")]))
+        #expect(
+            plugin.claims
+                == PluginClaims(
+                    extensions: ["kitd"], mimeTypes: ["application/x-kit-demo"],
+                    signatures: [MagicSignature(offset: 2, ascii: "KD")]))
     }
 
     @Test func featuresAndIDsCrossTheABI() throws {
         let plugin = try plugin()
-        guard case .features(let tensor, _) = try plugin.decode(contentsOf: PluginBuilds.file("a.kitd", text: "f")) else {
+        guard case .features(let tensor, _) = try plugin.decode(contentsOf: PluginBuilds.file("a.kitd", text: "f"))
+        else {
             Issue.record("expected features")
             return
         }
         #expect(tensor.shape == [3, 2])
         #expect(tensor.scalars == [1, 2, 3, 4, 5, 6])
-        guard case .ids(let ids, _) = try plugin.decode(contentsOf: PluginBuilds.file("b.kitd", text: "i\u{3}\u{9}")) else {
+        guard case .ids(let ids, _) = try plugin.decode(contentsOf: PluginBuilds.file("b.kitd", text: "i\u{3}\u{9}"))
+        else {
             Issue.record("expected ids")
             return
         }
@@ -52,13 +58,19 @@ import Testing
     @Test func thrownErrorsAndBadShapesBecomeDecodeErrors() throws {
         let plugin = try plugin()
         let bad = try PluginBuilds.file("c.kitd", text: "x")
-        #expect(throws: PluginLoadError.decodeFailed(plugin: "kit-demo", library: "kit-test", file: bad.path,
-                                                     message: "first byte must be f, i or s")) {
+        #expect(
+            throws: PluginLoadError.decodeFailed(
+                plugin: "kit-demo", library: "kit-test", file: bad.path,
+                message: "first byte must be f, i or s")
+        ) {
             try plugin.decode(contentsOf: bad)
         }
         let shape = try PluginBuilds.file("d.kitd", text: "s")
-        #expect(throws: PluginLoadError.decodeFailed(plugin: "kit-demo", library: "kit-test", file: shape.path,
-                                                     message: "plugin produced 3 values for shape [2, 2]")) {
+        #expect(
+            throws: PluginLoadError.decodeFailed(
+                plugin: "kit-demo", library: "kit-test", file: shape.path,
+                message: "plugin produced 3 values for shape [2, 2]")
+        ) {
             try plugin.decode(contentsOf: shape)
         }
     }

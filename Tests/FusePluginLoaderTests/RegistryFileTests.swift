@@ -12,10 +12,12 @@ import Testing
     @Test func locationFollowsTheEnvironment() {
         let home = ["HOME": "/home/ada"]
         #expect(PluginRegistryFile.defaultLocation(environment: home).path == "/home/ada/.config/fuse/plugins.json")
-        #expect(PluginRegistryFile.defaultLocation(environment: home.merging(["XDG_CONFIG_HOME": "/cfg"]) { $1 }).path
+        #expect(
+            PluginRegistryFile.defaultLocation(environment: home.merging(["XDG_CONFIG_HOME": "/cfg"]) { $1 }).path
                 == "/cfg/fuse/plugins.json")
         // A relative XDG_CONFIG_HOME is invalid per the XDG spec and ignored.
-        #expect(PluginRegistryFile.defaultLocation(environment: home.merging(["XDG_CONFIG_HOME": "rel"]) { $1 }).path
+        #expect(
+            PluginRegistryFile.defaultLocation(environment: home.merging(["XDG_CONFIG_HOME": "rel"]) { $1 }).path
                 == "/home/ada/.config/fuse/plugins.json")
         let overridden = home.merging(["XDG_CONFIG_HOME": "/cfg", "FUSE_PLUGIN_PATH": "/tmp/p.json"]) { $1 }
         #expect(PluginRegistryFile.user(environment: overridden).url.path == "/tmp/p.json")
@@ -39,16 +41,20 @@ import Testing
         let file = try freshFile()
         let entry = RegisteredPlugin(name: "a", path: "/x/liba.so", pluginID: "a", modality: "m", abiVersion: 1)
         try file.write([entry])
-        try file.write([entry, RegisteredPlugin(name: "b", path: "/x/b.so", pluginID: "b", modality: "m", abiVersion: 1)])
+        try file.write([
+            entry, RegisteredPlugin(name: "b", path: "/x/b.so", pluginID: "b", modality: "m", abiVersion: 1),
+        ])
         let folder = file.url.deletingLastPathComponent()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["plugins.json"])
 
         // A rename that cannot happen (the target is a non-empty folder) fails with a named error and cleans up.
         let blocked = folder.appendingPathComponent("blocked.json")
-        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("inner"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: blocked.appendingPathComponent("inner"),
+            withIntermediateDirectories: true)
         #expect(throws: FuseError.self) { try PluginRegistryFile(url: blocked).write([entry]) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
                 == ["blocked.json", "plugins.json"])
         #expect(try file.read().count == 2)
     }
@@ -56,8 +62,10 @@ import Testing
     @Test func devicesAreNeverReplacedAndSymlinksAreFollowed() throws {
         let devNull = PluginRegistryFile(url: URL(fileURLWithPath: "/dev/null"))
         let library = try PluginBuilds.testPlugin()
-        #expect(throws: FuseError.writeFailed(
-            path: "/dev/null", reason: "exists and is not a regular file; refusing to replace it")) {
+        #expect(
+            throws: FuseError.writeFailed(
+                path: "/dev/null", reason: "exists and is not a regular file; refusing to replace it")
+        ) {
             try devNull.register(libraryAt: library)
         }
         var info = stat()
@@ -76,13 +84,16 @@ import Testing
         ("{not json", "not JSON"),
         (#"{"format": 2, "plugins": []}"#, "format 2, this fuse reads format 1"),
         (#"{"format": 1}"#, "missing field 'plugins' at top level"),
-        (#"{"format": 1, "plugins": [{"name": "a", "path": "/a", "pluginID": "a", "modality": "m", "abiVersion": 1},"#
-         + #"{"name": "a", "path": "/b", "pluginID": "a", "modality": "m", "abiVersion": 1}]}"#,
-         "name 'a' appears twice"),
+        (
+            #"{"format": 1, "plugins": [{"name": "a", "path": "/a", "pluginID": "a", "modality": "m", "abiVersion": 1},"#
+                + #"{"name": "a", "path": "/b", "pluginID": "a", "modality": "m", "abiVersion": 1}]}"#,
+            "name 'a' appears twice"
+        ),
     ])
     func malformedFilesAreNamed(text: String, reason: String) throws {
         let file = try freshFile()
-        try FileManager.default.createDirectory(at: file.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: file.url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: file.url)
         do {
             _ = try file.read()
@@ -98,18 +109,26 @@ import Testing
         let library = try PluginBuilds.testPlugin()
         let plugin = try file.register(libraryAt: library)
         #expect(plugin.id == "test-bytes")
-        #expect(try file.read() == [RegisteredPlugin(name: "test-bytes", path: library.resolvingSymlinksInPath().path,
-                                                     pluginID: "test-bytes", modality: "byte-features", abiVersion: 1)])
-        #expect(throws: PluginRegistryFileError.duplicateName(
-            name: "test-bytes", holder: "registered from \(library.resolvingSymlinksInPath().path)")) {
+        #expect(
+            try file.read() == [
+                RegisteredPlugin(
+                    name: "test-bytes", path: library.resolvingSymlinksInPath().path,
+                    pluginID: "test-bytes", modality: "byte-features", abiVersion: 1)
+            ])
+        #expect(
+            throws: PluginRegistryFileError.duplicateName(
+                name: "test-bytes", holder: "registered from \(library.resolvingSymlinksInPath().path)")
+        ) {
             try file.register(libraryAt: library)
         }
         try file.register(libraryAt: library, name: "bytes-again")
         #expect(throws: PluginRegistryFileError.duplicateName(name: "text", holder: "a built-in plugin")) {
             try file.register(libraryAt: library, name: "text", reservedNames: ["text"])
         }
-        #expect(throws: PluginRegistryFileError.unknownName(
-            name: "nope", file: file.url.path, registered: ["test-bytes", "bytes-again"])) {
+        #expect(
+            throws: PluginRegistryFileError.unknownName(
+                name: "nope", file: file.url.path, registered: ["test-bytes", "bytes-again"])
+        ) {
             try file.unregister(name: "nope")
         }
         #expect(try file.unregister(name: "test-bytes").name == "test-bytes")
@@ -155,8 +174,10 @@ import Testing
         let assembly = try PluginAssembly.inspect(builtins: [], file: file)
         #expect(assembly.failures.map(\.entry.name) == ["vanishing"])
         #expect(assembly.registry.plugins.isEmpty)
-        #expect(throws: PluginRegistryFileError.registeredPluginUnusable(
-            name: "vanishing", file: file.url.path, reason: "\(library.path): no such file or directory")) {
+        #expect(
+            throws: PluginRegistryFileError.registeredPluginUnusable(
+                name: "vanishing", file: file.url.path, reason: "\(library.path): no such file or directory")
+        ) {
             try PluginRegistry.assembled(builtins: [], file: file)
         }
     }

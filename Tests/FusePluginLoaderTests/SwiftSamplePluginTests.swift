@@ -17,9 +17,11 @@ import Testing
         let scratch = PluginBuilds.root.appendingPathComponent(".build/fuse-samples/npy-swift")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "build", "--package-path",
-                             PluginBuilds.root.appendingPathComponent("samples/plugins/npy-swift").path,
-                             "--scratch-path", scratch.path]
+        process.arguments = [
+            "swift", "build", "--package-path",
+            PluginBuilds.root.appendingPathComponent("samples/plugins/npy-swift").path,
+            "--scratch-path", scratch.path,
+        ]
         let log = Pipe()
         process.standardOutput = log
         process.standardError = log
@@ -30,8 +32,10 @@ import Testing
         process.waitUntilExit()
         let built = scratch.appendingPathComponent("debug/libNpyFeatures.so")
         guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: built.path) else {
-            return .failure(BuildFailure(command: process.arguments!.joined(separator: " "),
-                                         output: String(decoding: output, as: UTF8.self)))
+            return .failure(
+                BuildFailure(
+                    command: process.arguments!.joined(separator: " "),
+                    output: String(decoding: output, as: UTF8.self)))
         }
         return .success(built)
     }()
@@ -82,8 +86,11 @@ import Testing
         let library = try Self.library.get()
         let plugin = try LoadedPlugin.load(from: library)
         let file = Self.fixtures.appendingPathComponent("\(name).npy")
-        #expect(throws: PluginLoadError.decodeFailed(plugin: "npy-features", library: library.path, file: file.path,
-                                                     message: message)) {
+        #expect(
+            throws: PluginLoadError.decodeFailed(
+                plugin: "npy-features", library: library.path, file: file.path,
+                message: message)
+        ) {
             try plugin.decode(contentsOf: file)
         }
     }

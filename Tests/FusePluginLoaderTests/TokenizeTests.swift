@@ -47,23 +47,29 @@ import Testing
 
     @Test func idsAreWindowedToo() throws {
         let ids = try LoadedPlugin.load(from: PluginBuilds.testPlugin(["IDS_MODE"]))
-        let tokens = try ids.tokenize(.ids([5, 6, 7, 8, 9], modality: "bytes"),
-                                      context: PreprocessingContext(maxTokens: 2))
+        let tokens = try ids.tokenize(
+            .ids([5, 6, 7, 8, 9], modality: "bytes"),
+            context: PreprocessingContext(maxTokens: 2))
         let contents: [[Int32]] = tokens.map { if case .ids(let ids) = $0.content { ids } else { [] } }
         #expect(contents == [[5, 6], [7, 8], [9]])
     }
 
     @Test func badContextsAndSamplesAreNamedErrors() throws {
         let sample = try features(rows: 5)
-        #expect(throws: FuseError.invalidArgument(
-            what: "plugin 'test-bytes' windowOverlap", reason: "4 must be smaller than maxTokens (4) so windows advance")) {
+        #expect(
+            throws: FuseError.invalidArgument(
+                what: "plugin 'test-bytes' windowOverlap",
+                reason: "4 must be smaller than maxTokens (4) so windows advance")
+        ) {
             try plugin.tokenize(sample, context: PreprocessingContext(maxTokens: 4, windowOverlap: 4))
         }
         #expect(throws: FuseError.invalidArgument(what: "plugin 'test-bytes' maxTokens", reason: "0 is below 1")) {
             try plugin.tokenize(sample, context: PreprocessingContext(maxTokens: 0))
         }
-        #expect(throws: FuseError.unsupportedSample(
-            plugin: "test-bytes", reason: "produces 'byte-features' samples, was given a 'text' sample")) {
+        #expect(
+            throws: FuseError.unsupportedSample(
+                plugin: "test-bytes", reason: "produces 'byte-features' samples, was given a 'text' sample")
+        ) {
             try plugin.tokenize(.text("hi"), context: PreprocessingContext())
         }
     }

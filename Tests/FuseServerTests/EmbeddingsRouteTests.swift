@@ -32,7 +32,7 @@ struct EmbeddingsRouteTests {
         #expect(reply.object["object"] as? String == "list")
         #expect(reply.object["model"] as? String == "minilm")
         let usage = reply.object["usage"] as? [String: Any]
-        #expect(usage?["prompt_tokens"] as? Int == 8)    // [CLS] a man is eating food . [SEP]
+        #expect(usage?["prompt_tokens"] as? Int == 8)  // [CLS] a man is eating food . [SEP]
         #expect(usage?["total_tokens"] as? Int == 8)
         // The default model is the first --model, and /embeddings is the same route.
         let unnamed = try await server.post("/embeddings", json: ["input": [text]])
@@ -43,8 +43,11 @@ struct EmbeddingsRouteTests {
     func sentenceTransformersParity() async throws {
         let server = try await TestServer.exclusive.value
         let fixtures = FixturePaths.url("models")
-        let sentences = try JSONDecoder().decode([String].self, from: Data(contentsOf:
-            fixtures.appendingPathComponent("minilm/sentences.json")))
+        let sentences = try JSONDecoder().decode(
+            [String].self,
+            from: Data(
+                contentsOf:
+                    fixtures.appendingPathComponent("minilm/sentences.json")))
         let reference = try SafetensorsFile(url: fixtures.appendingPathComponent("reference/minilm.safetensors"))
             .tensor("embeddings")
         let reply = try await server.post("/v1/embeddings", json: ["model": "minilm", "input": sentences])
@@ -80,7 +83,7 @@ struct EmbeddingsRouteTests {
         let text = "Token ids and text agree."
         let tokens = try await server.post("/tokenize", json: ["inputs": text])
         let ids = ((tokens.json as? [[[String: Any]]])?.first ?? []).compactMap { $0["id"] as? Int }
-        #expect(ids.first == 101 && ids.last == 102)    // [CLS] … [SEP]
+        #expect(ids.first == 101 && ids.last == 102)  // [CLS] … [SEP]
         let fromText = embeddings(of: try await server.post("/v1/embeddings", json: ["input": text]))
         let fromIDs = embeddings(of: try await server.post("/v1/embeddings", json: ["input": ids]))
         let fromLists = embeddings(of: try await server.post("/v1/embeddings", json: ["input": [ids, ids]]))
@@ -108,19 +111,24 @@ struct EmbeddingsRouteTests {
         let root = TestServer.repository.appendingPathComponent("samples").path
         let image = root + "/images/cat.png", jpeg = root + "/images/coffee.jpg", audio = root + "/audio/cat.wav"
         let expected = try Self.fuseEmbed(model: TestServer.fuseMini, files: [image, jpeg, audio])
-        let images = try await server.post("/v1/embeddings", json: [
-            "model": "fuse-mini", "modality": "image",
-            "input": [try dataURI(image, mime: "image/png"), try dataURI(jpeg, mime: "image/jpeg")],
-        ])
+        let images = try await server.post(
+            "/v1/embeddings",
+            json: [
+                "model": "fuse-mini", "modality": "image",
+                "input": [try dataURI(image, mime: "image/png"), try dataURI(jpeg, mime: "image/jpeg")],
+            ])
         #expect(images.status == 200)
-        let sounds = try await server.post("/v1/embeddings", json: [
-            "model": "fuse-mini", "modality": "audio", "input": try dataURI(audio, mime: "audio/wav"),
-        ])
+        let sounds = try await server.post(
+            "/v1/embeddings",
+            json: [
+                "model": "fuse-mini", "modality": "audio", "input": try dataURI(audio, mime: "audio/wav"),
+            ])
         #expect(sounds.status == 200)
         let got = embeddings(of: images) + embeddings(of: sounds)
         #expect(got.count == 3)
         for (vector, reference) in zip(got, expected) {
-            #expect(maxAbsDifference(vector, reference) == 0, "max abs difference \(maxAbsDifference(vector, reference))")
+            #expect(
+                maxAbsDifference(vector, reference) == 0, "max abs difference \(maxAbsDifference(vector, reference))")
         }
     }
 }

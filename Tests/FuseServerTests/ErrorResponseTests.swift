@@ -24,14 +24,25 @@ struct ErrorResponseTests {
             ("/v1/embeddings", ["input": ""], 422, "invalid_input"),
             ("/v1/embeddings", ["input": [1, 2, 999_999]], 422, "invalid_input"),
             ("/v1/embeddings", ["input": "x", "modality": "smell"], 422, "invalid_input"),
-            ("/v1/embeddings", ["input": "/etc/passwd", "modality": "image", "model": "fuse-mini"], 422,
-             "invalid_input"),
-            ("/v1/embeddings", ["input": "https://example.com/cat.png", "modality": "image", "model": "fuse-mini"],
-             422, "invalid_input"),
-            ("/v1/embeddings", ["input": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==", "modality": "image",
-                                "model": "fuse-mini"], 422, "invalid_input"),
-            ("/v1/embeddings", ["input": "data:image/png;base64,iVBORw0K", "modality": "image"], 422,
-             "invalid_input"),    // MiniLM has no image tower
+            (
+                "/v1/embeddings", ["input": "/etc/passwd", "modality": "image", "model": "fuse-mini"], 422,
+                "invalid_input"
+            ),
+            (
+                "/v1/embeddings", ["input": "https://example.com/cat.png", "modality": "image", "model": "fuse-mini"],
+                422, "invalid_input"
+            ),
+            (
+                "/v1/embeddings",
+                [
+                    "input": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==", "modality": "image",
+                    "model": "fuse-mini",
+                ], 422, "invalid_input"
+            ),
+            (
+                "/v1/embeddings", ["input": "data:image/png;base64,iVBORw0K", "modality": "image"], 422,
+                "invalid_input"
+            ),  // MiniLM has no image tower
             ("/v1/embeddings", ["input": "x", "model": "gpt-4"], 404, "model_not_found"),
             ("/embed", ["inputs": "x", "model": "gpt-4"], 404, "Validation"),
             ("/v1/fuse", ["inputs": [["content": "a"]], "strategy": "bogus"], 422, "invalid_input"),
@@ -43,8 +54,12 @@ struct ErrorResponseTests {
         }
         let noRoute = try await server.get("/v1/nothing")
         #expect(noRoute.status == 404 && noRoute.errorCode == "unknown_route")
-        let fileURL = try await server.post("/v1/embeddings", json: ["input": "file:///etc/passwd", "modality": "audio",
-                                                                     "model": "fuse-mini"])
+        let fileURL = try await server.post(
+            "/v1/embeddings",
+            json: [
+                "input": "file:///etc/passwd", "modality": "audio",
+                "model": "fuse-mini",
+            ])
         #expect(String(decoding: fileURL.body, as: UTF8.self).contains("never reads files"))
         // The server is still up and right after all of that.
         #expect(try await server.post("/v1/embeddings", json: ["input": "still here"]).status == 200)
@@ -71,10 +86,15 @@ struct ErrorResponseTests {
         // The body says the limit, never a CLI flag (the client may not know how the server was started).
         let tokensText = String(decoding: tokens.body, as: UTF8.self)
         #expect(tokensText.contains("limit of 64 tokens") && !tokensText.contains("--"), "\(tokensText)")
-        let image = try dataURI(TestServer.repository.appendingPathComponent("samples/images/cat.png").path,
-                                mime: "image/png")
-        let pixels = try await server.post("/v1/embeddings", json: ["model": "fuse-mini", "modality": "image",
-                                                                    "input": image])
+        let image = try dataURI(
+            TestServer.repository.appendingPathComponent("samples/images/cat.png").path,
+            mime: "image/png")
+        let pixels = try await server.post(
+            "/v1/embeddings",
+            json: [
+                "model": "fuse-mini", "modality": "image",
+                "input": image,
+            ])
         #expect(pixels.status == 413 && pixels.errorCode == "item_too_large")
         let pixelsText = String(decoding: pixels.body, as: UTF8.self)
         #expect(pixelsText.contains("limit of 10000 pixels") && !pixelsText.contains("--"), "\(pixelsText)")
@@ -87,13 +107,15 @@ struct ErrorResponseTests {
         defer { Task { await server.stop() } }
         let none = try await server.post("/v1/embeddings", json: ["input": "x"])
         #expect(none.status == 401 && none.errorCode == "invalid_api_key")
-        let wrong = try await server.post("/v1/embeddings", json: ["input": "x"],
-                                          headers: ["Authorization": "Bearer s3cret-kez"])
+        let wrong = try await server.post(
+            "/v1/embeddings", json: ["input": "x"],
+            headers: ["Authorization": "Bearer s3cret-kez"])
         #expect(wrong.status == 401)
         let prefix = try await server.post("/embed", json: ["inputs": "x"], headers: ["Authorization": "Bearer s3cret"])
         #expect(prefix.status == 401 && prefix.errorCode == "Unauthorized")
-        let right = try await server.post("/v1/embeddings", json: ["input": "x"],
-                                          headers: ["Authorization": "Bearer s3cret-key"])
+        let right = try await server.post(
+            "/v1/embeddings", json: ["input": "x"],
+            headers: ["Authorization": "Bearer s3cret-key"])
         #expect(right.status == 200)
         #expect(try await server.get("/health").status == 200)
         #expect(try await server.get("/metrics").status == 200)
@@ -126,9 +148,10 @@ struct ErrorResponseTests {
         limits.requestTimeout = .milliseconds(1)
         // The models do not start loading until the test opens the gate, however slow the machine is.
         let (opened, open) = AsyncStream.makeStream(of: Void.self)
-        let server = try await TestServer.start(models: ["minilm=\(TestServer.miniLM)", "fuse-mini=\(TestServer.fuseMini)"],
-                                                limits: limits, waitUntilReady: false,
-                                                loadGate: { for await _ in opened { return } })
+        let server = try await TestServer.start(
+            models: ["minilm=\(TestServer.miniLM)", "fuse-mini=\(TestServer.fuseMini)"],
+            limits: limits, waitUntilReady: false,
+            loadGate: { for await _ in opened { return } })
         defer { Task { await server.stop() } }
         let early = try await server.post("/v1/embeddings", json: ["input": "too early"])
         let health = try await server.get("/health")

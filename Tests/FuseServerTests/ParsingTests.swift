@@ -26,11 +26,15 @@ struct ParsingTests {
 
     @Test("--model NAME=DIR, DIR and ORG/NAME")
     func modelSpecs() throws {
-        #expect(try ModelSpec(parsing: "mini=models/all-MiniLM-L6-v2") == ModelSpec(name: "mini", location: "models/all-MiniLM-L6-v2"))
+        #expect(
+            try ModelSpec(parsing: "mini=models/all-MiniLM-L6-v2")
+                == ModelSpec(name: "mini", location: "models/all-MiniLM-L6-v2"))
         #expect(try ModelSpec(parsing: "models/fuse-mini/").name == "fuse-mini")
         #expect(try ModelSpec(parsing: "sentence-transformers/all-MiniLM-L6-v2").name == "all-MiniLM-L6-v2")
         #expect(throws: ServeSetupError.self) { try ModelSpec(parsing: "name=") }
-        let twice = ServerConfiguration(models: [ModelSpec(name: "a", location: "x"), ModelSpec(name: "a", location: "y")])
+        let twice = ServerConfiguration(models: [
+            ModelSpec(name: "a", location: "x"), ModelSpec(name: "a", location: "y"),
+        ])
         #expect(throws: ServeSetupError.duplicateModelName("a")) { try twice.validate() }
     }
 
@@ -72,8 +76,10 @@ struct ParsingTests {
     @Test("10⁴ random and mutated bodies: the decoders return values or typed errors, never crash")
     func randomBodies() {
         var generator = SystemRandomNumberGenerator()
-        let seeds = [#"{"input": ["a", "b"], "model": "m", "dimensions": 3}"#, #"{"input": [[1, 2], [3]]}"#,
-                     #"{"input": "data:image/png;base64,iVBORw0KGgo=", "modality": "image"}"#]
+        let seeds = [
+            #"{"input": ["a", "b"], "model": "m", "dimensions": 3}"#, #"{"input": [[1, 2], [3]]}"#,
+            #"{"input": "data:image/png;base64,iVBORw0KGgo=", "modality": "image"}"#,
+        ]
         let alphabet = Array(#"{}[]",:0123456789.-eE truefalsnuldata:;base64,=+/AZaz\"#.utf8)
         var decoded = 0
         for round in 0..<10_000 {
@@ -83,7 +89,10 @@ struct ParsingTests {
                 switch Int.random(in: 0..<3, using: &generator) {
                 case 0 where !bytes.isEmpty: bytes.remove(at: min(position, bytes.count - 1))
                 case 1: bytes.insert(alphabet.randomElement(using: &generator)!, at: min(position, bytes.count))
-                default: if !bytes.isEmpty { bytes[min(position, bytes.count - 1)] = UInt8.random(in: 0...255, using: &generator) }
+                default:
+                    if !bytes.isEmpty {
+                        bytes[min(position, bytes.count - 1)] = UInt8.random(in: 0...255, using: &generator)
+                    }
                 }
             }
             if let request = try? JSONDecoder().decode(EmbeddingsRequest.self, from: Data(bytes)) {

@@ -21,8 +21,11 @@ struct RouteExtrasTests {
     static let fixtures = TestServer.repository.appendingPathComponent("Tests/Fixtures")
 
     static func offsetCases() throws -> [OffsetCase] {
-        try JSONDecoder().decode([OffsetCase].self, from: Data(contentsOf: fixtures.appendingPathComponent(
-            "serve/token_offsets.json")))
+        try JSONDecoder().decode(
+            [OffsetCase].self,
+            from: Data(
+                contentsOf: fixtures.appendingPathComponent(
+                    "serve/token_offsets.json")))
     }
 
     @Test("token offsets equal HF tokenizers' byte offsets (tools/reference/serve_token_offsets.py), exactly")
@@ -30,14 +33,17 @@ struct RouteExtrasTests {
         var tokenizers: [String: Tokenizer] = [:]
         var aligned = 0, total = 0
         for item in try Self.offsetCases() {
-            let tokenizer = try tokenizers[item.tokenizer]
+            let tokenizer =
+                try tokenizers[item.tokenizer]
                 ?? Tokenizer.load(from: Self.fixtures.appendingPathComponent(item.tokenizer))
             tokenizers[item.tokenizer] = tokenizer
-            let encoding = try #require(try tokenizer.encodeWindows(item.text, policy: WindowPolicy(maxLength: nil)).first)
+            let encoding = try #require(
+                try tokenizer.encodeWindows(item.text, policy: WindowPolicy(maxLength: nil)).first)
             let ids = encoding.ids
             try #require(ids == item.ids, "\(item.tokenizer): ids of \(item.text.debugDescription)")
-            let ranges = TokenOffsets.align(ids, special: encoding.specialTokensMask.map { $0 != 0 }, in: item.text,
-                                            tokenizer: tokenizer)
+            let ranges = TokenOffsets.align(
+                ids, special: encoding.specialTokensMask.map { $0 != 0 }, in: item.text,
+                tokenizer: tokenizer)
             for (index, (ours, reference)) in zip(ranges, item.offsets).enumerated() {
                 let expected = reference.map { $0[0]..<$0[1] }
                 total += expected == nil ? 0 : 1
@@ -63,8 +69,9 @@ struct RouteExtrasTests {
             } catch let error as ServerError {
                 // The projection seed names a projection this check was not given, the describe seed a cut PNG
                 // (decoded only when a model is asked).
-                #expect(file.lastPathComponent == "fuse-projection" && error.status == 422,
-                        "\(file.lastPathComponent): \(error)")
+                #expect(
+                    file.lastPathComponent == "fuse-projection" && error.status == 422,
+                    "\(file.lastPathComponent): \(error)")
             }
         }
         let cases: [(RequestDecoder.Route, String, Int)] = [
@@ -84,8 +91,10 @@ struct RouteExtrasTests {
             }
         }
         let projection = try FusionProjection(weight: Tensor(shape: [2, 4], values: [1, 0, 0, 0, 0, 0, 0, 1]))
-        #expect(try RequestDecoder.check(.fuse, body: Data(#"{"inputs": [{"content": "a"}], "projection": "p"}"#.utf8),
-                                         projections: ["p": projection]) == 1)
+        #expect(
+            try RequestDecoder.check(
+                .fuse, body: Data(#"{"inputs": [{"content": "a"}], "projection": "p"}"#.utf8),
+                projections: ["p": projection]) == 1)
     }
 
     @Test("/tokenize reports each token's byte range and the input text it covers, special tokens null")
@@ -117,26 +126,34 @@ struct RouteExtrasTests {
         let image = TestServer.repository.appendingPathComponent("samples/images/cat.png")
 
         let out = folder.appendingPathComponent("cli.jsonl")
-        let cli = try FuseBinary.run(["--model", TestServer.fuseMini, "--inputs", text.path, image.path, "--fusion", "late",
-                                      "--strategy", "concat", "--projection", file.path, "--out", out.path, "--quiet"])
+        let cli = try FuseBinary.run([
+            "--model", TestServer.fuseMini, "--inputs", text.path, image.path, "--fusion", "late",
+            "--strategy", "concat", "--projection", file.path, "--out", out.path, "--quiet",
+        ])
         try #require(cli.status == 0, "\(cli.errors)")
         let line = try #require(try String(contentsOf: out, encoding: .utf8).split(separator: "\n").first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let expected = try #require(object["embedding"] as? [Double]).map { Float($0) }
 
-        let server = try await TestServer.start(models: ["fuse-mini=\(TestServer.fuseMini)"],
-                                                projections: ["p24": try FusionProjection.load(file)])
-        let inputs: [[String: Any]] = [["content": "a cat on a mat"],
-                                       ["modality": "image", "content": try dataURI(image.path, mime: "image/png")]]
-        let reply = try await server.post("/v1/fuse", json: ["inputs": inputs, "strategy": "concat", "projection": "p24"])
+        let server = try await TestServer.start(
+            models: ["fuse-mini=\(TestServer.fuseMini)"],
+            projections: ["p24": try FusionProjection.load(file)])
+        let inputs: [[String: Any]] = [
+            ["content": "a cat on a mat"],
+            ["modality": "image", "content": try dataURI(image.path, mime: "image/png")],
+        ]
+        let reply = try await server.post(
+            "/v1/fuse", json: ["inputs": inputs, "strategy": "concat", "projection": "p24"])
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
         let fused = (reply.object["embedding"] as? [NSNumber] ?? []).map { Float($0.doubleValue) }
         #expect(fused.count == 24 && expected.count == 24)
         #expect(maxAbsDifference(fused, expected) <= 1e-5, "server vs CLI, tolerance 1e-5")
         #expect(reply.object["strategy"] as? String == "concat")
         let implied = try await server.post("/v1/fuse", json: ["inputs": inputs, "projection": "p24"])
-        #expect(maxAbsDifference((implied.object["embedding"] as? [NSNumber] ?? []).map { Float($0.doubleValue) },
-                                 fused) == 0, "a projection implies concat")
+        #expect(
+            maxAbsDifference(
+                (implied.object["embedding"] as? [NSNumber] ?? []).map { Float($0.doubleValue) },
+                fused) == 0, "a projection implies concat")
         let unknown = try await server.post("/v1/fuse", json: ["inputs": inputs, "projection": "nope"])
         #expect(unknown.status == 422)
         #expect(String(decoding: unknown.body, as: UTF8.self).contains("p24"), "names the projections it has")
@@ -151,21 +168,30 @@ struct RouteExtrasTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let bank = folder.appendingPathComponent("captions.txt")
-        try ["a cat sitting on a sofa", "a red car on the road", "a horse in a field", "a plate of food",
-             "a man in a space suit", "a dog playing in the snow", "a city skyline at night"]
-            .joined(separator: "\n").write(to: bank, atomically: true, encoding: .utf8)
+        try [
+            "a cat sitting on a sofa", "a red car on the road", "a horse in a field", "a plate of food",
+            "a man in a space suit", "a dog playing in the snow", "a city skyline at night",
+        ]
+        .joined(separator: "\n").write(to: bank, atomically: true, encoding: .utf8)
         let image = TestServer.repository.appendingPathComponent("samples/images/cat.png")
-        let cli = try FuseBinary.run(["describe", image.path, "--model", TestServer.fuseMini, "--captions", bank.path,
-                                      "--json", "--quiet"])
+        let cli = try FuseBinary.run([
+            "describe", image.path, "--model", TestServer.fuseMini, "--captions", bank.path,
+            "--json", "--quiet",
+        ])
         try #require(cli.status == 0, "\(cli.errors)")
         let described = try #require(try JSONSerialization.jsonObject(with: Data(cli.output.utf8)) as? [[String: Any]])
         let expected = try #require(described.first?["captions"] as? [String])
         #expect(expected.count == 5)
 
-        let server = try await TestServer.start(models: ["fuse-mini=\(TestServer.fuseMini)"],
-                                                captionBanks: ["fuse-mini": bank])
-        let reply = try await server.post("/v1/describe", json: ["input": try dataURI(image.path, mime: "image/png"),
-                                                                 "question": "What is it?"])
+        let server = try await TestServer.start(
+            models: ["fuse-mini=\(TestServer.fuseMini)"],
+            captionBanks: ["fuse-mini": bank])
+        let reply = try await server.post(
+            "/v1/describe",
+            json: [
+                "input": try dataURI(image.path, mime: "image/png"),
+                "question": "What is it?",
+            ])
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
         #expect(reply.object["captions"] as? [String] == expected)
         #expect((reply.object["prompt"] as? String)?.contains("Captions:\n-" + expected[0]) == true)
@@ -173,8 +199,12 @@ struct RouteExtrasTests {
 
         // Without a bank (fuse-mini's folder has no captions.txt) there are no captions and no Captions section.
         let plain = try await TestServer.shared.value
-        let bare = try await plain.post("/v1/describe", json: ["model": "fuse-mini",
-                                                               "input": try dataURI(image.path, mime: "image/png")])
+        let bare = try await plain.post(
+            "/v1/describe",
+            json: [
+                "model": "fuse-mini",
+                "input": try dataURI(image.path, mime: "image/png"),
+            ])
         #expect(bare.status == 200 && bare.object["captions"] == nil)
         #expect((bare.object["prompt"] as? String)?.contains("Captions:") == false)
     }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import FuseServer
 import FuseTestSupport
@@ -49,7 +49,8 @@ struct ServeCommandTests {
         defer { if process.isRunning { process.terminate() } }
         var health = 0
         for _ in 0..<600 where health != 200 {
-            health = (try? await TestServer.session.data(from: URL(string: "http://127.0.0.1:\(port)/health")!))
+            health =
+                (try? await TestServer.session.data(from: URL(string: "http://127.0.0.1:\(port)/health")!))
                 .flatMap { ($0.1 as? HTTPURLResponse)?.statusCode } ?? 0
             if health != 200 { try await Task.sleep(for: .milliseconds(50)) }
         }
@@ -59,7 +60,8 @@ struct ServeCommandTests {
             for _ in 0..<6 {
                 group.addTask {
                     let (status, data) = try await Self.post(port: port, path: "/v1/embeddings", json: ["input": batch])
-                    let count = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["data"]
+                    let count =
+                        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["data"]
                         .flatMap { $0 as? [Any] }?.count ?? 0
                     return (status, count)
                 }
@@ -67,7 +69,9 @@ struct ServeCommandTests {
             // SIGTERM once all six are inside the server (the in-flight gauge counts this /metrics request too).
             let metrics = URL(string: "http://127.0.0.1:\(port)/metrics")!
             for _ in 0..<400 {
-                let text = (try? await TestServer.session.data(from: metrics)).map { String(decoding: $0.0, as: UTF8.self) } ?? ""
+                let text =
+                    (try? await TestServer.session.data(from: metrics)).map { String(decoding: $0.0, as: UTF8.self) }
+                    ?? ""
                 let line = text.split(separator: "\n").first { $0.hasPrefix("fuse_requests_in_flight ") }
                 if let value = line?.split(separator: " ").last.flatMap({ Double($0) }), value >= 7 { break }
                 try await Task.sleep(for: .milliseconds(25))
@@ -93,10 +97,15 @@ struct ServeCommandTests {
     @Test("/v1/describe gives LENS tags and a prompt for an image data URI")
     func describe() async throws {
         let server = try await TestServer.shared.value
-        let image = try dataURI(TestServer.repository.appendingPathComponent("samples/images/cat.png").path,
-                                mime: "image/png")
-        let reply = try await server.post("/v1/describe", json: ["model": "fuse-mini", "input": image,
-                                                                 "question": "What is shown?"])
+        let image = try dataURI(
+            TestServer.repository.appendingPathComponent("samples/images/cat.png").path,
+            mime: "image/png")
+        let reply = try await server.post(
+            "/v1/describe",
+            json: [
+                "model": "fuse-mini", "input": image,
+                "question": "What is shown?",
+            ])
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
         #expect((reply.object["tags"] as? [[String: Any]])?.isEmpty == false)
         #expect((reply.object["prompt"] as? String)?.contains("What is shown?") == true)

@@ -30,13 +30,21 @@ struct TEIAndStatusRouteTests {
         let long = Array(repeating: "The quick brown fox jumps over the lazy dog.", count: 80).joined(separator: " ")
         let whole = try await server.post("/embed", json: ["inputs": long])
         let first = try await server.post("/embed", json: ["inputs": long, "truncate": true])
-        let last = try await server.post("/embed", json: ["inputs": long, "truncate": true,
-                                                          "truncation_direction": "Left"])
+        let last = try await server.post(
+            "/embed",
+            json: [
+                "inputs": long, "truncate": true,
+                "truncation_direction": "Left",
+            ])
         let statuses: [Int] = [whole.status, first.status, last.status]
         #expect(statuses == [200, 200, 200])
         #expect(whole.body != first.body && first.body != last.body)
-        let bad = try await server.post("/embed", json: ["inputs": long, "truncate": true,
-                                                         "truncation_direction": "Up"])
+        let bad = try await server.post(
+            "/embed",
+            json: [
+                "inputs": long, "truncate": true,
+                "truncation_direction": "Up",
+            ])
         #expect(bad.status == 422 && bad.errorCode == "Validation")
     }
 

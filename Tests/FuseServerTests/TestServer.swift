@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Fuse
 import FuseTestSupport
@@ -41,17 +41,20 @@ final class TestServer: Sendable {
     }
 
     /// Starts a server and waits until it listens and, when `waitUntilReady`, until `/health` is 200.
-    static func start(models: [String] = ["minilm=\(miniLM)", "fuse-mini=\(fuseMini)"], apiKey: String? = nil,
-                      limits: ServerConfiguration.Limits = relaxed, waitUntilReady: Bool = true,
-                      loadGate: (@Sendable () async -> Void)? = nil, captionBanks: [String: URL] = [:],
-                      projections: [String: FusionProjection] = [:]) async throws -> TestServer {
+    static func start(
+        models: [String] = ["minilm=\(miniLM)", "fuse-mini=\(fuseMini)"], apiKey: String? = nil,
+        limits: ServerConfiguration.Limits = relaxed, waitUntilReady: Bool = true,
+        loadGate: (@Sendable () async -> Void)? = nil, captionBanks: [String: URL] = [:],
+        projections: [String: FusionProjection] = [:]
+    ) async throws -> TestServer {
         guard FileManager.default.fileExists(atPath: miniLM + "/model.safetensors") else {
             throw ServeSetupError.modelLoadFailed(name: "minilm", reason: "run tools/setup_models.sh first")
         }
         var logger = Logger(label: "fuse.serve.test")
         logger.logLevel = .warning
-        var configuration = ServerConfiguration(models: try models.map(ModelSpec.init(parsing:)), host: "127.0.0.1",
-                                                port: 0, apiKey: apiKey, limits: limits, quiet: true)
+        var configuration = ServerConfiguration(
+            models: try models.map(ModelSpec.init(parsing:)), host: "127.0.0.1",
+            port: 0, apiKey: apiKey, limits: limits, quiet: true)
         configuration.loadGate = loadGate
         configuration.captionBanks = captionBanks
         configuration.projections = projections

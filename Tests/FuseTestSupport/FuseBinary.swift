@@ -36,8 +36,10 @@ public enum FuseBinary {
 
     /// Runs `fuse arguments…` with extra environment variables (added to this process's), in `currentDirectory`
     /// when given, and returns its output. `executable` runs another program instead (a shell wrapping fuse).
-    public static func run(_ arguments: [String], environment: [String: String] = [:],
-                           currentDirectory: URL? = nil, executable: URL? = nil) throws -> Run {
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:],
+        currentDirectory: URL? = nil, executable: URL? = nil
+    ) throws -> Run {
         let process = Process()
         process.executableURL = try executable ?? url()
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
@@ -56,8 +58,9 @@ public enum FuseBinary {
         try process.run()
         process.waitUntilExit()
         let out = try Data(contentsOf: outURL), err = try Data(contentsOf: errURL)
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                   errors: String(decoding: err, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            errors: String(decoding: err, as: UTF8.self))
     }
 
     /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first, and returns

@@ -28,8 +28,10 @@ struct EmptyInputCLITests {
         try Data("good.txt\nempty.txt\nempty.png\nloop.txt\n".utf8).write(to: list)
         let out = folder.appendingPathComponent("out.jsonl")
 
-        let run = try FuseBinary.run(["--model", Self.model.path, "--quiet", "--inputs-from", list.path,
-                                      "--out", out.path])
+        let run = try FuseBinary.run([
+            "--model", Self.model.path, "--quiet", "--inputs-from", list.path,
+            "--out", out.path,
+        ])
         let said = run.output + run.errors
         #expect(run.status == 0, "\(said)")
         #expect(said.contains(folder.appendingPathComponent("empty.txt").path + ": the file is empty"), "\(said)")
@@ -40,8 +42,10 @@ struct EmptyInputCLITests {
         #expect(lines.count == 1 && lines[0].contains("good.txt"))
 
         let strictOut = folder.appendingPathComponent("strict.jsonl")
-        let strict = try FuseBinary.run(["--model", Self.model.path, "--quiet", "--inputs-from", list.path,
-                                         "--out", strictOut.path, "--strict"])
+        let strict = try FuseBinary.run([
+            "--model", Self.model.path, "--quiet", "--inputs-from", list.path,
+            "--out", strictOut.path, "--strict",
+        ])
         #expect(strict.status != 0)
         #expect((strict.output + strict.errors).contains("empty.txt: the file is empty"), "\(strict.errors)")
         #expect(!FileManager.default.fileExists(atPath: strictOut.path))
@@ -68,11 +72,15 @@ struct EmptyInputCLITests {
         try FileManager.default.removeItem(at: config)
         try Data("{\n  \"hidden_size\": 48\n  \"model_type\": \"bert\"\n}".utf8).write(to: config)
         try Data("a cat\n".utf8).write(to: folder.appendingPathComponent("a.txt"))
-        let run = try FuseBinary.run(["--model", model.path, "--quiet",
-                                      "--inputs", folder.appendingPathComponent("a.txt").path])
+        let run = try FuseBinary.run([
+            "--model", model.path, "--quiet",
+            "--inputs", folder.appendingPathComponent("a.txt").path,
+        ])
         #expect(run.status != 0)
-        #expect(run.errors.contains(config.path + ": invalid configuration: line 3, column 3: expected ',' or '}' "
-                                    + "after an object member, found '\"'"), "\(run.errors)")
+        #expect(
+            run.errors.contains(
+                config.path + ": invalid configuration: line 3, column 3: expected ',' or '}' "
+                    + "after an object member, found '\"'"), "\(run.errors)")
         #expect(!run.errors.contains("could not be completed"))
     }
 }

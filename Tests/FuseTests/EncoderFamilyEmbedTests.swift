@@ -13,7 +13,8 @@ struct EncoderFamilyEmbedTests {
     static let sentence = "the small blue bird flies over the big green tree and the red house at night under the moon"
 
     static func expected(_ model: String) throws -> [Float] {
-        let reference = try SafetensorsFile(url: RuntimeFixtures.models.appendingPathComponent("reference/\(model).safetensors"))
+        let reference = try SafetensorsFile(
+            url: RuntimeFixtures.models.appendingPathComponent("reference/\(model).safetensors"))
         let table = try reference.tensor("st_embeddings")
         return (0..<table.shape[1]).map { table[4, $0] }
     }
@@ -39,8 +40,10 @@ struct EncoderFamilyEmbedTests {
         let expected = try Self.expected(model)
         for precision in ["fp32", "int8"] {
             let out = folder.appendingPathComponent("\(precision).json")
-            let run = try FuseBinary.run(["embed", "--model", RuntimeFixtures.models.appendingPathComponent(model).path,
-                                          "--inputs", input.path, "--out", out.path, "--precision", precision, "--quiet"])
+            let run = try FuseBinary.run([
+                "embed", "--model", RuntimeFixtures.models.appendingPathComponent(model).path,
+                "--inputs", input.path, "--out", out.path, "--precision", precision, "--quiet",
+            ])
             #expect(run.status == 0, "\(run.errors)")
             let objects = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [[String: Any]]
             let vector = try #require((objects?.first?["embedding"] as? [NSNumber])?.map(\.floatValue))

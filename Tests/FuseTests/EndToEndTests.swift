@@ -13,11 +13,13 @@ struct EndToEndTests {
     @Test("AST: samples/audio/horse.wav through the audio plugin equals ASTFeatureExtractor + ASTModel")
     func astWav() async throws {
         let runtime = try FuseRuntime(modelDirectory: RuntimeFixtures.models.appendingPathComponent("ast"))
-        let reference = try SafetensorsFile(url: RuntimeFixtures.models.appendingPathComponent("reference/ast.safetensors"))
+        let reference = try SafetensorsFile(
+            url: RuntimeFixtures.models.appendingPathComponent("reference/ast.safetensors"))
         let wav = Self.samples.appendingPathComponent("audio/horse.wav")
         let plugin = try runtime.registry.plugin(for: wav)
         #expect(plugin.modality == .audio)
-        let windows = try plugin.tokenize(plugin.decode(contentsOf: wav), context: runtime.preprocessingContext(for: .audio))
+        let windows = try plugin.tokenize(
+            plugin.decode(contentsOf: wav), context: runtime.preprocessingContext(for: .audio))
         // transformers keeps the first max_length frames; the plugin's first window is the same frames.
         let out = try runtime.model.run([windows[0]], modality: .audio)
         #expect(maxAbsDifference(out.embeddings.scalars, try reference.tensor("wav_pooler").scalars) <= 1e-4)

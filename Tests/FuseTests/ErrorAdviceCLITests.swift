@@ -24,28 +24,37 @@ struct ErrorAdviceCLITests {
     static let noScheduler = ["SLURM_ARRAY_TASK_ID": "", "JOB_COMPLETION_INDEX": "", "FUSE_SHARD_COUNT": ""]
 
     static let cases: [Case] = [
-        Case(name: "unknown fusion mode", arguments: ["--inputs", cat, "--fusion", "sideways"], status: 1,
-             says: "unknown --fusion 'sideways' (known: none, early, late)"),
-        Case(name: "resume and force together", arguments: ["--inputs", cat, "--resume", "--force"], status: 1,
-             says: "--resume continues an output, --force replaces it: pick one"),
-        Case(name: "a malformed weight", arguments: ["--inputs", cat, cat, "--weights", "1,,2"], status: 1,
-             says: "--weights '1,,2': item 2 is empty (use e.g. 0.5,0.3,0.2)"),
-        Case(name: "strategy settings without late fusion",
-             arguments: ["--inputs", cat, cat, "--fusion", "early", "--strategy", "max"], status: 1,
-             says: "--strategy, --weights and --projection apply to --fusion late, not early"),
-        Case(name: "no inputs", arguments: ["run"], status: 1,
-             says: "give inputs: --inputs FILE… (repeat for groups), --manifest FILE or --inputs-from LIST|-"),
-        Case(name: "a shard that is not I/N", arguments: ["--inputs-from", "-", "--shard", "4/4"],
-             environment: noScheduler, status: 1, says: "--shard 4/4: expected I/N with 0 ≤ I < N"),
-        Case(name: "a shard count without a scheduler index",
-             arguments: ["--inputs-from", "-", "--shard-count", "4"], environment: noScheduler, status: 1,
-             says: "--shard-count 4 needs a shard index from the scheduler (SLURM_ARRAY_TASK_ID or "
+        Case(
+            name: "unknown fusion mode", arguments: ["--inputs", cat, "--fusion", "sideways"], status: 1,
+            says: "unknown --fusion 'sideways' (known: none, early, late)"),
+        Case(
+            name: "resume and force together", arguments: ["--inputs", cat, "--resume", "--force"], status: 1,
+            says: "--resume continues an output, --force replaces it: pick one"),
+        Case(
+            name: "a malformed weight", arguments: ["--inputs", cat, cat, "--weights", "1,,2"], status: 1,
+            says: "--weights '1,,2': item 2 is empty (use e.g. 0.5,0.3,0.2)"),
+        Case(
+            name: "strategy settings without late fusion",
+            arguments: ["--inputs", cat, cat, "--fusion", "early", "--strategy", "max"], status: 1,
+            says: "--strategy, --weights and --projection apply to --fusion late, not early"),
+        Case(
+            name: "no inputs", arguments: ["run"], status: 1,
+            says: "give inputs: --inputs FILE… (repeat for groups), --manifest FILE or --inputs-from LIST|-"),
+        Case(
+            name: "a shard that is not I/N", arguments: ["--inputs-from", "-", "--shard", "4/4"],
+            environment: noScheduler, status: 1, says: "--shard 4/4: expected I/N with 0 ≤ I < N"),
+        Case(
+            name: "a shard count without a scheduler index",
+            arguments: ["--inputs-from", "-", "--shard-count", "4"], environment: noScheduler, status: 1,
+            says: "--shard-count 4 needs a shard index from the scheduler (SLURM_ARRAY_TASK_ID or "
                 + "JOB_COMPLETION_INDEX); outside a scheduler pass --shard I/N"),
-        Case(name: "a Kubernetes index without a count",
-             arguments: ["--inputs-from", "-"], environment: noScheduler.merging(["JOB_COMPLETION_INDEX": "1"]) { $1 },
-             status: 1, says: "pass --shard-count N (the Job's completions) or set FUSE_SHARD_COUNT=N"),
-        Case(name: "a server limit that cannot work", arguments: ["serve", "--model", "m", "--max-inputs", "0"],
-             status: 64, says: "--max-inputs: must be positive, got 0"),
+        Case(
+            name: "a Kubernetes index without a count",
+            arguments: ["--inputs-from", "-"], environment: noScheduler.merging(["JOB_COMPLETION_INDEX": "1"]) { $1 },
+            status: 1, says: "pass --shard-count N (the Job's completions) or set FUSE_SHARD_COUNT=N"),
+        Case(
+            name: "a server limit that cannot work", arguments: ["serve", "--model", "m", "--max-inputs", "0"],
+            status: 64, says: "--max-inputs: must be positive, got 0"),
     ]
 
     @Test("the CLI names its flag", arguments: cases)
@@ -74,8 +83,10 @@ struct ErrorAdviceCLITests {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1, "\(text)")
-        #expect(text.contains("model folder not found; run tools/setup_models.sh (from the repository root) to make "
-                              + "the default model, or pass --model DIR"), "\(text)")
+        #expect(
+            text.contains(
+                "model folder not found; run tools/setup_models.sh (from the repository root) to make "
+                    + "the default model, or pass --model DIR"), "\(text)")
     }
 
     @Test("an existing output: the library says it exists, fuse says --force (run and embed alike)")
@@ -83,8 +94,10 @@ struct ErrorAdviceCLITests {
         let folder = try JobFixtures.folder()
         let out = folder.appendingPathComponent("taken.json")
         try JobFixtures.write("{}", to: out)
-        for arguments in [["--inputs", Self.cat, "--out", out.path],
-                          ["embed", "--model", "unused", "--inputs", Self.cat, "--out", out.path]] {
+        for arguments in [
+            ["--inputs", Self.cat, "--out", out.path],
+            ["embed", "--model", "unused", "--inputs", Self.cat, "--out", out.path],
+        ] {
             let run = try FuseBinary.run(arguments)
             #expect(run.status == 1, "\(run.errors)")
             #expect(run.errors.contains("\(out.path): already exists; pass --force to overwrite it"), "\(run.errors)")

@@ -11,8 +11,9 @@ enum JobFixtures {
     static func sample(_ path: String) -> URL { samples.appendingPathComponent(path) }
 
     static func runtime(_ model: String = "meta") throws -> FuseRuntime {
-        try FuseRuntime(modelDirectory: RuntimeFixtures.models.appendingPathComponent(model),
-                        plugins: BuiltinPlugins.all + [TokenIDsPlugin()])
+        try FuseRuntime(
+            modelDirectory: RuntimeFixtures.models.appendingPathComponent(model),
+            plugins: BuiltinPlugins.all + [TokenIDsPlugin()])
     }
 
     /// A fresh folder under the system's temporary directory.

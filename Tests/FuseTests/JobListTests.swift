@@ -8,11 +8,13 @@ struct JobListTests {
     /// A list of `.ids` files and two sample images, with its folder.
     static func list(_ count: Int, extra: [String] = []) throws -> (folder: URL, list: URL, files: [URL]) {
         let folder = try JobFixtures.folder()
-        let files = try JobFixtures.idFiles(count, in: folder)
+        let files =
+            try JobFixtures.idFiles(count, in: folder)
             + [JobFixtures.sample("images/coffee.jpg"), JobFixtures.sample("audio/camera.wav")]
         let list = folder.appendingPathComponent("list.txt")
-        try JobFixtures.write((files.map { $0.lastPathComponent.hasSuffix(".ids") ? $0.lastPathComponent : $0.path }
-                               + extra).joined(separator: "\n") + "\n", to: list)
+        try JobFixtures.write(
+            (files.map { $0.lastPathComponent.hasSuffix(".ids") ? $0.lastPathComponent : $0.path }
+                + extra).joined(separator: "\n") + "\n", to: list)
         return (folder, list, files)
     }
 
@@ -39,11 +41,14 @@ struct JobListTests {
         #expect(summary.written == files.count)
         #expect(try JobFixtures.lines(out).count == files.count)
         #expect(summary.failures.count == 3)
-        #expect(summary.failures[0].description.contains("notes.xyz") && summary.failures[0].description.contains("no plugin claims"))
+        #expect(
+            summary.failures[0].description.contains("notes.xyz")
+                && summary.failures[0].description.contains("no plugin claims"))
         #expect(summary.failures[1].description.contains("missing.ids"))
         #expect(summary.failures[2].description.contains("list.txt:8"))
-        let strict = JobOptions(source: .list(list.path), output: folder.appendingPathComponent("strict.jsonl"),
-                                strict: true)
+        let strict = JobOptions(
+            source: .list(list.path), output: folder.appendingPathComponent("strict.jsonl"),
+            strict: true)
         await #expect(throws: JobFailure.self) { _ = try await JobFixtures.run(strict) }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("strict.jsonl").path))
     }
@@ -53,12 +58,16 @@ struct JobListTests {
         let (folder, list, files) = try Self.list(6)
         let out = folder.appendingPathComponent("emb.jsonl")
         // An interrupted run: three whole lines and half of the fourth in the partial file.
-        let full = try await JobFixtures.run(JobOptions(source: .list(list.path),
-                                                        output: folder.appendingPathComponent("full.jsonl")))
+        let full = try await JobFixtures.run(
+            JobOptions(
+                source: .list(list.path),
+                output: folder.appendingPathComponent("full.jsonl")))
         let lines = try JobFixtures.lines(folder.appendingPathComponent("full.jsonl"))
-        try JobFixtures.write(lines[0..<3].joined(separator: "\n") + "\n" + lines[3].prefix(40),
-                              to: JSONLOutput.partialURL(for: out))
-        await #expect(throws: JobError.partialExists(output: out.path, partial: JSONLOutput.partialURL(for: out).path)) {
+        try JobFixtures.write(
+            lines[0..<3].joined(separator: "\n") + "\n" + lines[3].prefix(40),
+            to: JSONLOutput.partialURL(for: out))
+        await #expect(throws: JobError.partialExists(output: out.path, partial: JSONLOutput.partialURL(for: out).path))
+        {
             _ = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out))
         }
         let resumed = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true))
@@ -68,8 +77,9 @@ struct JobListTests {
         #expect(full.written == files.count)
         // A finished output grows when the list grows.
         let more = try JobFixtures.idFiles(9, in: folder).suffix(3)
-        try JobFixtures.write(try String(contentsOf: list, encoding: .utf8)
-                              + more.map(\.lastPathComponent).joined(separator: "\n"), to: list)
+        try JobFixtures.write(
+            try String(contentsOf: list, encoding: .utf8)
+                + more.map(\.lastPathComponent).joined(separator: "\n"), to: list)
         let grown = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true))
         #expect(grown.resumed == files.count && grown.written == 3)
         #expect(try JobFixtures.lines(out).count == files.count + 3)
@@ -81,7 +91,8 @@ struct JobListTests {
         var seen: [String] = []
         for index in 0..<3 {
             let out = folder.appendingPathComponent("shard-\(index).jsonl")
-            _ = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, shard: try Shard("\(index)/3")))
+            _ = try await JobFixtures.run(
+                JobOptions(source: .list(list.path), output: out, shard: try Shard("\(index)/3")))
             let keys = try JobFixtures.lines(out).compactMap(JobRecord.key(jsonLine:))
             #expect(keys == files.enumerated().filter { $0.offset % 3 == index }.map(\.element.path))
             seen += keys
@@ -95,7 +106,8 @@ struct JobListTests {
         let odd = folder.appendingPathComponent("table.xyz")
         try Data([0x00, 0xFF, 0x13, 0x9C, 0x00, 0x01, 0xFE]).write(to: odd)
         let groups = [InputGroup(name: "g", inputs: [JobFixtures.sample("images/cat.png"), odd])]
-        await #expect { _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late)) } throws: { error in
+        await #expect { _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late)) } throws: {
+            error in
             let text = "\(error)"
             return text.contains(odd.path) && text.contains("no plugin claims")
         }
@@ -103,10 +115,15 @@ struct JobListTests {
 
     @Test("a modality the model has no tower for: named error (ViT has only an image tower)")
     func missingTower() async throws {
-        let groups = [InputGroup(name: "g", inputs: [JobFixtures.sample("images/cat.png"), JobFixtures.sample("audio/cat.wav")])]
+        let groups = [
+            InputGroup(name: "g", inputs: [JobFixtures.sample("images/cat.png"), JobFixtures.sample("audio/cat.wav")])
+        ]
         for fusion in [FusionMode.late, .early] {
-            await #expect { _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: fusion),
-                                                          runtime: try JobFixtures.runtime("vit")) } throws: { error in
+            await #expect {
+                _ = try await JobFixtures.run(
+                    JobOptions(source: .groups(groups), fusion: fusion),
+                    runtime: try JobFixtures.runtime("vit"))
+            } throws: { error in
                 "\(error)".contains("has no audio tower")
             }
         }
@@ -114,25 +131,34 @@ struct JobListTests {
 
     @Test("concat over groups of different sizes without a projection: named error; with one: a projected vector")
     func concatDimensions() async throws {
-        let groups = [JobFixtures.imageAudio[0], InputGroup(name: "one", inputs: [JobFixtures.sample("images/horse.png")])]
+        let groups = [
+            JobFixtures.imageAudio[0], InputGroup(name: "one", inputs: [JobFixtures.sample("images/horse.png")]),
+        ]
         await #expect(throws: JobError.concatDimensions(groupSizes: [2, 1])) {
             _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late, strategy: .concat(nil)))
         }
-        let projection = try FusionProjection(weight: Tensor(shape: [5, 96]) { p in
-            for i in p.indices { p[i] = Float((i * 37) % 11) / 11 - 0.5 }
-        })
-        let summary = try await JobFixtures.run(JobOptions(source: .groups([JobFixtures.imageAudio[0]]), fusion: .late,
-                                                           strategy: .concat(projection)))
+        let projection = try FusionProjection(
+            weight: Tensor(shape: [5, 96]) { p in
+                for i in p.indices { p[i] = Float((i * 37) % 11) / 11 - 0.5 }
+            })
+        let summary = try await JobFixtures.run(
+            JobOptions(
+                source: .groups([JobFixtures.imageAudio[0]]), fusion: .late,
+                strategy: .concat(projection)))
         #expect(summary.records[0].embedding.dimension == 5)
         await #expect {
-            _ = try await JobFixtures.run(JobOptions(source: .groups([groups[1]]), fusion: .late,
-                                                     strategy: .concat(projection)))
+            _ = try await JobFixtures.run(
+                JobOptions(
+                    source: .groups([groups[1]]), fusion: .late,
+                    strategy: .concat(projection)))
         } throws: { error in
             (error as? JobFailure)?.underlying as? FusionError == .projectionMismatch(expectedInput: 96, got: 48)
         }
     }
 
-    @Test("weights that do not sum to a positive number, or of the wrong count: named errors", arguments: ["0,0", "-1,2", "0, 0"])
+    @Test(
+        "weights that do not sum to a positive number, or of the wrong count: named errors",
+        arguments: ["0,0", "-1,2", "0, 0"])
     func badWeights(weights: String) throws {
         var arguments = JobArguments()
         arguments.inputGroups = [["a.png", "a.wav"]]
@@ -146,7 +172,8 @@ struct JobListTests {
 
     @Test("an unreadable list file or manifest: named error")
     func unreadableList() async throws {
-        await #expect(throws: InputListError.unreadable(path: "/nonexistent/list.txt", reason: "no such readable file")) {
+        await #expect(throws: InputListError.unreadable(path: "/nonexistent/list.txt", reason: "no such readable file"))
+        {
             _ = try await JobFixtures.run(JobOptions(source: .list("/nonexistent/list.txt")))
         }
         await #expect(throws: InputListError.self) {
@@ -158,7 +185,8 @@ struct JobListTests {
     func outputRules() throws {
         let source = JobSource.groups(JobFixtures.imageAudio)
         #expect(throws: JobError.resumeNeedsJSONL(path: "/tmp/x.npy")) {
-            try FuseJob.checkOutput(JobOptions(source: source, output: URL(fileURLWithPath: "/tmp/x.npy"), resume: true))
+            try FuseJob.checkOutput(
+                JobOptions(source: source, output: URL(fileURLWithPath: "/tmp/x.npy"), resume: true))
         }
         #expect(throws: FuseError.self) {
             try FuseJob.checkOutput(JobOptions(source: source, output: URL(fileURLWithPath: "/tmp/x.csv")))

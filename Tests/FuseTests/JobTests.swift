@@ -32,8 +32,9 @@ struct JobTests {
         let group = JobFixtures.imageAudio[1]
         let inputs = try group.inputs.map { file in
             let plugin = try runtime.registry.plugin(for: file)
-            return FusionInput(source: file.path, modality: plugin.modality, pluginID: plugin.id,
-                               windows: try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin))
+            return FusionInput(
+                source: file.path, modality: plugin.modality, pluginID: plugin.id,
+                windows: try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin))
         }
         let expected = try EarlyFusion.fuse([inputs], model: runtime.model)[0].embedding.vector
         #expect(maxAbsDifference(summary.records[1].embedding.vector, expected) <= 1e-5)
@@ -48,7 +49,8 @@ struct JobTests {
         let folder = try JobFixtures.folder()
         let ids = try JobFixtures.idFiles(2, in: folder)
         let manifest = folder.appendingPathComponent("groups.jsonl")
-        try JobFixtures.write("""
+        try JobFixtures.write(
+            """
             {"group": "cat", "inputs": ["\(JobFixtures.sample("images/cat.png").path)", "\(ids[0].path)"]}
             # a comment
             {"group": "horse", "inputs": ["\(JobFixtures.sample("audio/horse.wav").path)", "text-1.ids"]}
@@ -98,7 +100,8 @@ struct JobTests {
     @Test("arguments: repeated --inputs become groups; fusion defaults; shard and weights parsing")
     func arguments() throws {
         let marked = JobArguments.markGroups(["--inputs", "a.png", "a.wav", "--quiet", "--inputs=b.png", "b.txt"])
-        #expect(JobArguments.splitGroups(marked.filter { !$0.hasPrefix("--") })
+        #expect(
+            JobArguments.splitGroups(marked.filter { !$0.hasPrefix("--") })
                 == [["a.png", "a.wav"], ["b.png", "b.txt"]])
         let cwd = URL(fileURLWithPath: "/data")
         var arguments = JobArguments()
@@ -119,9 +122,11 @@ struct JobTests {
     @Test("no --model and no models/fuse-mini: a named error telling how to get the model")
     func defaultModelMissing() throws {
         let folder = try JobFixtures.folder()
-        #expect(throws: ModelError.modelFolderMissing(
-            path: folder.appendingPathComponent("models/fuse-mini").path,
-            hint: "run tools/setup_models.sh (from the repository root) to make the default model")) {
+        #expect(
+            throws: ModelError.modelFolderMissing(
+                path: folder.appendingPathComponent("models/fuse-mini").path,
+                hint: "run tools/setup_models.sh (from the repository root) to make the default model")
+        ) {
             _ = try JobArguments().modelDirectory(currentDirectory: folder)
         }
     }
@@ -130,9 +135,10 @@ struct JobTests {
     func jsonLineRoundTrip() throws {
         let vector: [Float] = [0.1, -1e-7, 3.4028235e38, 1 / 3, 0]
         let path = "/data/odd \"name\"\n\tfile\u{1}.png"
-        let record = JobRecord(id: path, label: "odd", inputs: [JobInput(path: path, modality: .image, pluginID: "p")],
-                               fusion: .none, strategy: nil, weights: [1],
-                               embedding: Embedding(vector: vector, modality: .image, modelID: "m"))
+        let record = JobRecord(
+            id: path, label: "odd", inputs: [JobInput(path: path, modality: .image, pluginID: "p")],
+            fusion: .none, strategy: nil, weights: [1],
+            embedding: Embedding(vector: vector, modality: .image, modelID: "m"))
         let line = String(decoding: record.jsonLine(), as: UTF8.self)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["inputs"] as? [String] == [path] && object["strategy"] is NSNull)

@@ -13,9 +13,11 @@ struct KillResumeTests {
         let folder = try JobFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // 210 lines naming 7 sample texts over and over: resume must be keyed by position, not by path.
-        let texts = try FileManager.default.contentsOfDirectory(at: JobFixtures.sample("text"),
-                                                                includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
+        let texts = try FileManager.default.contentsOfDirectory(
+            at: JobFixtures.sample("text"),
+            includingPropertiesForKeys: nil
+        )
+        .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let list = folder.appendingPathComponent("list.txt")
         try JobFixtures.write((0..<210).map { texts[$0 % texts.count].path }.joined(separator: "\n") + "\n", to: list)
         let model = RuntimeFixtures.models.appendingPathComponent("meta").path
@@ -37,7 +39,8 @@ struct KillResumeTests {
             let killed = try FuseBinary.runKilled(arguments(out), after: random.nextUnit() * duration)
             let partial = JSONLOutput.partialURL(for: out)
             if killed, let size = try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int,
-               size > 0 {
+                size > 0
+            {
                 interruptedWithRecords += 1
             }
             let resumed = try FuseBinary.run(arguments(out))

@@ -50,11 +50,13 @@ import Testing
         expectClose(try LateFusion.fuse(inputs, strategy: .max).embedding.vector, c.max, "max")
         expectClose(try LateFusion.fuse(inputs, strategy: .concat(nil)).embedding.vector, c.concat, "concat")
         let projection = try FusionProjection(
-            weight: Tensor(shape: [c.projection_weight.count, c.projection_weight[0].count],
-                           values: c.projection_weight.flatMap { $0 }),
+            weight: Tensor(
+                shape: [c.projection_weight.count, c.projection_weight[0].count],
+                values: c.projection_weight.flatMap { $0 }),
             bias: c.projection_bias)
-        expectClose(try LateFusion.fuse(inputs, strategy: .concat(projection)).embedding.vector,
-                    c.concat_projected, "concat+projection")
+        expectClose(
+            try LateFusion.fuse(inputs, strategy: .concat(projection)).embedding.vector,
+            c.concat_projected, "concat+projection")
         let attention = try LateFusion.fuse(inputs, strategy: .attention(temperature: c.tau))
         expectClose(attention.embedding.vector, c.attention, "attention")
         expectClose(attention.weights, c.attention_weights, "attention weights")
@@ -63,7 +65,9 @@ import Testing
 
     @Test func everyStrategyReturnsAUnitVector() throws {
         let inputs = embeddings(Self.cases[1])
-        for strategy: LateFusionStrategy in [.mean, .weighted([1, 2, 3]), .max, .concat(nil), .attention(temperature: 0.5)] {
+        for strategy: LateFusionStrategy in [
+            .mean, .weighted([1, 2, 3]), .max, .concat(nil), .attention(temperature: 0.5),
+        ] {
             let v = try LateFusion.fuse(inputs, strategy: strategy).embedding.vector
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             #expect(abs(norm - 1) < 1e-5, "\(strategy.name): norm \(norm)")
@@ -84,7 +88,9 @@ import Testing
             try LateFusion.fuse([a, a], strategy: .weighted([0, 0]))
         }
         let other = Embedding(vector: [1, 0], modality: .text, modelID: "other", sources: ["c.txt"])
-        #expect(throws: FusionError.differentModels(["m", "other"])) { try LateFusion.fuse([a, other], strategy: .mean) }
+        #expect(throws: FusionError.differentModels(["m", "other"])) {
+            try LateFusion.fuse([a, other], strategy: .mean)
+        }
         let projection = try FusionProjection(weight: Tensor(zeros: [2, 4]))
         #expect(throws: FusionError.projectionMismatch(expectedInput: 4, got: 5)) {
             try LateFusion.fuse([a, b], strategy: .concat(projection))

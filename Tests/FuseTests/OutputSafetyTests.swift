@@ -32,8 +32,10 @@ struct OutputSafetyTests {
         let badList = folder.appendingPathComponent("bad.txt")
         try JobFixtures.write("broken.png\n", to: badList)
         await #expect(throws: (any Error).self) {
-            _ = try await JobFixtures.run(JobOptions(source: .list(badList.path), output: out, overwrite: true,
-                                                     strict: true))
+            _ = try await JobFixtures.run(
+                JobOptions(
+                    source: .list(badList.path), output: out, overwrite: true,
+                    strict: true))
         }
         #expect(!Self.exists(JSONLOutput.partialURL(for: out)))
         #expect(try Data(contentsOf: out) == finished)
@@ -48,11 +50,12 @@ struct OutputSafetyTests {
         #expect(resumed.resumed == 14 && resumed.written == 0)
         #expect(try Data(contentsOf: out) == finished)
         // Resuming it with another list is refused: it must never shrink or mix.
-        await #expect { _ = try await JobFixtures.run(JobOptions(source: .list(badList.path), output: out, resume: true)) }
-            throws: { error in
-                guard case JobError.listChanged(let path, 0, _, _) = error else { return false }
-                return path == out.path
-            }
+        await #expect {
+            _ = try await JobFixtures.run(JobOptions(source: .list(badList.path), output: out, resume: true))
+        } throws: { error in
+            guard case JobError.listChanged(let path, 0, _, _) = error else { return false }
+            return path == out.path
+        }
         #expect(try Data(contentsOf: out) == finished)
     }
 
@@ -64,8 +67,9 @@ struct OutputSafetyTests {
         let finished = try Data(contentsOf: out)
         // What a killed --force run leaves: its first two lines and a torn third.
         let lines = try JobFixtures.lines(out)
-        try JobFixtures.write(lines[0..<2].joined(separator: "\n") + "\n" + lines[2].prefix(30),
-                              to: JSONLOutput.partialURL(for: out))
+        try JobFixtures.write(
+            lines[0..<2].joined(separator: "\n") + "\n" + lines[2].prefix(30),
+            to: JSONLOutput.partialURL(for: out))
         let resumed = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true))
         #expect(resumed.resumed == 10 && resumed.written == 0)
         #expect(try Data(contentsOf: out) == finished)
@@ -80,7 +84,8 @@ struct OutputSafetyTests {
         // A partial whose position-0 record has other inputs.
         let other = lines[1].replacingOccurrences(of: "\"position\":1,", with: "\"position\":0,")
         try JobFixtures.write(other + "\n", to: JSONLOutput.partialURL(for: out))
-        await #expect(throws: JobError.resumeConflict(output: out.path, partial: JSONLOutput.partialURL(for: out).path)) {
+        await #expect(throws: JobError.resumeConflict(output: out.path, partial: JSONLOutput.partialURL(for: out).path))
+        {
             _ = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true))
         }
         #expect(try JobFixtures.lines(out) == lines)
@@ -92,8 +97,9 @@ struct OutputSafetyTests {
         let (folder, list) = try Self.repeatedList(distinct: 21, repeats: 10)
         let reference = folder.appendingPathComponent("reference.jsonl")
         let runtime = try JobFixtures.runtime()
-        let whole = try await JobFixtures.run(JobOptions(source: .list(list.path), output: reference, chunkSize: 16),
-                                              runtime: runtime)
+        let whole = try await JobFixtures.run(
+            JobOptions(source: .list(list.path), output: reference, chunkSize: 16),
+            runtime: runtime)
         #expect(whole.written == 210)
         let expected = try Data(contentsOf: reference)
         let lines = try JobFixtures.lines(reference)
@@ -101,9 +107,12 @@ struct OutputSafetyTests {
         for cut in [0, 1, 37, 64, 209] {
             let out = folder.appendingPathComponent("cut-\(cut).jsonl")
             let torn = cut < lines.count ? String(lines[cut].prefix(25)) : ""
-            try JobFixtures.write(lines[0..<cut].map { $0 + "\n" }.joined() + torn, to: JSONLOutput.partialURL(for: out))
-            let resumed = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true,
-                                                               chunkSize: 16), runtime: runtime)
+            try JobFixtures.write(
+                lines[0..<cut].map { $0 + "\n" }.joined() + torn, to: JSONLOutput.partialURL(for: out))
+            let resumed = try await JobFixtures.run(
+                JobOptions(
+                    source: .list(list.path), output: out, resume: true,
+                    chunkSize: 16), runtime: runtime)
             #expect(resumed.resumed == cut && resumed.written == 210 - cut)
             #expect(try Data(contentsOf: out) == expected, "cut after \(cut) lines")
         }
@@ -113,17 +122,26 @@ struct OutputSafetyTests {
     func settingsDiffer() async throws {
         let folder = try JobFixtures.folder()
         let files = try JobFixtures.idFiles(4, in: folder)
-        let groups = [InputGroup(name: "a", inputs: Array(files[0..<2])), InputGroup(name: "b", inputs: Array(files[2...]))]
+        let groups = [
+            InputGroup(name: "a", inputs: Array(files[0..<2])), InputGroup(name: "b", inputs: Array(files[2...])),
+        ]
         let out = folder.appendingPathComponent("emb.jsonl")
         _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late, strategy: .mean, output: out))
         let before = try Data(contentsOf: out)
         let variants: [(JobOptions, String)] = [
-            (JobOptions(source: .groups(groups), fusion: .late, strategy: .max, output: out, resume: true),
-             "strategy 'mean' there, 'max' in this run"),
-            (JobOptions(source: .groups(groups), fusion: .early, output: out, resume: true),
-             "fusion 'late' there, 'early' in this run"),
-            (JobOptions(source: .groups(groups), fusion: .late, strategy: .weighted([2, 1]), output: out, resume: true),
-             "'weighted 2.0,1.0' in this run"),
+            (
+                JobOptions(source: .groups(groups), fusion: .late, strategy: .max, output: out, resume: true),
+                "strategy 'mean' there, 'max' in this run"
+            ),
+            (
+                JobOptions(source: .groups(groups), fusion: .early, output: out, resume: true),
+                "fusion 'late' there, 'early' in this run"
+            ),
+            (
+                JobOptions(
+                    source: .groups(groups), fusion: .late, strategy: .weighted([2, 1]), output: out, resume: true),
+                "'weighted 2.0,1.0' in this run"
+            ),
         ]
         for (options, difference) in variants {
             await #expect { _ = try await JobFixtures.run(options) } throws: { error in
@@ -133,12 +151,15 @@ struct OutputSafetyTests {
             }
         }
         // Another model.
-        await #expect { _ = try await JobFixtures.run(JobOptions(source: .groups(groups), fusion: .late, output: out,
-                                                                 resume: true), runtime: JobFixtures.runtime("bert")) }
-            throws: { error in
-                guard case JobError.settingsDiffer(_, _, let differences) = error else { return false }
-                return differences.first?.hasPrefix("model 'meta") == true
-            }
+        await #expect {
+            _ = try await JobFixtures.run(
+                JobOptions(
+                    source: .groups(groups), fusion: .late, output: out,
+                    resume: true), runtime: JobFixtures.runtime("bert"))
+        } throws: { error in
+            guard case JobError.settingsDiffer(_, _, let differences) = error else { return false }
+            return differences.first?.hasPrefix("model 'meta") == true
+        }
         #expect(try Data(contentsOf: out) == before)
     }
 
@@ -157,11 +178,12 @@ struct OutputSafetyTests {
         lines = try JobFixtures.lines(out)
         lines[2] = #"{"id":"x","inputs":["x"],"embedding":[1]}"#
         try JobFixtures.write(lines.joined(separator: "\n") + "\n", to: out)
-        await #expect { _ = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true)) }
-            throws: { error in
-                guard case JobError.corruptOutput(_, 3, let reason) = error else { return false }
-                return reason.contains("older Fuse")
-            }
+        await #expect {
+            _ = try await JobFixtures.run(JobOptions(source: .list(list.path), output: out, resume: true))
+        } throws: { error in
+            guard case JobError.corruptOutput(_, 3, let reason) = error else { return false }
+            return reason.contains("older Fuse")
+        }
     }
 
     @Test("a second writer of the same output fails at once, naming the holder; the first one's output is whole")
@@ -170,8 +192,10 @@ struct OutputSafetyTests {
         let out = folder.appendingPathComponent("emb.jsonl")
         let held = try OutputLock(output: out)
         let holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
-        for options in [JobOptions(source: .list(list.path), output: out, resume: true),
-                        JobOptions(source: .list(list.path), output: out)] {
+        for options in [
+            JobOptions(source: .list(list.path), output: out, resume: true),
+            JobOptions(source: .list(list.path), output: out),
+        ] {
             await #expect { _ = try await JobFixtures.run(options) } throws: { error in
                 guard case JobError.outputLocked(let path, let lockFile, let who) = error else { return false }
                 return path == out.path && lockFile == OutputLock.lockURL(for: out).path && who.hasPrefix(holder)

@@ -13,7 +13,9 @@ struct PrecisionCLITests {
 
     @Test("an unknown precision is refused with the known ones")
     func unknownPrecision() throws {
-        for command in [["embed", "--model", Self.model, "--inputs", Self.cat], ["--model", Self.model, "--inputs", Self.cat]] {
+        for command in [
+            ["embed", "--model", Self.model, "--inputs", Self.cat], ["--model", Self.model, "--inputs", Self.cat],
+        ] {
             let run = try FuseBinary.run(command + ["--precision", "fp16"])
             #expect(run.status != 0 && run.errors.contains("fp32, bf16, int8, auto"), "\(run.errors)")
         }
@@ -25,8 +27,9 @@ struct PrecisionCLITests {
         let exact = folder.appendingPathComponent("fp32.npy"), fallback = folder.appendingPathComponent("bf16.npy")
         let base = ["embed", "--model", Self.model, "--inputs", Self.cat, JobFixtures.sample("images/cat.png").path]
         #expect(try FuseBinary.run(base + ["--out", exact.path]).status == 0)
-        let run = try FuseBinary.run(base + ["--out", fallback.path, "--precision", "bf16"],
-                                     environment: ["ONEDNN_MAX_CPU_ISA": "AVX2"])
+        let run = try FuseBinary.run(
+            base + ["--out", fallback.path, "--precision", "bf16"],
+            environment: ["ONEDNN_MAX_CPU_ISA": "AVX2"])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.errors.contains("bf16 is not available on this CPU (avx2)") && run.errors.contains("running fp32"))
         #expect(try Data(contentsOf: fallback) == Data(contentsOf: exact))
@@ -42,7 +45,8 @@ struct PrecisionCLITests {
         let line = try JobFixtures.lines(out)[0]
         #expect(line.contains("\"precision\":\"int8\""))
         let again = try FuseBinary.run(base + ["--out", out.path, "--resume"])
-        #expect(again.status != 0 && again.errors.contains("precision 'int8' there, 'fp32' in this run"), "\(again.errors)")
+        #expect(
+            again.status != 0 && again.errors.contains("precision 'int8' there, 'fp32' in this run"), "\(again.errors)")
         let auto = try FuseBinary.run(base + ["--precision", "auto"])
         #expect(auto.status == 0, "\(auto.errors)")
     }

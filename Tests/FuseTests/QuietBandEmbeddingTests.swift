@@ -27,8 +27,9 @@ struct QuietBandEmbeddingTests {
         }
     }
 
-    @Test("tones, silence with a tone and band-limited noise embed as ASTFeatureExtractor + ASTModel",
-          arguments: 0..<4)
+    @Test(
+        "tones, silence with a tone and band-limited noise embed as ASTFeatureExtractor + ASTModel",
+        arguments: 0..<4)
     func pooler(_ index: Int) throws {
         try #require(Self.cases.count == 4)
         let entry = Self.cases[index]

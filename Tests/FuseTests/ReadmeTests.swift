@@ -18,9 +18,13 @@ struct ReadmeTests {
     static func blocks(_ language: String, in markdown: String) -> [String] {
         var blocks: [String] = [], current: [Substring]? = nil
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```" + language { current = [] } else if current != nil, line == "```" {
+            if current == nil, line == "```" + language {
+                current = []
+            } else if current != nil, line == "```" {
                 blocks.append(current!.joined(separator: "\n")); current = nil
-            } else { current?.append(line) }
+            } else {
+                current?.append(line)
+            }
         }
         return blocks
     }
@@ -28,7 +32,9 @@ struct ReadmeTests {
     @Test("the first two lines are the main job on samples/ and .ci/run's test command")
     func firstCommands() throws {
         let bash = try #require(Self.blocks("bash", in: Self.readme()).first)
-        let commands = bash.split(separator: "\n").map { $0.split(separator: "#")[0].trimmingCharacters(in: .whitespaces) }
+        let commands = bash.split(separator: "\n").map {
+            $0.split(separator: "#")[0].trimmingCharacters(in: .whitespaces)
+        }
         #expect(commands.count == 2)
         #expect(commands.first?.contains("fuse --manifest samples/manifest.jsonl") == true)
         let ci = try String(contentsOf: Self.repository.appendingPathComponent(".ci/run"), encoding: .utf8)
@@ -39,17 +45,20 @@ struct ReadmeTests {
     @Test("the Swift example is ReadmeExample.swift and runs: a listed caption, the fused vector is the mean")
     func libraryExample() async throws {
         let swift = try #require(Self.blocks("swift", in: Self.readme()).last(where: { $0.contains("nearestCaption") }))
-        let source = try String(contentsOf: FixtureLocation.root.deletingLastPathComponent()
-            .appendingPathComponent("FuseTests/ReadmeExample.swift"), encoding: .utf8)
+        let source = try String(
+            contentsOf: FixtureLocation.root.deletingLastPathComponent()
+                .appendingPathComponent("FuseTests/ReadmeExample.swift"), encoding: .utf8)
         #expect(source.contains(swift), "README's Swift block differs from Tests/FuseTests/ReadmeExample.swift")
 
         let (caption, fused) = try await nearestCaption(repository: Self.repository)
-        #expect(["a man with an old camera on a tripod", "a rocket on the launch pad", "a cup of coffee"]
-            .contains(caption))
+        #expect(
+            ["a man with an old camera on a tripod", "a rocket on the launch pad", "a cup of coffee"]
+                .contains(caption))
         // Independently: the normalised sum of the two files' embeddings.
         let runtime = try FuseRuntime(modelDirectory: Self.repository.appendingPathComponent("models/fuse-mini"))
-        let parts = try await runtime.embed(files: ["samples/images/camera.png", "samples/audio/camera.wav"]
-            .map { Self.repository.appendingPathComponent($0) })
+        let parts = try await runtime.embed(
+            files: ["samples/images/camera.png", "samples/audio/camera.wav"]
+                .map { Self.repository.appendingPathComponent($0) })
         let sum = zip(parts[0].vector, parts[1].vector).map { $0 + $1 }
         let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(fused.dimension == 384)
@@ -70,8 +79,9 @@ struct ReadmeTests {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         for name in ["samples", "models"] {
-            try FileManager.default.createSymbolicLink(at: work.appendingPathComponent(name),
-                                                       withDestinationURL: Self.repository.appendingPathComponent(name))
+            try FileManager.default.createSymbolicLink(
+                at: work.appendingPathComponent(name),
+                withDestinationURL: Self.repository.appendingPathComponent(name))
         }
         // Twice: the block must be rerunnable as it stands.
         for line in lines + lines {

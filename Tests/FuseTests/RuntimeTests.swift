@@ -50,8 +50,9 @@ enum RuntimeFixtures {
 @Suite("FuseRuntime")
 struct RuntimeTests {
     func runtime() throws -> FuseRuntime {
-        try FuseRuntime(modelDirectory: RuntimeFixtures.models.appendingPathComponent("bert"),
-                        plugins: [TokenIDsPlugin()])
+        try FuseRuntime(
+            modelDirectory: RuntimeFixtures.models.appendingPathComponent("bert"),
+            plugins: [TokenIDsPlugin()])
     }
 
     @Test("embed(file:) and embed(files:) equal sentence-transformers' normalised embeddings (≤ 1e-4)")

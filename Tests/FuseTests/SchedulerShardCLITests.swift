@@ -62,16 +62,19 @@ struct SchedulerShardCLITests {
         let model = RuntimeFixtures.models.appendingPathComponent("meta").path
         func run(_ name: String, _ extra: [String], environment: [String: String]) throws -> (FuseBinary.Run, URL) {
             let out = folder.appendingPathComponent(name)
-            let run = try FuseBinary.run(["--model", model, "--quiet", "--inputs-from", list.path, "--out", out.path]
-                                         + extra, environment: environment)
+            let run = try FuseBinary.run(
+                ["--model", model, "--quiet", "--inputs-from", list.path, "--out", out.path]
+                    + extra, environment: environment)
             return (run, out)
         }
 
         // --array=1-3, task 3: the last of three shards, which holds position 2 (horse.png) of the five.
         let (slurm, slurmOut) = try run("slurm.jsonl", [], environment: Self.slurmLastOfThree)
         #expect(slurm.status == 0, "\(slurm.errors)")
-        #expect(slurm.errors.contains(
-            "shard 2/3 (from SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=3, SLURM_ARRAY_TASK_MIN=1)"), "\(slurm.errors)")
+        #expect(
+            slurm.errors.contains(
+                "shard 2/3 (from SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=3, SLURM_ARRAY_TASK_MIN=1)"),
+            "\(slurm.errors)")
         #expect(try Self.ids(slurmOut) == [files[2]])
         // The same shard by hand writes the same records.
         let (flag, flagOut) = try run("flag.jsonl", ["--shard", "2/3"], environment: [:])
@@ -80,8 +83,9 @@ struct SchedulerShardCLITests {
 
         // A Kubernetes Indexed Job pod: JOB_COMPLETION_INDEX with --shard-count.
         let (pod, podOut) = try run("pod.jsonl", ["--shard-count", "2"], environment: ["JOB_COMPLETION_INDEX": "1"])
-        #expect(pod.status == 0 && pod.errors.contains("shard 1/2 (from JOB_COMPLETION_INDEX=1, --shard-count 2)"),
-                "\(pod.errors)")
+        #expect(
+            pod.status == 0 && pod.errors.contains("shard 1/2 (from JOB_COMPLETION_INDEX=1, --shard-count 2)"),
+            "\(pod.errors)")
         #expect(try Self.ids(podOut) == [files[1], files[3]])
 
         // Explicit --shard wins over the scheduler.
@@ -92,8 +96,9 @@ struct SchedulerShardCLITests {
         // A pod without a count is refused before anything is written, naming the variable and the fix.
         let (refused, refusedOut) = try run("refused.jsonl", [], environment: ["JOB_COMPLETION_INDEX": "1"])
         #expect(refused.status != 0)
-        #expect(refused.errors.contains("JOB_COMPLETION_INDEX=1") && refused.errors.contains("--shard-count"),
-                "\(refused.errors)")
+        #expect(
+            refused.errors.contains("JOB_COMPLETION_INDEX=1") && refused.errors.contains("--shard-count"),
+            "\(refused.errors)")
         #expect(!FileManager.default.fileExists(atPath: refusedOut.path))
     }
 }

@@ -24,9 +24,11 @@ struct SharedLibraryPluginTests {
         let library = folder.appendingPathComponent("libcsv_tabular.so")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-O1", "-std=c11",
-                             "-I", repository.appendingPathComponent("include").path,
-                             "-o", library.path, csvFolder.appendingPathComponent("csv_tabular.c").path]
+        process.arguments = [
+            "cc", "-shared", "-fPIC", "-O1", "-std=c11",
+            "-I", repository.appendingPathComponent("include").path,
+            "-o", library.path, csvFolder.appendingPathComponent("csv_tabular.c").path,
+        ]
         try process.run()
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "cc failed to build the csv-tabular sample plugin")
@@ -47,8 +49,10 @@ struct SharedLibraryPluginTests {
         #expect(plugin.modality == Modality("tabular"))
         let reference = try JSONDecoder().decode(
             Reference.self, from: Data(contentsOf: FixtureLocation.url("plugins/tabular/reference.json")))
-        let files = [Self.csvFolder.appendingPathComponent("example.csv"),
-                     FixtureLocation.url("plugins/tabular/long.csv")]
+        let files = [
+            Self.csvFolder.appendingPathComponent("example.csv"),
+            FixtureLocation.url("plugins/tabular/long.csv"),
+        ]
         let single = try await runtime.embed(file: files[1])
         let batched = try await runtime.embed(files: files)
         for (file, embedding) in zip(files, batched) + [(files[1], single)] {
@@ -98,14 +102,18 @@ struct SharedLibraryPluginTests {
         let runtime = try FuseRuntime(modelDirectory: Self.model)
         let loaded = try runtime.loadRegisteredPlugins(from: file)
         #expect(loaded.map(\.id) == ["tables"])
-        #expect(try runtime.registry.plugin(for: Self.csvFolder.appendingPathComponent("example.csv"),
-                                            explicitID: nil).id == "tables")
+        #expect(
+            try runtime.registry.plugin(
+                for: Self.csvFolder.appendingPathComponent("example.csv"),
+                explicitID: nil
+            ).id == "tables")
     }
 
     @Test("fuse plugins register, then fuse --inputs FILE.csv through the binary equals the torch reference")
     func throughTheCLI() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: MainCommandTests.binary.path),
-                     "build the fuse product first (swift build)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: MainCommandTests.binary.path),
+            "build the fuse product first (swift build)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -117,9 +125,12 @@ struct SharedLibraryPluginTests {
         let registered = try MainCommandTests.fuse(["plugins", "register", library.path], environment: environment)
         #expect(registered.0 == 0, "\(registered.2)")
         let out = folder.appendingPathComponent("tables.json")
-        let files = [Self.csvFolder.appendingPathComponent("example.csv"), FixtureLocation.url("plugins/tabular/long.csv")]
-        let run = try MainCommandTests.fuse(["--model", Self.model.path, "--quiet", "--inputs"] + files.map(\.path)
-                                            + ["--fusion", "none", "--out", out.path], environment: environment)
+        let files = [
+            Self.csvFolder.appendingPathComponent("example.csv"), FixtureLocation.url("plugins/tabular/long.csv"),
+        ]
+        let run = try MainCommandTests.fuse(
+            ["--model", Self.model.path, "--quiet", "--inputs"] + files.map(\.path)
+                + ["--fusion", "none", "--out", out.path], environment: environment)
         #expect(run.0 == 0, "\(run.2)")
 
         struct Row: Decodable { let input: String; let modality: String; let embedding: [Float] }
@@ -138,9 +149,12 @@ struct SharedLibraryPluginTests {
 
         // Unregistered, the same job no longer knows .csv and says which file nobody claims.
         #expect(try MainCommandTests.fuse(["plugins", "unregister", "csv-tabular"], environment: environment).0 == 0)
-        let orphan = try MainCommandTests.fuse(["--model", Self.model.path, "--quiet", "--inputs", files[0].path,
-                                                "--fusion", "none", "--out", folder.appendingPathComponent("b.json").path],
-                                               environment: environment)
+        let orphan = try MainCommandTests.fuse(
+            [
+                "--model", Self.model.path, "--quiet", "--inputs", files[0].path,
+                "--fusion", "none", "--out", folder.appendingPathComponent("b.json").path,
+            ],
+            environment: environment)
         #expect(orphan.0 != 0)
         #expect(orphan.2.contains("example.csv"), "\(orphan.2)")
     }

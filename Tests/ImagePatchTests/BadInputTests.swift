@@ -74,8 +74,10 @@ struct BadInputTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("preprocessor_config.json")
-        for body in [#"{"resample": 0}"#, #"{"size": {"max_height": 3}}"#, #"{"image_mean": [0.5, 0.5]}"#,
-                     #"{"do_resize": "yes"}"#, #"[1, 2]"#, "not json", #"{"image_std": [0, 1, 1]}"#] {
+        for body in [
+            #"{"resample": 0}"#, #"{"size": {"max_height": 3}}"#, #"{"image_mean": [0.5, 0.5]}"#,
+            #"{"do_resize": "yes"}"#, #"[1, 2]"#, "not json", #"{"image_std": [0, 1, 1]}"#,
+        ] {
             try Data(body.utf8).write(to: file)
             #expect(throws: FuseError.self, "\(body)") { try ImagePreprocessor(configURL: file) }
         }

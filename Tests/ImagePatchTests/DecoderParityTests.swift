@@ -31,7 +31,8 @@ struct DecoderParityTests {
         var sums = [0.0, 0.0, 0.0]
         for (i, value) in image.pixels.enumerated() { sums[i % 3] += Double(value) }
         let means = sums.map { $0 / Double(image.width * image.height) }
-        #expect(FixtureFiles.fnv64(image.pixels) == fixture.fnv64,
-                "means \(means) vs Pillow's \(fixture.mean)")
+        #expect(
+            FixtureFiles.fnv64(image.pixels) == fixture.fnv64,
+            "means \(means) vs Pillow's \(fixture.mean)")
     }
 }

@@ -34,8 +34,9 @@ struct PatchExtractorTests {
         let patches = try PatchExtractor.patches(input, patchSize: meta.patchSize)
         #expect(patches.shape == [meta.grid[0] * meta.grid[1], 3 * meta.patchSize * meta.patchSize])
         #expect(PatchExtractor.grid(height: 32, width: 48, patchSize: meta.patchSize) == meta.grid)
-        let out = projectPatches(patches.scalars, rows: patches.shape[0],
-                                 weight: try FixtureFiles.floats("patches/conv2d_weight.f32"), outChannels: meta.outChannels)
+        let out = projectPatches(
+            patches.scalars, rows: patches.shape[0],
+            weight: try FixtureFiles.floats("patches/conv2d_weight.f32"), outChannels: meta.outChannels)
         let expected = try FixtureFiles.floats("patches/conv2d_out.f32")
         let worst = zip(out, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(out.count == expected.count)
@@ -50,8 +51,9 @@ struct PatchExtractorTests {
         let input = try Tensor(shape: meta.input, values: try FixtureFiles.floats("patches/input.f32"))
         let patches = try PatchExtractor.temporalPatches(input, patchSize: meta.patchSize, frames: 2)
         #expect(patches.shape == [6, 3 * 2 * meta.patchSize * meta.patchSize])
-        let out = projectPatches(patches.scalars, rows: patches.shape[0],
-                                 weight: try FixtureFiles.floats("patches/conv3d_weight.f32"), outChannels: meta.outChannels)
+        let out = projectPatches(
+            patches.scalars, rows: patches.shape[0],
+            weight: try FixtureFiles.floats("patches/conv3d_weight.f32"), outChannels: meta.outChannels)
         let expected = try FixtureFiles.floats("patches/conv3d_out.f32")
         let worst = zip(out, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst < 1e-4, "max abs error \(worst)")

@@ -87,17 +87,21 @@ struct PreprocessorParityTests {
     @Test("torchvision's centre crop rounds half to even; transformers' floors")
     func cropRounding() throws {
         let image = try ImageBuffer(width: 7, height: 1, pixels: (0..<21).map { UInt8($0) })
-        let tv = try ImagePreprocessor(resize: nil, filter: .bicubic, cropWidth: 2, cropHeight: 1,
-                                       cropRounding: .halfToEven, rescale: nil, mean: nil, std: nil)
-        let hf = try ImagePreprocessor(resize: nil, filter: .bicubic, cropWidth: 2, cropHeight: 1,
-                                       cropRounding: .floor, rescale: nil, mean: nil, std: nil)
+        let tv = try ImagePreprocessor(
+            resize: nil, filter: .bicubic, cropWidth: 2, cropHeight: 1,
+            cropRounding: .halfToEven, rescale: nil, mean: nil, std: nil)
+        let hf = try ImagePreprocessor(
+            resize: nil, filter: .bicubic, cropWidth: 2, cropHeight: 1,
+            cropRounding: .floor, rescale: nil, mean: nil, std: nil)
         // margin 5: torchvision round(2.5) = 2, transformers 5 // 2 = 2; margin 3 (crop 4): round(1.5) = 2 vs 1.
         #expect(try tv.resizedAndCropped(image).pixels.first == 6)
         #expect(try hf.resizedAndCropped(image).pixels.first == 6)
-        let tv4 = try ImagePreprocessor(resize: nil, filter: .bicubic, cropWidth: 4, cropHeight: 1,
-                                        cropRounding: .halfToEven, rescale: nil, mean: nil, std: nil)
-        let hf4 = try ImagePreprocessor(resize: nil, filter: .bicubic, cropWidth: 4, cropHeight: 1,
-                                        cropRounding: .floor, rescale: nil, mean: nil, std: nil)
+        let tv4 = try ImagePreprocessor(
+            resize: nil, filter: .bicubic, cropWidth: 4, cropHeight: 1,
+            cropRounding: .halfToEven, rescale: nil, mean: nil, std: nil)
+        let hf4 = try ImagePreprocessor(
+            resize: nil, filter: .bicubic, cropWidth: 4, cropHeight: 1,
+            cropRounding: .floor, rescale: nil, mean: nil, std: nil)
         #expect(try tv4.resizedAndCropped(image).pixels.first == 6)
         #expect(try hf4.resizedAndCropped(image).pixels.first == 3)
     }
@@ -105,8 +109,9 @@ struct PreprocessorParityTests {
     @Test("a crop larger than the image pads with zeros around the centred image")
     func cropPads() throws {
         let image = try ImageBuffer(width: 1, height: 1, pixels: [10, 20, 30])
-        let p = try ImagePreprocessor(resize: nil, filter: .bilinear, cropWidth: 3, cropHeight: 2,
-                                      rescale: nil, mean: nil, std: nil)
+        let p = try ImagePreprocessor(
+            resize: nil, filter: .bilinear, cropWidth: 3, cropHeight: 2,
+            rescale: nil, mean: nil, std: nil)
         let out = try p.resizedAndCropped(image)
         // transformers: top = (1 - 2) // 2 = -1 → the pixel lands on row 1; left = (1 - 3) // 2 = -1 → column 1.
         #expect(out.pixels == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 20, 30, 0, 0, 0])

@@ -52,11 +52,13 @@ struct ResamplerParityTests {
         let source = try ImageDecoder().decode(contentsOf: FixtureFiles.url("decode/coffee_333x517.jpg"))
         let full = try PillowResampler.resize(source, width: size.width, height: size.height, filter: .bicubic)
         let columns = 10..<200, rows = 62..<140
-        let region = try PillowResampler.resize(source, width: size.width, height: size.height, filter: .bicubic,
-                                                columns: columns, rows: rows)
+        let region = try PillowResampler.resize(
+            source, width: size.width, height: size.height, filter: .bicubic,
+            columns: columns, rows: rows)
         var cropped: [UInt8] = []
         for y in rows {
-            cropped += full.pixels[(y * size.width + columns.lowerBound) * 3..<(y * size.width + columns.upperBound) * 3]
+            cropped +=
+                full.pixels[(y * size.width + columns.lowerBound) * 3..<(y * size.width + columns.upperBound) * 3]
         }
         #expect(region.pixels == cropped)
     }

@@ -11,9 +11,10 @@ import Testing
 struct ConcurrencyTests {
     static func files(_ folder: String, extensions: Set<String>) throws -> [URL] {
         try FileManager.default.contentsOfDirectory(
-            at: ReliabilityFixtures.samples.appendingPathComponent(folder), includingPropertiesForKeys: nil)
-            .filter { extensions.contains($0.pathExtension) }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            at: ReliabilityFixtures.samples.appendingPathComponent(folder), includingPropertiesForKeys: nil
+        )
+        .filter { extensions.contains($0.pathExtension) }
+        .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
     /// Embeds `files[task % count]` from 16 concurrent tasks and compares each result with the sequential one.
@@ -43,8 +44,9 @@ struct ConcurrencyTests {
 
     @Test("audio: 16 tasks embedding samples/audio through the AST model equal sequential calls")
     func audio() async throws {
-        let runtime = try FuseRuntime(modelDirectory: ReliabilityFixtures.url("models/ast"),
-                                      plugins: [AudioPlugin()])
+        let runtime = try FuseRuntime(
+            modelDirectory: ReliabilityFixtures.url("models/ast"),
+            plugins: [AudioPlugin()])
         let files = try Self.files("audio", extensions: ["wav", "flac"])
         #expect(files.count >= 8)
         try await Self.checkConcurrentEqualsSequential(runtime, files: files)
@@ -52,8 +54,9 @@ struct ConcurrencyTests {
 
     @Test("images: 16 tasks embedding samples/images through the CLIP model equal sequential calls")
     func images() async throws {
-        let runtime = try FuseRuntime(modelDirectory: ReliabilityFixtures.url("models/clip"),
-                                      plugins: [ImagePlugin()])
+        let runtime = try FuseRuntime(
+            modelDirectory: ReliabilityFixtures.url("models/clip"),
+            plugins: [ImagePlugin()])
         let files = try Self.files("images", extensions: ["png", "jpg"])
         #expect(files.count >= 6)
         try await Self.checkConcurrentEqualsSequential(runtime, files: files)

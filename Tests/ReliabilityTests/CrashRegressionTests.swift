@@ -34,12 +34,14 @@ struct CrashRegressionTests {
 
     /// Before the fix each of these trapped (`Int32(id)` overflow, a negative array index) or asked for a 32 GB id
     /// table; now each is a named `invalidTokenID` error.
-    @Test("token ids outside 0…maximumTokenID are refused, not trapped on", arguments: [
-        ("tokenizer_added_token_id_2e40.bin", "[X]", 1 << 40),
-        ("tokenizer_added_token_negative_id.bin", "[X]", -5),
-        ("tokenizer_vocab_id_2e31.bin", "zzz", 2_147_483_000),
-        ("gpt2_vocab_id_2e40.bin", "a", 1 << 40),
-    ])
+    @Test(
+        "token ids outside 0…maximumTokenID are refused, not trapped on",
+        arguments: [
+            ("tokenizer_added_token_id_2e40.bin", "[X]", 1 << 40),
+            ("tokenizer_added_token_negative_id.bin", "[X]", -5),
+            ("tokenizer_vocab_id_2e31.bin", "zzz", 2_147_483_000),
+            ("gpt2_vocab_id_2e40.bin", "a", 1 << 40),
+        ])
     func tokenIDs(reproducer: String, token: String, id: Int) throws {
         #expect {
             _ = try Self.loadReproducer(reproducer)
@@ -64,9 +66,9 @@ struct CrashRegressionTests {
     @Test("a post-processor special token with an id beyond maximumTokenID is refused")
     func postProcessorID() throws {
         let json = #"""
-        {"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "a": 3}},
-         "post_processor": {"type": "BertProcessing", "cls": ["[CLS]", 1099511627776], "sep": ["[SEP]", 2]}}
-        """#
+            {"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "a": 3}},
+             "post_processor": {"type": "BertProcessing", "cls": ["[CLS]", 1099511627776], "sep": ["[SEP]", 2]}}
+            """#
         #expect {
             _ = try Tokenizer.fromJSON(Data(json.utf8))
         } throws: { error in
@@ -77,9 +79,11 @@ struct CrashRegressionTests {
 
     /// `num_mel_bins: 1e300` trapped converting to Int; `max_length: 1e12` asked for a 2 PB spectrogram. Both are
     /// now `invalidRecipe` errors (bounds: 4…1024 bins, 1…65,536 frames).
-    @Test("AST preprocessor configs with absurd sizes are refused", arguments: [
-        "preprocessor_num_mel_bins_1e300.json", "preprocessor_max_length_1e12.json",
-    ])
+    @Test(
+        "AST preprocessor configs with absurd sizes are refused",
+        arguments: [
+            "preprocessor_num_mel_bins_1e300.json", "preprocessor_max_length_1e12.json",
+        ])
     func audioRecipe(reproducer: String) throws {
         let url = ReliabilityFixtures.reproducer(reproducer)
         #expect {

@@ -10,8 +10,9 @@ struct ModelConfigRegressionTests {
         let folder = try ReliabilityFixtures.scratchFolder()
         let source = ReliabilityFixtures.url("models/bert")
         for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name != "config.json" {
-            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name),
-                                                       withDestinationURL: source.appendingPathComponent(name))
+            try FileManager.default.createSymbolicLink(
+                at: folder.appendingPathComponent(name),
+                withDestinationURL: source.appendingPathComponent(name))
         }
         try FileManager.default.copyItem(at: config, to: folder.appendingPathComponent("config.json"))
         return folder
@@ -34,8 +35,11 @@ struct ModelConfigRegressionTests {
         let folder = try ReliabilityFixtures.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("config.json")
-        try Data(#"{"big": 1e19, "edge": 9007199254740992, "frac": 2.5, "neg": -1e300, "strides": [10, 1e30], "ok": [10, 10]}"#.utf8)
-            .write(to: url)
+        try Data(
+            #"{"big": 1e19, "edge": 9007199254740992, "frac": 2.5, "neg": -1e300, "strides": [10, 1e30], "ok": [10, 10]}"#
+                .utf8
+        )
+        .write(to: url)
         let config = try ConfigFile(url: url)
         #expect(try config.int("edge") == 9_007_199_254_740_992)
         #expect(try config.ints("ok") == [10, 10])

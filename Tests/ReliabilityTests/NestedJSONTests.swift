@@ -29,8 +29,11 @@ struct NestedJSONTests {
 
         let config = try Self.write(document, named: "config.json", in: folder)
         // JSONSerialization refuses nesting past 512; the reason places it: column 28 + 512.
-        #expect(throws: FuseError.invalidConfig(file: config.path,
-                                                reason: "line 1, column 540: nested more than 512 levels deep")) {
+        #expect(
+            throws: FuseError.invalidConfig(
+                file: config.path,
+                reason: "line 1, column 540: nested more than 512 levels deep")
+        ) {
             _ = try ConfigFile(url: config)
         }
         #expect(throws: TokenizerError.self) { _ = try Tokenizer.fromJSON(Data(document.utf8)) }
@@ -55,8 +58,9 @@ struct NestedJSONTests {
         let folder = try ReliabilityFixtures.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
 
-        let config = try Self.write(#"{"image_processor_type": "CLIPImageProcessor", "x": "# + Self.nested + "}",
-                                    named: "preprocessor_config.json", in: folder)
+        let config = try Self.write(
+            #"{"image_processor_type": "CLIPImageProcessor", "x": "# + Self.nested + "}",
+            named: "preprocessor_config.json", in: folder)
         #expect {
             _ = try ImagePreprocessor(configURL: config)
         } throws: { error in
@@ -70,8 +74,9 @@ struct NestedJSONTests {
             return source == config.path
         }
 
-        let manifest = try Self.write(#"{"group": "g", "inputs": ["a.png"], "x": "# + Self.nested + "}\n",
-                                      named: "inputs.jsonl", in: folder)
+        let manifest = try Self.write(
+            #"{"group": "g", "inputs": ["a.png"], "x": "# + Self.nested + "}\n",
+            named: "inputs.jsonl", in: folder)
         #expect {
             _ = try GroupManifest.read(manifest)
         } throws: { error in

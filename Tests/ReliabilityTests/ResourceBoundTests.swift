@@ -104,7 +104,8 @@ struct ResourceBoundTests {
     static func safetensors(headerLength: Int) throws -> URL {
         var bytes = withUnsafeBytes(of: UInt64(headerLength).littleEndian) { Data($0) }
         bytes.append(Data("{}".utf8) + Data(repeating: 0x20, count: headerLength - 2))
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-rel-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuse-rel-\(UUID().uuidString).safetensors")
         try bytes.write(to: url)
         return url
     }

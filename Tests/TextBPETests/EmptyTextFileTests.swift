@@ -14,8 +14,9 @@ import Testing
         return url
     }
 
-    @Test("a zero-byte text file, or one holding only a byte-order mark, is FuseError.emptyFile naming it",
-          arguments: [[UInt8](), [0xEF, 0xBB, 0xBF]])
+    @Test(
+        "a zero-byte text file, or one holding only a byte-order mark, is FuseError.emptyFile naming it",
+        arguments: [[UInt8](), [0xEF, 0xBB, 0xBF]])
     func emptyFileIsNamedError(_ bytes: [UInt8]) throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -55,15 +56,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("tokenizer.json")
         try Data("{\"version\": \"1.0\",\n \"model\": {\"type\": \"WordPiece\",, }\n}".utf8).write(to: file)
-        #expect(throws: TokenizerError.invalidJSON(file: file.path,
-                                                   reason: "line 2, column 32: expected a string key, found ','")) {
+        #expect(
+            throws: TokenizerError.invalidJSON(
+                file: file.path,
+                reason: "line 2, column 32: expected a string key, found ','")
+        ) {
             try Tokenizer.load(from: file)
         }
         let vocab = folder.appendingPathComponent("vocab.json")
         try Data("{\"a\": 0\n\"b\": 1}".utf8).write(to: vocab)
         try Data("#version: 0.2\n".utf8).write(to: folder.appendingPathComponent("merges.txt"))
-        #expect(throws: TokenizerError.invalidJSON(
-            file: vocab.path, reason: "line 2, column 1: expected ',' or '}' after an object member, found '\"'")) {
+        #expect(
+            throws: TokenizerError.invalidJSON(
+                file: vocab.path, reason: "line 2, column 1: expected ',' or '}' after an object member, found '\"'")
+        ) {
             try Tokenizer.load(from: vocab)
         }
     }

@@ -19,28 +19,55 @@ struct LoaderErrorTests {
 
     /// (tokenizer.json content, expected error for a file at PATH)
     static let jsonCases: [(String, String, @Sendable (String) -> TokenizerError)] = [
-        ("missing model", #"{"version": "1.0", "added_tokens": []}"#,
-         { .missingField(file: $0, field: "model") }),
-        ("unknown model type", #"{"model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}"#,
-         { .unknownModelType(file: $0, type: "WordLevel") }),
-        ("merge of an absent token", #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a c"]}}"#,
-         { .mergeReferencesAbsentToken(file: $0, merge: "a c", token: "c") }),
-        ("merge whose result is absent", #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}"#,
-         { .mergeReferencesAbsentToken(file: $0, merge: "a b", token: "ab") }),
-        ("empty BPE vocab", #"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#,
-         { .emptyVocabulary(file: $0) }),
-        ("empty WordPiece vocab", #"{"model": {"type": "WordPiece", "vocab": {}, "unk_token": "[UNK]"}}"#,
-         { .emptyVocabulary(file: $0) }),
-        ("BPE without vocab", #"{"model": {"type": "BPE", "merges": []}}"#,
-         { .missingField(file: $0, field: "model.vocab") }),
-        ("negative id", #"{"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}}"#,
-         { .invalidTokenID(file: $0, token: "a", id: -3) }),
-        ("WordPiece without its unknown token", #"{"model": {"type": "WordPiece", "vocab": {"a": 0}, "unk_token": "[UNK]"}}"#,
-         { .unknownToken(file: $0, token: "[UNK]") }),
-        ("unsupported normalizer", #"{"normalizer": {"type": "Nmt"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
-         { .unsupportedComponent(file: $0, field: "normalizer", type: "Nmt") }),
-        ("Precompiled without its map", #"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
-         { .missingField(file: $0, field: "normalizer.precompiled_charsmap") }),
+        (
+            "missing model", #"{"version": "1.0", "added_tokens": []}"#,
+            { .missingField(file: $0, field: "model") }
+        ),
+        (
+            "unknown model type", #"{"model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}"#,
+            { .unknownModelType(file: $0, type: "WordLevel") }
+        ),
+        (
+            "merge of an absent token",
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a c"]}}"#,
+            { .mergeReferencesAbsentToken(file: $0, merge: "a c", token: "c") }
+        ),
+        (
+            "merge whose result is absent",
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}"#,
+            { .mergeReferencesAbsentToken(file: $0, merge: "a b", token: "ab") }
+        ),
+        (
+            "empty BPE vocab", #"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#,
+            { .emptyVocabulary(file: $0) }
+        ),
+        (
+            "empty WordPiece vocab", #"{"model": {"type": "WordPiece", "vocab": {}, "unk_token": "[UNK]"}}"#,
+            { .emptyVocabulary(file: $0) }
+        ),
+        (
+            "BPE without vocab", #"{"model": {"type": "BPE", "merges": []}}"#,
+            { .missingField(file: $0, field: "model.vocab") }
+        ),
+        (
+            "negative id", #"{"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}}"#,
+            { .invalidTokenID(file: $0, token: "a", id: -3) }
+        ),
+        (
+            "WordPiece without its unknown token",
+            #"{"model": {"type": "WordPiece", "vocab": {"a": 0}, "unk_token": "[UNK]"}}"#,
+            { .unknownToken(file: $0, token: "[UNK]") }
+        ),
+        (
+            "unsupported normalizer",
+            #"{"normalizer": {"type": "Nmt"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
+            { .unsupportedComponent(file: $0, field: "normalizer", type: "Nmt") }
+        ),
+        (
+            "Precompiled without its map",
+            #"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
+            { .missingField(file: $0, field: "normalizer.precompiled_charsmap") }
+        ),
     ]
 
     @Test("malformed tokenizer.json", arguments: jsonCases.indices)
@@ -74,7 +101,9 @@ struct LoaderErrorTests {
         let vocabTxt = try Self.write("", "vocab.txt", in: folder)
         #expect(throws: TokenizerError.emptyVocabulary(file: vocabTxt.path)) { try Tokenizer.load(from: vocabTxt) }
         let noUnk = try Self.write("[CLS]\n[SEP]\nhello\n", "vocab.txt", in: folder)
-        #expect(throws: TokenizerError.unknownToken(file: noUnk.path, token: "[UNK]")) { try Tokenizer.load(from: noUnk) }
+        #expect(throws: TokenizerError.unknownToken(file: noUnk.path, token: "[UNK]")) {
+            try Tokenizer.load(from: noUnk)
+        }
 
         let gpt2 = try Self.folder()
         defer { try? FileManager.default.removeItem(at: gpt2) }
@@ -83,8 +112,11 @@ struct LoaderErrorTests {
             try Tokenizer.load(from: vocabJSON)
         }
         _ = try Self.write("#version: 0.2\na b c\n", "merges.txt", in: gpt2)
-        #expect(throws: TokenizerError.malformedMerge(file: gpt2.appendingPathComponent("merges.txt").path, line: 2,
-                                                      text: "a b c")) {
+        #expect(
+            throws: TokenizerError.malformedMerge(
+                file: gpt2.appendingPathComponent("merges.txt").path, line: 2,
+                text: "a b c")
+        ) {
             try Tokenizer.load(from: vocabJSON)
         }
         let emptyJSON = try Self.write("{}", "vocab.json", in: gpt2)

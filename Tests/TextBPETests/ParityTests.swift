@@ -25,10 +25,14 @@ import Testing
         for c in expected.cases {
             let encoding = try tokenizer.encode(c.text)
             #expect(encoding.ids == c.ids, "\(tokenizerPath): \(c.text.debugDescription)")
-            if let tokens = c.tokens { #expect(encoding.tokens == tokens, "\(tokenizerPath): \(c.text.debugDescription)") }
+            if let tokens = c.tokens {
+                #expect(encoding.tokens == tokens, "\(tokenizerPath): \(c.text.debugDescription)")
+            }
             if let types = c.type_ids { #expect(encoding.typeIDs == types) }
             if let raw = c.ids_no_special {
-                #expect(try tokenizer.encode(c.text, addSpecialTokens: false).ids == raw, "\(tokenizerPath): \(c.text.debugDescription)")
+                #expect(
+                    try tokenizer.encode(c.text, addSpecialTokens: false).ids == raw,
+                    "\(tokenizerPath): \(c.text.debugDescription)")
             }
         }
     }
@@ -39,10 +43,14 @@ import Testing
         let expected = try TextFixtures.expected(expectedPath)
         for c in expected.cases {
             if let decoded = c.decoded {
-                #expect(tokenizer.decode(c.ids, skipSpecialTokens: true) == decoded, "\(tokenizerPath): \(c.text.debugDescription)")
+                #expect(
+                    tokenizer.decode(c.ids, skipSpecialTokens: true) == decoded,
+                    "\(tokenizerPath): \(c.text.debugDescription)")
             }
             if let decoded = c.decoded_with_special {
-                #expect(tokenizer.decode(c.ids, skipSpecialTokens: false) == decoded, "\(tokenizerPath): \(c.text.debugDescription)")
+                #expect(
+                    tokenizer.decode(c.ids, skipSpecialTokens: false) == decoded,
+                    "\(tokenizerPath): \(c.text.debugDescription)")
             }
         }
     }
@@ -110,18 +118,24 @@ import Testing
 
     /// HF's CLIP tokenizer.json (vocab and merges restored from the merges file) gives the same ids.
     @Test func clipTokenizerJSON() throws {
-        let skeleton = try JSONSerialization.jsonObject(with: Data(contentsOf: TextFixtures.url("clip/tokenizer.skeleton.json")))
+        let skeleton = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: TextFixtures.url("clip/tokenizer.skeleton.json")))
         var root = try #require(skeleton as? [String: Any])
         let reference = try TextFixtures.tokenizer("clip/bpe_simple_vocab_16e6.txt.gz")
         var model = try #require(root["model"] as? [String: Any])
         model["vocab"] = reference.vocabulary.mapValues { Int($0) }
         let merges = try Tokenizer.mergeLines(
-            String(decoding: gunzip(Data(contentsOf: TextFixtures.url("clip/bpe_simple_vocab_16e6.txt.gz")), path: "clip"), as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: false)[1..<(49152 - 256 - 2 + 1)].joined(separator: "\n"),
+            String(
+                decoding: gunzip(Data(contentsOf: TextFixtures.url("clip/bpe_simple_vocab_16e6.txt.gz")), path: "clip"),
+                as: UTF8.self
+            )
+            .split(separator: "\n", omittingEmptySubsequences: false)[1..<(49152 - 256 - 2 + 1)].joined(
+                separator: "\n"),
             file: "clip")
         model["merges"] = merges.map { [$0.0, $0.1] }
         root["model"] = model
-        let tokenizer = try Tokenizer.fromJSON(JSONSerialization.data(withJSONObject: root), file: "clip tokenizer.json")
+        let tokenizer = try Tokenizer.fromJSON(
+            JSONSerialization.data(withJSONObject: root), file: "clip tokenizer.json")
         for c in try TextFixtures.expected("clip/expected.json").cases {
             #expect(try tokenizer.encode(c.text).ids == c.ids, "\(c.text.debugDescription)")
             #expect(tokenizer.decode(c.ids) == c.decoded)

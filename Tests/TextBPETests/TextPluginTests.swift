@@ -73,16 +73,18 @@ struct TextPluginRuntimeTests {
         #expect(maxAbsDifference(fromString.vector, expected.samples[0].embedding) <= 1e-4)
     }
 
-    @Test("a long document: windows equal HF tokenizers' overflow windows, embedding equals the reference mean",
-          arguments: [0, 1])
+    @Test(
+        "a long document: windows equal HF tokenizers' overflow windows, embedding equals the reference mean",
+        arguments: [0, 1])
     func longDocument(caseIndex: Int) async throws {
         let reference = try PluginFixtures.expected().long[caseIndex]
         let loaded = try EncoderModel.load(directory: PluginFixtures.minilm())
         var context = try #require(loaded.preprocessing[.text])
         #expect(context.maxTokens == 256)
         context.windowOverlap = reference.overlap
-        let model = EncoderModel(directory: loaded.directory, modelType: loaded.modelType, towers: loaded.towers,
-                                 preprocessing: [.text: context])
+        let model = EncoderModel(
+            directory: loaded.directory, modelType: loaded.modelType, towers: loaded.towers,
+            preprocessing: [.text: context])
         let runtime = try FuseRuntime(model: model)
         let url = PluginFixtures.folder.appendingPathComponent("long.txt")
 
@@ -104,8 +106,9 @@ struct TextPluginRuntimeTests {
     @Test("invalid UTF-8 replaced on request embeds as sentence-transformers embeds Python's replaced text")
     func replacedInvalidUTF8() async throws {
         let expected = try PluginFixtures.expected().invalid
-        let runtime = try FuseRuntime(modelDirectory: PluginFixtures.minilm(),
-                                      plugins: [TextPlugin(invalidUTF8: .replace)])
+        let runtime = try FuseRuntime(
+            modelDirectory: PluginFixtures.minilm(),
+            plugins: [TextPlugin(invalidUTF8: .replace)])
         let url = PluginFixtures.folder.appendingPathComponent("invalid.txt")
         #expect(try TextFileReader(invalidUTF8: .replace).read(contentsOf: url) == expected.replaced_text)
         let embedding = try await runtime.embed(file: url)
@@ -136,8 +139,9 @@ struct TextPluginTests {
     @Test("finds the tokenizer in the model folder, else in its text/ subfolder; adds special tokens")
     func tokenizerLookup() throws {
         let plugin = TextPlugin()
-        let direct = try plugin.tokenize(.text("Hello, world!"),
-                                         context: PreprocessingContext(modelDirectory: minilmTokenizer))
+        let direct = try plugin.tokenize(
+            .text("Hello, world!"),
+            context: PreprocessingContext(modelDirectory: minilmTokenizer))
         let reference = try TextFixtures.tokenizer("minilm/tokenizer.json").encodeWindows(
             "Hello, world!", policy: WindowPolicy(maxLength: nil))
         guard case .ids(let ids) = direct[0].content else { Issue.record("expected ids"); return }
@@ -146,10 +150,12 @@ struct TextPluginTests {
 
         let model = try PluginFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: model) }
-        try FileManager.default.createDirectory(at: model.appendingPathComponent("text"),
-                                                withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: minilmTokenizer.appendingPathComponent("vocab.txt"),
-                                         to: model.appendingPathComponent("text/vocab.txt"))
+        try FileManager.default.createDirectory(
+            at: model.appendingPathComponent("text"),
+            withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: minilmTokenizer.appendingPathComponent("vocab.txt"),
+            to: model.appendingPathComponent("text/vocab.txt"))
         let nested = try plugin.tokenize(.text("Hello, world!"), context: PreprocessingContext(modelDirectory: model))
         guard case .ids(let nestedIDs) = nested[0].content else { Issue.record("expected ids"); return }
         #expect(nestedIDs == ids)
@@ -163,7 +169,8 @@ struct TextPluginTests {
     func windowing() throws {
         let tokenizer = try TextFixtures.tokenizer("minilm/tokenizer.json")
         let text = (1...60).map { "word\($0)" }.joined(separator: " ")
-        let all = try tokenizer.encodeWindows(text, policy: WindowPolicy(maxLength: nil), addSpecialTokens: false)[0].ids
+        let all = try tokenizer.encodeWindows(text, policy: WindowPolicy(maxLength: nil), addSpecialTokens: false)[0]
+            .ids
         let windows = try tokenizer.encodeWindows(text, policy: WindowPolicy(maxLength: 50, overlap: 8))
         #expect(all.count > 100)
         var covered: [Int32] = []
@@ -181,13 +188,21 @@ struct TextPluginTests {
     func badWindows() throws {
         let plugin = TextPlugin()
         let text = Sample.text(String(repeating: "token ", count: 40))
-        #expect(throws: TokenizerError.invalidOption(
-            name: "windowOverlap", reason: "8 must be smaller than the 8 text tokens of a window so windows advance")) {
-            try plugin.tokenize(text, context: PreprocessingContext(modelDirectory: minilmTokenizer, maxTokens: 10,
-                                                                    windowOverlap: 8))
+        #expect(
+            throws: TokenizerError.invalidOption(
+                name: "windowOverlap", reason: "8 must be smaller than the 8 text tokens of a window so windows advance"
+            )
+        ) {
+            try plugin.tokenize(
+                text,
+                context: PreprocessingContext(
+                    modelDirectory: minilmTokenizer, maxTokens: 10,
+                    windowOverlap: 8))
         }
-        #expect(throws: TokenizerError.invalidOption(
-            name: "maxTokens", reason: "2 leaves no room for text beside the 2 special tokens")) {
+        #expect(
+            throws: TokenizerError.invalidOption(
+                name: "maxTokens", reason: "2 leaves no room for text beside the 2 special tokens")
+        ) {
             try plugin.tokenize(text, context: PreprocessingContext(modelDirectory: minilmTokenizer, maxTokens: 2))
         }
     }
@@ -218,7 +233,9 @@ struct TextPluginTests {
         }
         #expect(throws: TokenizerError.self) { try TextPlugin().tokenize(.text("hi"), context: PreprocessingContext()) }
         let missing = folder.appendingPathComponent("nothing.txt")
-        #expect(throws: TokenizerError.fileNotFound(path: missing.path)) { try TextPlugin().decode(contentsOf: missing) }
+        #expect(throws: TokenizerError.fileNotFound(path: missing.path)) {
+            try TextPlugin().decode(contentsOf: missing)
+        }
     }
 
     @Test("a corrupt tokenizer.json: the error names the file and what is wrong")

@@ -71,14 +71,18 @@ import Testing
 
     /// `text` with every non-ASCII or control scalar as \u{…}, so a failure message shows what the text holds.
     static func escaped(_ text: String) -> String {
-        text.unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? String($0) : "\\u{\(String($0.value, radix: 16))}" }
-            .joined()
+        text.unicodeScalars.map {
+            (0x20..<0x7F).contains($0.value) ? String($0) : "\\u{\(String($0.value, radix: 16))}"
+        }
+        .joined()
     }
 
     /// Runs `actual` on each block and compares with `expected`; on a difference, names the code points that differ
     /// by re-running them one at a time.
-    static func compareBlocks(_ name: String, include: (Unicode.Scalar) -> Bool = { _ in true },
-                              _ expected: ([Unicode.Scalar]) -> [UInt8], _ actual: ([Unicode.Scalar]) -> [UInt8]) {
+    static func compareBlocks(
+        _ name: String, include: (Unicode.Scalar) -> Bool = { _ in true },
+        _ expected: ([Unicode.Scalar]) -> [UInt8], _ actual: ([Unicode.Scalar]) -> [UInt8]
+    ) {
         var wrong: [String] = []
         for block in blocks {
             let scalars = block.filter(include)
@@ -93,39 +97,50 @@ import Testing
     @Test func cleanTextMatchesHuggingFaceForEveryCodePoint() {
         let removed = Self.set(Self.classes.clean_removed), space = Self.set(Self.classes.clean_space)
         #expect(removed.contains(0xE000) && removed.contains(0x10FFFD) && !removed.contains(0x0378))
-        let normalizer = Normalizer.bert(cleanText: true, handleChineseChars: false, stripAccents: false,
-                                         lowercase: false)
-        Self.compareBlocks("clean_text", { scalars in
-            Self.utf8(scalars.compactMap { removed.contains($0.value) ? nil : space.contains($0.value) ? " " : $0 })
-        }, { normalizer.apply(Self.utf8($0)) })
+        let normalizer = Normalizer.bert(
+            cleanText: true, handleChineseChars: false, stripAccents: false,
+            lowercase: false)
+        Self.compareBlocks(
+            "clean_text",
+            { scalars in
+                Self.utf8(scalars.compactMap { removed.contains($0.value) ? nil : space.contains($0.value) ? " " : $0 })
+            }, { normalizer.apply(Self.utf8($0)) })
     }
 
     @Test func chineseCharactersMatchHuggingFaceForEveryCodePoint() {
         let cjk = Self.set(Self.classes.cjk)
-        let normalizer = Normalizer.bert(cleanText: false, handleChineseChars: true, stripAccents: false,
-                                         lowercase: false)
-        Self.compareBlocks("handle_chinese_chars", { scalars in
-            Self.utf8(scalars.flatMap { cjk.contains($0.value) ? [" ", $0, " "] : [$0] as [Unicode.Scalar] })
-        }, { normalizer.apply(Self.utf8($0)) })
+        let normalizer = Normalizer.bert(
+            cleanText: false, handleChineseChars: true, stripAccents: false,
+            lowercase: false)
+        Self.compareBlocks(
+            "handle_chinese_chars",
+            { scalars in
+                Self.utf8(scalars.flatMap { cjk.contains($0.value) ? [" ", $0, " "] : [$0] as [Unicode.Scalar] })
+            }, { normalizer.apply(Self.utf8($0)) })
     }
 
     /// BertNormalizer's strip_accents drops Mn of Unicode 8.0 after NFD; each code point follows an "a" so NFD's
     /// reordering of marks cannot move it (code points NFD changes are covered by the sentence cases).
     @Test func bertStripAccentsMatchesHuggingFaceForEveryCodePoint() {
         let accent = Self.set(Self.classes.bert_accent), decomposed = Self.set(Self.classes.nfd_changed)
-        let normalizer = Normalizer.bert(cleanText: false, handleChineseChars: false, stripAccents: true,
-                                         lowercase: false)
-        Self.compareBlocks("strip_accents", include: { !decomposed.contains($0.value) }, { scalars in
-            Self.utf8(scalars.flatMap { accent.contains($0.value) ? ["a"] : ["a", $0] as [Unicode.Scalar] })
-        }, { normalizer.apply(Self.utf8($0.flatMap { ["a", $0] as [Unicode.Scalar] })) })
+        let normalizer = Normalizer.bert(
+            cleanText: false, handleChineseChars: false, stripAccents: true,
+            lowercase: false)
+        Self.compareBlocks(
+            "strip_accents", include: { !decomposed.contains($0.value) },
+            { scalars in
+                Self.utf8(scalars.flatMap { accent.contains($0.value) ? ["a"] : ["a", $0] as [Unicode.Scalar] })
+            }, { normalizer.apply(Self.utf8($0.flatMap { ["a", $0] as [Unicode.Scalar] })) })
     }
 
     /// The standalone StripAccents normalizer drops Mn, Mc and Me of Unicode 9.0 (no NFD of its own).
     @Test func stripAccentsNormalizerMatchesHuggingFaceForEveryCodePoint() {
         let marks = Self.set(Self.classes.strip_accents)
-        Self.compareBlocks("StripAccents", { scalars in
-            Self.utf8(scalars.filter { !marks.contains($0.value) })
-        }, { Normalizer.stripAccents.apply(Self.utf8($0)) })
+        Self.compareBlocks(
+            "StripAccents",
+            { scalars in
+                Self.utf8(scalars.filter { !marks.contains($0.value) })
+            }, { Normalizer.stripAccents.apply(Self.utf8($0)) })
     }
 
     /// What a pre-tokenizer does with one scalar between two "a"s.
@@ -135,25 +150,28 @@ import Testing
     /// the roles give.
     static func comparePieces(_ name: String, _ preTokenizer: PreTokenizer, role: @escaping (UInt32) -> Role) {
         let separator: UInt8 = 0xFF  // between pieces: never a byte of UTF-8
-        compareBlocks(name, { scalars in
-            var out: [UInt8] = [], word: [UInt8] = [0x61]
-            func flush() { if !word.isEmpty { out += word + [separator]; word = [] } }
-            for s in scalars {
-                switch role(s.value) {
-                case .removed: flush()
-                case .isolated: flush(); out += utf8([s]) + [separator]
-                case .joins: appendUTF8(s.value, to: &word)
+        compareBlocks(
+            name,
+            { scalars in
+                var out: [UInt8] = [], word: [UInt8] = [0x61]
+                func flush() { if !word.isEmpty { out += word + [separator]; word = [] } }
+                for s in scalars {
+                    switch role(s.value) {
+                    case .removed: flush()
+                    case .isolated: flush(); out += utf8([s]) + [separator]
+                    case .joins: appendUTF8(s.value, to: &word)
+                    }
+                    word.append(0x61)
                 }
-                word.append(0x61)
-            }
-            flush()
-            return out
-        }, { scalars in
-            var buffer = utf8([Unicode.Scalar("a")] + scalars.flatMap { [$0, "a"] as [Unicode.Scalar] })
-            var pieces = [Piece(0, buffer.count)]
-            preTokenizer.run(&buffer, &pieces, atOriginalStart: true)
-            return pieces.flatMap { Array(buffer[$0.start..<$0.end]) + [separator] }
-        })
+                flush()
+                return out
+            },
+            { scalars in
+                var buffer = utf8([Unicode.Scalar("a")] + scalars.flatMap { [$0, "a"] as [Unicode.Scalar] })
+                var pieces = [Piece(0, buffer.count)]
+                preTokenizer.run(&buffer, &pieces, atOriginalStart: true)
+                return pieces.flatMap { Array(buffer[$0.start..<$0.end]) + [separator] }
+            })
     }
 
     /// BertPreTokenizer between letters: White_Space removed, ASCII punctuation and P* of Unicode 8.0 isolated.
@@ -194,7 +212,8 @@ import Testing
             for s in block {
                 let flags = CharClass.of(s.value)
                 if (flags & CharClass.letter != 0) != letters.contains(s.value)
-                    || (flags & CharClass.number != 0) != numbers.contains(s.value) {
+                    || (flags & CharClass.number != 0) != numbers.contains(s.value)
+                {
                     wrong.append(Self.hex(s.value))
                 }
             }
@@ -206,11 +225,13 @@ import Testing
     static func tokenizer(_ config: String) throws -> Tokenizer {
         let data = try Data(contentsOf: TextFixtures.url("minilm/tokenizer.json"))
         var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
+        let fixture = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
         let normalizers = try #require((fixture as? [String: Any])?["normalizers"] as? [String: Any])
         root["normalizer"] = try #require(normalizers[config])
-        var tokenizer = try Tokenizer.fromJSON(JSONSerialization.data(withJSONObject: root),
-                                               file: "minilm tokenizer.json (\(config))")
+        var tokenizer = try Tokenizer.fromJSON(
+            JSONSerialization.data(withJSONObject: root),
+            file: "minilm tokenizer.json (\(config))")
         tokenizer.truncation = nil
         tokenizer.padding = nil
         return tokenizer
@@ -264,7 +285,8 @@ import Testing
     static func withAddedTokens(_ path: String, _ key: String) throws -> Tokenizer {
         let data = try Data(contentsOf: TextFixtures.url(path))
         var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
+        let fixture = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: TextFixtures.url("unicode_categories.json")))
         root["added_tokens"] = try #require(((fixture as? [String: Any])?["added"] as? [String: Any])?[key])
         var tokenizer = try Tokenizer.fromJSON(JSONSerialization.data(withJSONObject: root), file: "\(path) (\(key))")
         tokenizer.truncation = nil
@@ -275,7 +297,9 @@ import Testing
     /// Added tokens: lstrip/rstrip take HF's Unicode `\s` (NBSP, U+3000, U+0085, U+2028 …: visible in the ids of a
     /// byte-level BPE, which keeps spaces), single_word needs no `\w` of Rust's regex crate beside the match
     /// ("x²zz" matches, "e\u{301}zz", "zz\u{200D}", "a‿zz" do not).
-    @Test(arguments: [("minilm/tokenizer.json", "added_tokens"), ("bytelevel_bpe/tokenizer.json", "bytelevel_added_tokens")])
+    @Test(arguments: [
+        ("minilm/tokenizer.json", "added_tokens"), ("bytelevel_bpe/tokenizer.json", "bytelevel_added_tokens"),
+    ])
     func addedTokensFollowHuggingFaceWhitespaceAndWordClasses(path: String, key: String) throws {
         let tokenizer = try Self.withAddedTokens(path, key)
         let cases = key == "added_tokens" ? Self.categories.added.cases : Self.categories.added.bytelevel_cases

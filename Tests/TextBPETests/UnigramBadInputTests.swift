@@ -25,9 +25,11 @@ import Testing
         return Array(Data(base64Encoded: steps[0]["precompiled_charsmap"] as! String)!)
     }
 
-    @Test("a Precompiled map that is not base64, empty, or cut short", arguments: [
-        ("not base64", "@@ not base64 @@"), ("empty", ""), ("size only", "AAEAAA=="),
-    ])
+    @Test(
+        "a Precompiled map that is not base64, empty, or cut short",
+        arguments: [
+            ("not base64", "@@ not base64 @@"), ("empty", ""), ("size only", "AAEAAA=="),
+        ])
     func badCharsmapText(_ label: String, _ value: String) throws {
         let error = #expect(throws: TokenizerError.self) { try load("bad.json") { setCharsmap(&$0, value) } }
         guard case .invalidPrecompiledCharsmap(let file, let reason) = error else {
@@ -50,8 +52,10 @@ import Testing
             #expect(file == "cut.json")
             #expect(reason.contains("bytes"), "\(reason)")
         }
-        #expect(throws: TokenizerError.invalidPrecompiledCharsmap(
-            file: "utf8.json", reason: "has replacement strings that are not UTF-8")) {
+        #expect(
+            throws: TokenizerError.invalidPrecompiledCharsmap(
+                file: "utf8.json", reason: "has replacement strings that are not UTF-8")
+        ) {
             try load("utf8.json") { setCharsmap(&$0, Data(bytes + [0xFF, 0xFE]).base64EncodedString()) }
         }
         // A map missing its field is a missing field.
@@ -72,9 +76,11 @@ import Testing
         #expect(map.apply(text).count > 0)
     }
 
-    @Test("Unigram scores that are not finite numbers are named with their entry", arguments: [
-        "\"-1.5\"" as String, "null", "true", "[1]",
-    ])
+    @Test(
+        "Unigram scores that are not finite numbers are named with their entry",
+        arguments: [
+            "\"-1.5\"" as String, "null", "true", "[1]",
+        ])
     func badScores(_ score: String) throws {
         var spec = try UnigramParityTests.spec("xlm_roberta")
         var model = spec["model"] as! [String: Any]
@@ -93,7 +99,10 @@ import Testing
 
     @Test("a Unigram vocabulary entry that is not a [piece, score] pair, or a vocabulary that is not a list")
     func badEntries() throws {
-        #expect(throws: TokenizerError.invalidJSON(file: "entry.json", reason: "model.vocab[2] is not a [piece, score] pair")) {
+        #expect(
+            throws: TokenizerError.invalidJSON(
+                file: "entry.json", reason: "model.vocab[2] is not a [piece, score] pair")
+        ) {
             try load("entry.json") { spec in
                 var model = spec["model"] as! [String: Any]
                 var vocab = model["vocab"] as! [Any]

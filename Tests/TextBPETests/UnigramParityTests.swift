@@ -43,7 +43,8 @@ import Testing
     /// The fixture's tokenizer.json as an editable object.
     static func spec(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: folder.appendingPathComponent("\(name).tokenizer.json"))
-        return try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: name, reason: $0) } as! [String: Any]
+        return try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: name, reason: $0) }
+            as! [String: Any]
     }
 
     /// The edits tools/reference/text_unigram_fixtures.py's `variant` makes to xlm_roberta.tokenizer.json.
@@ -73,10 +74,13 @@ import Testing
         return try Tokenizer.load(from: folder.appendingPathComponent("\(key).tokenizer.json"))
     }
 
-    @Test("ids identical to HF tokenizers on every line", arguments: [
-        "deberta_v3", "xlm_roberta", "tiny_rules", "xlm_roberta.byte_fallback", "xlm_roberta.first_nosplit", "xlm_roberta.never",
-        "xlm_roberta.legacy_prefix",
-    ])
+    @Test(
+        "ids identical to HF tokenizers on every line",
+        arguments: [
+            "deberta_v3", "xlm_roberta", "tiny_rules", "xlm_roberta.byte_fallback", "xlm_roberta.first_nosplit",
+            "xlm_roberta.never",
+            "xlm_roberta.legacy_prefix",
+        ])
     func ids(_ key: String) throws {
         let tokenizer = try Self.tokenizer(key)
         let expected = try #require(Self.expected.ids[key])
@@ -87,7 +91,9 @@ import Testing
             if ids != reference {
                 mismatches += 1
                 if mismatches <= 5 {
-                    Issue.record("\(key): \(text.unicodeScalars.map { String($0.value, radix: 16) })\n ours \(ids)\n HF   \(reference)")
+                    Issue.record(
+                        "\(key): \(text.unicodeScalars.map { String($0.value, radix: 16) })\n ours \(ids)\n HF   \(reference)"
+                    )
                 }
             }
         }

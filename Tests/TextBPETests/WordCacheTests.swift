@@ -14,7 +14,9 @@ import Testing
     private func lookup(_ index: Int, in cache: WordCache) -> [Int32]? {
         let word = Array("w\(index)".utf8)
         var out: [Int32] = []
-        let found = word.withUnsafeBufferPointer { p in cache.append(p.baseAddress!, p.count, hash: hash(word), to: &out) }
+        let found = word.withUnsafeBufferPointer { p in
+            cache.append(p.baseAddress!, p.count, hash: hash(word), to: &out)
+        }
         return found ? out : nil
     }
 

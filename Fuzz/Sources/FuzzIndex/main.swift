@@ -14,8 +14,9 @@ public func fuzzIndex(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         let url = Scratch.write(rest, to: "index.sqlite")
         for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: url.path + suffix) }
         if let index = try? FuseIndex(readingFrom: url, precision: selector % 4 == 0 ? .float32 : .int8) {
-            let query = [Float](repeating: 1 / Float(max(index.dimension, 1)).squareRoot(),
-                                count: min(index.dimension, 1 << 16))
+            let query = [Float](
+                repeating: 1 / Float(max(index.dimension, 1)).squareRoot(),
+                count: min(index.dimension, 1 << 16))
             _ = try? index.search(vector: query, k: 5)
             _ = try? index.records()
         }

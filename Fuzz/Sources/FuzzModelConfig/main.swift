@@ -9,8 +9,10 @@ import FuzzSupport
 let modelFolder: URL = {
     let folder = Scratch.folder("model")
     let source = Scratch.fixtures.appendingPathComponent("models/bert")
-    for name in ["model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "modules.json",
-                 "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling", "2_Normalize"] {
+    for name in [
+        "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "modules.json",
+        "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling", "2_Normalize",
+    ] {
         let link = folder.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: link)
         try? FileManager.default.createSymbolicLink(at: link, withDestinationURL: source.appendingPathComponent(name))

@@ -29,7 +29,9 @@ public func fuzzPreprocessorConfig(_ start: UnsafeRawPointer, _ count: Int) -> C
 }
 
 @_cdecl("FuzzPreprocessorConfig_main")
-public func fuzzPreprocessorConfigMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+public func fuzzPreprocessorConfigMain(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> CInt {
     // Globals are built before fuzzing starts, so their allocations are not charged to the first input.
     _ = (probeImage, probeSignal)
     return runFuzzer(argc, argv) { data, size in

@@ -38,14 +38,17 @@ public func fuzzServeRequests(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     if route == .tokenize {
         let tokenizer = tokenizers[(selector / routes.count) % tokenizers.count]
-        guard let lists = try? RequestDecoder.tokenize(body: body, tokenizer: tokenizer, limits: limits) else { return 0 }
+        guard let lists = try? RequestDecoder.tokenize(body: body, tokenizer: tokenizer, limits: limits) else {
+            return 0
+        }
         for (text, tokens) in lists {
             let length = text.utf8.count
             var previous = 0
             for token in tokens {
                 guard let range = token.range else { continue }
-                precondition(range.lowerBound >= previous && range.upperBound <= length && !range.isEmpty,
-                             "offset \(range) out of order or outside a text of \(length) bytes")
+                precondition(
+                    range.lowerBound >= previous && range.upperBound <= length && !range.isEmpty,
+                    "offset \(range) out of order or outside a text of \(length) bytes")
                 previous = range.lowerBound
             }
         }

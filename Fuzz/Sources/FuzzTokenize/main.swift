@@ -9,10 +9,12 @@ import FuzzSupport
 /// ids decoded back. Arbitrary ids are decoded too (the second half of the input read as little-endian Int32s).
 let tokenizers: [Tokenizer] = {
     let text = Scratch.fixtures.appendingPathComponent("text")
-    return ["minilm/tokenizer.json", "bytelevel_bpe/tokenizer.json", "metaspace_bpe/tokenizer.json",
-            "llama_bpe/tokenizer.json", "clip/bpe_simple_vocab_16e6.txt.gz", "bytelevel_bpe/files/vocab.json",
-            "minilm/vocab.txt", "unigram/deberta_v3.tokenizer.json", "unigram/xlm_roberta.tokenizer.json",
-            "unigram/tiny_rules.tokenizer.json"].map { try! Tokenizer.load(from: text.appendingPathComponent($0)) }
+    return [
+        "minilm/tokenizer.json", "bytelevel_bpe/tokenizer.json", "metaspace_bpe/tokenizer.json",
+        "llama_bpe/tokenizer.json", "clip/bpe_simple_vocab_16e6.txt.gz", "bytelevel_bpe/files/vocab.json",
+        "minilm/vocab.txt", "unigram/deberta_v3.tokenizer.json", "unigram/xlm_roberta.tokenizer.json",
+        "unigram/tiny_rules.tokenizer.json",
+    ].map { try! Tokenizer.load(from: text.appendingPathComponent($0)) }
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -43,7 +43,8 @@ public enum EarlyFusion {
         if let empty = groups.firstIndex(where: \.isEmpty) { throw JointSequenceError.emptyGroup(index: empty) }
         for group in groups {
             for input in group where input.windows.isEmpty {
-                throw FuseError.unsupportedSample(plugin: input.pluginID, reason: "produced no tokens for \(input.source)")
+                throw FuseError.unsupportedSample(
+                    plugin: input.pluginID, reason: "produced no tokens for \(input.source)")
             }
         }
         let outputs = try model.encodeJointly(groups.map { $0.flatMap(\.windows) })
@@ -55,10 +56,12 @@ public enum EarlyFusion {
                 return FuseRuntime.unitMean(windows)
             }
             let n = group.count
-            let embedding = Embedding(vector: FuseRuntime.unitMean(perInput), modality: Modality("fused"), modelID: model.id,
-                                      sources: group.map(\.source))
-            return FusionResult(embedding: embedding, inputs: group.map(\.source),
-                                weights: [Float](repeating: 1 / Float(n), count: n), strategy: name)
+            let embedding = Embedding(
+                vector: FuseRuntime.unitMean(perInput), modality: Modality("fused"), modelID: model.id,
+                sources: group.map(\.source))
+            return FusionResult(
+                embedding: embedding, inputs: group.map(\.source),
+                weights: [Float](repeating: 1 / Float(n), count: n), strategy: name)
         }
     }
 }

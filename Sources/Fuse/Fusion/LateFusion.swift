@@ -36,12 +36,14 @@ public struct FusionProjection: Sendable {
 
     public init(weight: Tensor, bias: [Float]? = nil) throws {
         guard weight.rank == 2 else {
-            throw FuseError.invalidArgument(what: "fusion projection",
-                                            reason: "weight must be [out, in], got shape \(weight.shape)")
+            throw FuseError.invalidArgument(
+                what: "fusion projection",
+                reason: "weight must be [out, in], got shape \(weight.shape)")
         }
         if let bias, bias.count != weight.shape[0] {
-            throw FuseError.shapeMismatch(what: "fusion projection bias", expected: [weight.shape[0]],
-                                          actual: [bias.count])
+            throw FuseError.shapeMismatch(
+                what: "fusion projection bias", expected: [weight.shape[0]],
+                actual: [bias.count])
         }
         self.weight = weight
         self.bias = bias
@@ -138,8 +140,9 @@ public enum LateFusion {
                 preconditionFailure("handled above")
             }
         }
-        let fused = Embedding(vector: normalized(vector), modality: Modality("fused"), modelID: first.modelID,
-                              sources: embeddings.flatMap(\.sources))
+        let fused = Embedding(
+            vector: normalized(vector), modality: Modality("fused"), modelID: first.modelID,
+            sources: embeddings.flatMap(\.sources))
         return FusionResult(embedding: fused, inputs: names, weights: weights, strategy: strategy.name)
     }
 

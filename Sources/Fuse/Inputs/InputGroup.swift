@@ -22,7 +22,8 @@ public enum InputListError: Error, Equatable, Sendable, CustomStringConvertible 
     case badShard(String)
 
     /// What a shard looks like, with the schedulers' variables that give one.
-    public static let expectedShardForm = "I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; Slurm: $SLURM_ARRAY_TASK_ID/N, "
+    public static let expectedShardForm =
+        "I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; Slurm: $SLURM_ARRAY_TASK_ID/N, "
         + "Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N)"
 
     public var description: String {
@@ -61,8 +62,9 @@ public enum GroupManifest {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let number = offset + 1
             if line.hasPrefix("{") {
-                entries.append(Result { try group(jsonLine: line, path: url.path, line: number, base: base) }
-                    .mapError { $0 as? InputListError ?? .badLine(path: url.path, line: number, reason: "\($0)") })
+                entries.append(
+                    Result { try group(jsonLine: line, path: url.path, line: number, base: base) }
+                        .mapError { $0 as? InputListError ?? .badLine(path: url.path, line: number, reason: "\($0)") })
             } else {
                 let paths = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 entries.append(.success(InputGroup(inputs: paths.map { resolve($0, base: base) })))
@@ -78,11 +80,13 @@ public enum GroupManifest {
         do {
             entry = try JSONErrorReason.decode(Entry.self, from: Data(jsonLine.utf8))
         } catch let error as DecodingError {
-            throw InputListError.badLine(path: path, line: number,
-                                         reason: Self.explain(error) + " (expected {\"group\": name, \"inputs\": [paths]})")
+            throw InputListError.badLine(
+                path: path, line: number,
+                reason: Self.explain(error) + " (expected {\"group\": name, \"inputs\": [paths]})")
         } catch {
-            throw InputListError.badLine(path: path, line: number,
-                                         reason: "not valid JSON (expected {\"group\": name, \"inputs\": [paths]})")
+            throw InputListError.badLine(
+                path: path, line: number,
+                reason: "not valid JSON (expected {\"group\": name, \"inputs\": [paths]})")
         }
         guard !entry.inputs.isEmpty else { throw InputListError.emptyGroup(path: path, line: number) }
         return InputGroup(name: entry.group, inputs: entry.inputs.map { resolve($0, base: base) })
@@ -123,7 +127,8 @@ public struct Shard: Sendable, Equatable {
     public init(_ text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0,
-              index >= 0, index < count else { throw InputListError.badShard(text) }
+            index >= 0, index < count
+        else { throw InputListError.badShard(text) }
         self.index = index
         self.count = count
     }

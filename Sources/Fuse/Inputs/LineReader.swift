@@ -24,7 +24,8 @@ public struct LineReader: Sequence, IteratorProtocol {
         } else {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let opened = FileHandle(forReadingAtPath: path) else {
+                let opened = FileHandle(forReadingAtPath: path)
+            else {
                 throw InputListError.unreadable(path: path, reason: "no such readable file")
             }
             handle = opened

@@ -40,9 +40,11 @@ public struct DescriptionRetrieval: Sendable, Equatable {
 
     /// The expected rank of the best own description under a random order: (T + 1) / (k + 1) for k own among T.
     public var chanceMeanRank: Double {
-        matches.isEmpty ? 0 : matches.reduce(0) {
-            $0 + Double($1.candidates + 1) / Double($1.ownCandidates + 1)
-        } / Double(matches.count)
+        matches.isEmpty
+            ? 0
+            : matches.reduce(0) {
+                $0 + Double($1.candidates + 1) / Double($1.ownCandidates + 1)
+            } / Double(matches.count)
     }
 
     /// Nil unless the records are unfused, carry groups, and at least two groups hold a description and at least
@@ -60,10 +62,13 @@ public struct DescriptionRetrieval: Sendable, Equatable {
                 (try? record.embedding.cosineSimilarity(to: text.embedding)).map { (text: text, score: $0) }
             }.sorted { $0.score > $1.score }
             guard let best = scored.first,
-                  let ownIndex = scored.firstIndex(where: { $0.text.group == group }) else { continue }
-            matches.append(Match(label: record.label, group: group, nearest: best.text.label, similarity: best.score,
-                                 ownRank: ownIndex + 1, candidates: scored.count,
-                                 ownCandidates: scored.filter { $0.text.group == group }.count))
+                let ownIndex = scored.firstIndex(where: { $0.text.group == group })
+            else { continue }
+            matches.append(
+                Match(
+                    label: record.label, group: group, nearest: best.text.label, similarity: best.score,
+                    ownRank: ownIndex + 1, candidates: scored.count,
+                    ownCandidates: scored.filter { $0.text.group == group }.count))
         }
         guard !matches.isEmpty else { return nil }
         self.matches = matches
@@ -75,14 +80,17 @@ public struct DescriptionRetrieval: Sendable, Equatable {
         let nearestWidth = matches.map(\.nearest.count).max() ?? 0
         var lines = ["nearest description of each image/audio output (its own group's description ranked):"]
         for match in matches {
-            lines.append("  " + match.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + " → "
-                         + match.nearest.padding(toLength: nearestWidth, withPad: " ", startingAt: 0)
-                         + String(format: " %.3f  ", match.similarity)
-                         + (match.isHit ? "own ✓" : "own ranks \(match.ownRank) of \(match.candidates)"))
+            lines.append(
+                "  " + match.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + " → "
+                    + match.nearest.padding(toLength: nearestWidth, withPad: " ", startingAt: 0)
+                    + String(format: " %.3f  ", match.similarity)
+                    + (match.isHit ? "own ✓" : "own ranks \(match.ownRank) of \(match.candidates)"))
         }
-        lines.append(String(format: "own description nearest for %d of %d (chance: %.1f, so %.1f× chance); "
-                            + "mean rank of the own description %.2f (chance: %.2f)", hits, matches.count, chanceHits,
-                            chanceHits > 0 ? Double(hits) / chanceHits : 0, meanOwnRank, chanceMeanRank))
+        lines.append(
+            String(
+                format: "own description nearest for %d of %d (chance: %.1f, so %.1f× chance); "
+                    + "mean rank of the own description %.2f (chance: %.2f)", hits, matches.count, chanceHits,
+                chanceHits > 0 ? Double(hits) / chanceHits : 0, meanOwnRank, chanceMeanRank))
         return lines.joined(separator: "\n")
     }
 }

@@ -57,7 +57,8 @@ public struct FuseJob: Sendable {
                 if options.resume { throw JobError.resumeNeedsJSONL(path: url.path) }
                 guard EmbeddingOutput.Format(rawValue: url.pathExtension.lowercased()) != nil else {
                     throw FuseError.invalidArgument(
-                        what: url.path, reason: "unknown output format '.\(url.pathExtension)'; use .jsonl (streamed, "
+                        what: url.path,
+                        reason: "unknown output format '.\(url.pathExtension)'; use .jsonl (streamed, "
                             + "resumable), .safetensors, .npy or .json")
                 }
                 try OutputFile.checkWritable(url, overwrite: options.overwrite)
@@ -77,8 +78,10 @@ public struct FuseJob: Sendable {
 
     /// Runs the job. `progress` is called after every chunk, `skipped` for every bad unit of a list run. Errors
     /// that stop the job: setup errors, and any bad input when `JobOptions.failFast`; then nothing is committed.
-    public func run(progress: @Sendable (JobProgress) -> Void = { _ in },
-                    skipped: @Sendable (JobFailure) -> Void = { _ in }) async throws -> JobSummary {
+    public func run(
+        progress: @Sendable (JobProgress) -> Void = { _ in },
+        skipped: @Sendable (JobFailure) -> Void = { _ in }
+    ) async throws -> JobSummary {
         try Self.checkOutput(options)
         let locks = try [options.output, options.plot].compactMap { $0 }.map(OutputLock.init(output:))
         defer { locks.forEach { $0.release() } }
@@ -89,8 +92,9 @@ public struct FuseJob: Sendable {
         }
         let jsonl = try options.output.flatMap { url in
             url.pathExtension.lowercased() == "jsonl"
-                ? try JSONLOutput(url: url, overwrite: options.overwrite, resume: options.resume,
-                                  settings: RunSettings(runtime: runtime, options: options)) : nil
+                ? try JSONLOutput(
+                    url: url, overwrite: options.overwrite, resume: options.resume,
+                    settings: RunSettings(runtime: runtime, options: options)) : nil
         }
         do {
             var summary = try await compute(&source, into: jsonl, total: total, progress: progress, skipped: skipped)
@@ -106,9 +110,11 @@ public struct FuseJob: Sendable {
     }
 
     /// Every chunk of the list: computed, checked against a resumed output's records, appended to the `.jsonl`.
-    private func compute(_ source: inout JobUnits, into jsonl: JSONLOutput?, total: Int?,
-                         progress: @Sendable (JobProgress) -> Void,
-                         skipped: @Sendable (JobFailure) -> Void) async throws -> JobSummary {
+    private func compute(
+        _ source: inout JobUnits, into jsonl: JSONLOutput?, total: Int?,
+        progress: @Sendable (JobProgress) -> Void,
+        skipped: @Sendable (JobFailure) -> Void
+    ) async throws -> JobSummary {
         let existing = jsonl?.existing ?? OutputRecords()
         var summary = JobSummary(output: options.output)
         let stages = JobStages(runtime: runtime, fusion: options.fusion, strategy: options.strategy)
@@ -125,8 +131,9 @@ public struct FuseJob: Sendable {
                 guard case .success(let unit) = next else { slots.append(next); continue }
                 if let recorded = existing.inputs(at: unit.position) {
                     guard recorded == unit.key else {
-                        throw JobError.listChanged(path: jsonl!.url.path, position: unit.position, recorded: recorded,
-                                                   listed: unit.key)
+                        throw JobError.listChanged(
+                            path: jsonl!.url.path, position: unit.position, recorded: recorded,
+                            listed: unit.key)
                     }
                     matched.insert(unit.position)
                 }
@@ -167,13 +174,17 @@ public struct FuseJob: Sendable {
             let room = max(0, options.retainLimit - summary.records.count)
             summary.records += records.prefix(room)
             if records.count > room { summary.complete = false }
-            progress(JobProgress(done: summary.written + summary.resumed, failed: summary.failures.count,
-                                 total: total))
+            progress(
+                JobProgress(
+                    done: summary.written + summary.resumed, failed: summary.failures.count,
+                    total: total))
         }
         if let jsonl, matched.count < existing.count,
-           let unmatched = existing.positions.filter({ !matched.contains($0) }).min() {
-            throw JobError.listChanged(path: jsonl.url.path, position: unmatched,
-                                       recorded: existing.inputs(at: unmatched) ?? "", listed: nil)
+            let unmatched = existing.positions.filter({ !matched.contains($0) }).min()
+        {
+            throw JobError.listChanged(
+                path: jsonl.url.path, position: unmatched,
+                recorded: existing.inputs(at: unmatched) ?? "", listed: nil)
         }
         return summary
     }
@@ -217,8 +228,11 @@ struct JobUnits {
         let shard = options.shard
         let unitsPerGroup: (InputGroup) -> Int = { [fusion = options.fusion] in fusion == .none ? $0.inputs.count : 1 }
         /// This shard's groups, each with the position of its first unit.
-        func positioned<S: Sequence>(_ source: S, units: @escaping (S.Element) -> Int)
-            -> AnyIterator<(first: Int, group: S.Element)> {
+        func positioned<S: Sequence>(
+            _ source: S, units: @escaping (S.Element) -> Int
+        )
+            -> AnyIterator<(first: Int, group: S.Element)>
+        {
             var iterator = source.makeIterator()
             var index = -1
             var position = 0
@@ -243,9 +257,10 @@ struct JobUnits {
             func read() throws -> AnyIterator<(first: Int, group: Result<InputGroup, JobFailure>)> {
                 let reader = try GroupListReader(path: path)
                 let units: (Result<InputGroup, InputListError>) -> Int = { (try? $0.get()).map(unitsPerGroup) ?? 1 }
-                return AnyIterator(positioned(reader, units: units).lazy.map { first, result in
-                    (first: first, group: result.mapError { JobFailure(unit: path, input: nil, underlying: $0) })
-                }.makeIterator())
+                return AnyIterator(
+                    positioned(reader, units: units).lazy.map { first, result in
+                        (first: first, group: result.mapError { JobFailure(unit: path, input: nil, underlying: $0) })
+                    }.makeIterator())
             }
             if path == "-" {
                 total = nil
@@ -276,8 +291,9 @@ struct JobUnits {
         case .success(let group):
             if fusion == .none {
                 pending = group.inputs.enumerated().map { offset, input in
-                    JobUnit(id: input.path, label: input.lastPathComponent, inputs: [input], position: first + offset,
-                            group: group.name)
+                    JobUnit(
+                        id: input.path, label: input.lastPathComponent, inputs: [input], position: first + offset,
+                        group: group.name)
                 }
                 return .success(pending.removeFirst())
             }

@@ -55,7 +55,11 @@ public struct JobArguments: Sendable {
     public static func splitGroups(_ values: [String]) -> [[String]] {
         var groups: [[String]] = []
         for value in values {
-            if value == groupMarker { groups.append([]) } else if groups.isEmpty { groups.append([value]) } else {
+            if value == groupMarker {
+                groups.append([])
+            } else if groups.isEmpty {
+                groups.append([value])
+            } else {
                 groups[groups.count - 1].append(value)
             }
         }
@@ -86,9 +90,11 @@ public struct JobArguments: Sendable {
                 folder = folder.deletingLastPathComponent()
             }
         }
-        guard let found = candidates.first(where: {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
-        }) else {
+        guard
+            let found = candidates.first(where: {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path)
+            })
+        else {
             throw ModelError.modelFolderMissing(
                 path: candidates[0].path,
                 hint: "run tools/setup_models.sh (from the repository root) to make the default model")
@@ -99,8 +105,9 @@ public struct JobArguments: Sendable {
     /// This run's shard and where it came from: `--shard`, else for `--inputs-from` and `--manifest` runs the
     /// scheduler's index in `environment` (files named with `--inputs` are this task's own, never split).
     public func shardChoice() throws -> ShardChoice {
-        try ShardEnvironment.choose(shard: shard, shardCount: shardCount,
-                                    environment: inputGroups.isEmpty ? environment : [:], names: shardSettingNames)
+        try ShardEnvironment.choose(
+            shard: shard, shardCount: shardCount,
+            environment: inputGroups.isEmpty ? environment : [:], names: shardSettingNames)
     }
 
     /// Checks the options against each other and builds the job's options.
@@ -144,12 +151,14 @@ public struct JobArguments: Sendable {
         let name = strategy ?? (weights != nil ? "weighted" : projection != nil ? "concat" : "mean")
         let lateStrategy = try LateFusionStrategy.named(name, weights: parsedWeights, projection: projection.map(url))
         if let parsedWeights, case .groups(let groups) = source,
-           let bad = groups.first(where: { $0.inputs.count != parsedWeights.count }) {
+            let bad = groups.first(where: { $0.inputs.count != parsedWeights.count })
+        {
             throw FusionError.weightCount(expected: bad.inputs.count, got: parsedWeights.count)
         }
         if resume, force { throw JobError.resumeAndOverwrite }
-        return JobOptions(source: source, fusion: mode, strategy: lateStrategy, output: out.map(url),
-                          plot: plot.map(url), overwrite: force, resume: resume, shard: try shardChoice().shard,
-                          strict: strict)
+        return JobOptions(
+            source: source, fusion: mode, strategy: lateStrategy, output: out.map(url),
+            plot: plot.map(url), overwrite: force, resume: resume, shard: try shardChoice().shard,
+            strict: strict)
     }
 }

@@ -44,9 +44,11 @@ public struct JobOptions: Sendable {
     /// How many results the summary keeps (the similarity table and plot cover these).
     public var retainLimit: Int
 
-    public init(source: JobSource, fusion: FusionMode = .none, strategy: LateFusionStrategy = .mean,
-                output: URL? = nil, plot: URL? = nil, overwrite: Bool = false, resume: Bool = false, shard: Shard = .whole,
-                strict: Bool = false, chunkSize: Int = 64, retainLimit: Int = 256) {
+    public init(
+        source: JobSource, fusion: FusionMode = .none, strategy: LateFusionStrategy = .mean,
+        output: URL? = nil, plot: URL? = nil, overwrite: Bool = false, resume: Bool = false, shard: Shard = .whole,
+        strict: Bool = false, chunkSize: Int = 64, retainLimit: Int = 256
+    ) {
         self.source = source
         self.fusion = fusion
         self.strategy = strategy
@@ -149,7 +151,8 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyInputGroup(let index):
             return "input group \(index + 1) lists no file"
         case .unknownFusion(let name):
-            return "unknown fusion mode '\(name)' (known: \(FusionMode.allCases.map(\.rawValue).joined(separator: ", ")))"
+            return
+                "unknown fusion mode '\(name)' (known: \(FusionMode.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .lateFusionSettings(let mode):
             return "a late-fusion strategy, weights and a projection apply to late fusion, not \(mode.rawValue)"
         case .badWeights(let text, let reason):

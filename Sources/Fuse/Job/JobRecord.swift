@@ -78,7 +78,8 @@ public struct JobRecord: Sendable {
     /// crash).
     static func key(jsonLine: String) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
-              let inputs = object["inputs"] as? [String], object["embedding"] is [Any] else { return nil }
+            let inputs = object["inputs"] as? [String], object["embedding"] is [Any]
+        else { return nil }
         return key(inputs)
     }
 }

@@ -12,8 +12,10 @@ public enum JobReport {
     public static let tableOutputs = 24
 
     /// The summary. `plotSetting` names, in the note on an omitted table, what draws the heat map (the CLI: `--plot`).
-    public static func text(_ summary: JobSummary, options: JobOptions, modelID: String,
-                            plotSetting: String = "a heat map") -> String {
+    public static func text(
+        _ summary: JobSummary, options: JobOptions, modelID: String,
+        plotSetting: String = "a heat map"
+    ) -> String {
         var lines: [String] = []
         let records = summary.records
         let fusion: String
@@ -22,33 +24,40 @@ public enum JobReport {
         case .early: fusion = "early (one joint token sequence per group)"
         case .late: fusion = "late, strategy \(options.strategy.name)"
         }
-        lines.append("model \(modelID) · fusion \(fusion)"
-                     + (options.shard.count > 1 ? " · shard \(options.shard.index)/\(options.shard.count)" : ""))
+        lines.append(
+            "model \(modelID) · fusion \(fusion)"
+                + (options.shard.count > 1 ? " · shard \(options.shard.index)/\(options.shard.count)" : ""))
         for (index, record) in records.prefix(listedOutputs).enumerated() {
             lines.append("")
-            lines.append("[\(index + 1)] \(record.label)" + (record.fusion == .none ? "" : "  (fused: \(record.strategy ?? ""))"))
+            lines.append(
+                "[\(index + 1)] \(record.label)" + (record.fusion == .none ? "" : "  (fused: \(record.strategy ?? ""))")
+            )
             let width = record.inputs.map { displayPath($0.path).count }.max() ?? 0
             let pluginWidth = record.inputs.map(\.pluginID.count).max() ?? 0
             for (input, weight) in zip(record.inputs, record.weights) {
-                var line = "    " + displayPath(input.path).padding(toLength: width, withPad: " ", startingAt: 0)
+                var line =
+                    "    " + displayPath(input.path).padding(toLength: width, withPad: " ", startingAt: 0)
                     + "  " + input.modality.name.padding(toLength: 6, withPad: " ", startingAt: 0)
                     + "  " + input.pluginID.padding(toLength: pluginWidth, withPad: " ", startingAt: 0)
                 if record.fusion != .none { line += String(format: "  %@ %.3f", shareName(record), weight) }
                 lines.append(line)
             }
             let head = record.embedding.vector.prefix(4).map { String(format: "%+.4f", $0) }.joined(separator: " ")
-            lines.append("    → \(record.fusion == .none ? "embedding" : "fused") dim \(record.embedding.dimension) [\(head) …]")
+            lines.append(
+                "    → \(record.fusion == .none ? "embedding" : "fused") dim \(record.embedding.dimension) [\(head) …]")
         }
         let total = summary.written
         if total > listedOutputs { lines.append("… and \(total - listedOutputs) more outputs") }
         if records.count >= 2, summary.complete, records.count <= tableOutputs,
-           let matrix = try? similarity(summary) {
+            let matrix = try? similarity(summary)
+        {
             lines.append("")
             lines.append("cosine similarity of the \(records.count) outputs:")
             lines.append(matrix.table())
         } else if records.count >= 2 {
             lines.append("")
-            lines.append("(similarity table omitted for \(total) outputs; \(plotSetting) draws up to \(options.retainLimit))")
+            lines.append(
+                "(similarity table omitted for \(total) outputs; \(plotSetting) draws up to \(options.retainLimit))")
         }
         if summary.complete, let retrieval = DescriptionRetrieval(records: records) {
             lines.append("")

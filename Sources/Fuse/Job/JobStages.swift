@@ -60,7 +60,8 @@ struct JobStages: Sendable {
         }
         switch fusion {
         case .early:
-            for (position, outcome) in earlyFuse(ready.map(\.inputs), units: ready.map { units[$0.index] }).enumerated() {
+            for (position, outcome) in earlyFuse(ready.map(\.inputs), units: ready.map { units[$0.index] }).enumerated()
+            {
                 results[ready[position].index] = outcome
             }
         case .none, .late:
@@ -77,7 +78,8 @@ struct JobStages: Sendable {
 
     /// Decodes and tokenises every input of every unit, two tasks per core.
     private func prepare(_ units: [JobUnit]) async -> [Result<[FusionInput], JobFailure>] {
-        let files = units.enumerated().flatMap { u, unit in unit.inputs.enumerated().map { (u, $0.offset, $0.element) } }
+        let files = units.enumerated().flatMap { u, unit in unit.inputs.enumerated().map { (u, $0.offset, $0.element) }
+        }
         let runtime = self.runtime
         let registry = runtime.registry
         var outcomes = [[Result<FusionInput, JobFailure>?]](repeating: [], count: units.count)
@@ -92,8 +94,13 @@ struct JobStages: Sendable {
                     do {
                         let plugin = try registry.plugin(for: file)
                         let windows = try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin)
-                        return (u, i, .success(FusionInput(source: file.path, modality: plugin.modality,
-                                                           pluginID: plugin.id, windows: windows)))
+                        return (
+                            u, i,
+                            .success(
+                                FusionInput(
+                                    source: file.path, modality: plugin.modality,
+                                    pluginID: plugin.id, windows: windows))
+                        )
                     } catch {
                         return (u, i, .failure(JobFailure(unit: unitID, input: file.path, underlying: error)))
                     }
@@ -129,30 +136,38 @@ struct JobStages: Sendable {
         }
     }
 
-    private func combine(_ unit: JobUnit, inputs: [FusionInput],
-                         embeddings: [Result<Embedding, JobFailure>]) -> Result<JobRecord, JobFailure> {
+    private func combine(
+        _ unit: JobUnit, inputs: [FusionInput],
+        embeddings: [Result<Embedding, JobFailure>]
+    ) -> Result<JobRecord, JobFailure> {
         var vectors: [Embedding] = []
         for outcome in embeddings {
             switch outcome {
             case .success(let embedding): vectors.append(embedding)
-            case .failure(let failure): return .failure(JobFailure(unit: unit.id, input: failure.input, underlying: failure.underlying))
+            case .failure(let failure):
+                return .failure(JobFailure(unit: unit.id, input: failure.input, underlying: failure.underlying))
             }
         }
         let described = inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) }
         if fusion == .none {
-            return .success(JobRecord(id: unit.id, label: unit.label, inputs: described, fusion: .none, strategy: nil,
-                                      weights: [1], embedding: vectors[0], group: unit.group,
-                                      position: unit.position))
+            return .success(
+                JobRecord(
+                    id: unit.id, label: unit.label, inputs: described, fusion: .none, strategy: nil,
+                    weights: [1], embedding: vectors[0], group: unit.group,
+                    position: unit.position))
         }
         do {
             let fused = try LateFusion.fuse(vectors, strategy: strategy)
             var weights = fused.weights
             if case .max = strategy { weights = Self.maxShares(vectors, fused: fused.embedding) }
-            let embedding = Embedding(vector: fused.embedding.vector, modality: fused.embedding.modality,
-                                      modelID: fused.embedding.modelID, sources: unit.inputs.map(\.path))
-            return .success(JobRecord(id: unit.id, label: unit.label, inputs: described, fusion: .late,
-                                      strategy: fused.strategy, weights: weights, embedding: embedding,
-                                      position: unit.position))
+            let embedding = Embedding(
+                vector: fused.embedding.vector, modality: fused.embedding.modality,
+                modelID: fused.embedding.modelID, sources: unit.inputs.map(\.path))
+            return .success(
+                JobRecord(
+                    id: unit.id, label: unit.label, inputs: described, fusion: .late,
+                    strategy: fused.strategy, weights: weights, embedding: embedding,
+                    position: unit.position))
         } catch {
             return .failure(JobFailure(unit: unit.id, input: nil, underlying: error))
         }
@@ -172,16 +187,18 @@ struct JobStages: Sendable {
 
     private func earlyFuse(_ groups: [[FusionInput]], units: [JobUnit]) -> [Result<JobRecord, JobFailure>] {
         func record(_ result: FusionResult, _ unit: JobUnit, _ inputs: [FusionInput]) -> JobRecord {
-            JobRecord(id: unit.id, label: unit.label,
-                      inputs: inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) },
-                      fusion: .early, strategy: result.strategy, weights: result.weights, embedding: result.embedding,
-                      position: unit.position)
+            JobRecord(
+                id: unit.id, label: unit.label,
+                inputs: inputs.map { JobInput(path: $0.source, modality: $0.modality, pluginID: $0.pluginID) },
+                fusion: .early, strategy: result.strategy, weights: result.weights, embedding: result.embedding,
+                position: unit.position)
         }
         if let all = try? EarlyFusion.fuse(groups, model: runtime.model) {
             return zip(zip(all, units), groups).map { .success(record($0.0, $0.1, $1)) }
         }
         return zip(groups, units).map { inputs, unit in
-            do { return .success(record(try EarlyFusion.fuse([inputs], model: runtime.model)[0], unit, inputs)) } catch {
+            do { return .success(record(try EarlyFusion.fuse([inputs], model: runtime.model)[0], unit, inputs)) } catch
+            {
                 return .failure(JobFailure(unit: unit.id, input: nil, underlying: error))
             }
         }

@@ -21,7 +21,8 @@ struct OutputRecords {
                 .corruptOutput(path: url.path, line: number, reason: reason)
             }
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let inputs = object["inputs"] as? [String], object["embedding"] is [Any] else {
+                let inputs = object["inputs"] as? [String], object["embedding"] is [Any]
+            else {
                 throw corrupt("not an embedding record")
             }
             guard let position = object["position"] as? Int, let theirs = RunSettings(json: object["settings"]) else {

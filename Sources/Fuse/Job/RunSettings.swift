@@ -27,10 +27,11 @@ public struct RunSettings: Sendable, Equatable {
     /// The settings of a job run with `options` on `runtime`.
     public init(runtime: FuseRuntime, options: JobOptions) {
         let model = runtime.model
-        self.init(model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d)",
-                  fusion: options.fusion.rawValue,
-                  strategy: options.fusion == .late ? options.strategy.settingsDescription : nil,
-                  precision: model.precision.rawValue, shard: "\(options.shard.index)/\(options.shard.count)")
+        self.init(
+            model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d)",
+            fusion: options.fusion.rawValue,
+            strategy: options.fusion == .late ? options.strategy.settingsDescription : nil,
+            precision: model.precision.rawValue, shard: "\(options.shard.index)/\(options.shard.count)")
     }
 
     private var fields: [(name: String, value: String?)] {
@@ -39,15 +40,17 @@ public struct RunSettings: Sendable, Equatable {
 
     /// The settings as a JSON object (no spaces), in a fixed key order.
     func jsonObject() -> String {
-        "{" + fields.map { JobRecord.quoted($0.name) + ":" + ($0.value.map(JobRecord.quoted) ?? "null") }
+        "{"
+            + fields.map { JobRecord.quoted($0.name) + ":" + ($0.value.map(JobRecord.quoted) ?? "null") }
             .joined(separator: ",") + "}"
     }
 
     /// Reads what `jsonObject()` wrote; nil when a field is missing or not a string.
     init?(json: Any?) {
         guard let object = json as? [String: Any],
-              let model = object["model"] as? String, let fusion = object["fusion"] as? String,
-              let precision = object["precision"] as? String, let shard = object["shard"] as? String else { return nil }
+            let model = object["model"] as? String, let fusion = object["fusion"] as? String,
+            let precision = object["precision"] as? String, let shard = object["shard"] as? String
+        else { return nil }
         let strategy = object["strategy"] as? String
         guard strategy != nil || object["strategy"] is NSNull else { return nil }
         self.init(model: model, fusion: fusion, strategy: strategy, precision: precision, shard: shard)
@@ -56,7 +59,8 @@ public struct RunSettings: Sendable, Equatable {
     /// Each field that differs, as "name: 'theirs' there, 'ours' in this run".
     func differences(from other: RunSettings) -> [String] {
         zip(fields, other.fields).compactMap { mine, theirs in
-            mine.value == theirs.value ? nil
+            mine.value == theirs.value
+                ? nil
                 : "\(mine.name) \(theirs.value.map { "'\($0)'" } ?? "none") there, "
                     + "\(mine.value.map { "'\($0)'" } ?? "none") in this run"
         }

@@ -125,8 +125,10 @@ public enum ShardEnvironment {
 
     /// The shard for an explicit `shard` (`I/N`), an explicit `shardCount` and the process `environment`;
     /// `names` says how messages name the explicit settings.
-    public static func choose(shard: String?, shardCount: String?, environment: [String: String],
-                              names: ShardSettingNames = .parameters) throws -> ShardChoice {
+    public static func choose(
+        shard: String?, shardCount: String?, environment: [String: String],
+        names: ShardSettingNames = .parameters
+    ) throws -> ShardChoice {
         let countFlag = try shardCount.map { text in
             (value: try number(text, setting: names.shardCount, minimum: 1), setting: "\(names.shardCount) \(text)")
         }
@@ -142,12 +144,16 @@ public enum ShardEnvironment {
         func givenCount() throws -> (value: Int, setting: String)? {
             if let countFlag { return countFlag }
             return try variable(shardCountVariable).map { text in
-                (value: try number(text, setting: shardCountVariable, minimum: 1), setting: "\(shardCountVariable)=\(text)")
+                (
+                    value: try number(text, setting: shardCountVariable, minimum: 1),
+                    setting: "\(shardCountVariable)=\(text)"
+                )
             }
         }
         switch (variable(slurmTaskID), variable(kubernetesIndex)) {
         case (let id?, let index?):
-            throw ShardEnvironmentError.twoSchedulers(slurm: "\(slurmTaskID)=\(id)", kubernetes: "\(kubernetesIndex)=\(index)")
+            throw ShardEnvironmentError.twoSchedulers(
+                slurm: "\(slurmTaskID)=\(id)", kubernetes: "\(kubernetesIndex)=\(index)")
         case (let id?, nil):
             let choice = try slurmArray(taskID: id, variable: variable)
             if let given = try givenCount(), given.value != choice.shard.count {
@@ -161,8 +167,9 @@ public enum ShardEnvironment {
             guard index < count.value else {
                 throw ShardEnvironmentError.indexOutOfRange(settings: [setting, count.setting])
             }
-            return ShardChoice(shard: try Shard("\(index)/\(count.value)"), origin: .kubernetesIndexedJob,
-                               settings: [setting, count.setting])
+            return ShardChoice(
+                shard: try Shard("\(index)/\(count.value)"), origin: .kubernetesIndexedJob,
+                settings: [setting, count.setting])
         case (nil, nil):
             if let countFlag { throw ShardEnvironmentError.countWithoutIndex(count: countFlag.setting) }
             return ShardChoice(shard: .whole, origin: .whole, settings: [])
@@ -173,7 +180,9 @@ public enum ShardEnvironment {
     static func slurmArray(taskID text: String, variable: (String) -> String?) throws -> ShardChoice {
         let id = try number(text, setting: slurmTaskID, minimum: 0)
         func read(_ name: String, minimum: Int) throws -> (value: Int, setting: String)? {
-            try variable(name).map { (value: try number($0, setting: name, minimum: minimum), setting: "\(name)=\($0)") }
+            try variable(name).map {
+                (value: try number($0, setting: name, minimum: minimum), setting: "\(name)=\($0)")
+            }
         }
         let count = try read(slurmTaskCount, minimum: 1), min = try read(slurmTaskMin, minimum: 0)
         let max = try read(slurmTaskMax, minimum: 0), step = try read(slurmTaskStep, minimum: 1)
@@ -186,7 +195,8 @@ public enum ShardEnvironment {
         let tasks: Int
         if let max {
             guard max.value >= first, (max.value - first) % stride == 0,
-                  count == nil || (max.value - first) / stride + 1 == count?.value else {
+                count == nil || (max.value - first) / stride + 1 == count?.value
+            else {
                 throw ShardEnvironmentError.irregularArray(settings: all)
             }
             tasks = (max.value - first) / stride + 1
@@ -208,8 +218,9 @@ public enum ShardEnvironment {
     /// `text` as a whole number ≥ `minimum`, else an error naming `setting`.
     static func number(_ text: String, setting: String, minimum: Int) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= minimum else {
-            throw ShardEnvironmentError.badNumber(setting: setting, value: text,
-                                                   expected: minimum == 0 ? "a whole number ≥ 0" : "a whole number ≥ \(minimum)")
+            throw ShardEnvironmentError.badNumber(
+                setting: setting, value: text,
+                expected: minimum == 0 ? "a whole number ≥ 0" : "a whole number ≥ \(minimum)")
         }
         return value
     }

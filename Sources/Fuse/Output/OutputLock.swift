@@ -2,7 +2,7 @@ import Foundation
 import FuseCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on an output path for the whole of a run, so that two runs pointed at one file (two shards
@@ -31,30 +31,35 @@ public final class OutputLock: @unchecked Sendable {
         while true {
             let fd = open(lockFile.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw FuseError.writeFailed(path: lockFile.path,
-                                            reason: "cannot create the lock file: \(String(cString: strerror(errno)))")
+                throw FuseError.writeFailed(
+                    path: lockFile.path,
+                    reason: "cannot create the lock file: \(String(cString: strerror(errno)))")
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 let holder = Self.contents(fd)
                 close(fd)
                 if code == EWOULDBLOCK {
-                    throw JobError.outputLocked(path: output.path, lockFile: lockFile.path,
-                                                holder: holder.isEmpty ? "unknown process" : holder)
+                    throw JobError.outputLocked(
+                        path: output.path, lockFile: lockFile.path,
+                        holder: holder.isEmpty ? "unknown process" : holder)
                 }
-                throw FuseError.writeFailed(path: lockFile.path, reason: "cannot lock: \(String(cString: strerror(code)))")
+                throw FuseError.writeFailed(
+                    path: lockFile.path, reason: "cannot lock: \(String(cString: strerror(code)))")
             }
             // The previous holder removes the file as it releases; if that happened between our open and our flock,
             // we hold a lock on an unlinked file that nobody else will see. Lock the file the path names now.
             var held = stat(), named = stat()
             if fstat(fd, &held) == 0, stat(lockFile.path, &named) == 0, held.st_ino == named.st_ino,
-               held.st_dev == named.st_dev {
+                held.st_dev == named.st_dev
+            {
                 descriptor = fd
                 break
             }
             close(fd)
         }
-        let holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since "
+        let holder =
+            "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since "
             + ISO8601DateFormatter().string(from: Date())
         _ = ftruncate(descriptor, 0)
         _ = holder.withCString { pwrite(descriptor, $0, strlen($0), 0) }

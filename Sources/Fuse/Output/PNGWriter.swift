@@ -12,7 +12,8 @@ enum PNGWriter {
 
     /// Writes the PNG to a temporary file beside `url` and returns it, for the caller to commit with
     /// `OutputFile.commit` once everything else it writes has succeeded.
-    static func writeRGBStaged(_ pixels: [UInt8], width: Int, height: Int, for url: URL, overwrite: Bool) throws -> URL {
+    static func writeRGBStaged(_ pixels: [UInt8], width: Int, height: Int, for url: URL, overwrite: Bool) throws -> URL
+    {
         try OutputFile.checkWritable(url, overwrite: overwrite)
         let temporary = OutputFile.temporarySibling(of: url)
         var image = png_image()

@@ -10,7 +10,8 @@ public struct SimilarityMatrix: Sendable {
 
     public init(embeddings: [Embedding], labels: [String]) throws {
         guard embeddings.count == labels.count else {
-            throw FuseError.shapeMismatch(what: "similarity labels", expected: [embeddings.count], actual: [labels.count])
+            throw FuseError.shapeMismatch(
+                what: "similarity labels", expected: [embeddings.count], actual: [labels.count])
         }
         let n = embeddings.count
         var values = [Float](repeating: 0, count: n * n)
@@ -67,7 +68,9 @@ public struct SimilarityMatrix: Sendable {
     /// Writes the heat map to a temporary file beside `url` and returns it (commit it with `OutputFile.commit`).
     public func writeHeatmapStaged(for url: URL, overwrite: Bool) throws -> URL {
         let font = BitmapFont.shared
-        let names = labels.enumerated().map { "[\($0.offset + 1)] " + ($0.element.count > 36 ? "…" + $0.element.suffix(35) : $0.element) }
+        let names = labels.enumerated().map {
+            "[\($0.offset + 1)] " + ($0.element.count > 36 ? "…" + $0.element.suffix(35) : $0.element)
+        }
         let cell = 44, margin = 10
         let labelWidth = (names.map(\.count).max() ?? 0) * font.width + margin
         let legendWidth = 70
@@ -86,13 +89,15 @@ public struct SimilarityMatrix: Sendable {
             for column in 0..<count {
                 let value = self[row, column]
                 let color = Self.colormap((value - low) / (high - low))
-                canvas.fill(x: originX + column * cell, y: top + row * cell, width: cell - 1, height: cell - 1,
-                            color: color)
+                canvas.fill(
+                    x: originX + column * cell, y: top + row * cell, width: cell - 1, height: cell - 1,
+                    color: color)
                 let luminance = 0.299 * Float(color.0) + 0.587 * Float(color.1) + 0.114 * Float(color.2)
                 let ink: (UInt8, UInt8, UInt8) = luminance > 140 ? (0, 0, 0) : (255, 255, 255)
                 let text = String(format: "%.2f", value)
-                canvas.text(text, x: originX + column * cell + (cell - text.count * font.width) / 2,
-                            y: top + row * cell + (cell - font.height) / 2, color: ink)
+                canvas.text(
+                    text, x: originX + column * cell + (cell - text.count * font.width) / 2,
+                    y: top + row * cell + (cell - font.height) / 2, color: ink)
             }
         }
         // Colour scale: top is 1, bottom is `low`.
@@ -103,8 +108,9 @@ public struct SimilarityMatrix: Sendable {
         }
         canvas.text(String(format: "%.2f", high), x: legendX + 20, y: top)
         canvas.text(String(format: "%.2f", low), x: legendX + 20, y: top + legendHeight - font.height)
-        return try PNGWriter.writeRGBStaged(canvas.pixels, width: width, height: height, for: url,
-                                            overwrite: overwrite)
+        return try PNGWriter.writeRGBStaged(
+            canvas.pixels, width: width, height: height, for: url,
+            overwrite: overwrite)
     }
 
     /// A perceptually ordered dark-blue → green → yellow scale (viridis anchor colours), `t` in 0…1.

@@ -19,7 +19,8 @@ public enum EmbeddingOutput {
     public static func format(of url: URL) throws -> Format {
         guard let format = Format(rawValue: url.pathExtension.lowercased()) else {
             throw FuseError.invalidArgument(
-                what: url.path, reason: "unknown output format '.\(url.pathExtension)'; use .safetensors, .npy or .json")
+                what: url.path, reason: "unknown output format '.\(url.pathExtension)'; use .safetensors, .npy or .json"
+            )
         }
         return format
     }
@@ -40,8 +41,9 @@ public enum EmbeddingOutput {
                 "model": embeddings.first?.modelID ?? "",
             ]
             do {
-                try SafetensorsWriter.write([("embeddings", .float32(matrix))], metadata: metadata, to: url,
-                                            overwrite: overwrite)
+                try SafetensorsWriter.write(
+                    [("embeddings", .float32(matrix))], metadata: metadata, to: url,
+                    overwrite: overwrite)
             } catch let error as FuseError { throw error } catch {
                 throw FuseError.writeFailed(path: url.path, reason: FileErrorReason.describe(error))
             }
@@ -55,8 +57,10 @@ public enum EmbeddingOutput {
     /// The JSON form (also what `fuse embed --out -` prints).
     public static func json(_ embeddings: [Embedding]) throws -> Data {
         let objects: [[String: Any]] = embeddings.map { embedding in
-            ["input": embedding.sources.joined(separator: " + "), "modality": embedding.modality.name,
-             "embedding": embedding.vector.map { Double($0) }]
+            [
+                "input": embedding.sources.joined(separator: " + "), "modality": embedding.modality.name,
+                "embedding": embedding.vector.map { Double($0) },
+            ]
         }
         return try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
     }

@@ -37,8 +37,9 @@ extension FuseRuntime {
             do {
                 loaded.append(try loadPlugin(at: URL(fileURLWithPath: entry.path), name: entry.name))
             } catch {
-                throw PluginRegistryFileError.registeredPluginUnusable(name: entry.name, file: file.url.path,
-                                                                       reason: "\(error)")
+                throw PluginRegistryFileError.registeredPluginUnusable(
+                    name: entry.name, file: file.url.path,
+                    reason: "\(error)")
             }
         }
         return loaded

@@ -24,8 +24,10 @@ public final class FuseRuntime: Sendable {
 
     /// Loads the model in `modelDirectory` to compute in `precision` (fp32, the exact path, by default) and
     /// registers `plugins` (the built-in ones by default).
-    public init(modelDirectory: URL, precision: Precision = .fp32,
-                plugins: [any ModalityPlugin] = BuiltinPlugins.all) throws {
+    public init(
+        modelDirectory: URL, precision: Precision = .fp32,
+        plugins: [any ModalityPlugin] = BuiltinPlugins.all
+    ) throws {
         model = try EncoderModel.load(directory: modelDirectory, precision: precision)
         self.plugins = LockedRegistry(try PluginRegistry(plugins))
     }
@@ -86,8 +88,10 @@ public final class FuseRuntime: Sendable {
     /// Embeds many files, batching the forward passes per modality; the result keeps the input order.
     /// Files are decoded and tokenised on all cores. `progress` is called with (done, total) after each batch.
     /// The first failing file stops the call with its error (no partial results).
-    public func embed(files: [URL], pluginID: String? = nil,
-                      progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [Embedding] {
+    public func embed(
+        files: [URL], pluginID: String? = nil,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> [Embedding] {
         let registry = self.registry
         let prepared = try await withThrowingTaskGroup(of: (Int, PreparedInput).self) { group in
             var results = [PreparedInput?](repeating: nil, count: files.count)
@@ -113,8 +117,10 @@ public final class FuseRuntime: Sendable {
 
     /// Embeds decoded samples (e.g. many strings) in batches per modality, keeping their order; `sources` names them
     /// in the results (default: `"sample <i>"`).
-    public func embed(samples: [Sample], sources: [String]? = nil,
-                      progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [Embedding] {
+    public func embed(
+        samples: [Sample], sources: [String]? = nil,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> [Embedding] {
         if let sources, sources.count != samples.count {
             throw FuseError.shapeMismatch(what: "sample sources", expected: [samples.count], actual: [sources.count])
         }
@@ -122,8 +128,9 @@ public final class FuseRuntime: Sendable {
         let prepared = try samples.enumerated().map { index, sample in
             let plugin = try plugins[sample.modality] ?? self.plugin(for: sample.modality)
             plugins[sample.modality] = plugin
-            return PreparedInput(source: sources?[index] ?? "sample \(index)", modality: sample.modality,
-                                 windows: try tokenize(sample, with: plugin))
+            return PreparedInput(
+                source: sources?[index] ?? "sample \(index)", modality: sample.modality,
+                windows: try tokenize(sample, with: plugin))
         }
         return try embed(prepared: prepared, progress: progress)
     }
@@ -152,8 +159,9 @@ public final class FuseRuntime: Sendable {
                 progress?(min(done, prepared.count), prepared.count)
             }
             for index in indices {
-                embeddings[index] = Embedding(vector: Self.unitMean(vectors[index] ?? []), modality: modality,
-                                              modelID: model.id, sources: [prepared[index].source])
+                embeddings[index] = Embedding(
+                    vector: Self.unitMean(vectors[index] ?? []), modality: modality,
+                    modelID: model.id, sources: [prepared[index].source])
             }
         }
         return embeddings.compactMap { $0 }
@@ -165,7 +173,8 @@ public final class FuseRuntime: Sendable {
     public func plugin(for modality: Modality) throws -> any ModalityPlugin {
         guard let plugin = registry.plugins.first(where: { $0.modality == modality }) else {
             throw FuseError.unsupportedSample(
-                plugin: "registry", reason: "no registered plugin produces \(modality) samples "
+                plugin: "registry",
+                reason: "no registered plugin produces \(modality) samples "
                     + "(registered: \(registry.plugins.map { "\($0.id) (\($0.modality))" }.joined(separator: ", ")))")
         }
         return plugin

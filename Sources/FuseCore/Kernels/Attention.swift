@@ -38,11 +38,13 @@ extension Kernels {
             "attention: heads (\(heads)) must be a positive multiple of keyValueHeads (\(kvHeads))")
         guard batch > 0, queryLength > 0, headDim > 0 else { return }
         let pairs = batch * heads
-        let problem = FusedAttention(problem: fuse_attention_problem(
-            query: query, key: key, value: value, output: output, key_mask: keyPaddingMask, heads: Int64(heads),
-            kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
-            head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
-            band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1), scale: scale ?? 1 / Float(headDim).squareRoot()))
+        let problem = FusedAttention(
+            problem: fuse_attention_problem(
+                query: query, key: key, value: value, output: output, key_mask: keyPaddingMask, heads: Int64(heads),
+                kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
+                head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
+                band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1),
+                scale: scale ?? 1 / Float(headDim).squareRoot()))
         let workers = min(coreCount, pairs)
         let scratchFloats = withUnsafePointer(to: problem.problem) { fuse_attention_scratch_floats($0) }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in

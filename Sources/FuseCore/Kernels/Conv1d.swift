@@ -56,10 +56,11 @@ extension Kernels {
                             }
                         }
                     }
-                    gemm(transposeA: false, transposeB: true, m: rows, n: outPerGroup, k: patchWidth,
-                         a: patches, lda: patchWidth, b: operands.weight + group * outPerGroup * patchWidth,
-                         ldb: patchWidth, c: operands.output + first * outChannels + group * outPerGroup,
-                         ldc: outChannels)
+                    gemm(
+                        transposeA: false, transposeB: true, m: rows, n: outPerGroup, k: patchWidth,
+                        a: patches, lda: patchWidth, b: operands.weight + group * outPerGroup * patchWidth,
+                        ldb: patchWidth, c: operands.output + first * outChannels + group * outPerGroup,
+                        ldc: outChannels)
                 }
                 if let bias = operands.bias {
                     addBias(operands.output + first * outChannels, rows: rows, columns: outChannels, bias: bias)
@@ -86,8 +87,10 @@ extension Kernels {
 
     /// Reorders a torch `Conv1d` weight `[out, in, kernel]` (row-major) into the `[out, kernel, in]` layout `conv1d`
     /// reads.
-    public static func conv1dWeightTimeMajor(_ weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int,
-                                             kernel: Int) -> [Float] {
+    public static func conv1dWeightTimeMajor(
+        _ weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int,
+        kernel: Int
+    ) -> [Float] {
         var result = [Float](repeating: 0, count: outChannels * inChannels * kernel)
         for o in 0..<outChannels {
             for c in 0..<inChannels {

@@ -8,7 +8,8 @@ extension Kernels {
     ) throws {
         for (position, id) in ids.enumerated() where id < 0 || Int(id) >= tableRows {
             throw FuseError.invalidArgument(
-                what: "embedding lookup", reason: "id \(id) at position \(position) is outside the table's \(tableRows) rows")
+                what: "embedding lookup",
+                reason: "id \(id) at position \(position) is outside the table's \(tableRows) rows")
         }
         for (position, id) in ids.enumerated() {
             (output + position * columns).update(from: table + Int(id) * columns, count: columns)

@@ -60,7 +60,8 @@ public struct Linear: Sendable {
     /// Checks that `weight` is a matrix and `bias` (if any) matches its output size.
     public init(weight: Tensor, bias: Tensor? = nil) throws {
         guard weight.rank == 2 else {
-            throw FuseError.invalidArgument(what: "linear weight", reason: "expected rank 2 [out, in], got \(weight.shape)")
+            throw FuseError.invalidArgument(
+                what: "linear weight", reason: "expected rank 2 [out, in], got \(weight.shape)")
         }
         if let bias, bias.shape != [weight.shape[0]] {
             throw FuseError.shapeMismatch(what: "linear bias", expected: [weight.shape[0]], actual: bias.shape)
@@ -105,8 +106,9 @@ public struct Linear: Sendable {
     /// `[Σ out, in]`, biases stacked (zeros for a part without one; nil when none has one).
     public static func stacked(_ parts: [Linear]) throws -> Linear {
         guard let first = parts.first, parts.allSatisfy({ $0.inFeatures == first.inFeatures }) else {
-            throw FuseError.invalidArgument(what: "stacked linear layers",
-                                            reason: "need one or more layers with the same input size")
+            throw FuseError.invalidArgument(
+                what: "stacked linear layers",
+                reason: "need one or more layers with the same input size")
         }
         let outputs = parts.map(\.outFeatures).reduce(0, +)
         var weights = [Float]()
@@ -117,8 +119,11 @@ public struct Linear: Sendable {
             var values = [Float]()
             values.reserveCapacity(outputs)
             for part in parts {
-                if let b = part.bias { b.withUnsafeBufferPointer { values.append(contentsOf: $0) } }
-                else { values.append(contentsOf: repeatElement(0, count: part.outFeatures)) }
+                if let b = part.bias {
+                    b.withUnsafeBufferPointer { values.append(contentsOf: $0) }
+                } else {
+                    values.append(contentsOf: repeatElement(0, count: part.outFeatures))
+                }
             }
             bias = try Tensor(shape: [outputs], values: values)
         }
@@ -138,7 +143,9 @@ public struct Linear: Sendable {
         let width = outFeatures / outputs.count
         if let reduced, inFeatures > 0 {
             if let bias {
-                bias.withUnsafeBufferPointer { reduced.apply(input, rows: rows, outputs: outputs, bias: $0.baseAddress) }
+                bias.withUnsafeBufferPointer {
+                    reduced.apply(input, rows: rows, outputs: outputs, bias: $0.baseAddress)
+                }
             } else {
                 reduced.apply(input, rows: rows, outputs: outputs, bias: nil)
             }
@@ -165,8 +172,10 @@ public struct Linear: Sendable {
 
     /// `apply(_:rows:output:)` followed by `activation` on the outputs; reduced-precision layers fuse exact GELU into
     /// their epilogue (one pass over the outputs instead of two).
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
-                      activation: Activation) {
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+        activation: Activation
+    ) {
         guard rows > 0, outFeatures > 0 else { return }
         if let reduced, inFeatures > 0, ReducedPrecisionWeights.fuses(activation) {
             if let bias {

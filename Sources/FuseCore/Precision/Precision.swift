@@ -18,7 +18,8 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     public init(name: String) throws {
         guard let precision = Precision(rawValue: name.lowercased()) else {
             throw FuseError.invalidArgument(
-                what: "precision '\(name)'", reason: "unknown (known: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")))")
+                what: "precision '\(name)'",
+                reason: "unknown (known: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = precision
     }

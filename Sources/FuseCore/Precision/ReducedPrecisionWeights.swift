@@ -20,8 +20,9 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// CPU (callers fall back to fp32 and say so).
     public init(weight: Tensor, precision: Precision) throws {
         guard weight.rank == 2, precision == .int8 || precision == .bf16 else {
-            throw FuseError.invalidArgument(what: "reduced-precision weights",
-                                            reason: "need an [out, in] matrix and int8 or bf16, got \(weight.shape), \(precision)")
+            throw FuseError.invalidArgument(
+                what: "reduced-precision weights",
+                reason: "need an [out, in] matrix and int8 or bf16, got \(weight.shape), \(precision)")
         }
         let (n, k) = (weight.shape[0], weight.shape[1])
         self.precision = precision
@@ -65,8 +66,9 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
             }
         }
         guard let created else {
-            throw PrecisionUnavailable(precision: precision, cpu: ComputeCapabilities.current.isa,
-                                       reason: Self.message(error))
+            throw PrecisionUnavailable(
+                precision: precision, cpu: ComputeCapabilities.current.isa,
+                reason: Self.message(error))
         }
         matmul = created
         weightScales = scales
@@ -85,8 +87,10 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     public var implementation: String { String(cString: fuse_dnnl_matmul_implementation(matmul)) }
 
     /// `rows × in` floats from `input` → `rows × out` floats in `output`, plus `bias` when given.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
-                      bias: UnsafePointer<Float>?) {
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?
+    ) {
         apply(input, rows: rows, outputs: [output], bias: bias)
     }
 
@@ -98,22 +102,27 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// Quantization (int8: per row, dynamic), the matmul and the epilogue (scales, bias) run in C with the calling
     /// thread's scratch memory, so a warm call allocates nothing.
     /// `activation`, when given, must be one `fuses(_:)` accepts; it follows the bias in the same pass.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, outputs: [UnsafeMutablePointer<Float>],
-                      bias: UnsafePointer<Float>?, activation: Activation? = nil) {
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, outputs: [UnsafeMutablePointer<Float>],
+        bias: UnsafePointer<Float>?, activation: Activation? = nil
+    ) {
         guard rows > 0 else { return }
         precondition(activation.map(Self.fuses) ?? true, "\(activation!) is not fused into the epilogue")
         let activationCode = activation == .gelu ? Int32(FUSE_ACTIVATION_GELU_ERF) : Int32(FUSE_ACTIVATION_NONE)
-        precondition(!outputs.isEmpty && outFeatures % outputs.count == 0,
-                     "\(outputs.count) output parts do not divide \(outFeatures) columns")
+        precondition(
+            !outputs.isEmpty && outFeatures % outputs.count == 0,
+            "\(outputs.count) output parts do not divide \(outFeatures) columns")
         var error = [CChar](repeating: 0, count: 256)
         let status = weightScales.withUnsafeBufferPointer { scales in
             weightSums.withUnsafeBufferPointer { sums in
-                var constants = fuse_dnnl_int8_scales(weight_scales: scales.baseAddress, weight_sums: sums.baseAddress,
-                                                      input_levels: inputLevels)
+                var constants = fuse_dnnl_int8_scales(
+                    weight_scales: scales.baseAddress, weight_sums: sums.baseAddress,
+                    input_levels: inputLevels)
                 return withUnsafePointer(to: &constants) { constants in
                     outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
-                        fuse_dnnl_linear_run(matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
-                                             activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
+                        fuse_dnnl_linear_run(
+                            matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
+                            activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
                     }
                 }
             }

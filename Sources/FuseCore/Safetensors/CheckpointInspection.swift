@@ -55,7 +55,8 @@ public struct CheckpointInspection: Codable, Sendable {
         FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         path = url.path
         kind = isDirectory.boolValue ? "folder" : "file"
-        let configURL = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
+        let configURL = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent(
+            "config.json")
         config = isDirectory.boolValue || checkpoint.isSharded ? try Self.summarizeConfig(at: configURL) : nil
         shards = checkpoint.shards.map(\.lastPathComponent)
         metadata = checkpoint.metadata
@@ -64,8 +65,9 @@ public struct CheckpointInspection: Codable, Sendable {
         for name in checkpoint.names {
             guard let info = checkpoint.info(name) else { continue }
             let file = checkpoint.files.first { $0.info(name) != nil }?.url.lastPathComponent ?? ""
-            tensors.append(TensorEntry(
-                name: name, dtype: info.dtype.rawValue, shape: info.shape, parameters: info.count, file: file))
+            tensors.append(
+                TensorEntry(
+                    name: name, dtype: info.dtype.rawValue, shape: info.shape, parameters: info.count, file: file))
             totalBytes += info.dataOffsets.count
         }
         self.tensors = tensors

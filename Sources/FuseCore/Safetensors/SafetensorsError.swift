@@ -24,7 +24,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A tensor's shape has a negative or non-integer dimension, or its element count overflows.
     case badShape(path: String, tensor: String, shape: String)
     /// A tensor's shape × dtype size differs from its byte span.
-    case shapeByteMismatch(path: String, tensor: String, shape: [Int], dtype: String, expectedBytes: Int, actualBytes: Int)
+    case shapeByteMismatch(
+        path: String, tensor: String, shape: [Int], dtype: String, expectedBytes: Int, actualBytes: Int)
     /// A tensor's data offsets are reversed or lie outside the data section.
     case offsetsOutOfRange(path: String, tensor: String, begin: Int, end: Int, dataSize: Int)
     /// Two tensors' byte spans overlap.
@@ -59,7 +60,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case .truncated(let path, let size):
             return "\(path): truncated: \(size) bytes, shorter than the 8-byte header length"
         case .headerLengthExceedsFile(let path, let length, let size):
-            return "\(path): header length \(length) runs past the end of the file (\(size) bytes); truncated or not safetensors"
+            return
+                "\(path): header length \(length) runs past the end of the file (\(size) bytes); truncated or not safetensors"
         case .headerTooLarge(let path, let length, let limit):
             return "\(path): header length \(length) exceeds the \(limit)-byte limit; corrupt or not safetensors"
         case .headerNotJSON(let path, let reason):
@@ -75,7 +77,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(path): tensor '\(tensor)' of shape \(shape) and dtype \(dtype) needs \(expected) bytes "
                 + "but its data offsets span \(actual)"
         case .offsetsOutOfRange(let path, let tensor, let begin, let end, let size):
-            return "\(path): tensor '\(tensor)' has data offsets [\(begin), \(end)) outside the \(size)-byte data section"
+            return
+                "\(path): tensor '\(tensor)' has data offsets [\(begin), \(end)) outside the \(size)-byte data section"
         case .overlappingTensors(let path, let first, let second):
             return "\(path): tensors '\(first)' and '\(second)' overlap in the data section"
         case .invalidMetadata(let path, let reason):

@@ -30,8 +30,9 @@ public final class SafetensorsFile: Sendable {
     /// A header longer than `maximumHeaderLength` bytes is refused before it is copied or parsed.
     public init(url: URL, maximumHeaderLength: Int = SafetensorsFile.defaultMaximumHeaderLength) throws {
         let mapping = try MappedFile(url: url)
-        header = try SafetensorsHeader(bytes: mapping.bytes, size: mapping.size, path: url.path,
-                                       maximumHeaderLength: maximumHeaderLength)
+        header = try SafetensorsHeader(
+            bytes: mapping.bytes, size: mapping.size, path: url.path,
+            maximumHeaderLength: maximumHeaderLength)
         self.url = url
         self.mapping = mapping
         names = header.names
@@ -69,7 +70,8 @@ public final class SafetensorsFile: Sendable {
     /// The stored bytes of tensor `name` (a copy), whatever its dtype: little-endian, row-major.
     public func rawBytes(_ name: String) throws -> Data {
         let info = try requireInfo(name)
-        return Data(bytes: mapping.bytes + header.dataStart + info.dataOffsets.lowerBound, count: info.dataOffsets.count)
+        return Data(
+            bytes: mapping.bytes + header.dataStart + info.dataOffsets.lowerBound, count: info.dataOffsets.count)
     }
 
     /// An integer or boolean tensor's elements widened to `Int64` (e.g. `position_ids`, token-type buffers).
@@ -79,7 +81,9 @@ public final class SafetensorsFile: Sendable {
         let source = mapping.bytes + header.dataStart + info.dataOffsets.lowerBound
         let count = info.count
         func load<T: FixedWidthInteger>(_: T.Type) -> [Int64] {
-            (0..<count).map { Int64(T(littleEndian: source.loadUnaligned(fromByteOffset: $0 * T.bitWidth / 8, as: T.self))) }
+            (0..<count).map {
+                Int64(T(littleEndian: source.loadUnaligned(fromByteOffset: $0 * T.bitWidth / 8, as: T.self)))
+            }
         }
         switch info.dtype {
         case .i64: return load(Int64.self)

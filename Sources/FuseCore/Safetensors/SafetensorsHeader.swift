@@ -86,20 +86,22 @@ struct SafetensorsHeader: Sendable {
             throw SafetensorsError.unknownDType(path: path, tensor: name, dtype: dtypeName)
         }
         guard let rawShape = fields["shape"] as? [Any] else {
-            throw SafetensorsError.badShape(path: path, tensor: name, shape: String(describing: fields["shape"] ?? "(missing)"))
+            throw SafetensorsError.badShape(
+                path: path, tensor: name, shape: String(describing: fields["shape"] ?? "(missing)"))
         }
         let shape = rawShape.compactMap(JSONNumber.exactInteger)
         guard shape.count == rawShape.count, let count = Tensor.elementCount(ofShape: shape) else {
             throw SafetensorsError.badShape(path: path, tensor: name, shape: "\(rawShape)")
         }
         guard let offsets = fields["data_offsets"] as? [Any], offsets.count == 2,
-              let begin = JSONNumber.exactInteger(offsets[0]), let end = JSONNumber.exactInteger(offsets[1])
+            let begin = JSONNumber.exactInteger(offsets[0]), let end = JSONNumber.exactInteger(offsets[1])
         else {
             throw SafetensorsError.invalidHeader(
                 path: path, tensor: name, reason: "'data_offsets' must be two integers [begin, end]")
         }
         guard begin >= 0, begin <= end, end <= dataSize else {
-            throw SafetensorsError.offsetsOutOfRange(path: path, tensor: name, begin: begin, end: end, dataSize: dataSize)
+            throw SafetensorsError.offsetsOutOfRange(
+                path: path, tensor: name, begin: begin, end: end, dataSize: dataSize)
         }
         let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, expectedBytes == end - begin else {

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes safetensors files that the Python `safetensors` package (and `SafetensorsFile`) read back.
@@ -50,7 +50,8 @@ public enum SafetensorsWriter {
         /// Calls `body` with the little-endian bytes (Fuse targets little-endian hosts).
         func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
             switch self {
-            case .float32(let tensor): return try tensor.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+            case .float32(let tensor):
+                return try tensor.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
             case .int32(let values, _): return try values.withUnsafeBytes(body)
             case .int64(let values, _): return try values.withUnsafeBytes(body)
             case .uint8(let values, _): return try values.withUnsafeBytes(body)
@@ -62,8 +63,9 @@ public enum SafetensorsWriter {
     public static func write(
         _ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL, overwrite: Bool = false
     ) throws {
-        try write(tensors.sorted { $0.key < $1.key }.map { ($0.key, .float32($0.value)) },
-                  metadata: metadata, to: url, overwrite: overwrite)
+        try write(
+            tensors.sorted { $0.key < $1.key }.map { ($0.key, .float32($0.value)) },
+            metadata: metadata, to: url, overwrite: overwrite)
     }
 
     /// Writes `tensors` in the given order with optional `__metadata__`.
@@ -128,7 +130,9 @@ public enum SafetensorsWriter {
                     path: path, tensor: name, reason: "shape \(shape) does not hold \(payload.count) elements")
             }
             let byteCount = payload.count * payload.dtype.size
-            object[name] = ["dtype": payload.dtype.rawValue, "shape": shape, "data_offsets": [offset, offset + byteCount]]
+            object[name] = [
+                "dtype": payload.dtype.rawValue, "shape": shape, "data_offsets": [offset, offset + byteCount],
+            ]
             offset += byteCount
         }
         var bytes = [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))

@@ -42,9 +42,13 @@ public struct EnsembleDecoder {
     ///   - models: the base model first, then the sources.
     ///   - topK: entries of each model's distribution per step (FuseLLM keeps 10).
     ///   - cacheDirectory: where vocabulary mappings are cached (nil computes them without caching).
-    public init(models: [LanguageModelBundle], method: Method, topK: Int = 10, temperature: Double = 1,
-                cacheDirectory: URL? = nil) throws {
-        guard let base = models.first else { throw LLMError.invalidOption(name: "models", reason: "name at least one model") }
+    public init(
+        models: [LanguageModelBundle], method: Method, topK: Int = 10, temperature: Double = 1,
+        cacheDirectory: URL? = nil
+    ) throws {
+        guard let base = models.first else {
+            throw LLMError.invalidOption(name: "models", reason: "name at least one model")
+        }
         guard topK >= 1 else { throw LLMError.invalidOption(name: "topK", reason: "must be at least 1") }
         guard temperature > 0, temperature.isFinite else {
             throw LLMError.invalidOption(name: "temperature", reason: "must be a positive number, got \(temperature)")
@@ -55,7 +59,9 @@ public struct EnsembleDecoder {
         self.temperature = temperature
         mappings = try models.dropFirst().map { source in
             let pair = try VocabularyPair(base: base.vocabulary, source: source.vocabulary)
-            if let cacheDirectory { return try VocabularyMappingCache.mapping(for: pair, directory: cacheDirectory).mapping }
+            if let cacheDirectory {
+                return try VocabularyMappingCache.mapping(for: pair, directory: cacheDirectory).mapping
+            }
             return VocabularyMapping.compute(pair: pair)
         }
     }
@@ -68,7 +74,8 @@ public struct EnsembleDecoder {
         guard !promptIDs.isEmpty else { throw LLMError.invalidOption(name: "prompt", reason: "tokenizes to no tokens") }
         let limit = promptIDs.count + maxTokens
         for model in models where limit > model.model.config.maxPositions {
-            throw LLMError.windowTooLarge(model: model.name, window: limit, maxPositions: model.model.config.maxPositions)
+            throw LLMError.windowTooLarge(
+                model: model.name, window: limit, maxPositions: model.model.config.maxPositions)
         }
         var states = try models.map { try SourceState(model: $0, ids: $0.encode(prompt)) }
         let ces = states.map(\.promptCE)
@@ -182,8 +189,9 @@ struct SourceState {
         lastLogits.withUnsafeMutableBufferPointer { row in
             ids.withUnsafeMutableBufferPointer { i in
                 values.withUnsafeMutableBufferPointer { v in
-                    _ = TopKReducer.reduceRow(row.baseAddress!, vocab: row.count, k: count, ids: i.baseAddress!,
-                                              logits: v.baseAddress!, gold: -1)
+                    _ = TopKReducer.reduceRow(
+                        row.baseAddress!, vocab: row.count, k: count, ids: i.baseAddress!,
+                        logits: v.baseAddress!, gold: -1)
                 }
             }
         }

@@ -23,12 +23,17 @@ public struct DistributionExtractor {
     /// The windowed sequences of `corpus` (text and corpus line) for these models.
     public func sequences(corpus: Corpus, models: [LanguageModelBundle]) throws -> [(text: String, line: Int)] {
         for bundle in models where window > bundle.model.config.maxPositions {
-            throw LLMError.windowTooLarge(model: bundle.name, window: window, maxPositions: bundle.model.config.maxPositions)
+            throw LLMError.windowTooLarge(
+                model: bundle.name, window: window, maxPositions: bundle.model.config.maxPositions)
         }
-        let counters = models.map { bundle in (name: bundle.name, count: { (text: String) in try bundle.encode(text).count }) }
+        let counters = models.map { bundle in
+            (name: bundle.name, count: { (text: String) in try bundle.encode(text).count })
+        }
         var out: [(String, Int)] = []
         for (text, line) in zip(corpus.texts, corpus.lines) {
-            for chunk in try Windowing.split(text, line: line, window: window, counters: counters) { out.append((chunk, line)) }
+            for chunk in try Windowing.split(text, line: line, window: window, counters: counters) {
+                out.append((chunk, line))
+            }
         }
         return out
     }
@@ -40,8 +45,10 @@ public struct DistributionExtractor {
     /// Computes (or resumes) the distributions of `models` over `corpus` into `folder`.
     /// - Parameter progress: called after each shard with (model, shard index, shard count).
     @discardableResult
-    public func run(corpus: Corpus, models: [LanguageModelBundle], folder: URL,
-                    progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> DistributionManifest {
+    public func run(
+        corpus: Corpus, models: [LanguageModelBundle], folder: URL,
+        progress: (String, Int, Int) -> Void = { _, _, _ in }
+    ) throws -> DistributionManifest {
         let names = models.map(\.name)
         guard Set(names).count == names.count else {
             throw LLMError.invalidOption(name: "models", reason: "two models share the name \(names)")
@@ -51,15 +58,18 @@ public struct DistributionExtractor {
         for s in sequences { digest.update(s.text); digest.update([0]) }
         let sequencesHash = digest.finalizeHex()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var manifest = try DistributionManifest.read(folder: folder) ?? DistributionManifest(
-            corpusPath: corpus.url.path, corpusSHA256: corpus.hash, corpusTexts: corpus.texts.count, window: window,
-            topK: topK, shardSize: shardSize, sequences: sequences.count, sequencesSHA256: sequencesHash,
-            sequenceLines: sequences.map(\.line), models: [:])
+        var manifest =
+            try DistributionManifest.read(folder: folder)
+            ?? DistributionManifest(
+                corpusPath: corpus.url.path, corpusSHA256: corpus.hash, corpusTexts: corpus.texts.count, window: window,
+                topK: topK, shardSize: shardSize, sequences: sequences.count, sequencesSHA256: sequencesHash,
+                sequenceLines: sequences.map(\.line), models: [:])
         try manifest.check(corpus: corpus)
         let manifestFile = folder.appendingPathComponent(DistributionManifest.fileName).path
         guard manifest.window == window, manifest.topK == topK, manifest.shardSize == shardSize else {
             throw LLMError.invalidDistributionFile(
-                file: manifestFile, reason: "made with window \(manifest.window), top-k \(manifest.topK), shard size "
+                file: manifestFile,
+                reason: "made with window \(manifest.window), top-k \(manifest.topK), shard size "
                     + "\(manifest.shardSize); rerun with those or use another folder")
         }
         guard manifest.sequencesSHA256 == sequencesHash else {
@@ -69,11 +79,17 @@ public struct DistributionExtractor {
         for bundle in models {
             if let entry = manifest.models[bundle.name], entry.vocabSize != bundle.vocabulary.count {
                 throw LLMError.invalidDistributionFile(
-                    file: manifestFile, reason: "model '\(bundle.name)' was recorded with vocabulary \(entry.vocabSize), now \(bundle.vocabulary.count)")
+                    file: manifestFile,
+                    reason:
+                        "model '\(bundle.name)' was recorded with vocabulary \(entry.vocabSize), now \(bundle.vocabulary.count)"
+                )
             }
-            var entry = manifest.models[bundle.name] ?? DistributionManifest.ModelEntry(
-                folder: bundle.model.folder.path, vocabSize: bundle.vocabulary.count, marker: bundle.vocabulary.marker,
-                completedShards: [])
+            var entry =
+                manifest.models[bundle.name]
+                ?? DistributionManifest.ModelEntry(
+                    folder: bundle.model.folder.path, vocabSize: bundle.vocabulary.count,
+                    marker: bundle.vocabulary.marker,
+                    completedShards: [])
             for shard in 0..<manifest.shardCount where !entry.completedShards.contains(shard) {
                 var out = StepShard(kind: .topk, corpusSHA256: corpus.hash)
                 for s in manifest.shardRange(shard) {

@@ -48,8 +48,9 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do { data = try FileContents.data(at: url) } catch {
-            throw LLMError.invalidDistributionFile(file: url.path,
-                                                   reason: "unreadable manifest: \(FileErrorReason.describe(error))")
+            throw LLMError.invalidDistributionFile(
+                file: url.path,
+                reason: "unreadable manifest: \(FileErrorReason.describe(error))")
         }
         do {
             return try JSONErrorReason.decode(DistributionManifest.self, from: data)
@@ -93,8 +94,9 @@ public struct DistributionManifest: Codable, Sendable, Equatable {
             throw LLMError.missingModel(name: model, folder: folder.path, available: models.keys.sorted())
         }
         guard isComplete(model) else {
-            throw LLMError.incompleteModel(file: folder.appendingPathComponent(Self.fileName).path, model: model,
-                                           completed: entry.completedShards.count, total: shardCount)
+            throw LLMError.incompleteModel(
+                file: folder.appendingPathComponent(Self.fileName).path, model: model,
+                completed: entry.completedShards.count, total: shardCount)
         }
         return entry
     }

@@ -34,11 +34,13 @@ public struct FusionRunner {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         var shardNames: [String] = []
         for shard in 0..<manifest.shardCount {
-            let baseShard = try StepShard.read(from: DistributionExtractor.shardURL(folder: folder, model: base, index: shard),
-                                               kind: .topk, corpusSHA256: manifest.corpusSHA256)
+            let baseShard = try StepShard.read(
+                from: DistributionExtractor.shardURL(folder: folder, model: base, index: shard),
+                kind: .topk, corpusSHA256: manifest.corpusSHA256)
             let aligned = try sources.map { source -> StepShard in
-                let url = DistributionExtractor.shardURL(folder: folder, model: AlignmentRunner.alignedFolderName(source),
-                                                         index: shard, kind: "aligned")
+                let url = DistributionExtractor.shardURL(
+                    folder: folder, model: AlignmentRunner.alignedFolderName(source),
+                    index: shard, kind: "aligned")
                 guard FileManager.default.fileExists(atPath: url.path) else {
                     throw LLMError.missingAlignment(file: url.path, source: source)
                 }
@@ -48,20 +50,25 @@ public struct FusionRunner {
             for s in 0..<baseShard.sequenceCount {
                 let inputs = try aligned.map { shard -> (aligned: SparseSteps, ce: Double) in
                     guard shard.sequenceCount == baseShard.sequenceCount else {
-                        throw LLMError.invalidDistributionFile(file: folder.path, reason: "aligned shard \(shard) disagrees with the base in sequence count")
+                        throw LLMError.invalidDistributionFile(
+                            file: folder.path,
+                            reason: "aligned shard \(shard) disagrees with the base in sequence count")
                     }
                     return (shard.sequence(s), shard.metricCE[s])
                 }
-                let fused = try Fusion.fuse(base: baseShard.sequence(s), baseCE: baseShard.metricCE[s], sources: inputs,
-                                            method: method, temperature: temperature)
-                out.append(steps: fused.distribution, inputIDs: baseShard.inputIDs(ofSequence: s), weights: fused.weights)
+                let fused = try Fusion.fuse(
+                    base: baseShard.sequence(s), baseCE: baseShard.metricCE[s], sources: inputs,
+                    method: method, temperature: temperature)
+                out.append(
+                    steps: fused.distribution, inputIDs: baseShard.inputIDs(ofSequence: s), weights: fused.weights)
             }
             let name = String(format: "fused-%05d.safetensors", shard)
             try out.write(to: output.appendingPathComponent(name))
             shardNames.append(name)
         }
-        let export = Export(corpusSHA256: manifest.corpusSHA256, base: base, sources: sources, method: method.rawValue,
-                            temperature: temperature, sequences: manifest.sequences, shards: shardNames)
+        let export = Export(
+            corpusSHA256: manifest.corpusSHA256, base: base, sources: sources, method: method.rawValue,
+            temperature: temperature, sequences: manifest.sequences, shards: shardNames)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let url = output.appendingPathComponent("fused.json")

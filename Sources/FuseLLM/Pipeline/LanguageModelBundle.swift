@@ -22,8 +22,9 @@ public struct LanguageModelBundle: Sendable {
         let vocabulary = try LLMVocabulary(tokenizer: tokenizer, file: tokenizerFile.path)
         let label = name ?? folder.lastPathComponent
         guard vocabulary.count == model.config.vocabSize else {
-            throw LLMError.vocabularySizeMismatch(model: label, config: model.config.vocabSize, other: vocabulary.count,
-                                                  otherSource: "tokenizer.json")
+            throw LLMError.vocabularySizeMismatch(
+                model: label, config: model.config.vocabSize, other: vocabulary.count,
+                otherSource: "tokenizer.json")
         }
         self.name = label
         self.model = model

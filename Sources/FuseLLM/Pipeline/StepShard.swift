@@ -33,8 +33,10 @@ public struct StepShard: Sendable {
     public var sequenceCount: Int { sequenceOffsets.count - 1 }
 
     /// Appends one sequence's steps (and its ids, CE or weights as the kind needs).
-    public mutating func append(steps sequenceSteps: SparseSteps, inputIDs ids: [Int32] = [], metricCE ce: Double? = nil,
-                                weights w: [Double] = []) {
+    public mutating func append(
+        steps sequenceSteps: SparseSteps, inputIDs ids: [Int32] = [], metricCE ce: Double? = nil,
+        weights w: [Double] = []
+    ) {
         for t in 0..<sequenceSteps.count {
             let row = sequenceSteps.row(t)
             steps.append(ids: row.ids, values: row.values)
@@ -49,9 +51,10 @@ public struct StepShard: Sendable {
     public func sequence(_ i: Int) -> SparseSteps {
         let first = sequenceOffsets[i], last = sequenceOffsets[i + 1]
         let base = steps.offsets[first]
-        return SparseSteps(offsets: steps.offsets[first...last].map { $0 - base },
-                           ids: Array(steps.ids[base..<steps.offsets[last]]),
-                           values: Array(steps.values[base..<steps.offsets[last]]))
+        return SparseSteps(
+            offsets: steps.offsets[first...last].map { $0 - base },
+            ids: Array(steps.ids[base..<steps.offsets[last]]),
+            values: Array(steps.values[base..<steps.offsets[last]]))
     }
 
     /// Sequence `i`'s input ids.
@@ -68,24 +71,28 @@ public struct StepShard: Sendable {
         ]
         if kind != .aligned { tensors.append(("input_ids", .int32(inputIDs, shape: [inputIDs.count]))) }
         if kind != .fused {
-            tensors.append(("metric_ce", .float32(try Tensor(shape: [metricCE.count], values: metricCE.map(Float.init)))))
+            tensors.append(
+                ("metric_ce", .float32(try Tensor(shape: [metricCE.count], values: metricCE.map(Float.init)))))
         } else {
             tensors.append(("weights", .float32(try Tensor(shape: [sequenceCount, modelCount], values: weights))))
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SafetensorsWriter.write(tensors, metadata: ["kind": kind.rawValue, "corpus_sha256": corpusSHA256],
-                                    to: url, overwrite: true)
+        try SafetensorsWriter.write(
+            tensors, metadata: ["kind": kind.rawValue, "corpus_sha256": corpusSHA256],
+            to: url, overwrite: true)
     }
 
     public static func read(from url: URL, kind: Kind, corpusSHA256: String) throws -> StepShard {
         try FuseError.requireFile(url)
         let file = try SafetensorsFile(url: url)
         guard file.metadata["kind"] == kind.rawValue else {
-            throw LLMError.invalidDistributionFile(file: url.path, reason: "holds '\(file.metadata["kind"] ?? "?")' data, expected '\(kind.rawValue)'")
+            throw LLMError.invalidDistributionFile(
+                file: url.path, reason: "holds '\(file.metadata["kind"] ?? "?")' data, expected '\(kind.rawValue)'")
         }
         guard file.metadata["corpus_sha256"] == corpusSHA256 else {
-            throw LLMError.corpusMismatch(file: url.path, expectedHash: corpusSHA256,
-                                          actualHash: file.metadata["corpus_sha256"] ?? "none")
+            throw LLMError.corpusMismatch(
+                file: url.path, expectedHash: corpusSHA256,
+                actualHash: file.metadata["corpus_sha256"] ?? "none")
         }
         var shard = StepShard(kind: kind, corpusSHA256: corpusSHA256)
         shard.sequenceOffsets = try file.integers("sequence_offsets").map(Int.init)
@@ -93,7 +100,8 @@ public struct StepShard: Sendable {
         let ids = try file.integers("ids").map(Int32.init)
         let values = try file.tensor(shard.valuesName).scalars
         guard let lastStep = shard.sequenceOffsets.last, lastStep == stepOffsets.count - 1,
-              stepOffsets.last == ids.count, ids.count == values.count else {
+            stepOffsets.last == ids.count, ids.count == values.count
+        else {
             throw LLMError.invalidDistributionFile(file: url.path, reason: "offsets, ids and values disagree in length")
         }
         shard.steps = SparseSteps(offsets: stepOffsets, ids: ids, values: values)

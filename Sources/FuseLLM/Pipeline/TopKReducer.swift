@@ -17,10 +17,13 @@ public enum TopKReducer {
     static let blockRows = 64
 
     /// Distributions of `ids` under `model` (a fresh cache; `ids` must fit the model's positions).
-    public static func distributions(model: any CausalLanguageModel, ids: [Int32], k: Int) throws -> SequenceDistributions {
+    public static func distributions(
+        model: any CausalLanguageModel, ids: [Int32], k: Int
+    ) throws -> SequenceDistributions {
         let vocab = model.config.vocabSize
         guard k >= 1 && k <= vocab else {
-            throw LLMError.invalidOption(name: "topK", reason: "must be between 1 and the vocabulary size \(vocab), got \(k)")
+            throw LLMError.invalidOption(
+                name: "topK", reason: "must be between 1 and the vocabulary size \(vocab), got \(k)")
         }
         let cache = model.makeCache(capacity: ids.count)
         let hidden = try model.hiddenStates(ids, cache: cache)
@@ -40,18 +43,21 @@ public enum TopKReducer {
                             var start = 0
                             while start < t {
                                 let rows = min(blockRows, t - start)
-                                Kernels.gemm(transposeA: false, transposeB: true, m: rows, n: vocab, k: width,
-                                             a: h.baseAddress! + start * width, lda: width, b: w.baseAddress!, ldb: width,
-                                             c: block, ldc: vocab)
+                                Kernels.gemm(
+                                    transposeA: false, transposeB: true, m: rows, n: vocab, k: width,
+                                    a: h.baseAddress! + start * width, lda: width, b: w.baseAddress!, ldb: width,
+                                    c: block, ldc: vocab)
                                 let first = start
-                                DispatchQueue.concurrentPerform(iterations: min(rows, ProcessInfoCores.count)) { worker in
+                                DispatchQueue.concurrentPerform(iterations: min(rows, ProcessInfoCores.count)) {
+                                    worker in
                                     var r = worker
                                     while r < rows {
                                         let position = first + r
                                         let gold = position + 1 < t ? Int(ids[position + 1]) : -1
-                                        lossOut[position] = reduceRow(block + r * vocab, vocab: vocab, k: k,
-                                                                      ids: idsOut.baseAddress! + position * k,
-                                                                      logits: logitsOut.baseAddress! + position * k, gold: gold)
+                                        lossOut[position] = reduceRow(
+                                            block + r * vocab, vocab: vocab, k: k,
+                                            ids: idsOut.baseAddress! + position * k,
+                                            logits: logitsOut.baseAddress! + position * k, gold: gold)
                                         r += ProcessInfoCores.count
                                     }
                                 }
@@ -63,14 +69,17 @@ public enum TopKReducer {
             }
         }
         let ce = t > 1 ? losses[0..<(t - 1)].reduce(0, +) / Double(t - 1) : Double.infinity
-        return SequenceDistributions(inputIDs: ids, topK: SparseSteps(rowWidth: k, ids: topIDs, values: topLogits),
-                                     metricCE: ce)
+        return SequenceDistributions(
+            inputIDs: ids, topK: SparseSteps(rowWidth: k, ids: topIDs, values: topLogits),
+            metricCE: ce)
     }
 
     /// Writes the row's top-k (descending) and returns the cross-entropy on `gold` (0 when `gold` < 0).
     @inline(__always)
-    static func reduceRow(_ row: UnsafeMutablePointer<Float>, vocab: Int, k: Int, ids: UnsafeMutablePointer<Int32>,
-                          logits: UnsafeMutablePointer<Float>, gold: Int) -> Double {
+    static func reduceRow(
+        _ row: UnsafeMutablePointer<Float>, vocab: Int, k: Int, ids: UnsafeMutablePointer<Int32>,
+        logits: UnsafeMutablePointer<Float>, gold: Int
+    ) -> Double {
         var filled = 0
         var maximum = -Float.infinity
         for j in 0..<vocab {

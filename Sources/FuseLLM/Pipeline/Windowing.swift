@@ -13,8 +13,10 @@ public enum Windowing {
     /// - Parameters:
     ///   - counters: per model, its name and a function counting the tokens of a string.
     ///   - line: the corpus line (for errors).
-    public static func split(_ text: String, line: Int, window: Int,
-                             counters: [(name: String, count: (String) throws -> Int)]) throws -> [String] {
+    public static func split(
+        _ text: String, line: Int, window: Int,
+        counters: [(name: String, count: (String) throws -> Int)]
+    ) throws -> [String] {
         guard window > 1 else { throw LLMError.invalidOption(name: "window", reason: "must be at least 2 tokens") }
         func longest(_ piece: String) throws -> (name: String, tokens: Int) {
             var worst = (name: "", tokens: 0)
@@ -32,11 +34,16 @@ public enum Windowing {
             var low = 0, high = pieces.count - start  // the fitting piece count lies in [low, high]
             while low < high {
                 let mid = (low + high + 1) / 2
-                if try longest(pieces[start..<(start + mid)].joined()).tokens <= window { low = mid } else { high = mid - 1 }
+                if try longest(pieces[start..<(start + mid)].joined()).tokens <= window {
+                    low = mid
+                } else {
+                    high = mid - 1
+                }
             }
             if low == 0 {
                 let worst = try longest(pieces[start])
-                throw LLMError.sequenceLongerThanWindow(model: worst.name, line: line, tokens: worst.tokens, window: window)
+                throw LLMError.sequenceLongerThanWindow(
+                    model: worst.name, line: line, tokens: worst.tokens, window: window)
             }
             chunks.append(pieces[start..<(start + low)].joined())
             start += low

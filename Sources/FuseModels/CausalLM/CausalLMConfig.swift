@@ -61,12 +61,16 @@ public struct CausalLMConfig: Sendable, Equatable {
         let hidden = try config.size("hidden_size"), heads = try config.size("num_attention_heads")
         let activation = try config.activation("hidden_act", default: "silu")
         guard activation == .silu else {
-            throw ModelError.invalidField(file: config.path, field: "hidden_act",
-                                          reason: "is not supported (Llama-architecture models use silu)")
+            throw ModelError.invalidField(
+                file: config.path, field: "hidden_act",
+                reason: "is not supported (Llama-architecture models use silu)")
         }
-        let rope = try config.has("rope_parameters") ? config.section("rope_parameters")
+        let rope =
+            try config.has("rope_parameters")
+            ? config.section("rope_parameters")
             : config.has("rope_scaling") ? config.section("rope_scaling") : nil
-        let theta = try rope.flatMap { try $0.has("rope_theta") ? $0.double("rope_theta") : nil }
+        let theta =
+            try rope.flatMap { try $0.has("rope_theta") ? $0.double("rope_theta") : nil }
             ?? config.double("rope_theta", default: 10000)
         let bias = try attentionBias ?? config.bool("attention_bias", default: false)
         return try CausalLMConfig(
@@ -93,15 +97,18 @@ public struct CausalLMConfig: Sendable, Equatable {
     /// (`head_dim` given), heads that divide the hidden size.
     func validated(file: String, headDimIsFree: Bool) throws -> CausalLMConfig {
         guard heads % keyValueHeads == 0 else {
-            throw ModelError.invalidField(file: file, field: "num_key_value_heads",
-                                          reason: "\(keyValueHeads) does not divide num_attention_heads \(heads)")
+            throw ModelError.invalidField(
+                file: file, field: "num_key_value_heads",
+                reason: "\(keyValueHeads) does not divide num_attention_heads \(heads)")
         }
         guard headDimIsFree || headDim * heads == hiddenSize else {
-            throw ModelError.invalidField(file: file, field: "num_attention_heads",
-                                          reason: "\(heads) heads do not divide the hidden size \(hiddenSize)")
+            throw ModelError.invalidField(
+                file: file, field: "num_attention_heads",
+                reason: "\(heads) heads do not divide the hidden size \(hiddenSize)")
         }
         guard headDim % 2 == 0 || ropeTheta == 0 else {
-            throw ModelError.invalidField(file: file, field: "head_dim", reason: "rotary positions need an even head size")
+            throw ModelError.invalidField(
+                file: file, field: "head_dim", reason: "rotary positions need an even head size")
         }
         return self
     }
@@ -112,13 +119,15 @@ public struct CausalLMConfig: Sendable, Equatable {
         case "default": return .none
         case "linear": return .linear(factor: Float(try rope.double("factor")))
         case "llama3":
-            return .llama3(factor: Float(try rope.double("factor")),
-                           lowFrequencyFactor: Float(try rope.double("low_freq_factor")),
-                           highFrequencyFactor: Float(try rope.double("high_freq_factor")),
-                           originalMaxPositions: try rope.size("original_max_position_embeddings"))
+            return .llama3(
+                factor: Float(try rope.double("factor")),
+                lowFrequencyFactor: Float(try rope.double("low_freq_factor")),
+                highFrequencyFactor: Float(try rope.double("high_freq_factor")),
+                originalMaxPositions: try rope.size("original_max_position_embeddings"))
         default:
-            throw ModelError.invalidField(file: rope.path, field: "rope_type",
-                                          reason: "'\(type)' is not supported (default, linear, llama3)")
+            throw ModelError.invalidField(
+                file: rope.path, field: "rope_type",
+                reason: "'\(type)' is not supported (default, linear, llama3)")
         }
     }
 }
@@ -139,8 +148,10 @@ public struct MixtureOfExpertsConfig: Sendable, Equatable {
     public var sparseStep: Int
     public var denseLayers: Set<Int>
 
-    public init(count: Int, topK: Int, intermediateSize: Int, normalizeTopK: Bool, sharedExpertSize: Int? = nil,
-                sparseStep: Int = 1, denseLayers: Set<Int> = []) {
+    public init(
+        count: Int, topK: Int, intermediateSize: Int, normalizeTopK: Bool, sharedExpertSize: Int? = nil,
+        sparseStep: Int = 1, denseLayers: Set<Int> = []
+    ) {
         self.count = count
         self.topK = topK
         self.intermediateSize = intermediateSize

@@ -28,8 +28,9 @@ public protocol CausalLanguageModel: Sendable {
 extension CausalLanguageModel {
     /// A cache able to hold `capacity` positions (at most the model's maximum).
     public func makeCache(capacity: Int? = nil) -> KVCache {
-        KVCache(layers: config.layers, width: config.keyValueHeads * config.headDim,
-                capacity: min(capacity ?? config.maxPositions, config.maxPositions))
+        KVCache(
+            layers: config.layers, width: config.keyValueHeads * config.headDim,
+            capacity: min(capacity ?? config.maxPositions, config.maxPositions))
     }
 
     /// Next-token logits `[ids.count, vocab]` (fp32) for `ids` after the cache's positions.
@@ -43,9 +44,10 @@ extension CausalLanguageModel {
                     return
                 }
                 outputEmbedding.withUnsafeBufferPointer { w in
-                    Kernels.gemm(transposeA: false, transposeB: true, m: ids.count, n: vocab, k: width,
-                                 a: h.baseAddress!, lda: width, b: w.baseAddress!, ldb: width,
-                                 c: out.baseAddress!, ldc: vocab)
+                    Kernels.gemm(
+                        transposeA: false, transposeB: true, m: ids.count, n: vocab, k: width,
+                        a: h.baseAddress!, lda: width, b: w.baseAddress!, ldb: width,
+                        c: out.baseAddress!, ldc: vocab)
                 }
             }
         }
@@ -57,12 +59,14 @@ extension CausalLanguageModel {
             throw FuseError.invalidArgument(what: "input ids for \(folder.lastPathComponent)", reason: "empty sequence")
         }
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-            throw ModelError.tokenOutOfRange(modality: "text (\(folder.lastPathComponent))", id: bad,
-                                             vocabSize: config.vocabSize)
+            throw ModelError.tokenOutOfRange(
+                modality: "text (\(folder.lastPathComponent))", id: bad,
+                vocabSize: config.vocabSize)
         }
         guard cache.length + ids.count <= cache.capacity else {
-            throw ModelError.sequenceTooLong(modality: "text (\(folder.lastPathComponent))",
-                                             length: cache.length + ids.count, limit: cache.capacity)
+            throw ModelError.sequenceTooLong(
+                modality: "text (\(folder.lastPathComponent))",
+                length: cache.length + ids.count, limit: cache.capacity)
         }
     }
 }

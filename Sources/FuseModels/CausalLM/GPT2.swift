@@ -19,8 +19,9 @@ public enum GPT2Family: CausalLMFamily {
             activation: config.activation("activation_function", default: "gelu_new"),
             tieWordEmbeddings: config.bool("tie_word_embeddings", default: true), ropeTheta: 0, ropeScaling: .none,
             attentionBias: true, outputProjectionBias: true, mlpBias: true, queryKeyNorm: false, clipQKV: nil,
-            slidingWindow: nil, experts: nil, eosTokenID: CausalLMConfig.eosTokenID(config))
-            .validated(file: config.path, headDimIsFree: false)
+            slidingWindow: nil, experts: nil, eosTokenID: CausalLMConfig.eosTokenID(config)
+        )
+        .validated(file: config.path, headDimIsFree: false)
     }
 
     public static func load(folder: URL, config: CausalLMConfig) throws -> any CausalLanguageModel {
@@ -33,17 +34,17 @@ public enum GPT2Family: CausalLMFamily {
 public struct GPT2Model: CausalLanguageModel {
     struct Block {
         let ln1Weight: Tensor, ln1Bias: Tensor
-        let qkvWeight: Tensor, qkvBias: Tensor      // [D, 3D]
-        let projWeight: Tensor, projBias: Tensor    // [D, D]
+        let qkvWeight: Tensor, qkvBias: Tensor  // [D, 3D]
+        let projWeight: Tensor, projBias: Tensor  // [D, D]
         let ln2Weight: Tensor, ln2Bias: Tensor
-        let fcWeight: Tensor, fcBias: Tensor        // [D, I]
+        let fcWeight: Tensor, fcBias: Tensor  // [D, I]
         let fcProjWeight: Tensor, fcProjBias: Tensor  // [I, D]
     }
 
     public let config: CausalLMConfig
     public let folder: URL
-    let tokenEmbedding: Tensor      // [V, D]
-    let positionEmbedding: Tensor   // [P, D]
+    let tokenEmbedding: Tensor  // [V, D]
+    let positionEmbedding: Tensor  // [P, D]
     let blocks: [Block]
     let finalNormWeight: Tensor, finalNormBias: Tensor
     public let outputEmbedding: Tensor
@@ -59,10 +60,11 @@ public struct GPT2Model: CausalLanguageModel {
     public func converted(to precision: Precision) throws -> any CausalLanguageModel {
         var copy = self
         copy.reducedBlocks = try blocks.map { b in
-            ReducedBlock(qkv: try .transposed(b.qkvWeight, bias: b.qkvBias, precision: precision),
-                         proj: try .transposed(b.projWeight, bias: b.projBias, precision: precision),
-                         fc: try .transposed(b.fcWeight, bias: b.fcBias, precision: precision),
-                         fcProj: try .transposed(b.fcProjWeight, bias: b.fcProjBias, precision: precision))
+            ReducedBlock(
+                qkv: try .transposed(b.qkvWeight, bias: b.qkvBias, precision: precision),
+                proj: try .transposed(b.projWeight, bias: b.projBias, precision: precision),
+                fc: try .transposed(b.fcWeight, bias: b.fcBias, precision: precision),
+                fcProj: try .transposed(b.fcProjWeight, bias: b.fcProjBias, precision: precision))
         }
         copy.outputProjection = try Linear(weight: outputEmbedding).converted(to: precision)
         copy.precision = precision
@@ -119,7 +121,8 @@ public struct GPT2Model: CausalLanguageModel {
             tokenEmbedding.withUnsafeBufferPointer { wte in
                 positionEmbedding.withUnsafeBufferPointer { wpe in
                     for r in 0..<t {
-                        let row = h + r * d, token = wte.baseAddress! + Int(ids[r]) * d, position = wpe.baseAddress! + (start + r) * d
+                        let row = h + r * d, token = wte.baseAddress! + Int(ids[r]) * d,
+                            position = wpe.baseAddress! + (start + r) * d
                         for c in 0..<d { row[c] = token[c] + position[c] }
                     }
                 }
@@ -127,7 +130,9 @@ public struct GPT2Model: CausalLanguageModel {
             for (layer, block) in blocks.enumerated() {
                 normed.update(from: h, count: t * d)
                 layerNorm(normed, rows: t, block.ln1Weight, block.ln1Bias)
-                if let r = reducedBlocks?[layer] { r.qkv.apply(normed, rows: t, output: x) } else {
+                if let r = reducedBlocks?[layer] {
+                    r.qkv.apply(normed, rows: t, output: x)
+                } else {
                     conv1D(normed, rows: t, in: d, out: 3 * d, block.qkvWeight, block.qkvBias, into: x)
                 }
                 for r in 0..<t {
@@ -140,17 +145,23 @@ public struct GPT2Model: CausalLanguageModel {
                     query: q, key: cache.keys[layer], value: cache.values[layer], output: attention,
                     batch: 1, heads: config.heads, queryLength: t, keyLength: start + t, headDim: config.headDim,
                     causal: true)
-                if let r = reducedBlocks?[layer] { r.proj.apply(attention, rows: t, output: normed) } else {
+                if let r = reducedBlocks?[layer] {
+                    r.proj.apply(attention, rows: t, output: normed)
+                } else {
                     conv1D(attention, rows: t, in: d, out: d, block.projWeight, block.projBias, into: normed)
                 }
                 Kernels.add(h, normed, count: t * d)
                 normed.update(from: h, count: t * d)
                 layerNorm(normed, rows: t, block.ln2Weight, block.ln2Bias)
-                if let r = reducedBlocks?[layer] { r.fc.apply(normed, rows: t, output: x) } else {
+                if let r = reducedBlocks?[layer] {
+                    r.fc.apply(normed, rows: t, output: x)
+                } else {
                     conv1D(normed, rows: t, in: d, out: inner, block.fcWeight, block.fcBias, into: x)
                 }
                 config.activation.apply(x, count: t * inner)
-                if let r = reducedBlocks?[layer] { r.fcProj.apply(x, rows: t, output: normed) } else {
+                if let r = reducedBlocks?[layer] {
+                    r.fcProj.apply(x, rows: t, output: normed)
+                } else {
                     conv1D(x, rows: t, in: inner, out: d, block.fcProjWeight, block.fcProjBias, into: normed)
                 }
                 Kernels.add(h, normed, count: t * d)
@@ -164,18 +175,22 @@ public struct GPT2Model: CausalLanguageModel {
     private func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, _ weight: Tensor, _ bias: Tensor) {
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Kernels.layerNorm(x, rows: rows, columns: config.hiddenSize, weight: w.baseAddress!, bias: b.baseAddress!,
-                                  epsilon: config.normEpsilon)
+                Kernels.layerNorm(
+                    x, rows: rows, columns: config.hiddenSize, weight: w.baseAddress!, bias: b.baseAddress!,
+                    epsilon: config.normEpsilon)
             }
         }
     }
 
     /// GPT-2's `Conv1D`: `y = x · W + b` with `W` stored `[in, out]`.
-    private func conv1D(_ x: UnsafePointer<Float>, rows: Int, in inDim: Int, out outDim: Int, _ weight: Tensor,
-                        _ bias: Tensor, into y: UnsafeMutablePointer<Float>) {
+    private func conv1D(
+        _ x: UnsafePointer<Float>, rows: Int, in inDim: Int, out outDim: Int, _ weight: Tensor,
+        _ bias: Tensor, into y: UnsafeMutablePointer<Float>
+    ) {
         weight.withUnsafeBufferPointer { w in
-            Kernels.gemm(transposeA: false, transposeB: false, m: rows, n: outDim, k: inDim,
-                         a: x, lda: inDim, b: w.baseAddress!, ldb: outDim, c: y, ldc: outDim)
+            Kernels.gemm(
+                transposeA: false, transposeB: false, m: rows, n: outDim, k: inDim,
+                a: x, lda: inDim, b: w.baseAddress!, ldb: outDim, c: y, ldc: outDim)
         }
         bias.withUnsafeBufferPointer { b in Kernels.addBias(y, rows: rows, columns: outDim, bias: b.baseAddress!) }
     }

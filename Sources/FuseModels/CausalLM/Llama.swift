@@ -29,8 +29,10 @@ public struct LlamaModel: CausalLanguageModel {
 
         func converted(to precision: Precision) throws -> Block {
             var copy = self
-            (copy.q, copy.k, copy.v, copy.o) = (try q.converted(to: precision), try k.converted(to: precision),
-                                                try v.converted(to: precision), try o.converted(to: precision))
+            (copy.q, copy.k, copy.v, copy.o) = (
+                try q.converted(to: precision), try k.converted(to: precision),
+                try v.converted(to: precision), try o.converted(to: precision)
+            )
             switch feedForward {
             case .dense(let mlp): copy.feedForward = .dense(try mlp.converted(to: precision))
             case .sparse(let experts): copy.feedForward = .sparse(try experts.converted(to: precision))
@@ -68,7 +70,8 @@ public struct LlamaModel: CausalLanguageModel {
         let weights = try Weights(directory: folder, anchor: "embed_tokens.weight")
         let d = config.hiddenSize
         let qWidth = config.heads * config.headDim, kvWidth = config.keyValueHeads * config.headDim
-        let because = "hidden_size \(d), \(config.heads) heads of \(config.headDim), \(config.keyValueHeads) key/value "
+        let because =
+            "hidden_size \(d), \(config.heads) heads of \(config.headDim), \(config.keyValueHeads) key/value "
             + "heads, intermediate_size \(config.intermediateSize), vocab_size \(config.vocabSize)"
         func linear(_ name: String, _ out: Int, _ inDim: Int, bias: Bool) throws -> Linear {
             try weights.linear(name, in: inDim, out: out, bias: bias, because: because)
@@ -79,12 +82,16 @@ public struct LlamaModel: CausalLanguageModel {
             let b = "layers.\(l)."
             let feedForward: FeedForward
             if config.isSparse(layer: l), let experts = config.experts {
-                feedForward = .sparse(try MixtureOfExperts(weights: weights, prefix: b + naming.sparse, config: experts,
-                                                           hidden: d, naming: naming, because: because))
+                feedForward = .sparse(
+                    try MixtureOfExperts(
+                        weights: weights, prefix: b + naming.sparse, config: experts,
+                        hidden: d, naming: naming, because: because))
             } else {
-                feedForward = .dense(try SwiGLU(weights: weights, prefix: b + "mlp.", names: ("gate_proj", "up_proj", "down_proj"),
-                                                hidden: d, inner: config.intermediateSize, bias: config.mlpBias,
-                                                because: because))
+                feedForward = .dense(
+                    try SwiGLU(
+                        weights: weights, prefix: b + "mlp.", names: ("gate_proj", "up_proj", "down_proj"),
+                        hidden: d, inner: config.intermediateSize, bias: config.mlpBias,
+                        because: because))
             }
             return Block(
                 inputNorm: try weights.tensor(b + "input_layernorm.weight", shape: [d], because: because),
@@ -182,16 +189,19 @@ struct SwiGLU: Sendable {
     }
 
     /// Reads `prefix + names.gate/up/down` (`.weight`, and `.bias` when `bias`).
-    init(weights: Weights, prefix: String, names: (gate: String, up: String, down: String), hidden: Int, inner: Int,
-         bias: Bool = false, because: String) throws {
+    init(
+        weights: Weights, prefix: String, names: (gate: String, up: String, down: String), hidden: Int, inner: Int,
+        bias: Bool = false, because: String
+    ) throws {
         gate = try weights.linear(prefix + names.gate, in: hidden, out: inner, bias: bias, because: because)
         up = try weights.linear(prefix + names.up, in: hidden, out: inner, bias: bias, because: because)
         down = try weights.linear(prefix + names.down, in: inner, out: hidden, bias: bias, because: because)
     }
 
     func converted(to precision: Precision) throws -> SwiGLU {
-        SwiGLU(gate: try gate.converted(to: precision), up: try up.converted(to: precision),
-               down: try down.converted(to: precision))
+        SwiGLU(
+            gate: try gate.converted(to: precision), up: try up.converted(to: precision),
+            down: try down.converted(to: precision))
     }
 
     /// `rows` rows of `x` `[rows, hidden]` → `output` `[rows, hidden]`.

@@ -21,7 +21,8 @@ public enum MixtralFamily: CausalLMFamily {
 
     public static func load(folder: URL, config: CausalLMConfig) throws -> any CausalLanguageModel {
         let probe = try Weights(directory: folder, anchor: "embed_tokens.weight")
-        let naming = probe.contains("layers.0.block_sparse_moe.gate.weight")
+        let naming =
+            probe.contains("layers.0.block_sparse_moe.gate.weight")
             ? DecoderWeightNames(sparse: "block_sparse_moe.", expert: (gate: "w1", up: "w3", down: "w2"))
             : DecoderWeightNames(sparse: "mlp.")
         return try LlamaModel(config: config, folder: folder, naming: naming)
@@ -30,8 +31,9 @@ public enum MixtralFamily: CausalLMFamily {
     /// `num_experts_per_tok` must lie in 1…`num_experts`.
     static func checkTopK(_ experts: MixtureOfExpertsConfig, config: ConfigFile) throws {
         guard experts.topK <= experts.count else {
-            throw ModelError.invalidField(file: config.path, field: "num_experts_per_tok",
-                                          reason: "\(experts.topK) exceeds the \(experts.count) experts")
+            throw ModelError.invalidField(
+                file: config.path, field: "num_experts_per_tok",
+                reason: "\(experts.topK) exceeds the \(experts.count) experts")
         }
     }
 }

@@ -32,34 +32,42 @@ struct MixtureOfExperts: Sendable {
     let shared: SwiGLU?
     let sharedGate: Linear?
 
-    init(weights: Weights, prefix: String, config: MixtureOfExpertsConfig, hidden: Int, naming: DecoderWeightNames,
-         because: String) throws {
+    init(
+        weights: Weights, prefix: String, config: MixtureOfExpertsConfig, hidden: Int, naming: DecoderWeightNames,
+        because: String
+    ) throws {
         let inner = config.intermediateSize
-        router = try weights.linear(prefix + naming.router, in: hidden, out: config.count, bias: false, because: because)
+        router = try weights.linear(
+            prefix + naming.router, in: hidden, out: config.count, bias: false, because: because)
         let merged = prefix + "experts.gate_up_proj"
         if weights.contains(merged) {
             // transformers ≥ 5 stores all experts in two 3-D tensors: gate_up_proj [E, 2·I, D] (gate rows, then up
             // rows) and down_proj [E, D, I].
             let gateUp = try weights.tensor(merged, shape: [config.count, 2 * inner, hidden], because: because)
-            let down = try weights.tensor(prefix + "experts.down_proj", shape: [config.count, hidden, inner],
-                                          because: because)
+            let down = try weights.tensor(
+                prefix + "experts.down_proj", shape: [config.count, hidden, inner],
+                because: because)
             experts = try (0..<config.count).map { e in
-                try SwiGLU(gate: Linear(weight: Self.slice(gateUp, expert: e, rows: 0..<inner)),
-                           up: Linear(weight: Self.slice(gateUp, expert: e, rows: inner..<(2 * inner))),
-                           down: Linear(weight: Self.slice(down, expert: e, rows: 0..<hidden)))
+                try SwiGLU(
+                    gate: Linear(weight: Self.slice(gateUp, expert: e, rows: 0..<inner)),
+                    up: Linear(weight: Self.slice(gateUp, expert: e, rows: inner..<(2 * inner))),
+                    down: Linear(weight: Self.slice(down, expert: e, rows: 0..<hidden)))
             }
         } else {
             experts = try (0..<config.count).map { e in
-                try SwiGLU(weights: weights, prefix: prefix + "experts.\(e).", names: naming.expert, hidden: hidden,
-                           inner: inner, because: because)
+                try SwiGLU(
+                    weights: weights, prefix: prefix + "experts.\(e).", names: naming.expert, hidden: hidden,
+                    inner: inner, because: because)
             }
         }
         if let sharedSize = config.sharedExpertSize {
-            shared = try SwiGLU(weights: weights, prefix: prefix + naming.sharedExpert + ".",
-                                names: ("gate_proj", "up_proj", "down_proj"), hidden: hidden, inner: sharedSize,
-                                because: because)
-            sharedGate = try weights.linear(prefix + naming.sharedExpertGate, in: hidden, out: 1, bias: false,
-                                            because: because)
+            shared = try SwiGLU(
+                weights: weights, prefix: prefix + naming.sharedExpert + ".",
+                names: ("gate_proj", "up_proj", "down_proj"), hidden: hidden, inner: sharedSize,
+                because: because)
+            sharedGate = try weights.linear(
+                prefix + naming.sharedExpertGate, in: hidden, out: 1, bias: false,
+                because: because)
         } else {
             shared = nil
             sharedGate = nil
@@ -68,8 +76,10 @@ struct MixtureOfExperts: Sendable {
         normalizeTopK = config.normalizeTopK
     }
 
-    private init(router: Linear, experts: [SwiGLU], topK: Int, normalizeTopK: Bool, shared: SwiGLU?,
-                 sharedGate: Linear?) {
+    private init(
+        router: Linear, experts: [SwiGLU], topK: Int, normalizeTopK: Bool, shared: SwiGLU?,
+        sharedGate: Linear?
+    ) {
         self.router = router
         self.experts = experts
         self.topK = topK
@@ -81,9 +91,10 @@ struct MixtureOfExperts: Sendable {
     /// The experts (and the shared expert) in `precision`; the router and the shared expert's gate stay fp32, so
     /// routing decisions do not move with quantization.
     func converted(to precision: Precision) throws -> MixtureOfExperts {
-        MixtureOfExperts(router: router, experts: try experts.map { try $0.converted(to: precision) }, topK: topK,
-                         normalizeTopK: normalizeTopK, shared: try shared?.converted(to: precision),
-                         sharedGate: sharedGate)
+        MixtureOfExperts(
+            router: router, experts: try experts.map { try $0.converted(to: precision) }, topK: topK,
+            normalizeTopK: normalizeTopK, shared: try shared?.converted(to: precision),
+            sharedGate: sharedGate)
     }
 
     /// Rows `rows` of expert `expert` of a 3-D `[experts, R, C]` tensor, as a `[rows.count, C]` matrix.
@@ -91,8 +102,9 @@ struct MixtureOfExperts: Sendable {
         let columns = tensor.shape[2], stride = tensor.shape[1] * columns
         return Tensor(shape: [rows.count, columns]) { out in
             tensor.withUnsafeBufferPointer { all in
-                out.baseAddress!.update(from: all.baseAddress! + expert * stride + rows.lowerBound * columns,
-                                        count: rows.count * columns)
+                out.baseAddress!.update(
+                    from: all.baseAddress! + expert * stride + rows.lowerBound * columns,
+                    count: rows.count * columns)
             }
         }
     }

@@ -20,7 +20,8 @@ public enum OLMoEFamily: CausalLMFamily {
             result.clipQKV = Float(bound)
         }
         result.experts = MixtureOfExpertsConfig(
-            count: try config.size("num_experts", default: 64), topK: try config.size("num_experts_per_tok", default: 8),
+            count: try config.size("num_experts", default: 64),
+            topK: try config.size("num_experts_per_tok", default: 8),
             intermediateSize: result.intermediateSize, normalizeTopK: try config.bool("norm_topk_prob", default: false))
         try MixtralFamily.checkTopK(result.experts!, config: config)
         return try result.validated(file: config.path, headDimIsFree: false)

@@ -11,8 +11,9 @@ public enum Qwen2MoEFamily: CausalLMFamily {
 
     public static func config(_ config: ConfigFile) throws -> CausalLMConfig {
         if try config.bool("use_sliding_window", default: false) {
-            throw ModelError.invalidField(file: config.path, field: "use_sliding_window",
-                                          reason: "is true; sliding-window attention is not supported for qwen2_moe")
+            throw ModelError.invalidField(
+                file: config.path, field: "use_sliding_window",
+                reason: "is true; sliding-window attention is not supported for qwen2_moe")
         }
         var result = try CausalLMConfig.llamaArchitecture(config, attentionBias: config.bool("qkv_bias", default: true))
         result.outputProjectionBias = false

@@ -82,10 +82,11 @@ public struct ConvFeatureEncoder: Sendable {
                 current.withUnsafeBufferPointer { input in
                     layer.weight.withUnsafeBufferPointer { weight in
                         let bias = layer.bias?.withUnsafeBufferPointer { $0.baseAddress }
-                        Kernels.conv1d(input: input.baseAddress!, inputLength: length, inChannels: layer.inChannels,
-                                       weight: weight.baseAddress!, bias: bias, outChannels: layer.outChannels,
-                                       kernel: layer.kernel, stride: layer.stride, padding: 0, groups: 1,
-                                       output: out.baseAddress!, outputRows: frames)
+                        Kernels.conv1d(
+                            input: input.baseAddress!, inputLength: length, inChannels: layer.inChannels,
+                            weight: weight.baseAddress!, bias: bias, outChannels: layer.outChannels,
+                            kernel: layer.kernel, stride: layer.stride, padding: 0, groups: 1,
+                            output: out.baseAddress!, outputRows: frames)
                     }
                 }
                 if let norm = layer.norm {

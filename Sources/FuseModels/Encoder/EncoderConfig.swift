@@ -17,8 +17,10 @@ public struct EncoderConfig: Sendable, Equatable {
     public var layerNormEpsilon: Double
     public var normPlacement: NormPlacement
 
-    public init(hiddenSize: Int, heads: Int, layers: Int, intermediateSize: Int, activation: Activation,
-                layerNormEpsilon: Double, normPlacement: NormPlacement) {
+    public init(
+        hiddenSize: Int, heads: Int, layers: Int, intermediateSize: Int, activation: Activation,
+        layerNormEpsilon: Double, normPlacement: NormPlacement
+    ) {
         self.hiddenSize = hiddenSize
         self.heads = heads
         self.layers = layers
@@ -31,8 +33,10 @@ public struct EncoderConfig: Sendable, Equatable {
     public var headDim: Int { hiddenSize / heads }
 
     /// Reads the Hugging Face field names shared by BERT, ViT, AST and CLIP's towers.
-    public static func huggingFace(_ config: ConfigFile, normPlacement: NormPlacement,
-                                   defaultEpsilon: Double) throws -> EncoderConfig {
+    public static func huggingFace(
+        _ config: ConfigFile, normPlacement: NormPlacement,
+        defaultEpsilon: Double
+    ) throws -> EncoderConfig {
         let result = EncoderConfig(
             hiddenSize: try config.size("hidden_size"), heads: try config.size("num_attention_heads"),
             layers: try config.size("num_hidden_layers"), intermediateSize: try config.size("intermediate_size"),

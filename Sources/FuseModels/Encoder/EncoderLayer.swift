@@ -17,8 +17,10 @@ public struct EncoderLayer: Sendable {
     /// fp32, which keeps the three separate GEMMs of the exact path.
     public let fusedQKV: Linear?
 
-    public init(query: Linear, key: Linear, value: Linear, output: Linear, norm1: LayerNormWeights,
-                fc1: Linear, fc2: Linear, norm2: LayerNormWeights, fusedQKV: Linear? = nil) {
+    public init(
+        query: Linear, key: Linear, value: Linear, output: Linear, norm1: LayerNormWeights,
+        fc1: Linear, fc2: Linear, norm2: LayerNormWeights, fusedQKV: Linear? = nil
+    ) {
         self.fusedQKV = fusedQKV
         self.query = query
         self.key = key
@@ -32,8 +34,10 @@ public struct EncoderLayer: Sendable {
 
     /// Query, key and value of `rows` input rows into three `rows × D` buffers: one stacked GEMM when the layer
     /// computes in reduced precision (`fusedQKV`), else the three exact projections.
-    public func projectQKV(_ input: UnsafePointer<Float>, rows: Int, query q: UnsafeMutablePointer<Float>,
-                           key k: UnsafeMutablePointer<Float>, value v: UnsafeMutablePointer<Float>) {
+    public func projectQKV(
+        _ input: UnsafePointer<Float>, rows: Int, query q: UnsafeMutablePointer<Float>,
+        key k: UnsafeMutablePointer<Float>, value v: UnsafeMutablePointer<Float>
+    ) {
         if let fusedQKV {
             fusedQKV.apply(input, rows: rows, outputs: [q, k, v])
         } else {

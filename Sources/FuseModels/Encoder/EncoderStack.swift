@@ -25,8 +25,9 @@ extension EncoderStack {
         }
         let (batch, sequence) = (hidden.shape[0], hidden.shape[1])
         if let mask, mask.count != batch * sequence {
-            throw FuseError.shapeMismatch(what: "encoder attention mask", expected: [batch * sequence],
-                                          actual: [mask.count])
+            throw FuseError.shapeMismatch(
+                what: "encoder attention mask", expected: [batch * sequence],
+                actual: [mask.count])
         }
         return (batch, sequence)
     }
@@ -42,8 +43,9 @@ extension TransformerEncoder: EncoderStack {
     public var hiddenSize: Int { config.hiddenSize }
 
     public func converted(_ converter: PrecisionConverter) throws -> any EncoderStack {
-        TransformerEncoder(config: config, layers: try layers.map { try $0.converted(converter) },
-                           finalNorm: finalNorm)
+        TransformerEncoder(
+            config: config, layers: try layers.map { try $0.converted(converter) },
+            finalNorm: finalNorm)
     }
 
     public var reducedSample: ReducedPrecisionWeights? { layers.first?.fc1.reduced }

@@ -13,8 +13,10 @@ public struct IDEmbedder: ModalityEmbedder {
     public let norm: LayerNormWeights?
     public let modalityTypeEmbedding: Tensor?
 
-    public init(modality: Modality, table: Tensor, positions: Tensor, tokenTypes: Tensor? = nil,
-                norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil) {
+    public init(
+        modality: Modality, table: Tensor, positions: Tensor, tokenTypes: Tensor? = nil,
+        norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil
+    ) {
         self.modality = modality
         self.table = table
         self.positions = positions
@@ -28,7 +30,8 @@ public struct IDEmbedder: ModalityEmbedder {
     public var maxPositions: Int { positions.shape[0] }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
-        let idRows = try TokenIDRows.checked(batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions)
+        let idRows = try TokenIDRows.checked(
+            batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions)
         let sequence = batch.map(\.count).max() ?? 0
         let width = hiddenSize
         var mask = [Int32](repeating: 0, count: batch.count * sequence)
@@ -52,8 +55,9 @@ public struct IDEmbedder: ModalityEmbedder {
                             addRows(positions.baseAddress!, start: safePosition, rows: 1, width: width, into: line)
                             if let types, typeCount > 0 {
                                 let type = real ? Int(tokens.tokenTypeIDs?[t] ?? 0) : 0
-                                addRows(types, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
-                                        width: width, into: line)
+                                addRows(
+                                    types, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                    width: width, into: line)
                             }
                             mask[item * sequence + t] = real ? tokens.attentionMask[t] : 0
                         }
@@ -71,13 +75,16 @@ public struct IDEmbedder: ModalityEmbedder {
 /// The id rows of a batch of token sequences, checked for an id embedder: every sequence holds ids (not features),
 /// and every attended id and position fits the embedding tables.
 enum TokenIDRows {
-    static func checked(_ batch: [Tokens], modality: Modality, vocabSize: Int, maxPositions: Int,
-                        limitLength: Bool = false) throws -> [[Int32]] {
+    static func checked(
+        _ batch: [Tokens], modality: Modality, vocabSize: Int, maxPositions: Int,
+        limitLength: Bool = false
+    ) throws -> [[Int32]] {
         var rows: [[Int32]] = []
         for tokens in batch {
             guard case .ids(let ids) = tokens.content else {
-                throw ModelError.unsupportedModality(model: "text embedder", modality: "\(tokens.modality) features",
-                                                     available: ["\(modality) ids"])
+                throw ModelError.unsupportedModality(
+                    model: "text embedder", modality: "\(tokens.modality) features",
+                    available: ["\(modality) ids"])
             }
             if limitLength, tokens.count > maxPositions {
                 throw ModelError.sequenceTooLong(modality: modality.name, length: tokens.count, limit: maxPositions)
@@ -87,8 +94,9 @@ enum TokenIDRows {
                     throw ModelError.tokenOutOfRange(modality: modality.name, id: id, vocabSize: vocabSize)
                 }
                 guard tokens.positions[index] >= 0, Int(tokens.positions[index]) < maxPositions else {
-                    throw ModelError.sequenceTooLong(modality: modality.name, length: Int(tokens.positions[index]) + 1,
-                                                     limit: maxPositions)
+                    throw ModelError.sequenceTooLong(
+                        modality: modality.name, length: Int(tokens.positions[index]) + 1,
+                        limit: maxPositions)
                 }
             }
             rows.append(ids)

@@ -40,7 +40,9 @@ extension EncoderModel {
     ///
     /// - Returns: per group, one output per token sequence, in the order given.
     public func encodeJointly(_ groups: [[Tokens]]) throws -> [[JointSegmentOutput]] {
-        for (index, group) in groups.enumerated() where group.isEmpty { throw JointSequenceError.emptyGroup(index: index) }
+        for (index, group) in groups.enumerated() where group.isEmpty {
+            throw JointSequenceError.emptyGroup(index: index)
+        }
         for group in groups { try checkWidths(group.map(\.modality)) }
         var results = [[JointSegmentOutput]?](repeating: nil, count: groups.count)
         let byAnchor = Dictionary(grouping: groups.indices, by: { groups[$0][0].modality })
@@ -87,8 +89,9 @@ extension EncoderModel {
                 for part in parts {
                     let rows = part.batch.sequence
                     part.batch.hidden.withUnsafeBufferPointer { source in
-                        (out.baseAddress! + (g * longest + offset) * width).update(from: source.baseAddress!,
-                                                                                   count: rows * width)
+                        (out.baseAddress! + (g * longest + offset) * width).update(
+                            from: source.baseAddress!,
+                            count: rows * width)
                     }
                     for t in 0..<rows { mask[g * longest + offset + t] = part.batch.mask[t] }
                     offset += rows
@@ -103,7 +106,8 @@ extension EncoderModel {
                 let rows = part.batch.sequence
                 let segment = try Self.slice(hidden, item: g, rows: offset..<(offset + rows))
                 offset += rows
-                let pooled = try HeadStep.apply(part.tower.poolNorm, to: part.tower.pooling.pool(segment, batch: part.batch))
+                let pooled = try HeadStep.apply(
+                    part.tower.poolNorm, to: part.tower.pooling.pool(segment, batch: part.batch))
                 let vector = try HeadStep.apply(part.tower.head, to: pooled).scalars
                 return JointSegmentOutput(modality: part.tower.modality, vector: vector)
             }
@@ -115,8 +119,9 @@ extension EncoderModel {
         let (sequence, width) = (hidden.shape[1], hidden.shape[2])
         return Tensor(shape: [1, rows.count, width]) { out in
             hidden.withUnsafeBufferPointer { source in
-                out.baseAddress!.update(from: source.baseAddress! + (item * sequence + rows.lowerBound) * width,
-                                        count: rows.count * width)
+                out.baseAddress!.update(
+                    from: source.baseAddress! + (item * sequence + rows.lowerBound) * width,
+                    count: rows.count * width)
             }
         }
     }

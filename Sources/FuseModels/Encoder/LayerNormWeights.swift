@@ -18,8 +18,9 @@ public struct LayerNormWeights: Sendable {
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int) {
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Kernels.layerNorm(x, rows: rows, columns: width, weight: w.baseAddress, bias: b.baseAddress,
-                                  epsilon: epsilon)
+                Kernels.layerNorm(
+                    x, rows: rows, columns: width, weight: w.baseAddress, bias: b.baseAddress,
+                    epsilon: epsilon)
             }
         }
     }

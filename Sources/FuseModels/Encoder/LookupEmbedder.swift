@@ -20,8 +20,10 @@ public struct LookupEmbedder: ModalityEmbedder {
     /// The longest sequence the model accepts (its `max_position_embeddings`).
     public let maxPositions: Int
 
-    public init(modality: Modality, table: Tensor, positions: Tensor?, tokenTypes: Tensor?, projection: Linear?,
-                norm: LayerNormWeights, maxPositions: Int) {
+    public init(
+        modality: Modality, table: Tensor, positions: Tensor?, tokenTypes: Tensor?, projection: Linear?,
+        norm: LayerNormWeights, maxPositions: Int
+    ) {
         self.modality = modality
         self.table = table
         self.positions = positions
@@ -35,8 +37,9 @@ public struct LookupEmbedder: ModalityEmbedder {
     public var vocabSize: Int { table.shape[0] }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
-        let rows = try TokenIDRows.checked(batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions,
-                                           limitLength: true)
+        let rows = try TokenIDRows.checked(
+            batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions,
+            limitLength: true)
         let sequence = batch.map(\.count).max() ?? 0
         let (width, count) = (table.shape[1], batch.count * sequence)
         var mask = [Int32](repeating: 0, count: count)
@@ -55,8 +58,9 @@ public struct LookupEmbedder: ModalityEmbedder {
                         if typeCount > 0, let tokenTypes {
                             let type = Int(tokens.tokenTypeIDs?[t] ?? 0)
                             tokenTypes.withUnsafeBufferPointer {
-                                addRows($0.baseAddress!, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
-                                        width: width, into: line)
+                                addRows(
+                                    $0.baseAddress!, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                    width: width, into: line)
                             }
                         }
                     }
@@ -67,19 +71,25 @@ public struct LookupEmbedder: ModalityEmbedder {
         let hidden = hiddenSize
         summed.withUnsafeMutableBufferPointer { out in
             norm.apply(out.baseAddress!, rows: count)
-            for row in 0..<count where mask[row] == 0 { (out.baseAddress! + row * hidden).update(repeating: 0, count: hidden) }
+            for row in 0..<count where mask[row] == 0 {
+                (out.baseAddress! + row * hidden).update(repeating: 0, count: hidden)
+            }
         }
         var paddedIDs = rows
-        for index in paddedIDs.indices { paddedIDs[index] += Array(repeating: 0, count: sequence - paddedIDs[index].count) }
+        for index in paddedIDs.indices {
+            paddedIDs[index] += Array(repeating: 0, count: sequence - paddedIDs[index].count)
+        }
         return EmbeddedBatch(hidden: summed, mask: mask, ids: paddedIDs, prefixCount: 0)
     }
 }
 
 extension Weights {
     /// A LayerNorm `name.weight` (and `name.bias` when `bias`; else a zero bias, as `nn.LayerNorm(bias=False)`).
-    func layerNorm(_ name: String, width: Int, epsilon: Double, bias: Bool, because: String) throws -> LayerNormWeights {
+    func layerNorm(_ name: String, width: Int, epsilon: Double, bias: Bool, because: String) throws -> LayerNormWeights
+    {
         if bias { return try layerNorm(name, width: width, epsilon: epsilon, because: because) }
-        return LayerNormWeights(weight: try tensor(name + ".weight", shape: [width], because: because),
-                                bias: Tensor(zeros: [width]), epsilon: Float(epsilon))
+        return LayerNormWeights(
+            weight: try tensor(name + ".weight", shape: [width], because: because),
+            bias: Tensor(zeros: [width]), epsilon: Float(epsilon))
     }
 }

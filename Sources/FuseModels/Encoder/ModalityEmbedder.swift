@@ -33,6 +33,8 @@ extension ModalityEmbedder {
 
 /// Adds `rows` rows of a `[*, width]` table starting at row `start` to `destination`.
 @inline(__always)
-func addRows(_ table: UnsafePointer<Float>, start: Int, rows: Int, width: Int, into destination: UnsafeMutablePointer<Float>) {
+func addRows(
+    _ table: UnsafePointer<Float>, start: Int, rows: Int, width: Int, into destination: UnsafeMutablePointer<Float>
+) {
     Kernels.add(destination, table + start * width, count: rows * width)
 }

@@ -32,8 +32,10 @@ struct PackedBatch {
             let itemMask = mask.map { Array($0[(item * sequence)..<((item + 1) * sequence)]) }
             let length = unpadded ? (itemMask.map { ($0.lastIndex { $0 != 0 } ?? -1) + 1 } ?? sequence) : sequence
             let kept = itemMask.map { Array($0[0..<length]) }
-            segments.append(Segment(item: item, start: start, length: length,
-                                    mask: kept.flatMap { $0.contains(0) ? $0 : nil }))
+            segments.append(
+                Segment(
+                    item: item, start: start, length: length,
+                    mask: kept.flatMap { $0.contains(0) ? $0 : nil }))
             start += length
         }
         self.segments = segments

@@ -17,8 +17,10 @@ public struct PatchEmbedder: ModalityEmbedder {
     public let norm: LayerNormWeights?
     public let modalityTypeEmbedding: Tensor?
 
-    public init(modality: Modality, convolutionWeight: Tensor, bias: Tensor?, prefix: Tensor?, positions: Tensor,
-                norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil) throws {
+    public init(
+        modality: Modality, convolutionWeight: Tensor, bias: Tensor?, prefix: Tensor?, positions: Tensor,
+        norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil
+    ) throws {
         self.modality = modality
         projection = try convolutionWeight.reshaped([convolutionWeight.shape[0], -1])
         self.bias = bias
@@ -38,8 +40,9 @@ public struct PatchEmbedder: ModalityEmbedder {
         var features: [Tensor] = []
         for tokens in batch {
             guard case .features(let tensor) = tokens.content else {
-                throw ModelError.unsupportedModality(model: "\(modality) embedder", modality: "\(tokens.modality) ids",
-                                                     available: ["\(modality) patch features"])
+                throw ModelError.unsupportedModality(
+                    model: "\(modality) embedder", modality: "\(tokens.modality) ids",
+                    available: ["\(modality) patch features"])
             }
             guard tensor.shape[1] == patchWidth else {
                 throw ModelError.featureWidth(modality: modality.name, expected: patchWidth, found: tensor.shape[1])
@@ -60,9 +63,10 @@ public struct PatchEmbedder: ModalityEmbedder {
                 let count = patches.shape[0]
                 patches.withUnsafeBufferPointer { input in
                     projection.withUnsafeBufferPointer { weight in
-                        Kernels.gemm(transposeA: false, transposeB: true, m: count, n: width, k: patchWidth,
-                                     a: input.baseAddress!, lda: patchWidth, b: weight.baseAddress!, ldb: patchWidth,
-                                     c: base + prefixCount * width, ldc: width)
+                        Kernels.gemm(
+                            transposeA: false, transposeB: true, m: count, n: width, k: patchWidth,
+                            a: input.baseAddress!, lda: patchWidth, b: weight.baseAddress!, ldb: patchWidth,
+                            c: base + prefixCount * width, ldc: width)
                     }
                 }
                 bias?.withUnsafeBufferPointer {

@@ -20,8 +20,10 @@ public struct PositionalConvEmbedding: Sendable {
     public let batchNorm: (scale: [Float], shift: [Float])?
 
     /// - Parameter torchWeight: the plain conv weight `[hidden, hidden / groups, kernel]`.
-    public init(torchWeight: Tensor, bias: Tensor, groups: Int, activation: Activation,
-                batchNorm: (scale: [Float], shift: [Float])? = nil) throws {
+    public init(
+        torchWeight: Tensor, bias: Tensor, groups: Int, activation: Activation,
+        batchNorm: (scale: [Float], shift: [Float])? = nil
+    ) throws {
         let (out, perGroup, kernel) = (torchWeight.shape[0], torchWeight.shape[1], torchWeight.shape[2])
         let reordered = torchWeight.withUnsafeBufferPointer {
             Kernels.conv1dWeightTimeMajor($0, outChannels: out, inChannels: perGroup, kernel: kernel)
@@ -52,8 +54,9 @@ public struct PositionalConvEmbedding: Sendable {
         var folded = values
         for row in 0..<rows {
             for k in 0..<kernel {
-                folded[row * kernel + k] = Float(Double(magnitudes[k]) * Double(values[row * kernel + k])
-                                                 / norms[k].squareRoot())
+                folded[row * kernel + k] = Float(
+                    Double(magnitudes[k]) * Double(values[row * kernel + k])
+                        / norms[k].squareRoot())
             }
         }
         return try Tensor(shape: v.shape, values: folded)
@@ -68,7 +71,9 @@ public struct PositionalConvEmbedding: Sendable {
         if let batchNorm {
             let copy = UnsafeMutablePointer<Float>.allocate(capacity: frames * width)
             for t in 0..<frames {
-                for c in 0..<width { copy[t * width + c] = hidden[t * width + c] * batchNorm.scale[c] + batchNorm.shift[c] }
+                for c in 0..<width {
+                    copy[t * width + c] = hidden[t * width + c] * batchNorm.scale[c] + batchNorm.shift[c]
+                }
             }
             normed = copy
             source = UnsafePointer(copy)
@@ -78,9 +83,10 @@ public struct PositionalConvEmbedding: Sendable {
         defer { positions.deallocate() }
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Kernels.conv1d(input: source, inputLength: frames, inChannels: width, weight: w.baseAddress!,
-                               bias: b.baseAddress, outChannels: width, kernel: kernel, stride: 1,
-                               padding: kernel / 2, groups: groups, output: positions, outputRows: frames)
+                Kernels.conv1d(
+                    input: source, inputLength: frames, inChannels: width, weight: w.baseAddress!,
+                    bias: b.baseAddress, outChannels: width, kernel: kernel, stride: 1,
+                    padding: kernel / 2, groups: groups, output: positions, outputRows: frames)
             }
         }
         activation.apply(positions, count: frames * width)

@@ -71,9 +71,10 @@ enum SegmentAttention {
         guard pairs > 0 else { return }
         let longest = segments.map(\.length).max() ?? 0
         let relative = problem.posKey != nil || problem.posQuery != nil
-        let rowTables = Dictionary(uniqueKeysWithValues: Set(segments.map(\.length)).map {
-            ($0, relative ? positions.rows(length: $0) : [])
-        })
+        let rowTables = Dictionary(
+            uniqueKeysWithValues: Set(segments.map(\.length)).map {
+                ($0, relative ? positions.rows(length: $0) : [])
+            })
         let workers = min(Kernels.coreCount, pairs)
         Kernels.withSingleThreadedBLAS {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -86,8 +87,9 @@ enum SegmentAttention {
                     if segment.length > 0 {
                         rowTables[segment.length]!.withUnsafeBufferPointer { rows in
                             segment.mask.withOptionalBuffer { mask in
-                                solve(problem, start: segment.start, length: segment.length, head: pair % problem.heads,
-                                      mask: mask, rows: rows.baseAddress, scratch: scratch)
+                                solve(
+                                    problem, start: segment.start, length: segment.length, head: pair % problem.heads,
+                                    mask: mask, rows: rows.baseAddress, scratch: scratch)
                             }
                         }
                     }
@@ -97,8 +99,10 @@ enum SegmentAttention {
         }
     }
 
-    private static func solve(_ p: Problem, start: Int, length: Int, head: Int, mask: UnsafePointer<Int32>?,
-                              rows: UnsafePointer<Int32>?, scratch: UnsafeMutablePointer<Float>) {
+    private static func solve(
+        _ p: Problem, start: Int, length: Int, head: Int, mask: UnsafePointer<Int32>?,
+        rows: UnsafePointer<Int32>?, scratch: UnsafeMutablePointer<Float>
+    ) {
         let stride = p.heads * p.headDim
         let offset = start * stride + head * p.headDim
         let (q, k, v) = (p.query + offset, p.key + offset, p.value + offset)
@@ -107,17 +111,20 @@ enum SegmentAttention {
         let scores = scratch
         let contentToPosition = scratch + length * length
         let positionToContent = contentToPosition + length * relative
-        Kernels.gemm(transposeA: false, transposeB: true, m: length, n: length, k: p.headDim, alpha: p.scale,
-                     a: q, lda: stride, b: k, ldb: stride, c: scores, ldc: length)
+        Kernels.gemm(
+            transposeA: false, transposeB: true, m: length, n: length, k: p.headDim, alpha: p.scale,
+            a: q, lda: stride, b: k, ldb: stride, c: scores, ldc: length)
         if let posKey = p.posKey {
-            Kernels.gemm(transposeA: false, transposeB: true, m: length, n: relative, k: p.headDim, alpha: p.scale,
-                         a: q, lda: stride, b: posKey + head * p.headDim, ldb: stride, c: contentToPosition,
-                         ldc: relative)
+            Kernels.gemm(
+                transposeA: false, transposeB: true, m: length, n: relative, k: p.headDim, alpha: p.scale,
+                a: q, lda: stride, b: posKey + head * p.headDim, ldb: stride, c: contentToPosition,
+                ldc: relative)
         }
         if let posQuery = p.posQuery {
-            Kernels.gemm(transposeA: false, transposeB: true, m: length, n: relative, k: p.headDim, alpha: p.scale,
-                         a: k, lda: stride, b: posQuery + head * p.headDim, ldb: stride, c: positionToContent,
-                         ldc: relative)
+            Kernels.gemm(
+                transposeA: false, transposeB: true, m: length, n: relative, k: p.headDim, alpha: p.scale,
+                a: k, lda: stride, b: posQuery + head * p.headDim, ldb: stride, c: positionToContent,
+                ldc: relative)
         }
         for i in 0..<length {
             let line = scores + i * length
@@ -140,7 +147,8 @@ enum SegmentAttention {
             }
         }
         Kernels.softmaxRows(scores, rows: length, columns: length)
-        Kernels.gemm(transposeA: false, transposeB: false, m: length, n: p.headDim, k: length,
-                     a: scores, lda: length, b: v, ldb: stride, c: p.output + offset, ldc: stride)
+        Kernels.gemm(
+            transposeA: false, transposeB: false, m: length, n: p.headDim, k: length,
+            a: scores, lda: length, b: v, ldb: stride, c: p.output + offset, ldc: stride)
     }
 }

@@ -26,12 +26,16 @@ public struct SpeechEncoderConfig: Sendable {
         let lengths = [convDims.count, convKernels.count, convStrides.count]
         let declared = config.has("num_feat_extract_layers") ? try config.size("num_feat_extract_layers") : nil
         guard Set(lengths).count == 1, declared == nil || declared == convDims.count, !convDims.isEmpty else {
-            throw config.invalid("conv_dim", "conv_dim, conv_kernel and conv_stride need one entry per conv layer"
-                                 + (declared.map { " (num_feat_extract_layers \($0))" } ?? "")
-                                 + ", but have \(convDims.count), \(convKernels.count) and \(convStrides.count) entries")
+            throw config.invalid(
+                "conv_dim",
+                "conv_dim, conv_kernel and conv_stride need one entry per conv layer"
+                    + (declared.map { " (num_feat_extract_layers \($0))" } ?? "")
+                    + ", but have \(convDims.count), \(convKernels.count) and \(convStrides.count) entries")
         }
         for (key, values) in [("conv_dim", convDims), ("conv_kernel", convKernels), ("conv_stride", convStrides)] {
-            guard values.allSatisfy({ $0 > 0 }) else { throw config.invalid(key, "should hold positive sizes, got \(values)") }
+            guard values.allSatisfy({ $0 > 0 }) else {
+                throw config.invalid(key, "should hold positive sizes, got \(values)")
+            }
         }
         convBias = try config.bool("conv_bias", default: false)
         let norm = try config.string("feat_extract_norm", default: "group")
@@ -43,11 +47,13 @@ public struct SpeechEncoderConfig: Sendable {
         positionKernel = try config.size("num_conv_pos_embeddings", default: 128)
         positionGroups = try config.size("num_conv_pos_embedding_groups", default: 16)
         stableLayerNorm = try config.bool("do_stable_layer_norm", default: false)
-        encoder = try EncoderConfig.huggingFace(config, normPlacement: stableLayerNorm ? .pre : .post,
-                                                defaultEpsilon: 1e-5)
+        encoder = try EncoderConfig.huggingFace(
+            config, normPlacement: stableLayerNorm ? .pre : .post,
+            defaultEpsilon: 1e-5)
         guard encoder.hiddenSize % positionGroups == 0 else {
-            throw config.invalid("num_conv_pos_embedding_groups",
-                                 "(\(positionGroups)) does not divide hidden_size \(encoder.hiddenSize)")
+            throw config.invalid(
+                "num_conv_pos_embedding_groups",
+                "(\(positionGroups)) does not divide hidden_size \(encoder.hiddenSize)")
         }
     }
 
@@ -61,8 +67,10 @@ public struct SpeechEncoderConfig: Sendable {
 enum SpeechEncoderLoader {
     /// - Parameter projectionNorm: whether `feature_projection` has its LayerNorm (always for wav2vec2; HuBERT's
     ///   `feat_proj_layer_norm`).
-    static func load(directory: URL, config: ConfigFile, modelType: String, projectionNorm: Bool,
-                     positionBatchNorm: Bool) throws -> EncoderModel {
+    static func load(
+        directory: URL, config: ConfigFile, modelType: String, projectionNorm: Bool,
+        positionBatchNorm: Bool
+    ) throws -> EncoderModel {
         let speech = try SpeechEncoderConfig(config)
         let weights = try Weights(directory: directory, anchor: "feature_extractor.conv_layers.0.conv.weight")
         let width = speech.encoder.hiddenSize
@@ -71,10 +79,12 @@ enum SpeechEncoderLoader {
         let embedder = WaveformEmbedder(
             featureEncoder: try featureEncoder(speech, weights: weights),
             projectionNorm: projectionNorm
-                ? try weights.layerNorm("feature_projection.layer_norm", width: speech.convDims.last!,
-                                        epsilon: epsilon, because: why) : nil,
-            projection: try weights.linear("feature_projection.projection", in: speech.convDims.last!, out: width,
-                                           because: why),
+                ? try weights.layerNorm(
+                    "feature_projection.layer_norm", width: speech.convDims.last!,
+                    epsilon: epsilon, because: why) : nil,
+            projection: try weights.linear(
+                "feature_projection.projection", in: speech.convDims.last!, out: width,
+                because: why),
             positions: try positionalConv(speech, weights: weights, batchNorm: positionBatchNorm),
             inputNorm: speech.stableLayerNorm
                 ? nil : try weights.layerNorm("encoder.layer_norm", width: width, epsilon: epsilon, because: why))
@@ -85,9 +95,13 @@ enum SpeechEncoderLoader {
         // No projection head: the embedding is the mean of the last hidden states over the frames (normalised by
         // the runtime), as docs/MODELS.md says.
         let tower = Tower(modality: .audio, embedder: embedder, encoder: encoder, pooling: .mean)
-        return EncoderModel(directory: directory, modelType: modelType, towers: [.audio: tower],
-                            preprocessing: [.audio: PreprocessingContext(modelDirectory: directory,
-                                                                         options: ["recipe": "wav2vec2"])])
+        return EncoderModel(
+            directory: directory, modelType: modelType, towers: [.audio: tower],
+            preprocessing: [
+                .audio: PreprocessingContext(
+                    modelDirectory: directory,
+                    options: ["recipe": "wav2vec2"])
+            ])
     }
 
     static func featureEncoder(_ speech: SpeechEncoderConfig, weights: Weights) throws -> ConvFeatureEncoder {
@@ -100,28 +114,34 @@ enum SpeechEncoderLoader {
             let at = "\(stem).\(index)."
             let normed = speech.normalization == .layer || index == 0
             return try ConvFeatureEncoder.Layer(
-                torchWeight: try weights.tensor(at + "conv.weight", shape: [out, inputs, speech.convKernels[index]],
-                                                because: why),
+                torchWeight: try weights.tensor(
+                    at + "conv.weight", shape: [out, inputs, speech.convKernels[index]],
+                    because: why),
                 bias: speech.convBias ? try weights.tensor(at + "conv.bias", shape: [out], because: why) : nil,
                 stride: speech.convStrides[index],
                 // torch's GroupNorm and LayerNorm defaults: eps 1e-5.
                 norm: normed ? try weights.layerNorm(at + "layer_norm", width: out, epsilon: 1e-5, because: why) : nil)
         }
-        return ConvFeatureEncoder(layers: layers, normalization: speech.normalization,
-                                  activation: speech.featureActivation)
+        return ConvFeatureEncoder(
+            layers: layers, normalization: speech.normalization,
+            activation: speech.featureActivation)
     }
 
     /// The positional conv, its weight folded from whichever weight-norm naming the checkpoint uses.
-    static func positionalConv(_ speech: SpeechEncoderConfig, weights: Weights,
-                               batchNorm: Bool) throws -> PositionalConvEmbedding {
+    static func positionalConv(
+        _ speech: SpeechEncoderConfig, weights: Weights,
+        batchNorm: Bool
+    ) throws -> PositionalConvEmbedding {
         let stem = "encoder.pos_conv_embed."
         let width = speech.encoder.hiddenSize
         let why = speech.shapeReason
         let vShape = [width, width / speech.positionGroups, speech.positionKernel]
         let gShape = [1, 1, speech.positionKernel]
         let weight: Tensor
-        let namings = [("conv.parametrizations.weight.original0", "conv.parametrizations.weight.original1"),
-                       ("conv.weight_g", "conv.weight_v")]
+        let namings = [
+            ("conv.parametrizations.weight.original0", "conv.parametrizations.weight.original1"),
+            ("conv.weight_g", "conv.weight_v"),
+        ]
         if let (g, v) = namings.first(where: { weights.contains(stem + $0.0) || weights.contains(stem + $0.1) }) {
             try weights.require([stem + g, stem + v])
             weight = try PositionalConvEmbedding.foldWeightNorm(

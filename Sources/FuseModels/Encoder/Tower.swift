@@ -26,8 +26,10 @@ public struct Tower: Sendable {
     /// Steps from `pooled` into the shared space (CLIP projections, ViT/BERT tanh pooler); empty: identity.
     public let head: [HeadStep]
 
-    public init(modality: Modality, embedder: any ModalityEmbedder, encoder: any EncoderStack, causal: Bool = false,
-                pooling: Pooling, poolNorm: [HeadStep] = [], head: [HeadStep] = []) {
+    public init(
+        modality: Modality, embedder: any ModalityEmbedder, encoder: any EncoderStack, causal: Bool = false,
+        pooling: Pooling, poolNorm: [HeadStep] = [], head: [HeadStep] = []
+    ) {
         self.modality = modality
         self.embedder = embedder
         self.encoder = encoder
@@ -46,8 +48,9 @@ public struct Tower: Sendable {
     /// Runs a batch of token sequences (padded to the longest) through the tower.
     public func callAsFunction(_ tokens: [Tokens]) throws -> TowerOutput {
         let batch = try embedder.embed(tokens)
-        let hidden = try encoder(batch.hidden, mask: batch.mask.contains(0) || causal ? batch.mask : nil,
-                                 causal: causal)
+        let hidden = try encoder(
+            batch.hidden, mask: batch.mask.contains(0) || causal ? batch.mask : nil,
+            causal: causal)
         let pooled = try HeadStep.apply(poolNorm, to: pooling.pool(hidden, batch: batch))
         let embeddings = try HeadStep.apply(head, to: pooled)
         return TowerOutput(lastHidden: hidden, pooled: pooled, embeddings: embeddings, batch: batch)

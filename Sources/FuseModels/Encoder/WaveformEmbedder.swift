@@ -25,8 +25,10 @@ public struct WaveformEmbedder: ModalityEmbedder {
     /// stable-layer-norm encoder applies its own after the last block instead, as the encoder's final norm).
     public let inputNorm: LayerNormWeights?
 
-    public init(modality: Modality = .audio, featureEncoder: ConvFeatureEncoder, projectionNorm: LayerNormWeights?,
-                projection: Linear, positions: PositionalConvEmbedding, inputNorm: LayerNormWeights?) {
+    public init(
+        modality: Modality = .audio, featureEncoder: ConvFeatureEncoder, projectionNorm: LayerNormWeights?,
+        projection: Linear, positions: PositionalConvEmbedding, inputNorm: LayerNormWeights?
+    ) {
         self.modality = modality
         self.featureEncoder = featureEncoder
         self.projectionNorm = projectionNorm
@@ -41,9 +43,10 @@ public struct WaveformEmbedder: ModalityEmbedder {
         var waveforms: [(tensor: Tensor, samples: Int)] = []
         for tokens in batch {
             guard case .features(let tensor) = tokens.content else {
-                throw ModelError.unsupportedModality(model: "\(modality) waveform embedder",
-                                                     modality: "\(tokens.modality) ids",
-                                                     available: ["\(modality) waveform samples [n, 1]"])
+                throw ModelError.unsupportedModality(
+                    model: "\(modality) waveform embedder",
+                    modality: "\(tokens.modality) ids",
+                    available: ["\(modality) waveform samples [n, 1]"])
             }
             guard tensor.shape[1] == 1 else {
                 throw ModelError.featureWidth(modality: modality.name, expected: 1, found: tensor.shape[1])
@@ -51,8 +54,9 @@ public struct WaveformEmbedder: ModalityEmbedder {
             // Padding (mask 0) may only trail the samples, as a padded batch has it.
             let samples = tokens.attentionMask.firstIndex(of: 0) ?? tokens.count
             guard featureEncoder.outputLength(samples: samples) > 0 else {
-                throw ModelError.inputTooShort(modality: modality.name, length: samples,
-                                               minimum: featureEncoder.minimumSamples, unit: "samples")
+                throw ModelError.inputTooShort(
+                    modality: modality.name, length: samples,
+                    minimum: featureEncoder.minimumSamples, unit: "samples")
             }
             waveforms.append((tensor, samples))
         }

@@ -20,29 +20,36 @@ public enum ASTFamily: ModelFamily {
         let mel = try config.size("num_mel_bins")
         let frames = try config.size("max_length")
         guard mel >= patch, frames >= patch else {
-            throw config.invalid("num_mel_bins", "(\(mel)) and max_length (\(frames)) must be at least patch_size \(patch)")
+            throw config.invalid(
+                "num_mel_bins", "(\(mel)) and max_length (\(frames)) must be at least patch_size \(patch)")
         }
         let grid = ((mel - patch) / frequencyStride + 1) * ((frames - patch) / timeStride + 1)
-        let why = "num_mel_bins \(mel), max_length \(frames), patch_size \(patch), strides \(frequencyStride)×"
+        let why =
+            "num_mel_bins \(mel), max_length \(frames), patch_size \(patch), strides \(frequencyStride)×"
             + "\(timeStride), hidden_size \(width)"
         let cls = try weights.tensor("embeddings.cls_token", shape: [1, width], because: why)
         let distillation = try weights.tensor("embeddings.distillation_token", shape: [1, width], because: why)
         let prefix = try Tensor(shape: [2, width], values: cls.scalars + distillation.scalars)
         let embedder = try PatchEmbedder(
             modality: .audio,
-            convolutionWeight: try weights.tensor("embeddings.patch_embeddings.projection.weight",
-                                                  shape: [width, 1, patch, patch], because: why),
+            convolutionWeight: try weights.tensor(
+                "embeddings.patch_embeddings.projection.weight",
+                shape: [width, 1, patch, patch], because: why),
             bias: try weights.tensor("embeddings.patch_embeddings.projection.bias", shape: [width], because: why),
             prefix: prefix,
             positions: try weights.tensor("embeddings.position_embeddings", shape: [grid + 2, width], because: why))
         let encoder = TransformerEncoder(
             config: encoderConfig, layers: try weights.encoderLayers(encoderConfig, naming: .vit()),
-            finalNorm: try weights.layerNorm("layernorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
-                                             because: why))
+            finalNorm: try weights.layerNorm(
+                "layernorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
+                because: why))
         let tower = Tower(modality: .audio, embedder: embedder, encoder: encoder, pooling: .prefixMean(count: 2))
         return EncoderModel(
             directory: directory, modelType: "audio-spectrogram-transformer", towers: [.audio: tower],
-            preprocessing: [.audio: PreprocessingContext(modelDirectory: directory, maxTokens: frames,
-                                                         patchSize: patch, patchStride: [frequencyStride, timeStride])])
+            preprocessing: [
+                .audio: PreprocessingContext(
+                    modelDirectory: directory, maxTokens: frames,
+                    patchSize: patch, patchStride: [frequencyStride, timeStride])
+            ])
     }
 }

@@ -14,25 +14,32 @@ public enum BERTFamily: ModelFamily {
         let vocab = try config.size("vocab_size")
         let positions = try config.size("max_position_embeddings")
         let types = try config.size("type_vocab_size", default: 2)
-        let why = "vocab_size \(vocab), max_position_embeddings \(positions), type_vocab_size \(types), hidden_size \(width)"
+        let why =
+            "vocab_size \(vocab), max_position_embeddings \(positions), type_vocab_size \(types), hidden_size \(width)"
         let embedder = IDEmbedder(
             modality: .text,
             table: try weights.tensor("embeddings.word_embeddings.weight", shape: [vocab, width], because: why),
-            positions: try weights.tensor("embeddings.position_embeddings.weight", shape: [positions, width],
-                                          because: why),
-            tokenTypes: try weights.tensor("embeddings.token_type_embeddings.weight", shape: [types, width],
-                                           because: why),
-            norm: try weights.layerNorm("embeddings.LayerNorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
-                                        because: why))
-        let encoder = TransformerEncoder(config: encoderConfig,
-                                         layers: try weights.encoderLayers(encoderConfig, naming: .bert()),
-                                         finalNorm: nil)
+            positions: try weights.tensor(
+                "embeddings.position_embeddings.weight", shape: [positions, width],
+                because: why),
+            tokenTypes: try weights.tensor(
+                "embeddings.token_type_embeddings.weight", shape: [types, width],
+                because: why),
+            norm: try weights.layerNorm(
+                "embeddings.LayerNorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
+                because: why))
+        let encoder = TransformerEncoder(
+            config: encoderConfig,
+            layers: try weights.encoderLayers(encoderConfig, naming: .bert()),
+            finalNorm: nil)
         try TokenizerVocabulary.check(directory: directory, vocabSize: vocab)
         let sentenceTransformers = try SentenceTransformersConfig.load(directory: directory)
-        let tower = Tower(modality: .text, embedder: embedder, encoder: encoder,
-                          pooling: sentenceTransformers?.pooling ?? .mean)
+        let tower = Tower(
+            modality: .text, embedder: embedder, encoder: encoder,
+            pooling: sentenceTransformers?.pooling ?? .mean)
         let maxTokens = min(sentenceTransformers?.maxSequenceLength ?? positions, positions)
-        return EncoderModel(directory: directory, modelType: "bert", towers: [.text: tower],
-                            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
+        return EncoderModel(
+            directory: directory, modelType: "bert", towers: [.text: tower],
+            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
     }
 }

@@ -9,19 +9,23 @@ public enum CLIPFamily: ModelFamily {
     public static func load(directory: URL, config: ConfigFile) throws -> EncoderModel {
         let weights = try Weights(directory: directory, anchor: "text_model.embeddings.token_embedding.weight")
         let projection = try config.size("projection_dim")
-        let (text, textEmbedder) = try textTower(config.section("text_config"), weights: weights,
-                                                 projection: projection)
-        let (vision, patchSize) = try visionTower(config.section("vision_config"), weights: weights,
-                                                  projection: projection)
+        let (text, textEmbedder) = try textTower(
+            config.section("text_config"), weights: weights,
+            projection: projection)
+        let (vision, patchSize) = try visionTower(
+            config.section("vision_config"), weights: weights,
+            projection: projection)
         try TokenizerVocabulary.check(directory: directory, vocabSize: textEmbedder.vocabSize)
         let logitScale = try weights.optionalTensor("logit_scale", shape: [], because: "a scalar")
         return EncoderModel(
             directory: directory, modelType: "clip", towers: [.text: text, .image: vision],
             preprocessing: [
-                .text: PreprocessingContext(modelDirectory: directory,
-                                            maxTokens: textEmbedder.maxPositions),
-                .image: PreprocessingContext(modelDirectory: directory, patchSize: patchSize,
-                                             patchStride: [patchSize, patchSize]),
+                .text: PreprocessingContext(
+                    modelDirectory: directory,
+                    maxTokens: textEmbedder.maxPositions),
+                .image: PreprocessingContext(
+                    modelDirectory: directory, patchSize: patchSize,
+                    patchStride: [patchSize, patchSize]),
             ],
             logitScale: logitScale?.scalars.first)
     }
@@ -35,20 +39,28 @@ public enum CLIPFamily: ModelFamily {
         let why = "text_config: vocab_size \(vocab), max_position_embeddings \(positions), hidden_size \(width)"
         let embedder = IDEmbedder(
             modality: .text,
-            table: try weights.tensor("text_model.embeddings.token_embedding.weight", shape: [vocab, width], because: why),
-            positions: try weights.tensor("text_model.embeddings.position_embedding.weight", shape: [positions, width],
-                                          because: why))
+            table: try weights.tensor(
+                "text_model.embeddings.token_embedding.weight", shape: [vocab, width], because: why),
+            positions: try weights.tensor(
+                "text_model.embeddings.position_embedding.weight", shape: [positions, width],
+                because: why))
         let encoder = TransformerEncoder(
             config: encoderConfig,
             layers: try weights.encoderLayers(encoderConfig, naming: .clip(stem: "text_model.encoder.layers")),
-            finalNorm: try weights.layerNorm("text_model.final_layer_norm", width: width,
-                                             epsilon: encoderConfig.layerNormEpsilon, because: why))
+            finalNorm: try weights.layerNorm(
+                "text_model.final_layer_norm", width: width,
+                epsilon: encoderConfig.layerNormEpsilon, because: why))
         // transformers keeps the legacy rule for configs that say eos_token_id 2: pool at the largest id.
         let eos = try config.int("eos_token_id", default: 2)
-        let tower = Tower(modality: .text, embedder: embedder, encoder: encoder, causal: true,
-                     pooling: .endOfText(tokenID: eos == 2 ? nil : Int32(eos)),
-                     head: [.linear(try weights.linear("text_projection", in: width, out: projection, bias: false,
-                                                       because: "projection_dim \(projection), hidden_size \(width)"))])
+        let tower = Tower(
+            modality: .text, embedder: embedder, encoder: encoder, causal: true,
+            pooling: .endOfText(tokenID: eos == 2 ? nil : Int32(eos)),
+            head: [
+                .linear(
+                    try weights.linear(
+                        "text_projection", in: width, out: projection, bias: false,
+                        because: "projection_dim \(projection), hidden_size \(width)"))
+            ])
         return (tower, embedder)
     }
 
@@ -60,16 +72,19 @@ public enum CLIPFamily: ModelFamily {
         let image = try config.size("image_size")
         let channels = try config.size("num_channels", default: 3)
         let patches = (image / patch) * (image / patch)
-        let why = "vision_config: image_size \(image), patch_size \(patch), num_channels \(channels), hidden_size \(width)"
+        let why =
+            "vision_config: image_size \(image), patch_size \(patch), num_channels \(channels), hidden_size \(width)"
         let epsilon = encoderConfig.layerNormEpsilon
         let embedder = try PatchEmbedder(
             modality: .image,
-            convolutionWeight: try weights.tensor("vision_model.embeddings.patch_embedding.weight",
-                                                  shape: [width, channels, patch, patch], because: why),
+            convolutionWeight: try weights.tensor(
+                "vision_model.embeddings.patch_embedding.weight",
+                shape: [width, channels, patch, patch], because: why),
             bias: nil,
             prefix: try weights.tensor("vision_model.embeddings.class_embedding", shape: [1, width], because: why),
-            positions: try weights.tensor("vision_model.embeddings.position_embedding.weight",
-                                          shape: [patches + 1, width], because: why),
+            positions: try weights.tensor(
+                "vision_model.embeddings.position_embedding.weight",
+                shape: [patches + 1, width], because: why),
             norm: try weights.layerNorm("vision_model.pre_layrnorm", width: width, epsilon: epsilon, because: why))
         let encoder = TransformerEncoder(
             config: encoderConfig,
@@ -77,10 +92,18 @@ public enum CLIPFamily: ModelFamily {
             finalNorm: nil)
         let tower = Tower(
             modality: .image, embedder: embedder, encoder: encoder, pooling: .cls,
-            poolNorm: [.layerNorm(try weights.layerNorm("vision_model.post_layernorm", width: width, epsilon: epsilon,
-                                                        because: why))],
-            head: [.linear(try weights.linear("visual_projection", in: width, out: projection, bias: false,
-                                              because: "projection_dim \(projection), hidden_size \(width)"))])
+            poolNorm: [
+                .layerNorm(
+                    try weights.layerNorm(
+                        "vision_model.post_layernorm", width: width, epsilon: epsilon,
+                        because: why))
+            ],
+            head: [
+                .linear(
+                    try weights.linear(
+                        "visual_projection", in: width, out: projection, bias: false,
+                        because: "projection_dim \(projection), hidden_size \(width)"))
+            ])
         return (tower, patch)
     }
 }

@@ -15,11 +15,15 @@ struct DeBERTaConvolution: Sendable {
     let norm: LayerNormWeights
 
     /// `out[t] = bias + Σ_k x[t + k − (kernel − 1)/2] · W_kᵀ` within one item's `length` rows (zero beyond).
-    func apply(input: UnsafePointer<Float>, residual: UnsafeMutablePointer<Float>, length: Int, width: Int,
-               mask: [Int32]?, scratch: UnsafeMutablePointer<Float>) {
+    func apply(
+        input: UnsafePointer<Float>, residual: UnsafeMutablePointer<Float>, length: Int, width: Int,
+        mask: [Int32]?, scratch: UnsafeMutablePointer<Float>
+    ) {
         let padding = (kernelSize - 1) / 2
         let (inGroup, outGroup) = (width / groups, width / groups)
-        for t in 0..<length { bias.withUnsafeBufferPointer { (scratch + t * width).update(from: $0.baseAddress!, count: width) } }
+        for t in 0..<length {
+            bias.withUnsafeBufferPointer { (scratch + t * width).update(from: $0.baseAddress!, count: width) }
+        }
         taps.withUnsafeBufferPointer { w in
             for k in 0..<kernelSize {
                 // Output rows t read input row t + k − padding; keep both inside [0, length).
@@ -27,14 +31,17 @@ struct DeBERTaConvolution: Sendable {
                 let first = max(0, -shift), last = min(length, length - shift)
                 guard last > first else { continue }
                 for g in 0..<groups {
-                    Kernels.gemm(transposeA: false, transposeB: true, m: last - first, n: outGroup, k: inGroup,
-                                 a: input + (first + shift) * width + g * inGroup, lda: width,
-                                 b: w.baseAddress! + (k * width + g * outGroup) * inGroup, ldb: inGroup,
-                                 beta: 1, c: scratch + first * width + g * outGroup, ldc: width)
+                    Kernels.gemm(
+                        transposeA: false, transposeB: true, m: last - first, n: outGroup, k: inGroup,
+                        a: input + (first + shift) * width + g * inGroup, lda: width,
+                        b: w.baseAddress! + (k * width + g * outGroup) * inGroup, ldb: inGroup,
+                        beta: 1, c: scratch + first * width + g * outGroup, ldc: width)
                 }
             }
         }
-        if let mask { for t in 0..<length where mask[t] == 0 { (scratch + t * width).update(repeating: 0, count: width) } }
+        if let mask {
+            for t in 0..<length where mask[t] == 0 { (scratch + t * width).update(repeating: 0, count: width) }
+        }
         if let activation {
             activation.apply(scratch, count: length * width)
         } else {
@@ -42,7 +49,9 @@ struct DeBERTaConvolution: Sendable {
         }
         Kernels.add(residual, scratch, count: length * width)
         norm.apply(residual, rows: length)
-        if let mask { for t in 0..<length where mask[t] == 0 { (residual + t * width).update(repeating: 0, count: width) } }
+        if let mask {
+            for t in 0..<length where mask[t] == 0 { (residual + t * width).update(repeating: 0, count: width) }
+        }
     }
 }
 
@@ -77,8 +86,9 @@ public struct DeBERTaEncoder: EncoderStack {
     public var relativePositions: RelativePositions? { relative?.positions }
 
     public func converted(_ converter: PrecisionConverter) throws -> any EncoderStack {
-        DeBERTaEncoder(config: config, layers: try layers.map { try $0.converted(converter) }, relative: relative,
-                       convolution: convolution, scaleFactor: scaleFactor)
+        DeBERTaEncoder(
+            config: config, layers: try layers.map { try $0.converted(converter) }, relative: relative,
+            convolution: convolution, scaleFactor: scaleFactor)
     }
 
     public var reducedSample: ReducedPrecisionWeights? { layers.first?.fc1.reduced }
@@ -101,13 +111,15 @@ public struct DeBERTaEncoder: EncoderStack {
         state.withUnsafeMutableBufferPointer { x in
             embedded.withUnsafeBufferPointer { input in
                 for (index, layer) in layers.enumerated() {
-                    run(layer, projections: projections.isEmpty ? nil : projections[index], x: x.baseAddress!,
+                    run(
+                        layer, projections: projections.isEmpty ? nil : projections[index], x: x.baseAddress!,
                         plan: plan, scratch: scratch)
                     if index == 0, let convolution {
                         for segment in plan.segments where segment.length > 0 {
-                            convolution.apply(input: input.baseAddress! + segment.start * width,
-                                              residual: x.baseAddress! + segment.start * width, length: segment.length,
-                                              width: width, mask: segment.mask, scratch: scratch)
+                            convolution.apply(
+                                input: input.baseAddress! + segment.start * width,
+                                residual: x.baseAddress! + segment.start * width, length: segment.length,
+                                width: width, mask: segment.mask, scratch: scratch)
                         }
                     }
                 }
@@ -118,7 +130,9 @@ public struct DeBERTaEncoder: EncoderStack {
 
     /// The layer's `posKey` / `posQuery` over the relative embeddings (the layer's own key/query projections when
     /// `share_att_key`).
-    private func positionProjections(_ relative: DeBERTaRelativeAttention, layer index: Int) throws -> PositionProjections {
+    private func positionProjections(
+        _ relative: DeBERTaRelativeAttention, layer index: Int
+    ) throws -> PositionProjections {
         let layer = layers[index]
         let keyProjection = relative.shareAttentionKey ? layer.key : relative.positionKeys[index]
         let queryProjection = relative.shareAttentionKey ? layer.query : relative.positionQueries[index]
@@ -127,12 +141,16 @@ public struct DeBERTaEncoder: EncoderStack {
             posQuery: relative.positionToContent ? try queryProjection.map { try $0(relative.embeddings) } : nil)
     }
 
-    private func run(_ layer: EncoderLayer, projections: PositionProjections?, x: UnsafeMutablePointer<Float>,
-                     plan: PackedBatch, scratch: UnsafeMutablePointer<Float>) {
+    private func run(
+        _ layer: EncoderLayer, projections: PositionProjections?, x: UnsafeMutablePointer<Float>,
+        plan: PackedBatch, scratch: UnsafeMutablePointer<Float>
+    ) {
         let (rows, width) = (plan.rows, config.hiddenSize)
         let count = rows * width
-        let (query, key, value, context, mlp) = (scratch, scratch + count, scratch + 2 * count, scratch + 3 * count,
-                                                 scratch + 5 * count)
+        let (query, key, value, context, mlp) = (
+            scratch, scratch + count, scratch + 2 * count, scratch + 3 * count,
+            scratch + 5 * count
+        )
         let projected = scratch + 4 * count
         layer.projectQKV(x, rows: rows, query: query, key: key, value: value)
         let scale = 1 / (Float(config.headDim) * Float(scaleFactor)).squareRoot()
@@ -145,7 +163,9 @@ public struct DeBERTaEncoder: EncoderStack {
         }
         switch (projections?.posKey, projections?.posQuery) {
         case let (posKey?, posQuery?):
-            posKey.withUnsafeBufferPointer { k in posQuery.withUnsafeBufferPointer { q in attend(k.baseAddress, q.baseAddress) } }
+            posKey.withUnsafeBufferPointer { k in
+                posQuery.withUnsafeBufferPointer { q in attend(k.baseAddress, q.baseAddress) }
+            }
         case let (posKey?, nil):
             posKey.withUnsafeBufferPointer { attend($0.baseAddress, nil) }
         case let (nil, posQuery?):

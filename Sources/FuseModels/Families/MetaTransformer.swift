@@ -27,10 +27,12 @@ public enum MetaTransformerFamily: ModelFamily {
         let weights = try Weights(directory: directory, anchor: "encoder.layers.0.norm1.weight")
         let width = encoderConfig.hiddenSize
         let encoder = TransformerEncoder(
-            config: encoderConfig, layers: try weights.encoderLayers(encoderConfig, naming: .timm(stem: "encoder.layers")),
+            config: encoderConfig,
+            layers: try weights.encoderLayers(encoderConfig, naming: .timm(stem: "encoder.layers")),
             finalNorm: try config.bool("final_layer_norm", default: false)
-                ? try weights.layerNorm("encoder.norm", width: width, epsilon: encoderConfig.layerNormEpsilon,
-                                        because: "hidden_size \(width)")
+                ? try weights.layerNorm(
+                    "encoder.norm", width: width, epsilon: encoderConfig.layerNormEpsilon,
+                    because: "hidden_size \(width)")
                 : nil)
         let modalities = try config.section("modalities")
         guard !modalities.keys.isEmpty else { throw modalities.invalid("", "lists no modality") }
@@ -63,12 +65,14 @@ public enum MetaTransformerFamily: ModelFamily {
             case let other:
                 throw spec.invalid("input", "is '\(other)'; expected 'ids', 'patches' or 'features'")
             }
-            towers[modality] = Tower(modality: modality, embedder: embedder, encoder: encoder,
-                                     pooling: try reader.pooling())
+            towers[modality] = Tower(
+                modality: modality, embedder: embedder, encoder: encoder,
+                pooling: try reader.pooling())
             preprocessing[modality] = context
         }
-        return EncoderModel(directory: directory, modelType: "meta-transformer", towers: towers,
-                            preprocessing: preprocessing)
+        return EncoderModel(
+            directory: directory, modelType: "meta-transformer", towers: towers,
+            preprocessing: preprocessing)
     }
 }
 
@@ -79,9 +83,10 @@ extension MetaTransformerFamily {
         let fm = FileManager.default
         let index = directory.appendingPathComponent("model.safetensors.index.json")
         guard !fm.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path),
-              let data = fm.contents(atPath: index.path),
-              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let map = json["weight_map"] as? [String: String] else { return }
+            let data = fm.contents(atPath: index.path),
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let map = json["weight_map"] as? [String: String]
+        else { return }
         let missing = Set(map.values).sorted().filter {
             !fm.fileExists(atPath: directory.appendingPathComponent($0).path)
         }
@@ -106,17 +111,19 @@ private struct TokenizerReader {
         try weights.require([stem + name])
         let shape = try weights.checkpoint.tensor(weights.prefix + stem + name).shape
         guard shape.count == 2, shape[1] == width else {
-            throw ModelError.tensorShape(file: weights.file, tensor: weights.prefix + stem + name,
-                                         expected: [shape.first ?? 0, width], found: shape,
-                                         because: "hidden_size \(width)")
+            throw ModelError.tensorShape(
+                file: weights.file, tensor: weights.prefix + stem + name,
+                expected: [shape.first ?? 0, width], found: shape,
+                because: "hidden_size \(width)")
         }
         return shape[0]
     }
 
     func norm() throws -> LayerNormWeights? {
         guard weights.contains(stem + "norm.weight") else { return nil }
-        return try weights.layerNorm(stem + "norm", width: width, epsilon: try spec.double("layer_norm_eps", default: 1e-6),
-                                     because: "hidden_size \(width)")
+        return try weights.layerNorm(
+            stem + "norm", width: width, epsilon: try spec.double("layer_norm_eps", default: 1e-6),
+            because: "hidden_size \(width)")
     }
 
     func type() throws -> Tensor? {
@@ -139,10 +146,12 @@ private struct TokenizerReader {
         let why = "patch_size \(patch), num_channels \(channels), prefix_tokens \(prefixCount), hidden_size \(width)"
         return try PatchEmbedder(
             modality: modality,
-            convolutionWeight: try weights.tensor(stem + "proj.weight", shape: [width, channels, patch, patch],
-                                                  because: why),
+            convolutionWeight: try weights.tensor(
+                stem + "proj.weight", shape: [width, channels, patch, patch],
+                because: why),
             bias: try weights.optionalTensor(stem + "proj.bias", shape: [width], because: why),
-            prefix: prefixCount > 0 ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
+            prefix: prefixCount > 0
+                ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
             positions: try weights.tensor(stem + "positions", shape: [try rows("positions"), width], because: why),
             norm: try norm(), modalityTypeEmbedding: try type())
     }
@@ -155,7 +164,8 @@ private struct TokenizerReader {
             modality: modality,
             convolutionWeight: try weights.tensor(stem + "proj.weight", shape: [width, featureWidth], because: why),
             bias: try weights.optionalTensor(stem + "proj.bias", shape: [width], because: why),
-            prefix: prefixCount > 0 ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
+            prefix: prefixCount > 0
+                ? try weights.tensor(stem + "prefix", shape: [prefixCount, width], because: why) : nil,
             positions: try weights.tensor(stem + "positions", shape: [try rows("positions"), width], because: why),
             norm: try norm(), modalityTypeEmbedding: try type())
     }

@@ -21,8 +21,10 @@ public enum ModernBERTFamily: ModelFamily {
             layerNormEpsilon: try config.double("norm_eps", default: 1e-5), normPlacement: .pre)
         try shape.validate(config)
         guard shape.headDim % 2 == 0 else {
-            throw config.invalid("num_attention_heads", "gives an odd head width \(shape.headDim) (hidden_size "
-                + "\(shape.hiddenSize)); rotary positions rotate pairs of dimensions")
+            throw config.invalid(
+                "num_attention_heads",
+                "gives an odd head width \(shape.headDim) (hidden_size "
+                    + "\(shape.hiddenSize)); rotary positions rotate pairs of dimensions")
         }
         let layerTypes = try Self.layerTypes(config, layers: shape.layers)
         let (globalTheta, localTheta) = try Self.ropeThetas(config)
@@ -37,11 +39,14 @@ public enum ModernBERTFamily: ModelFamily {
         let positions = try config.size("max_position_embeddings", default: 8192)
         let eps = shape.layerNormEpsilon
         let why = shape.shapeReason + ", vocab_size \(vocab)"
-        try weights.require(Self.expectedNames(layers: shape.layers, normBias: normBias, attentionBias: attentionBias,
-                                               mlpBias: mlpBias))
+        try weights.require(
+            Self.expectedNames(
+                layers: shape.layers, normBias: normBias, attentionBias: attentionBias,
+                mlpBias: mlpBias))
         try weights.requireBlockCount(stem: "layers", expected: shape.layers, field: "num_hidden_layers")
         let embedder = LookupEmbedder(
-            modality: .text, table: try weights.tensor("embeddings.tok_embeddings.weight", shape: [vocab, d], because: why),
+            modality: .text,
+            table: try weights.tensor("embeddings.tok_embeddings.weight", shape: [vocab, d], because: why),
             positions: nil, tokenTypes: nil, projection: nil,
             norm: try weights.layerNorm("embeddings.norm", width: d, epsilon: eps, bias: normBias, because: why),
             maxPositions: positions)
@@ -54,7 +59,8 @@ public enum ModernBERTFamily: ModelFamily {
             let (input, gate) = (try wi.rowSlice(0..<i), try wi.rowSlice(i..<(2 * i)))
             let global = layerTypes[index]
             return ModernBERTLayer(
-                attentionNorm: index == 0 ? nil
+                attentionNorm: index == 0
+                    ? nil
                     : try weights.layerNorm(at + "attn_norm", width: d, epsilon: eps, bias: normBias, because: why),
                 query: query, key: key, value: value,
                 attentionOutput: try weights.linear(at + "attn.Wo", in: d, out: d, bias: attentionBias, because: why),
@@ -69,11 +75,13 @@ public enum ModernBERTFamily: ModelFamily {
             finalNorm: try weights.layerNorm("final_norm", width: d, epsilon: eps, bias: normBias, because: why))
         try TokenizerVocabulary.check(directory: directory, vocabSize: vocab)
         let sentenceTransformers = try SentenceTransformersConfig.load(directory: directory)
-        let tower = Tower(modality: .text, embedder: embedder, encoder: encoder,
-                          pooling: sentenceTransformers?.pooling ?? .mean)
+        let tower = Tower(
+            modality: .text, embedder: embedder, encoder: encoder,
+            pooling: sentenceTransformers?.pooling ?? .mean)
         let maxTokens = min(sentenceTransformers?.maxSequenceLength ?? positions, positions)
-        return EncoderModel(directory: directory, modelType: "modernbert", towers: [.text: tower],
-                            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
+        return EncoderModel(
+            directory: directory, modelType: "modernbert", towers: [.text: tower],
+            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
     }
 
     /// Whether each layer attends globally: `layer_types` when the config lists them, else every
@@ -82,8 +90,10 @@ public enum ModernBERTFamily: ModelFamily {
         if config.has("global_attn_every_n_layers") {
             let every = try config.int("global_attn_every_n_layers")
             guard every >= 1 else {
-                throw config.invalid("global_attn_every_n_layers", "is \(every); expected a count ≥ 1 (a layer is "
-                    + "global when its index is a multiple of it)")
+                throw config.invalid(
+                    "global_attn_every_n_layers",
+                    "is \(every); expected a count ≥ 1 (a layer is "
+                        + "global when its index is a multiple of it)")
             }
         }
         guard config.has("layer_types") else {
@@ -101,7 +111,8 @@ public enum ModernBERTFamily: ModelFamily {
             case "full_attention": return true
             case "sliding_attention": return false
             default:
-                throw config.invalid("layer_types", "holds '\(name)'; expected \"full_attention\" or \"sliding_attention\"")
+                throw config.invalid(
+                    "layer_types", "holds '\(name)'; expected \"full_attention\" or \"sliding_attention\"")
             }
         }
     }
@@ -110,7 +121,9 @@ public enum ModernBERTFamily: ModelFamily {
     /// (transformers 5) or `global_rope_theta` / `local_rope_theta` (a null local theta means the global one).
     static func ropeThetas(_ config: ConfigFile) throws -> (global: Float, local: Float) {
         let global = Float(try config.double("global_rope_theta", default: 160_000))
-        let local = config.has("local_rope_theta") ? Float(try config.double("local_rope_theta"))
+        let local =
+            config.has("local_rope_theta")
+            ? Float(try config.double("local_rope_theta"))
             : config.object.keys.contains("local_rope_theta") ? global : 10_000
         guard config.has("rope_parameters") else { return (global, local) }
         let parameters = try config.section("rope_parameters")
@@ -134,7 +147,8 @@ public enum ModernBERTFamily: ModelFamily {
             let at = "layers.\(index)."
             if index > 0 { names += parts(at + "attn_norm", bias: normBias) }
             names += parts(at + "attn.Wqkv", bias: attentionBias) + parts(at + "attn.Wo", bias: attentionBias)
-            names += parts(at + "mlp_norm", bias: normBias) + parts(at + "mlp.Wi", bias: mlpBias)
+            names +=
+                parts(at + "mlp_norm", bias: normBias) + parts(at + "mlp.Wi", bias: mlpBias)
                 + parts(at + "mlp.Wo", bias: mlpBias)
         }
         return names

@@ -17,11 +17,12 @@ struct ModernBERTLayer: Sendable {
     let window: Int?
 
     func converted(_ converter: PrecisionConverter) throws -> ModernBERTLayer {
-        ModernBERTLayer(attentionNorm: attentionNorm, query: try converter.convert(query),
-                        key: try converter.convert(key), value: try converter.convert(value),
-                        attentionOutput: try converter.convert(attentionOutput), mlpNorm: mlpNorm,
-                        mlpInput: try converter.convert(mlpInput), mlpGate: try converter.convert(mlpGate),
-                        mlpOutput: try converter.convert(mlpOutput, sensitive: true), rotary: rotary, window: window)
+        ModernBERTLayer(
+            attentionNorm: attentionNorm, query: try converter.convert(query),
+            key: try converter.convert(key), value: try converter.convert(value),
+            attentionOutput: try converter.convert(attentionOutput), mlpNorm: mlpNorm,
+            mlpInput: try converter.convert(mlpInput), mlpGate: try converter.convert(mlpGate),
+            mlpOutput: try converter.convert(mlpOutput, sensitive: true), rotary: rotary, window: window)
     }
 }
 
@@ -50,8 +51,9 @@ public struct ModernBERTEncoder: EncoderStack {
     public var localWindow: Int? { layers.lazy.compactMap(\.window).first }
 
     public func converted(_ converter: PrecisionConverter) throws -> any EncoderStack {
-        ModernBERTEncoder(config: config, layers: try layers.map { try $0.converted(converter) }, finalNorm: finalNorm,
-                          unpadded: unpadded)
+        ModernBERTEncoder(
+            config: config, layers: try layers.map { try $0.converted(converter) }, finalNorm: finalNorm,
+            unpadded: unpadded)
     }
 
     public var reducedSample: ReducedPrecisionWeights? { layers.first?.mlpInput.reduced }
@@ -74,12 +76,16 @@ public struct ModernBERTEncoder: EncoderStack {
         return plan.unpack(state)
     }
 
-    private func run(_ layer: ModernBERTLayer, x: UnsafeMutablePointer<Float>, plan: PackedBatch,
-                     scratch: UnsafeMutablePointer<Float>) {
+    private func run(
+        _ layer: ModernBERTLayer, x: UnsafeMutablePointer<Float>, plan: PackedBatch,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         let (rows, width, inner) = (plan.rows, config.hiddenSize, config.intermediateSize)
         let count = rows * width
-        let (normed, query, key, value, context) = (scratch, scratch + count, scratch + 2 * count,
-                                                    scratch + 3 * count, scratch + 4 * count)
+        let (normed, query, key, value, context) = (
+            scratch, scratch + count, scratch + 2 * count,
+            scratch + 3 * count, scratch + 4 * count
+        )
         let (input, gate) = (scratch + 5 * count, scratch + 5 * count + rows * inner)
 
         var attentionInput = UnsafePointer(x)
@@ -101,7 +107,8 @@ public struct ModernBERTEncoder: EncoderStack {
             let problem = SegmentAttention.Problem(
                 query: query, key: key, value: value, output: context, posKey: nil, posQuery: nil, heads: config.heads,
                 headDim: config.headDim, span: 0, scale: 1 / Float(config.headDim).squareRoot(), band: window)
-            SegmentAttention.run(problem, segments: plan.segments, positions: RelativePositions(buckets: 0, maxPosition: 1))
+            SegmentAttention.run(
+                problem, segments: plan.segments, positions: RelativePositions(buckets: 0, maxPosition: 1))
         } else {
             for segment in plan.segments where segment.length > 0 {
                 let offset = segment.start * width

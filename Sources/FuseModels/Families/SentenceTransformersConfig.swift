@@ -32,12 +32,14 @@ struct SentenceTransformersConfig {
                 continue  // the encoder itself; Fuse normalises every embedding anyway
             case "Pooling":
                 let path = module["path"] as? String ?? ""
-                let config = try ConfigFile(url: directory.appendingPathComponent(path).appendingPathComponent("config.json"))
+                let config = try ConfigFile(
+                    url: directory.appendingPathComponent(path).appendingPathComponent("config.json"))
                 pooling = try poolingMode(config)
             default:
-                throw ModelError.invalidField(file: modulesURL.path, field: "type",
-                                              reason: "names a module Fuse does not support: '\(type)' "
-                                                + "(supported: Transformer, Pooling, Normalize)")
+                throw ModelError.invalidField(
+                    file: modulesURL.path, field: "type",
+                    reason: "names a module Fuse does not support: '\(type)' "
+                        + "(supported: Transformer, Pooling, Normalize)")
             }
         }
         var maxLength: Int?
@@ -67,7 +69,8 @@ struct SentenceTransformersConfig {
         let chosen = try modes.filter { try config.bool($0.0, default: false) }
         guard chosen.count == 1, let pooling = chosen[0].1 else {
             throw FuseError.invalidConfig(
-                file: config.path, reason: "exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens, "
+                file: config.path,
+                reason: "exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens, "
                     + "pooling_mode_max_tokens must be true (found: \(chosen.map(\.0)))")
         }
         return pooling

@@ -17,15 +17,17 @@ public enum ViTFamily: ModelFamily {
         let why = "image_size \(image), patch_size \(patch), num_channels \(channels), hidden_size \(width)"
         let embedder = try PatchEmbedder(
             modality: .image,
-            convolutionWeight: try weights.tensor("embeddings.patch_embeddings.projection.weight",
-                                                  shape: [width, channels, patch, patch], because: why),
+            convolutionWeight: try weights.tensor(
+                "embeddings.patch_embeddings.projection.weight",
+                shape: [width, channels, patch, patch], because: why),
             bias: try weights.tensor("embeddings.patch_embeddings.projection.bias", shape: [width], because: why),
             prefix: try weights.tensor("embeddings.cls_token", shape: [1, width], because: why),
             positions: try weights.tensor("embeddings.position_embeddings", shape: [patches + 1, width], because: why))
         let encoder = TransformerEncoder(
             config: encoderConfig, layers: try weights.encoderLayers(encoderConfig, naming: .vit()),
-            finalNorm: try weights.layerNorm("layernorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
-                                             because: why))
+            finalNorm: try weights.layerNorm(
+                "layernorm", width: width, epsilon: encoderConfig.layerNormEpsilon,
+                because: why))
         var head: [HeadStep] = []
         if weights.contains("pooler.dense.weight") {
             head = [.linear(try weights.linear("pooler.dense", in: width, out: width, because: why)), .tanh]
@@ -33,7 +35,10 @@ public enum ViTFamily: ModelFamily {
         let tower = Tower(modality: .image, embedder: embedder, encoder: encoder, pooling: .cls, head: head)
         return EncoderModel(
             directory: directory, modelType: "vit", towers: [.image: tower],
-            preprocessing: [.image: PreprocessingContext(modelDirectory: directory, patchSize: patch,
-                                                         patchStride: [patch, patch])])
+            preprocessing: [
+                .image: PreprocessingContext(
+                    modelDirectory: directory, patchSize: patch,
+                    patchStride: [patch, patch])
+            ])
     }
 }

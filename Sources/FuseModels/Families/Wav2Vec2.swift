@@ -19,7 +19,8 @@ public enum Wav2Vec2Family: ModelFamily {
         guard !config.has("adapter_attn_dim") else {
             throw config.invalid("adapter_attn_dim", "is set: Fuse does not run wav2vec2's attention adapters")
         }
-        return try SpeechEncoderLoader.load(directory: directory, config: config, modelType: "wav2vec2",
-                                            projectionNorm: true, positionBatchNorm: false)
+        return try SpeechEncoderLoader.load(
+            directory: directory, config: config, modelType: "wav2vec2",
+            projectionNorm: true, positionBatchNorm: false)
     }
 }

@@ -85,7 +85,9 @@ public struct ConfigFile {
 
     public func double(_ key: String) throws -> Double {
         guard let value = object[key] else { throw missing(key) }
-        guard let number = value as? NSNumber, !JSONNumber.isBoolean(value) else { throw invalid(key, "should be a number") }
+        guard let number = value as? NSNumber, !JSONNumber.isBoolean(value) else {
+            throw invalid(key, "should be a number")
+        }
         return number.doubleValue
     }
 
@@ -119,8 +121,10 @@ public struct ConfigFile {
     public func activation(_ key: String, default fallback: String? = nil) throws -> Activation {
         let name = has(key) || fallback == nil ? try string(key) : fallback!
         guard let activation = Activation(huggingFaceName: name) else {
-            throw invalid(key, "names an unsupported activation '\(name)' (supported: gelu, gelu_new, "
-                + "gelu_pytorch_tanh, quick_gelu, silu, relu)")
+            throw invalid(
+                key,
+                "names an unsupported activation '\(name)' (supported: gelu, gelu_new, "
+                    + "gelu_pytorch_tanh, quick_gelu, silu, relu)")
         }
         return activation
     }

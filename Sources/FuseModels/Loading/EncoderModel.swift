@@ -25,9 +25,11 @@ public struct EncoderModel: Sendable {
     /// Why the model runs in another precision than was asked for (a CPU without the kernels), else nil.
     public let precisionNote: String?
 
-    public init(directory: URL, modelType: String, towers: [Modality: Tower],
-                preprocessing: [Modality: PreprocessingContext], logitScale: Float? = nil,
-                precision: Precision = .fp32, precisionNote: String? = nil) {
+    public init(
+        directory: URL, modelType: String, towers: [Modality: Tower],
+        preprocessing: [Modality: PreprocessingContext], logitScale: Float? = nil,
+        precision: Precision = .fp32, precisionNote: String? = nil
+    ) {
         id = directory.standardizedFileURL.lastPathComponent
         self.directory = directory
         self.modelType = modelType

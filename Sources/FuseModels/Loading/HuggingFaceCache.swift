@@ -47,7 +47,8 @@ public struct HuggingFaceCache: Sendable {
         } else if let home = value("HF_HOME") {
             hub = URL(fileURLWithPath: home).appendingPathComponent("hub")
         } else {
-            let cache = value("XDG_CACHE_HOME").map { URL(fileURLWithPath: $0) }
+            let cache =
+                value("XDG_CACHE_HOME").map { URL(fileURLWithPath: $0) }
                 ?? URL(fileURLWithPath: value("HOME") ?? NSHomeDirectory()).appendingPathComponent(".cache")
             hub = cache.appendingPathComponent("huggingface/hub")
         }
@@ -63,10 +64,11 @@ public struct HuggingFaceCache: Sendable {
         let id = spec.split(separator: "@", maxSplits: 1).first.map(String.init) ?? spec
         let parts = id.split(separator: "/", omittingEmptySubsequences: false)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        return parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part != "." && part != ".." && !part.hasPrefix("-")
-                && part.unicodeScalars.allSatisfy { allowed.contains($0) }
-        }
+        return parts.count == 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part != "." && part != ".." && !part.hasPrefix("-")
+                    && part.unicodeScalars.allSatisfy { allowed.contains($0) }
+            }
     }
 
     /// The snapshot folder of `repository` at `revision` (a branch or tag named in `refs/`, or a commit hash).
@@ -78,7 +80,8 @@ public struct HuggingFaceCache: Sendable {
             throw ModelLocationError.notInCache(repository: repository, hub: hub.path)
         }
         let snapshots = folder.appendingPathComponent("snapshots")
-        let available = ((try? fm.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let available = ((try? fm.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         let ref = folder.appendingPathComponent("refs").appendingPathComponent(revision)
         let commit: String
         if let text = try? FileContents.utf8String(at: ref) {
@@ -89,13 +92,15 @@ public struct HuggingFaceCache: Sendable {
             // A cache copied without refs/ (some mirrors do this): its only snapshot is unambiguous.
             commit = available[0]
         } else {
-            throw ModelLocationError.revisionMissing(repository: repository, revision: revision,
-                                                     folder: snapshots.path, available: available)
+            throw ModelLocationError.revisionMissing(
+                repository: repository, revision: revision,
+                folder: snapshots.path, available: available)
         }
         let snapshot = snapshots.appendingPathComponent(commit)
         guard !commit.isEmpty, !commit.contains("/"), fm.fileExists(atPath: snapshot.path) else {
-            throw ModelLocationError.revisionMissing(repository: repository, revision: revision,
-                                                     folder: snapshots.path, available: available)
+            throw ModelLocationError.revisionMissing(
+                repository: repository, revision: revision,
+                folder: snapshots.path, available: available)
         }
         guard fm.fileExists(atPath: snapshot.appendingPathComponent("config.json").path) else {
             throw ModelLocationError.incompleteSnapshot(repository: repository, snapshot: snapshot.path)
@@ -109,8 +114,10 @@ public enum ModelLocator {
     /// `spec` is an existing folder → that folder; else `org/name` or `org/name@revision` → its snapshot in the
     /// Hugging Face cache (`cache`, by default the one the environment selects). Relative paths resolve against
     /// `base` (default: the current directory). An existing folder always wins over a cache entry of the same name.
-    public static func resolve(_ spec: String, cache: HuggingFaceCache = HuggingFaceCache(),
-                               base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
+    public static func resolve(
+        _ spec: String, cache: HuggingFaceCache = HuggingFaceCache(),
+        base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws -> URL {
         let local: URL
         if spec.hasPrefix("/") {
             local = URL(fileURLWithPath: spec)

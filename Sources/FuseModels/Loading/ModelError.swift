@@ -41,8 +41,11 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidField(let file, let field, let reason):
             return "\(file): field '\(field)' \(reason)"
         case .missingTensors(let file, let expected, let found):
-            let foundText = found.isEmpty ? "nothing similar" : found.prefix(12).joined(separator: ", ")
-                + (found.count > 12 ? ", … (\(found.count) in all)" : "")
+            let foundText =
+                found.isEmpty
+                ? "nothing similar"
+                : found.prefix(12).joined(separator: ", ")
+                    + (found.count > 12 ? ", … (\(found.count) in all)" : "")
             return "\(file): missing tensors: expected \(expected.prefix(12).joined(separator: ", "))"
                 + (expected.count > 12 ? ", … (\(expected.count) in all)" : "") + "; found: \(foundText)"
         case .tensorShape(let file, let tensor, let expected, let found, let because):

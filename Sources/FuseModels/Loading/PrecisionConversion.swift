@@ -33,11 +33,15 @@ public final class PrecisionConverter {
     /// `parts` stacked into one layer (`Linear.stacked`) in the converter's precision, once per set of weights;
     /// the parts' fp32 pages are released, as `Linear.converted(to:)` releases a single layer's.
     func convertStacked(_ parts: [Linear]) throws -> Linear {
-        guard let first = parts.first else { throw FuseError.invalidArgument(what: "stacked layers", reason: "none given") }
+        guard let first = parts.first else {
+            throw FuseError.invalidArgument(what: "stacked layers", reason: "none given")
+        }
         let key = Key(storage: ObjectIdentifier(first.weight.storage), offset: -1 - first.weight.offset)
         if let done = stacked[key] { return done }
         let result = try Linear.stacked(parts).converted(to: precision)
-        for part in parts { part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count) }
+        for part in parts {
+            part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count)
+        }
         stacked[key] = result
         return result
     }
@@ -50,9 +54,10 @@ extension EncoderLayer {
     /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md).
     func converted(_ converter: PrecisionConverter) throws -> EncoderLayer {
         // Query, key and value compute as one stacked layer; the separate fp32 layers stay for reference only.
-        EncoderLayer(query: query, key: key, value: value, output: try converter.convert(output), norm1: norm1,
-                     fc1: try converter.convert(fc1), fc2: try converter.convert(fc2, sensitive: true), norm2: norm2,
-                     fusedQKV: try converter.convertStacked([query, key, value]))
+        EncoderLayer(
+            query: query, key: key, value: value, output: try converter.convert(output), norm1: norm1,
+            fc1: try converter.convert(fc1), fc2: try converter.convert(fc2, sensitive: true), norm2: norm2,
+            fusedQKV: try converter.convertStacked([query, key, value]))
     }
 }
 
@@ -64,8 +69,10 @@ extension Tower {
     }
 
     func converted(_ converter: PrecisionConverter) throws -> Tower {
-        return Tower(modality: modality, embedder: embedder, encoder: try encoder.converted(converter), causal: causal, pooling: pooling,
-                     poolNorm: poolNorm, head: head)
+        return Tower(
+            modality: modality, embedder: embedder, encoder: try encoder.converted(converter), causal: causal,
+            pooling: pooling,
+            poolNorm: poolNorm, head: head)
     }
 }
 
@@ -79,12 +86,14 @@ extension EncoderModel {
         do {
             var towers: [Modality: Tower] = [:]
             for (modality, tower) in self.towers { towers[modality] = try tower.converted(converter) }
-            return EncoderModel(directory: directory, modelType: modelType, towers: towers, preprocessing: preprocessing,
-                                logitScale: logitScale, precision: target)
+            return EncoderModel(
+                directory: directory, modelType: modelType, towers: towers, preprocessing: preprocessing,
+                logitScale: logitScale, precision: target)
         } catch let unavailable as PrecisionUnavailable {
-            return EncoderModel(directory: directory, modelType: modelType, towers: self.towers,
-                                preprocessing: preprocessing, logitScale: logitScale, precision: self.precision,
-                                precisionNote: "\(unavailable); running \(self.precision)")
+            return EncoderModel(
+                directory: directory, modelType: modelType, towers: self.towers,
+                preprocessing: preprocessing, logitScale: logitScale, precision: self.precision,
+                precisionNote: "\(unavailable); running \(self.precision)")
         }
     }
 

@@ -16,8 +16,11 @@ enum TokenizerVocabulary {
         }
         let text = directory.appendingPathComponent("vocab.txt")
         if let contents = try? FileContents.utf8String(at: text) {
-            return (text.path, contents.split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.isEmpty }.count)
+            return (
+                text.path,
+                contents.split(separator: "\n", omittingEmptySubsequences: false)
+                    .filter { !$0.isEmpty }.count
+            )
         }
         return nil
     }

@@ -17,7 +17,8 @@ public struct Weights {
     public init(directory: URL, anchor: String) throws {
         checkpoint = try SafetensorsCheckpoint(url: directory)
         let weightsFile = directory.appendingPathComponent("model.safetensors")
-        file = FileManager.default.fileExists(atPath: weightsFile.path)
+        file =
+            FileManager.default.fileExists(atPath: weightsFile.path)
             ? weightsFile.path : directory.appendingPathComponent("model.safetensors.index.json").path
         names = Set(checkpoint.names)
         if names.contains(anchor) {
@@ -55,8 +56,9 @@ public struct Weights {
         let unexpected = names.subtracting(expected.map { prefix + $0 })
         for name in missing.prefix(4) { found += Self.similar(to: prefix + name, in: unexpected) }
         var seen = Set<String>()
-        throw ModelError.missingTensors(file: file, expected: missing.map { prefix + $0 },
-                                        found: found.filter { seen.insert($0).inserted })
+        throw ModelError.missingTensors(
+            file: file, expected: missing.map { prefix + $0 },
+            found: found.filter { seen.insert($0).inserted })
     }
 
     /// The tensor `name`, which must have `shape`; `because` says where the expected shape comes from
@@ -66,11 +68,14 @@ public struct Weights {
         let tensor = try checkpoint.tensor(prefix + name)
         guard tensor.shape == shape else {
             // A [1, N, D] parameter (ViT's position embeddings, class tokens) is the same data as [N, D].
-            if tensor.count == Tensor.elementCount(ofShape: shape), tensor.shape.drop(while: { $0 == 1 }) == shape.drop(while: { $0 == 1 }) {
+            if tensor.count == Tensor.elementCount(ofShape: shape),
+                tensor.shape.drop(while: { $0 == 1 }) == shape.drop(while: { $0 == 1 })
+            {
                 return try tensor.reshaped(shape)
             }
-            throw ModelError.tensorShape(file: file, tensor: prefix + name, expected: shape, found: tensor.shape,
-                                         because: because)
+            throw ModelError.tensorShape(
+                file: file, tensor: prefix + name, expected: shape, found: tensor.shape,
+                because: because)
         }
         return tensor
     }
@@ -81,8 +86,10 @@ public struct Weights {
     }
 
     /// A linear layer `name.weight` `[out, in]` with `name.bias` `[out]` (optional when `bias` is false).
-    public func linear(_ name: String, in inputs: Int, out outputs: Int, bias: Bool = true,
-                       because: String) throws -> Linear {
+    public func linear(
+        _ name: String, in inputs: Int, out outputs: Int, bias: Bool = true,
+        because: String
+    ) throws -> Linear {
         let weight = try tensor(name + ".weight", shape: [outputs, inputs], because: because)
         let biasTensor = bias ? try tensor(name + ".bias", shape: [outputs], because: because) : nil
         return try Linear(weight: weight, bias: biasTensor)
@@ -90,9 +97,10 @@ public struct Weights {
 
     /// A LayerNorm `name.weight` / `name.bias` of width `width`.
     public func layerNorm(_ name: String, width: Int, epsilon: Double, because: String) throws -> LayerNormWeights {
-        LayerNormWeights(weight: try tensor(name + ".weight", shape: [width], because: because),
-                         bias: try tensor(name + ".bias", shape: [width], because: because),
-                         epsilon: Float(epsilon))
+        LayerNormWeights(
+            weight: try tensor(name + ".weight", shape: [width], because: because),
+            bias: try tensor(name + ".bias", shape: [width], because: because),
+            epsilon: Float(epsilon))
     }
 
     /// How many numbered blocks `<stem>.<i>.` the checkpoint holds (to compare with the config's layer count).
@@ -110,7 +118,8 @@ public struct Weights {
         let found = blockCount(stem: stem)
         guard found == expected else {
             throw ModelError.configContradictsWeights(
-                file: file, reason: "\(field) is \(expected) but the weights hold \(found) blocks under '\(prefix)\(stem).'")
+                file: file,
+                reason: "\(field) is \(expected) but the weights hold \(found) blocks under '\(prefix)\(stem).'")
         }
     }
 

@@ -7,9 +7,11 @@ import FuseHub
 /// asked; with it, an `org/name[@revision]` missing from the Hugging Face cache is pulled first (as `fuse pull`
 /// would, default file selection), with a progress bar per file.
 struct DownloadOption: ParsableArguments {
-    @Flag(name: .long, help: ArgumentHelp(
-        "Download an org/name[@revision] model missing from the Hugging Face cache (HF_ENDPOINT, HF_TOKEN; "
-            + "HF_HUB_OFFLINE=1 forbids it). Off by default: without it nothing touches the network."))
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Download an org/name[@revision] model missing from the Hugging Face cache (HF_ENDPOINT, HF_TOKEN; "
+                + "HF_HUB_OFFLINE=1 forbids it). Off by default: without it nothing touches the network."))
     var download = false
 
     /// The model folder for `spec`, pulled first when `--download` allows it and the cache lacks it. Without
@@ -17,8 +19,9 @@ struct DownloadOption: ParsableArguments {
     func resolve(_ spec: String, quiet: Bool = false) async throws -> URL {
         // A model missing from the cache: ErrorAdvice adds "or add --download, or run `fuse pull …`".
         guard download else { return try ModelLocator.resolve(spec) }
-        return try await HubModelResolver.resolve(spec, download: true, environment: try HubEnvironment(),
-                                                  progress: PullProgress(enabled: !quiet).handler)
+        return try await HubModelResolver.resolve(
+            spec, download: true, environment: try HubEnvironment(),
+            progress: PullProgress(enabled: !quiet).handler)
     }
 
     /// Pulls each cached-model spec that `--download` must make available before a library call resolves it by

@@ -12,13 +12,15 @@ struct ModelOption<Help: OptionHelp>: ParsableArguments {
     func directory() throws -> URL {
         var arguments = JobArguments()
         arguments.model = model
-        return try arguments.modelDirectory(currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                                            executable: Bundle.main.executableURL)
+        return try arguments.modelDirectory(
+            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            executable: Bundle.main.executableURL)
     }
 }
 
 /// The help of `--model` where the default model is the fallback.
 enum DefaultModelHelp: OptionHelp {
-    static let help = "The model folder or org/name[@revision] from the Hugging Face cache (default: "
+    static let help =
+        "The model folder or org/name[@revision] from the Hugging Face cache (default: "
         + "\(JobArguments.defaultModel) in the working directory or the fuse checkout)."
 }

@@ -4,9 +4,11 @@ import FuseLLM
 
 /// `--precision fp32|bf16|int8|auto`, shared by every command that loads a model.
 struct PrecisionOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Numeric precision of the transformer blocks: fp32 (exact, default), bf16, int8, or auto (the fastest whose "
-            + "accuracy contract holds on this CPU). See docs/PRECISION.md.", valueName: "P"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Numeric precision of the transformer blocks: fp32 (exact, default), bf16, int8, or auto (the fastest whose "
+                + "accuracy contract holds on this CPU). See docs/PRECISION.md.", valueName: "P"))
     var precision: String = "fp32"
 
     /// The parsed precision (an unknown name is a usage error naming the known ones).
@@ -27,8 +29,9 @@ struct PrecisionOption: ParsableArguments {
     func report(_ models: [any CausalLanguageModel]) {
         guard let wanted = try? value().resolved else { return }
         for model in models where model.precision != wanted {
-            printError("note: \(wanted) is not available on this CPU (\(ComputeCapabilities.current.isa)) for "
-                       + "\(model.folder.lastPathComponent); running \(model.precision)")
+            printError(
+                "note: \(wanted) is not available on this CPU (\(ComputeCapabilities.current.isa)) for "
+                    + "\(model.folder.lastPathComponent); running \(model.precision)")
         }
     }
 }
