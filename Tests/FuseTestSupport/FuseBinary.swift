@@ -63,6 +63,35 @@ public enum FuseBinary {
             errors: String(decoding: err, as: UTF8.self))
     }
 
+    /// Runs `fuse arguments…` to the end, watching `file`: returns the run's exit status, its duration, and how long
+    /// after the start `file` first held bytes (nil if it never did while the run lasted). Crash-safety tests use it
+    /// to aim kills at the part of a run that writes output.
+    public static func runWatching(
+        _ arguments: [String], file: URL
+    ) throws -> (
+        status: Int32, duration: TimeInterval, firstBytes: TimeInterval?
+    ) {
+        let process = Process()
+        process.executableURL = try url()
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        var firstBytes: TimeInterval?
+        while process.isRunning {
+            if firstBytes == nil,
+                let size = try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int,
+                size > 0
+            {
+                firstBytes = Date().timeIntervalSince(started)
+            }
+            usleep(1_000)
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, Date().timeIntervalSince(started), firstBytes)
+    }
+
     /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first, and returns
     /// whether the kill is what ended it (crash-safety tests: the kernel, not the test, decides where writes stop).
     public static func runKilled(_ arguments: [String], after delay: Double) throws -> Bool {
