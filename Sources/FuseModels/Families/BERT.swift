@@ -32,14 +32,8 @@ public enum BERTFamily: ModelFamily {
             config: encoderConfig,
             layers: try weights.encoderLayers(encoderConfig, naming: .bert()),
             finalNorm: nil)
-        try TokenizerVocabulary.check(directory: directory, vocabSize: vocab)
-        let sentenceTransformers = try SentenceTransformersConfig.load(directory: directory)
-        let tower = Tower(
-            modality: .text, embedder: embedder, encoder: encoder,
-            pooling: sentenceTransformers?.pooling ?? .mean)
-        let maxTokens = min(sentenceTransformers?.maxSequenceLength ?? positions, positions)
-        return EncoderModel(
-            directory: directory, modelType: "bert", towers: [.text: tower],
-            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
+        return try EncoderModel.textModel(
+            directory: directory, modelType: "bert", embedder: embedder, encoder: encoder, vocabSize: vocab,
+            positions: positions)
     }
 }

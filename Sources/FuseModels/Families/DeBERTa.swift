@@ -60,15 +60,9 @@ public enum DeBERTaV2Family: ModelFamily {
             config: shape, layers: layers, relative: relative,
             convolution: try convolution(config, weights: weights, shape: shape),
             scaleFactor: 1 + (try attentionTerms(config)).count)
-        try TokenizerVocabulary.check(directory: directory, vocabSize: vocab)
-        let sentenceTransformers = try SentenceTransformersConfig.load(directory: directory)
-        let tower = Tower(
-            modality: .text, embedder: embedder, encoder: encoder,
-            pooling: sentenceTransformers?.pooling ?? .mean)
-        let maxTokens = min(sentenceTransformers?.maxSequenceLength ?? maxPositions, maxPositions)
-        return EncoderModel(
-            directory: directory, modelType: "deberta-v2", towers: [.text: tower],
-            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
+        return try EncoderModel.textModel(
+            directory: directory, modelType: "deberta-v2", embedder: embedder, encoder: encoder, vocabSize: vocab,
+            positions: maxPositions)
     }
 
     /// `pos_att_type` as a list (`["p2c", "c2p"]`) or transformers' older string form (`"p2c|c2p"`).

@@ -73,15 +73,9 @@ public enum ModernBERTFamily: ModelFamily {
         let encoder = ModernBERTEncoder(
             config: shape, layers: layers,
             finalNorm: try weights.layerNorm("final_norm", width: d, epsilon: eps, bias: normBias, because: why))
-        try TokenizerVocabulary.check(directory: directory, vocabSize: vocab)
-        let sentenceTransformers = try SentenceTransformersConfig.load(directory: directory)
-        let tower = Tower(
-            modality: .text, embedder: embedder, encoder: encoder,
-            pooling: sentenceTransformers?.pooling ?? .mean)
-        let maxTokens = min(sentenceTransformers?.maxSequenceLength ?? positions, positions)
-        return EncoderModel(
-            directory: directory, modelType: "modernbert", towers: [.text: tower],
-            preprocessing: [.text: PreprocessingContext(modelDirectory: directory, maxTokens: maxTokens)])
+        return try EncoderModel.textModel(
+            directory: directory, modelType: "modernbert", embedder: embedder, encoder: encoder, vocabSize: vocab,
+            positions: positions)
     }
 
     /// Whether each layer attends globally: `layer_types` when the config lists them, else every
