@@ -142,13 +142,7 @@ public struct Linear: Sendable {
         guard rows > 0, outFeatures > 0 else { return }
         let width = outFeatures / outputs.count
         if let reduced, inFeatures > 0 {
-            if let bias {
-                bias.withUnsafeBufferPointer {
-                    reduced.apply(input, rows: rows, outputs: outputs, bias: $0.baseAddress)
-                }
-            } else {
-                reduced.apply(input, rows: rows, outputs: outputs, bias: nil)
-            }
+            applyReduced(reduced, input, rows: rows, outputs: outputs, activation: nil)
             return
         }
         for (part, output) in outputs.enumerated() {
@@ -178,17 +172,25 @@ public struct Linear: Sendable {
     ) {
         guard rows > 0, outFeatures > 0 else { return }
         if let reduced, inFeatures > 0, ReducedPrecisionWeights.fuses(activation) {
-            if let bias {
-                bias.withUnsafeBufferPointer {
-                    reduced.apply(input, rows: rows, outputs: [output], bias: $0.baseAddress, activation: activation)
-                }
-            } else {
-                reduced.apply(input, rows: rows, outputs: [output], bias: nil, activation: activation)
-            }
+            applyReduced(reduced, input, rows: rows, outputs: [output], activation: activation)
             return
         }
         apply(input, rows: rows, output: output)
         activation.apply(output, count: rows * outFeatures)
+    }
+
+    /// The reduced-precision call with this layer's bias, if any.
+    private func applyReduced(
+        _ reduced: ReducedPrecisionWeights, _ input: UnsafePointer<Float>, rows: Int,
+        outputs: [UnsafeMutablePointer<Float>], activation: Activation?
+    ) {
+        guard let bias else {
+            reduced.apply(input, rows: rows, outputs: outputs, bias: nil, activation: activation)
+            return
+        }
+        bias.withUnsafeBufferPointer {
+            reduced.apply(input, rows: rows, outputs: outputs, bias: $0.baseAddress, activation: activation)
+        }
     }
 
     /// Raw form for model code that manages its own buffers: reads `rows × in` floats from `input` and writes
@@ -196,11 +198,7 @@ public struct Linear: Sendable {
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         guard rows > 0, outFeatures > 0 else { return }
         if let reduced, inFeatures > 0 {
-            if let bias {
-                bias.withUnsafeBufferPointer { reduced.apply(input, rows: rows, output: output, bias: $0.baseAddress) }
-            } else {
-                reduced.apply(input, rows: rows, output: output, bias: nil)
-            }
+            applyReduced(reduced, input, rows: rows, outputs: [output], activation: nil)
             return
         }
         weight.withUnsafeBufferPointer { w in
