@@ -127,7 +127,6 @@ struct VectorMatrix {
         quantized.reserveCapacity(dimension)
         let queryScale = query.withUnsafeBufferPointer { Self.quantize($0) { quantized.append($0) } }
         let l1 = query.reduce(0) { $0 + abs($1) }
-        let workers = min(Kernels.coreCount, max(1, count / 8192))
         let (count, dimension) = (self.count, self.dimension)
         codes.withUnsafeBufferPointer { matrix in
             scales.withUnsafeBufferPointer { scales in
@@ -198,13 +197,4 @@ struct KthLargest {
             }
         }
     }
-}
-
-/// Buffers handed to the parallel scoring loop: read-only inputs, disjoint output ranges, all alive until
-/// `concurrentPerform` returns.
-private struct ScoringBuffers: @unchecked Sendable {
-    let matrix: UnsafeBufferPointer<Int8>
-    let scales: UnsafeBufferPointer<Float>
-    let query: UnsafeBufferPointer<Int8>
-    let scores: UnsafeMutableBufferPointer<Float>
 }
