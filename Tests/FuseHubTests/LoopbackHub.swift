@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTestSupport
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -87,7 +88,10 @@ final class LoopbackHub: @unchecked Sendable {
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "hub"),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Off the cooperative pool: suites running beside this one may hold both of its threads for minutes.
+        let task = Task(executorPreference: DedicatedThreadExecutor.servers) {
+            try await app.runService(gracefulShutdownSignals: [])
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
         let hub = LoopbackHub(port: port, task: task, repositories: repositories)
