@@ -71,6 +71,22 @@ public enum FuseBinary {
     ) throws -> (
         status: Int32, duration: TimeInterval, firstBytes: TimeInterval?
     ) {
+        try runWatching(arguments) {
+            guard let size = try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int else {
+                return false
+            }
+            return size > 0
+        }
+    }
+
+    /// Runs `fuse arguments…` to the end, asking `hasOutput` every millisecond or so until it first answers true:
+    /// returns the run's exit status, its duration, and how long after the start that was (nil if never while the run
+    /// lasted).
+    public static func runWatching(
+        _ arguments: [String], until hasOutput: () -> Bool
+    ) throws -> (
+        status: Int32, duration: TimeInterval, firstBytes: TimeInterval?
+    ) {
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
@@ -80,29 +96,33 @@ public enum FuseBinary {
         try process.run()
         var firstBytes: TimeInterval?
         while process.isRunning {
-            if firstBytes == nil,
-                let size = try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int,
-                size > 0
-            {
-                firstBytes = Date().timeIntervalSince(started)
-            }
+            if firstBytes == nil, hasOutput() { firstBytes = Date().timeIntervalSince(started) }
             usleep(1_000)
         }
         process.waitUntilExit()
         return (process.terminationStatus, Date().timeIntervalSince(started), firstBytes)
     }
 
-    /// Starts `fuse arguments…`, kills it with SIGKILL after `delay` seconds unless it ended first, and returns
+    /// Starts `fuse arguments…`, kills it with SIGKILL `delay` seconds after `hasOutput` first answers true (asked
+    /// every few milliseconds; with no `hasOutput`, `delay` seconds after the start) unless it ended first, and returns
     /// whether the kill is what ended it (crash-safety tests: the kernel, not the test, decides where writes stop).
-    public static func runKilled(_ arguments: [String], after delay: Double) throws -> Bool {
+    /// Counting from the run's own first output keeps kills in the part of the run that writes, however slow the
+    /// machine is at loading the model that time.
+    public static func runKilled(
+        _ arguments: [String], after delay: Double, countingFrom hasOutput: (() -> Bool)? = nil
+    ) throws -> Bool {
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(delay)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
+        var deadline = hasOutput == nil ? Date().addingTimeInterval(delay) : nil
+        while process.isRunning {
+            if deadline == nil, let hasOutput, hasOutput() { deadline = Date().addingTimeInterval(delay) }
+            if let deadline, Date() >= deadline { break }
+            usleep(2_000)
+        }
         let killed = process.isRunning
         if killed { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
