@@ -3,7 +3,7 @@ import Foundation
 import FuseLLM
 
 /// `fuse llm generate`: ensemble decoding with fused next-token distributions.
-struct LLMGenerateCommand: ParsableCommand {
+struct LLMGenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate text from several models at once, fusing their next-token distributions every step.",
@@ -14,7 +14,7 @@ struct LLMGenerateCommand: ParsableCommand {
             from each model's cross-entropy on the prompt. Greedy by default; --seed samples reproducibly.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Model folders: BASE SRC…")
+    @Option(name: .long, parsing: .upToNextOption, help: "Model folders or cached org/name[@revision]: BASE SRC…")
     var models: [String]
 
     @Option(help: "The prompt.")
@@ -39,14 +39,14 @@ struct LLMGenerateCommand: ParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
-    func run() throws {
+    @OptionGroup var download: DownloadOption
+
+    func run() async throws {
         guard let method = EnsembleDecoder.Method(rawValue: method) else {
             throw ValidationError(
                 "--method must be one of \(EnsembleDecoder.Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let bundles = try models.map {
-            try LanguageModelBundle(folder: URL(fileURLWithPath: $0), precision: precision.value())
-        }
+        let bundles = try await download.languageModels(models, precision: precision.value(), quiet: false)
         precision.report(bundles.map(\.model))
         let decoder = try EnsembleDecoder(
             models: bundles, method: method, topK: topK, temperature: temperature,

@@ -3,7 +3,7 @@ import Foundation
 import FuseLLM
 
 /// `fuse llm logits`: per-token top-k distributions of every model over a corpus.
-struct LLMLogitsCommand: ParsableCommand {
+struct LLMLogitsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logits",
         abstract: "Step 1: every model's per-step top-k logits and metric_ce over a corpus.",
@@ -14,10 +14,13 @@ struct LLMLogitsCommand: ParsableCommand {
               manifest.json                    corpus SHA-256, settings, sequences, completed shards per model
               <model>/topk-00000.safetensors   input_ids, sequence/step offsets, top-k ids + logits, metric_ce
             metric_ce is FuseLLM's per-sequence mean cross-entropy on the gold next tokens. Shards are recorded as
-            they complete: rerunning the same command resumes an interrupted run. Model names are the folders' names.
+            they complete: rerunning the same command resumes an interrupted run. Model names are the folders' names
+            (a cached org/name's: its name).
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Model folders (base first, then sources).")
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Model folders or cached org/name[@revision] (base first, then sources).")
     var models: [String]
 
     @Option(help: "The corpus: .jsonl (field --field) or plain text.")
@@ -45,11 +48,11 @@ struct LLMLogitsCommand: ParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
-    func run() throws {
+    @OptionGroup var download: DownloadOption
+
+    func run() async throws {
         let corpus = try Corpus(url: URL(fileURLWithPath: corpus), field: field)
-        let bundles = try models.map {
-            try LanguageModelBundle(folder: URL(fileURLWithPath: $0), precision: precision.value())
-        }
+        let bundles = try await download.languageModels(models, precision: precision.value(), quiet: false)
         precision.report(bundles.map(\.model))
         let window = self.window ?? bundles.map(\.model.config.maxPositions).min() ?? 2
         let extractor = try DistributionExtractor(window: window, topK: topK, shardSize: shardSize)

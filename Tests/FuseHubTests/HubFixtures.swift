@@ -28,6 +28,17 @@ enum HubFixtures {
         }
     }
 
+    static let gpt2Folder = fixtures.appendingPathComponent("llm/gpt2-a")
+
+    /// The tiny GPT-2 of the FuseLLM fixtures (`Tests/Fixtures/llm/gpt2-a`), its safetensors as the LFS blob.
+    static func gpt2Files() throws -> [LoopbackHub.File] {
+        try ["config.json", "model.safetensors", "tokenizer.json"].map { name in
+            LoopbackHub.File(
+                path: name, content: try Data(contentsOf: gpt2Folder.appendingPathComponent(name)),
+                lfs: name.hasSuffix(".safetensors"))
+        }
+    }
+
     /// Files a real repository has that Fuse must not download by default.
     static let extras: [LoopbackHub.File] = [
         LoopbackHub.File(path: "README.md", content: Data("# tiny bert\n".utf8), lfs: false),
@@ -60,6 +71,9 @@ enum HubFixtures {
                 id: "fuse-test/gated", commit: otherCommit, refs: ["main": otherCommit], files: bert,
                 gatedToken: token),
             .init(id: "fuse-test/corrupt", commit: otherCommit, refs: ["main": otherCommit], files: [config, corrupt]),
+            .init(
+                id: "fuse-test/tiny-gpt2", commit: commit, refs: ["main": commit],
+                files: try gpt2Files() + extras),
             .init(
                 id: "fuse-test/missing-file", commit: commit, refs: ["main": commit], files: bert,
                 missing: ["tokenizer.json"]),

@@ -92,6 +92,29 @@ struct PullCommandTests {
         #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("refs/main").path))
     }
 
+    @Test("fuse llm generate --download pulls a causal LM by name and decodes as from its folder, named by its repo")
+    func llmDownload() async throws {
+        let hub = try await LoopbackHub.start(HubFixtures.repositories())
+        defer { hub.stop() }
+        let cache = try HubFixtures.temporaryHub()
+        func generate(_ model: String, _ extra: [String] = []) async throws -> FuseBinary.Run {
+            try await fuse(
+                ["llm", "generate", "--models", model, "--prompt", "the cat", "--max-tokens", "6"] + extra,
+                environment: setting(hub, cache))
+        }
+        let refused = try await generate("fuse-test/tiny-gpt2")
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("--download") && refused.errors.contains("fuse pull"), "\(refused.errors)")
+        #expect(hub.requests.isEmpty)
+        let pulled = try await generate("fuse-test/tiny-gpt2", ["--download"])
+        #expect(pulled.status == 0, "\(pulled.errors)")
+        #expect(pulled.errors.contains("model.safetensors: downloaded"), "\(pulled.errors)")
+        #expect(pulled.errors.contains("weights: tiny-gpt2=1.000"), "\(pulled.errors)")
+        let local = try await generate(HubFixtures.gpt2Folder.path)
+        #expect(local.status == 0, "\(local.errors)")
+        #expect(pulled.output == local.output && !local.output.isEmpty)
+    }
+
     @Test(
         "bad input: HF_ENDPOINT not a URL, a pickles-only repository, an unknown repository",
         arguments: [
