@@ -37,6 +37,8 @@ let package = Package(
         // fuse pull / --download: the Hugging Face Hub's HTTP protocol (TLS through NIOSSL).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // SHA-256 (manifest fingerprints, Hub blob verification); already in the graph through the TLS stack.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System libraries from Debian (installed by .ci/run).
@@ -77,7 +79,11 @@ let package = Package(
 
         // Core: tensors, kernels, safetensors, the plugin protocol and registry.
         .target(
-            name: "FuseCore", dependencies: ["CBLAS", "CFuseDNNL", "CFuseKernels"], swiftSettings: numericSettings),
+            name: "FuseCore",
+            dependencies: [
+                "CBLAS", "CFuseDNNL", "CFuseKernels", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: numericSettings),
 
         // The one reader of tokenizer files: tokenizer.json (BPE, WordPiece, Unigram; normalizers, pre-tokenizers,
         // post-processors, decoders), GPT-2/BERT/CLIP vocabulary files.

@@ -155,7 +155,9 @@ struct BlobDownload {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var hash = SHA256()
-        while let piece = try handle.read(upToCount: 4 << 20), !piece.isEmpty { hash.update(piece) }
+        while let piece = try handle.read(upToCount: 4 << 20), !piece.isEmpty {
+            piece.withUnsafeBytes { hash.update(bytes: $0) }
+        }
         return hash.finalizeHex()
     }
 
