@@ -43,17 +43,15 @@ struct PositionProjections {
     let posQuery: Tensor?
 }
 
-/// Self-attention over a packed batch, one item (segment) at a time, for the blocks the shared attention kernel does
-/// not cover:
-/// - DeBERTa's disentangled attention: content-to-content plus the content-to-position (c2p) and position-to-content
-///   (p2c) terms, all scaled by `1 / √(headDim · (1 + number of terms))`:
+/// Self-attention over a packed batch, one item (segment) at a time, for what the shared fused attention kernel does
+/// not cover: DeBERTa's disentangled attention, content-to-content plus the content-to-position (c2p) and
+/// position-to-content (p2c) terms, all scaled by `1 / √(headDim · (1 + number of terms))`:
 ///
-///       score[i, j] = (q_i · k_j + q_i · posKey[r(i, j)] + k_j · posQuery[r(i, j)]) · scale
+///     score[i, j] = (q_i · k_j + q_i · posKey[r(i, j)] + k_j · posQuery[r(i, j)]) · scale
 ///
-///   with `r(i, j)` the relative-embedding row of `i − j` (`RelativePositions`);
-/// - ModernBERT's local layers: plain attention where query `i` sees only keys with `|i − j| ≤ band`.
-/// Keys whose mask is 0 are never attended. Per (item, head): GEMMs for the raw terms, a gather over `r`, the band,
-/// softmax, and the context GEMM; the pairs are spread over the cores.
+/// with `r(i, j)` the relative-embedding row of `i − j` (`RelativePositions`). Keys whose mask is 0 are never
+/// attended. Per (item, head): GEMMs for the raw terms, a gather over `r`, softmax, and the context GEMM; the pairs
+/// are spread over the cores.
 enum SegmentAttention {
     struct Problem: @unchecked Sendable {
         let query, key, value: UnsafePointer<Float>
@@ -61,8 +59,6 @@ enum SegmentAttention {
         let posKey, posQuery: UnsafePointer<Float>?
         let heads, headDim, span: Int
         let scale: Float
-        /// Keys at most this far from the query (ModernBERT's local layers); nil: all keys.
-        var band: Int? = nil
     }
 
     /// Runs `segments` (start row, length, key mask) of packed `[rows, heads · headDim]` query/key/value.
@@ -107,7 +103,6 @@ enum SegmentAttention {
         let offset = start * stride + head * p.headDim
         let (q, k, v) = (p.query + offset, p.key + offset, p.value + offset)
         let relative = 2 * p.span
-        let band = p.band
         let scores = scratch
         let contentToPosition = scratch + length * length
         let positionToContent = contentToPosition + length * relative
@@ -140,11 +135,6 @@ enum SegmentAttention {
                 }
             }
             if let mask { for j in 0..<length where mask[j] == 0 { line[j] = -.infinity } }
-            if let band {
-                let first = min(max(i - band, 0), length), end = min(i + band + 1, length)
-                line.update(repeating: -.infinity, count: first)
-                (line + end).update(repeating: -.infinity, count: length - end)
-            }
         }
         Kernels.softmaxRows(scores, rows: length, columns: length)
         Kernels.gemm(

@@ -102,22 +102,15 @@ public struct ModernBERTEncoder: EncoderStack {
             layer.rotary.apply(query + offset, rows: segment.length, heads: config.heads, start: 0)
             layer.rotary.apply(key + offset, rows: segment.length, heads: config.heads, start: 0)
         }
-        if let window = layer.window {
-            // Local layers: the band |i − j| ≤ window, which the shared kernel's causal-only window cannot express.
-            let problem = SegmentAttention.Problem(
-                query: query, key: key, value: value, output: context, posKey: nil, posQuery: nil, heads: config.heads,
-                headDim: config.headDim, span: 0, scale: 1 / Float(config.headDim).squareRoot(), band: window)
-            SegmentAttention.run(
-                problem, segments: plan.segments, positions: RelativePositions(buckets: 0, maxPosition: 1))
-        } else {
-            for segment in plan.segments where segment.length > 0 {
-                let offset = segment.start * width
-                segment.mask.withOptionalBuffer { mask in
-                    Kernels.scaledDotProductAttention(
-                        query: query + offset, key: key + offset, value: value + offset, output: context + offset,
-                        batch: 1, heads: config.heads, queryLength: segment.length, keyLength: segment.length,
-                        headDim: config.headDim, keyPaddingMask: mask)
-                }
+        // Global layers see the whole segment; local layers the band |i − j| ≤ window (key blocks outside it are
+        // skipped by the fused kernel).
+        for segment in plan.segments where segment.length > 0 {
+            let offset = segment.start * width
+            segment.mask.withOptionalBuffer { mask in
+                Kernels.scaledDotProductAttention(
+                    query: query + offset, key: key + offset, value: value + offset, output: context + offset,
+                    batch: 1, heads: config.heads, queryLength: segment.length, keyLength: segment.length,
+                    headDim: config.headDim, keyPaddingMask: mask, band: layer.window)
             }
         }
         layer.attentionOutput.apply(context, rows: rows, output: query)
