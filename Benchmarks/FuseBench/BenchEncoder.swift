@@ -184,6 +184,12 @@ struct BenchEncoder: AsyncParsableCommand {
                     format: "  peer %@: %.1f (%.1f) sentences/s  Fuse ×%.2f; cosine to torch fp32 mean %.5f, "
                         + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
         }
+        // Before the fp32 reference below loads a second model into this process.
+        if let weightBytes {
+            print(
+                "all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
+                    + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
+        }
         if runtime.model.precision != .fp32 {
             let exact = try FuseRuntime(modelDirectory: folder).embed(samples: samples)
             let reduced = try runtime.embed(samples: samples)
@@ -196,11 +202,6 @@ struct BenchEncoder: AsyncParsableCommand {
                 ceiling.describe(
                     itemsPerSecond: rate.0, flopsPerItem: flops / Double(texts.count),
                     targetItemsPerSecond: 400))
-        }
-        if let weightBytes {
-            print(
-                "all-MiniLM-L6-v2 memory (F32 safetensors, memory-mapped): "
-                    + ResidentMemory.report(before: before, weightBytes: weightBytes, resetWorked: resetWorked))
         }
     }
 

@@ -31,14 +31,21 @@ public final class PrecisionConverter {
     }
 
     /// `parts` stacked into one layer (`Linear.stacked`) in the converter's precision, once per set of weights;
-    /// the parts' fp32 pages are released, as `Linear.converted(to:)` releases a single layer's.
+    /// the parts' fp32 pages are released, as `Linear.converted(to:)` releases a single layer's, and so are the
+    /// stacked fp32 matrix's (spilled to a temporary file mapping first).
     func convertStacked(_ parts: [Linear]) throws -> Linear {
         guard let first = parts.first else {
             throw FuseError.invalidArgument(what: "stacked layers", reason: "none given")
         }
         let key = Key(storage: ObjectIdentifier(first.weight.storage), offset: -1 - first.weight.offset)
         if let done = stacked[key] { return done }
-        let result = try Linear.stacked(parts).converted(to: precision)
+        var stackedFP32 = try Linear.stacked(parts)
+        if precision != .fp32, let spilled = stackedFP32.weight.spilledToTemporaryFile() {
+            // The stacked fp32 matrix is Fuse's own allocation: moved to a file mapping, its pages can go once the
+            // reduced copy exists (as a checkpoint's do), instead of staying resident beside it.
+            stackedFP32 = try Linear(weight: spilled, bias: stackedFP32.bias)
+        }
+        let result = try stackedFP32.converted(to: precision)
         for part in parts {
             part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count)
         }
