@@ -19,6 +19,23 @@ enum ResidentMemory {
         return (current, peak)
     }
 
+    /// The resident set split into anonymous memory (allocations) and file-backed pages (memory-mapped
+    /// checkpoints, libraries), in bytes; nil where /proc is unavailable.
+    static func split() -> (anonymous: Int, file: Int)? {
+        guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else {
+            return nil
+        }
+        var anonymous: Int?, file: Int?
+        for line in status.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
+            if fields[0] == "RssAnon:" { anonymous = kilobytes * 1024 }
+            if fields[0] == "RssFile:" { file = kilobytes * 1024 }
+        }
+        guard let anonymous, let file else { return nil }
+        return (anonymous, file)
+    }
+
     /// Resets the peak to the current RSS (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0), so a later `read()`
     /// gives the peak of what ran in between. False when the kernel refuses.
     @discardableResult
@@ -34,12 +51,19 @@ enum ResidentMemory {
     /// ("resident weights ≤ 0.3× fp32") is read against; the peak includes the conversion at load time.
     static func report(before: (current: Int, peak: Int)?, weightBytes: Int, resetWorked: Bool) -> String {
         guard let before, let after = read() else { return "RSS: /proc/self/status unavailable" }
+        let parts =
+            split().map {
+                String(
+                    format: " (process now: %.0f MB anonymous, %.0f MB file-backed)", Double($0.anonymous) / 1_048_576,
+                    Double($0.file) / 1_048_576)
+            } ?? ""
         let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
         let resident = after.current - before.current, peak = after.peak - before.current
         let note = resetWorked ? "" : " (peak not resettable here: includes earlier stages)"
         return String(
             format: "resident %.0f MB above the %.0f MB before loading = %.2f× the %.0f MB of fp32 weights; "
                 + "peak %.0f MB above = %.2f×%@", mb(resident), mb(before.current),
-            Double(resident) / Double(weightBytes), mb(weightBytes), mb(peak), Double(peak) / Double(weightBytes), note)
+            Double(resident) / Double(weightBytes), mb(weightBytes), mb(peak), Double(peak) / Double(weightBytes),
+            note + parts)
     }
 }

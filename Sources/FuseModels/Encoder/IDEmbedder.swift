@@ -12,13 +12,16 @@ public struct IDEmbedder: ModalityEmbedder {
     public let tokenTypes: Tensor?
     public let norm: LayerNormWeights?
     public let modalityTypeEmbedding: Tensor?
+    /// `table` as int8 rows, which lookups read instead, when the model runs int8 (`reducedPrecision(_:)`).
+    public let quantizedTable: QuantizedRows?
 
     public init(
         modality: Modality, table: Tensor, positions: Tensor, tokenTypes: Tensor? = nil,
-        norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil
+        norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil, quantizedTable: QuantizedRows? = nil
     ) {
         self.modality = modality
         self.table = table
+        self.quantizedTable = quantizedTable
         self.positions = positions
         self.tokenTypes = tokenTypes
         self.norm = norm
@@ -51,7 +54,11 @@ public struct IDEmbedder: ModalityEmbedder {
                             let position = real ? Int(tokens.positions[t]) : 0
                             let safeID = (0..<vocabSize).contains(id) ? id : 0
                             let safePosition = (0..<maxPositions).contains(position) ? position : 0
-                            line.update(from: table.baseAddress! + safeID * width, count: width)
+                            if let quantizedTable {
+                                quantizedTable.copyRow(safeID, into: line)
+                            } else {
+                                line.update(from: table.baseAddress! + safeID * width, count: width)
+                            }
                             addRows(positions.baseAddress!, start: safePosition, rows: 1, width: width, into: line)
                             if let types, typeCount > 0 {
                                 let type = real ? Int(tokens.tokenTypeIDs?[t] ?? 0) : 0
@@ -69,6 +76,14 @@ public struct IDEmbedder: ModalityEmbedder {
             norm?.apply(out.baseAddress!, rows: batch.count * sequence)
         }
         return EmbeddedBatch(hidden: hidden, mask: mask, ids: paddedIDs, prefixCount: 0)
+    }
+
+    /// With an int8 converter, the token table as int8 rows (its fp32 pages released); otherwise unchanged.
+    public func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder {
+        guard let quantized = try converter.quantizedTable(table), quantizedTable == nil else { return self }
+        return IDEmbedder(
+            modality: modality, table: table, positions: positions, tokenTypes: tokenTypes, norm: norm,
+            modalityTypeEmbedding: modalityTypeEmbedding, quantizedTable: quantized)
     }
 }
 

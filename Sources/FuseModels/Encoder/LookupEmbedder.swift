@@ -19,13 +19,16 @@ public struct LookupEmbedder: ModalityEmbedder {
     public let norm: LayerNormWeights
     /// The longest sequence the model accepts (its `max_position_embeddings`).
     public let maxPositions: Int
+    /// `table` as int8 rows, which lookups read instead, when the model runs int8 (`reducedPrecision(_:)`).
+    public let quantizedTable: QuantizedRows?
 
     public init(
         modality: Modality, table: Tensor, positions: Tensor?, tokenTypes: Tensor?, projection: Linear?,
-        norm: LayerNormWeights, maxPositions: Int
+        norm: LayerNormWeights, maxPositions: Int, quantizedTable: QuantizedRows? = nil
     ) {
         self.modality = modality
         self.table = table
+        self.quantizedTable = quantizedTable
         self.positions = positions
         self.tokenTypes = tokenTypes
         self.projection = projection
@@ -51,7 +54,11 @@ public struct LookupEmbedder: ModalityEmbedder {
                     for t in 0..<tokens.count where tokens.attentionMask[t] != 0 {
                         let line = out.baseAddress! + (item * sequence + t) * width
                         mask[item * sequence + t] = tokens.attentionMask[t]
-                        line.update(from: table.baseAddress! + Int(rows[item][t]) * width, count: width)
+                        if let quantizedTable {
+                            quantizedTable.copyRow(Int(rows[item][t]), into: line)
+                        } else {
+                            line.update(from: table.baseAddress! + Int(rows[item][t]) * width, count: width)
+                        }
                         positions?.withUnsafeBufferPointer {
                             addRows($0.baseAddress!, start: Int(tokens.positions[t]), rows: 1, width: width, into: line)
                         }
@@ -80,6 +87,15 @@ public struct LookupEmbedder: ModalityEmbedder {
             paddedIDs[index] += Array(repeating: 0, count: sequence - paddedIDs[index].count)
         }
         return EmbeddedBatch(hidden: summed, mask: mask, ids: paddedIDs, prefixCount: 0)
+    }
+
+    /// With an int8 converter, the token table as int8 rows (its fp32 pages released) and the projection in the
+    /// converter's precision; otherwise unchanged.
+    public func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder {
+        guard let quantized = try converter.quantizedTable(table), quantizedTable == nil else { return self }
+        return LookupEmbedder(
+            modality: modality, table: table, positions: positions, tokenTypes: tokenTypes, projection: projection,
+            norm: norm, maxPositions: maxPositions, quantizedTable: quantized)
     }
 }
 

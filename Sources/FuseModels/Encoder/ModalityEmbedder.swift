@@ -25,10 +25,14 @@ public protocol ModalityEmbedder: Sendable {
     var modalityTypeEmbedding: Tensor? { get }
     /// Embeds a batch, padding shorter items.
     func embed(_ batch: [Tokens]) throws -> EmbeddedBatch
+    /// The embedder as a model converted by `converter` runs it (token tables as int8 rows under int8); the default
+    /// is the embedder unchanged (patch, feature and waveform embedders stay fp32).
+    func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder
 }
 
 extension ModalityEmbedder {
     public var modalityTypeEmbedding: Tensor? { nil }
+    public func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder { self }
 }
 
 /// Adds `rows` rows of a `[*, width]` table starting at row `start` to `destination`.

@@ -2,12 +2,14 @@ import Foundation
 import FuseCore
 
 /// Converts a model's linear layers to a reduced precision once each, however many towers share them
-/// (Meta-Transformer's towers share one encoder). Only the transformer blocks' projections and MLPs convert:
-/// embedders, LayerNorms, attention scores, pooling and the final projections into the shared space stay fp32.
+/// (Meta-Transformer's towers share one encoder). The transformer blocks' projections and MLPs convert, and under
+/// int8 the token-embedding tables become int8 rows; position and patch embeddings, LayerNorms, attention scores,
+/// pooling and the final projections into the shared space stay fp32.
 public final class PrecisionConverter {
     public let precision: Precision
     private var converted: [Key: Linear] = [:]
     private var stacked: [Key: Linear] = [:]
+    private var tables: [Key: QuantizedRows] = [:]
 
     private struct Key: Hashable {
         let storage: ObjectIdentifier
@@ -28,6 +30,18 @@ public final class PrecisionConverter {
         let result = try linear.converted(to: target)
         converted[key] = result
         return result
+    }
+
+    /// A token table as int8 rows when the converter runs int8 (once per table, however many embedders share it),
+    /// its fp32 pages released; nil in other precisions.
+    public func quantizedTable(_ table: Tensor) throws -> QuantizedRows? {
+        guard precision == .int8 else { return nil }
+        let key = Key(storage: ObjectIdentifier(table.storage), offset: table.offset)
+        if let done = tables[key] { return done }
+        let quantized = try QuantizedRows(quantizing: table)
+        table.storage.releaseResidentPages(offset: table.offset, count: table.count)
+        tables[key] = quantized
+        return quantized
     }
 
     /// `parts` stacked into one layer (`Linear.stacked`) in the converter's precision, once per set of weights;
@@ -77,7 +91,8 @@ extension Tower {
 
     func converted(_ converter: PrecisionConverter) throws -> Tower {
         return Tower(
-            modality: modality, embedder: embedder, encoder: try encoder.converted(converter), causal: causal,
+            modality: modality, embedder: try embedder.reducedPrecision(converter),
+            encoder: try encoder.converted(converter), causal: causal,
             pooling: pooling,
             poolNorm: poolNorm, head: head)
     }
