@@ -39,6 +39,9 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Loopback port for fuse serve (the peer uses the next one).")
     var port = 18_080
 
+    @Option(help: "fuse serve's --precision (fp32, bf16, int8, auto); the in-process embed rate uses the same.")
+    var precision = "fp32"
+
     func run() async throws {
         guard WrkLoad.available else { throw BenchServeError.noLoadGenerator }
         let counts = connections.split(separator: ",").compactMap { Int($0) }
@@ -49,13 +52,21 @@ struct BenchServe: AsyncParsableCommand {
             let batch = (0..<32).map { sentences[(start + $0) % sentences.count] }
             return #"{"input": ["# + batch.map(jsonString).joined(separator: ", ") + "]}"
         }
-        let embedRate = soakOnly ? 0 : try Self.fuseEmbedRate(model: model, sentences: sentences)
-        if !soakOnly { print(String(format: "fuse embed in process (no HTTP), batch 32: %.0f sentences/s", embedRate)) }
+        let embedRate =
+            soakOnly
+            ? 0
+            : try Self.fuseEmbedRate(
+                model: model, sentences: sentences, precision: Precision(name: precision))
+        if !soakOnly {
+            print(
+                String(
+                    format: "fuse embed in process (no HTTP), batch 32, %@: %.0f sentences/s", precision, embedRate))
+        }
         BenchPeer.flush()
 
         let fuse = try ServerProcess(
             name: "fuse serve", executable: Self.fuseExecutable(),
-            arguments: ["serve", "--model", model, "--port", "\(port)", "--quiet"],
+            arguments: ["serve", "--model", model, "--port", "\(port)", "--precision", precision, "--quiet"],
             port: port, logPath: "/tmp/fuse-bench-serve.log")
         defer { fuse.stop() }
         try fuse.waitUntilHealthy()
@@ -188,8 +199,8 @@ struct BenchServe: AsyncParsableCommand {
     }
 
     /// `fuse embed`'s path in process: FuseRuntime.embed(samples:) in batches of 32 (1024 sentences, best of 3).
-    static func fuseEmbedRate(model: String, sentences: [String]) throws -> Double {
-        let runtime = try FuseRuntime(modelDirectory: URL(fileURLWithPath: model))
+    static func fuseEmbedRate(model: String, sentences: [String], precision: Precision) throws -> Double {
+        let runtime = try FuseRuntime(modelDirectory: URL(fileURLWithPath: model), precision: precision)
         let samples = (0..<1024).map { Sample.text(sentences[$0 % sentences.count]) }
         _ = try runtime.embed(samples: Array(samples.prefix(64)))
         var best = 0.0
