@@ -152,6 +152,7 @@ let package = Package(
                 "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex",
                 "FuseServer",
                 "FuseHub",
+                "FuseTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
