@@ -33,7 +33,8 @@ public final class ContrastiveStepper: @unchecked Sendable {
             throw SetFitError.invalidTrainingData(
                 reason: "\(labels.count) pair labels for batches of \(first.batch) and \(second.batch) sequences")
         }
-        let firstState = try graph.forward(first), secondState = try graph.forward(second)
+        let firstState = try graph.forward(first, training: true)
+        let secondState = try graph.forward(second, training: true)
         let evaluated = CosineSimilarityLoss.evaluate(
             first: firstState.embeddings, second: secondState.embeddings, labels: labels)
         graph.zeroGradients()

@@ -10,8 +10,12 @@ final class BERTActivations: @unchecked Sendable {
         let intermediate: FloatBuffer, activated: FloatBuffer
         /// MLP output + normed1 (LayerNorm 2's input), then its statistics and the layer's output.
         let residual2: FloatBuffer, mean2: FloatBuffer, rstd2: FloatBuffer, output: FloatBuffer
+        /// Dropout masks (empty when not training): attention probabilities, then the two sub-layer outputs; and
+        /// the probabilities after dropout, which multiply V.
+        let attentionMask: FloatBuffer, droppedProbabilities: FloatBuffer
+        let outputMask1: FloatBuffer, outputMask2: FloatBuffer
 
-        init(rows: Int, hidden: Int, intermediate width: Int, attentionCount: Int) {
+        init(rows: Int, hidden: Int, intermediate width: Int, attentionCount: Int, dropout: Bool) {
             q = FloatBuffer(count: rows * hidden)
             k = FloatBuffer(count: rows * hidden)
             v = FloatBuffer(count: rows * hidden)
@@ -27,19 +31,28 @@ final class BERTActivations: @unchecked Sendable {
             mean2 = FloatBuffer(count: rows)
             rstd2 = FloatBuffer(count: rows)
             output = FloatBuffer(count: rows * hidden)
+            attentionMask = FloatBuffer(count: dropout ? attentionCount : 0)
+            droppedProbabilities = FloatBuffer(count: dropout ? attentionCount : 0)
+            outputMask1 = FloatBuffer(count: dropout ? rows * hidden : 0)
+            outputMask2 = FloatBuffer(count: dropout ? rows * hidden : 0)
         }
     }
 
     let batch: TokenBatch
     /// word + position + type embeddings, their LayerNorm statistics and output.
     let embeddingSum: FloatBuffer, embeddingMean: FloatBuffer, embeddingRstd: FloatBuffer, embedded: FloatBuffer
+    /// Whether dropout was applied (training mode with a non-zero probability), and the embeddings' mask.
+    let dropout: Bool
+    let embeddingMask: FloatBuffer
     let layers: [Layer]
     /// Mean-pooled `[B, C]`, its norms, and the unit vectors the model outputs.
     let pooled: FloatBuffer, norms: FloatBuffer, embeddings: FloatBuffer
 
-    init(batch: TokenBatch, shape: BERTShape) {
+    init(batch: TokenBatch, shape: BERTShape, dropout: Bool) {
         self.batch = batch
+        self.dropout = dropout
         let rows = batch.batch * batch.sequence, c = shape.hidden
+        embeddingMask = FloatBuffer(count: dropout ? rows * c : 0)
         embeddingSum = FloatBuffer(count: rows * c)
         embeddingMean = FloatBuffer(count: rows)
         embeddingRstd = FloatBuffer(count: rows)
@@ -47,7 +60,7 @@ final class BERTActivations: @unchecked Sendable {
         layers = (0..<shape.layers).map { _ in
             Layer(
                 rows: rows, hidden: c, intermediate: shape.intermediate,
-                attentionCount: batch.batch * shape.heads * batch.sequence * batch.sequence)
+                attentionCount: batch.batch * shape.heads * batch.sequence * batch.sequence, dropout: dropout)
         }
         pooled = FloatBuffer(count: batch.batch * c)
         norms = FloatBuffer(count: batch.batch)

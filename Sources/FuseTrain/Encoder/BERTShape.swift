@@ -11,11 +11,17 @@ public struct BERTShape: Sendable, Equatable {
     public var layers: Int
     public var intermediate: Int
     public var layerNormEpsilon: Float
+    /// `hidden_dropout_prob`: dropout on the embeddings and on each sub-layer's output before its residual sum.
+    public var hiddenDropout: Float
+    /// `attention_probs_dropout_prob`: dropout on the attention probabilities.
+    public var attentionDropout: Float
 
     public init(
         vocabSize: Int, maxPositions: Int, typeVocabSize: Int, hidden: Int, heads: Int, layers: Int,
-        intermediate: Int, layerNormEpsilon: Float
+        intermediate: Int, layerNormEpsilon: Float, hiddenDropout: Float = 0, attentionDropout: Float = 0
     ) {
+        self.hiddenDropout = hiddenDropout
+        self.attentionDropout = attentionDropout
         self.vocabSize = vocabSize
         self.maxPositions = maxPositions
         self.typeVocabSize = typeVocabSize
@@ -54,7 +60,14 @@ extension BERTShape {
             typeVocabSize: try config.size("type_vocab_size", default: 2), hidden: try config.size("hidden_size"),
             heads: try config.size("num_attention_heads"), layers: try config.size("num_hidden_layers"),
             intermediate: try config.size("intermediate_size"),
-            layerNormEpsilon: Float(try config.double("layer_norm_eps", default: 1e-12)))
+            layerNormEpsilon: Float(try config.double("layer_norm_eps", default: 1e-12)),
+            hiddenDropout: Float(try config.double("hidden_dropout_prob", default: 0.1)),
+            attentionDropout: Float(try config.double("attention_probs_dropout_prob", default: 0.1)))
+        guard (0..<1).contains(hiddenDropout), (0..<1).contains(attentionDropout) else {
+            throw SetFitError.invalidBody(
+                file: url.path, reason: "dropout probabilities must be in [0, 1) "
+                    + "(hidden_dropout_prob \(hiddenDropout), attention_probs_dropout_prob \(attentionDropout))")
+        }
         guard hidden % heads == 0 else {
             throw SetFitError.invalidBody(
                 file: url.path, reason: "num_attention_heads \(heads) does not divide hidden_size \(hidden)")

@@ -1,6 +1,10 @@
+import FuseCore
+
 /// The BERT encoder as sentence-transformers trains it (embeddings + LayerNorm, post-LN blocks with padding-masked
 /// self-attention and a GELU MLP, mean pooling, normalisation), each forward step paired with its backward, fp32,
-/// over one flat parameter buffer and one flat gradient buffer. Dropout is not applied (see docs/SETFIT.md).
+/// over one flat parameter buffer and one flat gradient buffer. In training mode the config's dropout applies where
+/// BERT applies it (embeddings, attention probabilities, each sub-layer's output), drawn from Fuse's own seeded
+/// stream; evaluation mode (the default) has none.
 ///
 /// ```swift
 /// let graph = BERTTrainingGraph(parameters: parameters)
@@ -12,9 +16,13 @@ public final class BERTTrainingGraph: @unchecked Sendable {
     public let parameters: BERTParameters
     let gradientBuffer: FloatBuffer
 
-    public init(parameters: BERTParameters) {
+    /// The dropout stream (advanced by every training-mode forward).
+    private var random: SplitMix64
+
+    public init(parameters: BERTParameters, dropoutSeed: UInt64 = 0) {
         self.parameters = parameters
         gradientBuffer = FloatBuffer(count: parameters.count)
+        random = SplitMix64(seed: dropoutSeed)
     }
 
     public var shape: BERTShape { parameters.shape }
@@ -37,9 +45,9 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         public var embeddings: [[Float]] { activations.embeddingRows }
     }
 
-    /// Runs the batch forward, keeping what the backward needs. Throws `SetFitError.invalidTrainingData` when an
-    /// id, token type or length does not fit the model's tables.
-    public func forward(_ batch: TokenBatch) throws -> ForwardState {
+    /// Runs the batch forward, keeping what the backward needs; `training` applies dropout. Throws
+    /// `SetFitError.invalidTrainingData` when an id, token type or length does not fit the model's tables.
+    public func forward(_ batch: TokenBatch, training: Bool = false) throws -> ForwardState {
         let s = shape, c = s.hidden, rows = batch.batch * batch.sequence
         guard batch.sequence <= s.maxPositions else {
             throw SetFitError.invalidTrainingData(
@@ -51,7 +59,8 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         if let type = batch.typeIDs.first(where: { $0 < 0 || Int($0) >= s.typeVocabSize }) {
             throw SetFitError.invalidTrainingData(reason: "token type \(type) is outside 0..<\(s.typeVocabSize)")
         }
-        let a = BERTActivations(batch: batch, shape: s)
+        let dropout = training && (s.hiddenDropout > 0 || s.attentionDropout > 0)
+        let a = BERTActivations(batch: batch, shape: s, dropout: dropout)
         let words = w("embeddings.word_embeddings.weight"), positions = w("embeddings.position_embeddings.weight")
         let types = w("embeddings.token_type_embeddings.weight")
         for r in 0..<rows {
@@ -64,9 +73,13 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             a.embeddingSum.pointer, rows: rows, width: c, weight: w("embeddings.LayerNorm.weight"),
             bias: w("embeddings.LayerNorm.bias"), epsilon: s.layerNormEpsilon, into: a.embedded.pointer,
             mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer)
+        if dropout {
+            DropoutPass.drawMask(a.embeddingMask.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
+            DropoutPass.apply(a.embedded.pointer, mask: a.embeddingMask.pointer, count: rows * c)
+        }
         var input = a.embedded
         for (l, layer) in a.layers.enumerated() {
-            forwardLayer(l, layer, input: input.pointer, batch: batch)
+            forwardLayer(l, layer, input: input.pointer, batch: batch, dropout: dropout)
             input = layer.output
         }
         PoolingPass.forward(
@@ -75,9 +88,17 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         return ForwardState(activations: a)
     }
 
-    private func forwardLayer(_ l: Int, _ a: BERTActivations.Layer, input x: UnsafeMutablePointer<Float>, batch: TokenBatch) {
+    private func forwardLayer(
+        _ l: Int, _ a: BERTActivations.Layer, input x: UnsafeMutablePointer<Float>, batch: TokenBatch, dropout: Bool
+    ) {
         let s = shape, c = s.hidden, n = s.intermediate, rows = batch.batch * batch.sequence
         let p = "encoder.layer.\(l)."
+        if dropout {
+            DropoutPass.drawMask(
+                a.attentionMask.pointer, count: a.attentionMask.count, probability: s.attentionDropout, random: &random)
+            DropoutPass.drawMask(a.outputMask1.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
+            DropoutPass.drawMask(a.outputMask2.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
+        }
         LinearPass.forward(
             x, rows: rows, inputs: c, outputs: c, weight: w(p + "attention.self.query.weight"),
             bias: w(p + "attention.self.query.bias"), into: a.q.pointer)
@@ -89,10 +110,12 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             bias: w(p + "attention.self.value.bias"), into: a.v.pointer)
         AttentionPass.forward(
             q: a.q.pointer, k: a.k.pointer, v: a.v.pointer, mask: batch.mask, sizes: sizes(batch),
-            probabilities: a.probabilities.pointer, context: a.context.pointer)
+            probabilities: a.probabilities.pointer, context: a.context.pointer,
+            dropout: dropout ? (UnsafePointer(a.attentionMask.pointer), a.droppedProbabilities.pointer) : nil)
         LinearPass.forward(
             a.context.pointer, rows: rows, inputs: c, outputs: c, weight: w(p + "attention.output.dense.weight"),
             bias: w(p + "attention.output.dense.bias"), into: a.residual1.pointer)
+        if dropout { DropoutPass.apply(a.residual1.pointer, mask: a.outputMask1.pointer, count: rows * c) }
         for i in 0..<(rows * c) { a.residual1[i] += x[i] }
         LayerNormPass.forward(
             a.residual1.pointer, rows: rows, width: c, weight: w(p + "attention.output.LayerNorm.weight"),
@@ -105,6 +128,7 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         LinearPass.forward(
             a.activated.pointer, rows: rows, inputs: n, outputs: c, weight: w(p + "output.dense.weight"),
             bias: w(p + "output.dense.bias"), into: a.residual2.pointer)
+        if dropout { DropoutPass.apply(a.residual2.pointer, mask: a.outputMask2.pointer, count: rows * c) }
         for i in 0..<(rows * c) { a.residual2[i] += a.normed1[i] }
         LayerNormPass.forward(
             a.residual2.pointer, rows: rows, width: c, weight: w(p + "output.LayerNorm.weight"),
@@ -136,6 +160,7 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             backwardLayer(l, a.layers[l], input: input, dOutput: dOutput, dInput: dInput, batch: batch, scratch: scratch)
             dOutput = dInput
         }
+        if a.dropout { DropoutPass.apply(dOutput.pointer, mask: a.embeddingMask.pointer, count: rows * c) }
         let dSum = FloatBuffer(count: rows * c)
         LayerNormPass.backward(
             dOutput.pointer, x: a.embeddingSum.pointer, rows: rows, width: c, weight: w("embeddings.LayerNorm.weight"),
@@ -189,6 +214,7 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             mean: a.mean2.pointer, rstd: a.rstd2.pointer, dWeight: g(p + "output.LayerNorm.weight"),
             dBias: g(p + "output.LayerNorm.bias"), dx: d.dResidual2.pointer)
         d.dNormed1.pointer.update(from: d.dResidual2.pointer, count: rows * c)
+        if a.outputMask2.count > 0 { DropoutPass.apply(d.dResidual2.pointer, mask: a.outputMask2.pointer, count: rows * c) }
         LinearPass.backward(
             d.dResidual2.pointer, x: a.activated.pointer, rows: rows, inputs: n, outputs: c,
             weight: w(p + "output.dense.weight"), dWeight: g(p + "output.dense.weight"),
@@ -205,6 +231,7 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             dWeight: g(p + "attention.output.LayerNorm.weight"), dBias: g(p + "attention.output.LayerNorm.bias"),
             dx: d.dResidual1.pointer)
         dInput.pointer.update(from: d.dResidual1.pointer, count: rows * c)
+        if a.outputMask1.count > 0 { DropoutPass.apply(d.dResidual1.pointer, mask: a.outputMask1.pointer, count: rows * c) }
         LinearPass.backward(
             d.dResidual1.pointer, x: a.context.pointer, rows: rows, inputs: c, outputs: c,
             weight: w(p + "attention.output.dense.weight"), dWeight: g(p + "attention.output.dense.weight"),
@@ -212,7 +239,9 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         AttentionPass.backward(
             dContext: d.dContext.pointer, q: a.q.pointer, k: a.k.pointer, v: a.v.pointer,
             probabilities: a.probabilities.pointer, sizes: sizes(batch), scratch: d.dScores.pointer,
-            dq: d.dq.pointer, dk: d.dk.pointer, dv: d.dv.pointer)
+            dq: d.dq.pointer, dk: d.dk.pointer, dv: d.dv.pointer,
+            dropout: a.attentionMask.count > 0
+                ? (UnsafePointer(a.attentionMask.pointer), UnsafePointer(a.droppedProbabilities.pointer)) : nil)
         for (projection, grad) in [("query", d.dq), ("key", d.dk), ("value", d.dv)] {
             LinearPass.backward(
                 grad.pointer, x: x.pointer, rows: rows, inputs: c, outputs: c,

@@ -72,7 +72,7 @@ public final class SetFitTrainer: @unchecked Sendable {
         let sequences = try train.texts.map { try tokenizer.ids($0) }
 
         let parameters = try BERTParameters(shape: shape, checkpoint: checkpoint)
-        let graph = BERTTrainingGraph(parameters: parameters)
+        let graph = BERTTrainingGraph(parameters: parameters, dropoutSeed: options.seed)
         let stepsPerEpoch = (pairs.count + options.batchSize - 1) / options.batchSize
         let totalSteps = stepsPerEpoch * options.epochs
         let stepper = ContrastiveStepper(

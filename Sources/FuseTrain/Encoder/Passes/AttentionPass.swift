@@ -11,9 +11,12 @@ enum AttentionPass {
         var hidden: Int { heads * headSize }
     }
 
+    /// With `dropout` (mask, output), the probabilities times the mask are written to the output buffer and
+    /// multiply V (`nn.Dropout` on the attention probabilities); P itself is kept for the softmax backward.
     static func forward(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, mask: [Float], sizes: Sizes,
-        probabilities p: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>
+        probabilities p: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+        dropout: (mask: UnsafePointer<Float>, dropped: UnsafeMutablePointer<Float>)? = nil
     ) {
         let t = sizes.sequence, c = sizes.hidden, d = sizes.headSize
         let scale = 1 / Float(d).squareRoot()
@@ -36,32 +39,43 @@ enum AttentionPass {
                     }
                     for j in 0..<t { row[j] /= total }
                 }
+                var weights = UnsafePointer(scores)
+                if let dropout {
+                    let offset = (b * sizes.heads + h) * t * t
+                    for i in 0..<(t * t) { dropout.dropped[offset + i] = scores[i] * dropout.mask[offset + i] }
+                    weights = UnsafePointer(dropout.dropped + offset)
+                }
                 Kernels.gemm(
                     transposeA: false, transposeB: false, m: t, n: d, k: t,
-                    a: scores, lda: t, b: v + base, ldb: c, c: context + base, ldc: c)
+                    a: weights, lda: t, b: v + base, ldb: c, c: context + base, ldc: c)
             }
         }
     }
 
-    /// Writes dQ, dK, dV (overwriting) from dctx; `scratch` holds `T·T` floats.
+    /// Writes dQ, dK, dV (overwriting) from dctx; `scratch` holds `T·T` floats. With `dropout`, V was multiplied
+    /// by the dropped probabilities and dP passes back through the mask.
     static func backward(
         dContext: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         probabilities p: UnsafePointer<Float>, sizes: Sizes, scratch dp: UnsafeMutablePointer<Float>,
-        dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
+        dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+        dropout: (mask: UnsafePointer<Float>, dropped: UnsafePointer<Float>)? = nil
     ) {
         let t = sizes.sequence, c = sizes.hidden, d = sizes.headSize
         let scale = 1 / Float(d).squareRoot()
         for b in 0..<sizes.batch {
             for h in 0..<sizes.heads {
                 let base = b * t * c + h * d
-                let probs = p + (b * sizes.heads + h) * t * t
-                // dV = Pᵀ·dctx; dP = dctx·Vᵀ.
+                let offset = (b * sizes.heads + h) * t * t
+                let probs = p + offset
+                // dV = P′ᵀ·dctx (P′ = P after dropout); dP′ = dctx·Vᵀ; dP = dP′ ⊙ mask.
                 Kernels.gemm(
                     transposeA: true, transposeB: false, m: t, n: d, k: t,
-                    a: probs, lda: t, b: dContext + base, ldb: c, c: dv + base, ldc: c)
+                    a: dropout.map { $0.dropped + offset } ?? probs, lda: t, b: dContext + base, ldb: c,
+                    c: dv + base, ldc: c)
                 Kernels.gemm(
                     transposeA: false, transposeB: true, m: t, n: t, k: d,
                     a: dContext + base, lda: c, b: v + base, ldb: c, c: dp, ldc: t)
+                if let dropout { DropoutPass.apply(dp, mask: dropout.mask + offset, count: t * t) }
                 // Softmax backward: dS = P ⊙ (dP − Σⱼ P·dP), in place in dp.
                 for i in 0..<t {
                     let pRow = probs + i * t, dRow = dp + i * t
