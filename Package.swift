@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "FuseIndex", targets: ["FuseIndex"]),
         .library(name: "FuseServer", targets: ["FuseServer"]),
         .library(name: "FuseHub", targets: ["FuseHub"]),
+        .library(name: "FuseTrain", targets: ["FuseTrain"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
@@ -123,6 +124,11 @@ let package = Package(
             name: "FuseIndex", dependencies: ["Fuse", "FuseCore", "CSQLite", "CIndexKernels", "ImagePatch", "CPNG"],
             swiftSettings: numericSettings),
 
+        // SetFit: few-shot classification trained natively (encoder backward passes, AdamW, the logistic head).
+        .target(
+            name: "FuseTrain", dependencies: ["Fuse", "FuseCore", "FuseModels", "FuseTokenizers"],
+            swiftSettings: numericSettings),
+
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.
         .target(
             name: "FuseServer",
@@ -152,6 +158,7 @@ let package = Package(
                 "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex",
                 "FuseServer",
                 "FuseHub",
+                "FuseTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
@@ -159,7 +166,7 @@ let package = Package(
             name: "fuse-bench",
             dependencies: [
                 "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE",
-                "FuseIndex", "FuseServer",
+                "FuseIndex", "FuseServer", "FuseTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
@@ -191,6 +198,7 @@ let package = Package(
                 "FusePluginLoader", "FusePluginKit", "FuseCore",
                 "FuseTestSupport",
             ]),
+        .testTarget(name: "FuseTrainTests", dependencies: ["FuseTrain", "Fuse", "FuseModels", "FuseTestSupport"]),
         .testTarget(name: "FuseServerTests", dependencies: ["FuseServer", "Fuse", "FuseTestSupport"]),
         .testTarget(
             name: "FuseHubTests",

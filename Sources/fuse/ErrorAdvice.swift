@@ -5,6 +5,7 @@ import FuseIndex
 import FuseLLM
 import FusePluginLoader
 import FuseServer
+import FuseTrain
 
 /// The CLI's one translation of library errors into advice with fuse's own flags.
 ///
@@ -63,6 +64,10 @@ enum ErrorAdvice {
                 + "fix it or run `fuse plugins unregister \(name)`"
         case let error as IndexError:
             return fix(for: error, command: command).map { "\(error); \($0)" }
+        case SetFitError.outputExists(let path):
+            return "\(path): already exists; pass --force to overwrite it"
+        case SetFitError.invalidOption(let name, let reason):
+            return "--\(kebabCase(name)): \(reason)"
         default:
             return nil
         }

@@ -22,6 +22,8 @@ struct FuseCommand: AsyncParsableCommand {
             SearchCommand.self,
             ServeCommand.self,
             PullCommand.self,
+            SetFitCommand.self,
+            ClassifyCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )
