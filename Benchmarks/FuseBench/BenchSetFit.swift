@@ -28,7 +28,8 @@ struct BenchSetFit: ParsableCommand {
     func run() throws {
         var options = SetFitOptions()
         options.seed = seed
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-setfit-\(UUID().uuidString)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuse-bench-setfit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let start = Date()
         let trainer = try SetFitTrainer(body: URL(fileURLWithPath: model), options: options)
@@ -43,9 +44,13 @@ struct BenchSetFit: ParsableCommand {
         // Steps after the first, over the time between the first and last step's ends (the first carries set-up).
         let stageSeconds = lastStep.timeIntervalSince(firstStep ?? start)
         let stepsPerSecond = result.steps > 1 ? Double(result.steps - 1) / stageSeconds : .nan
-        print("SetFit, \(examples.texts.count) examples, \(result.pairs) pairs, \(result.steps) steps of \(options.batchSize)")
-        print(String(format: "  fuse    stage 1 %.3f steps/s   total %.1f s   accuracy %.4f", stepsPerSecond, total,
-                     result.evaluationAccuracy ?? .nan))
+        print(
+            "SetFit, \(examples.texts.count) examples, \(result.pairs) pairs, \(result.steps) steps of \(options.batchSize)"
+        )
+        print(
+            String(
+                format: "  fuse    stage 1 %.3f steps/s   total %.1f s   accuracy %.4f", stepsPerSecond, total,
+                result.evaluationAccuracy ?? .nan))
         BenchPeer.flush()
         let peer = BenchPeer.lines(
             python: peerPython, script: "setfit_peer.py",
@@ -54,8 +59,11 @@ struct BenchSetFit: ParsableCommand {
         if let peer, let rate = peer["steps_per_s"] as? Double, let peerTotal = peer["total_s"] as? Double,
             let accuracy = peer["accuracy"] as? Double
         {
-            print(String(format: "  setfit  stage 1 %.3f steps/s   total %.1f s   accuracy %.4f", rate, peerTotal, accuracy))
-            print(String(format: "  fuse / setfit: stage 1 ×%.2f, total ×%.2f", stepsPerSecond / rate, peerTotal / total))
+            print(
+                String(
+                    format: "  setfit  stage 1 %.3f steps/s   total %.1f s   accuracy %.4f", rate, peerTotal, accuracy))
+            print(
+                String(format: "  fuse / setfit: stage 1 ×%.2f, total ×%.2f", stepsPerSecond / rate, peerTotal / total))
         }
     }
 }

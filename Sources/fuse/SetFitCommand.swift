@@ -81,7 +81,8 @@ struct SetFitTrainCommand: ParsableCommand {
         let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
         print(
             "\(examples.texts.count) examples, \(result.classes.count) classes, \(result.pairs) pairs, "
-                + "\(result.steps) steps (final loss \(String(format: "%.4f", result.finalLoss))) → \(out) (\(seconds) s)")
+                + "\(result.steps) steps (final loss \(String(format: "%.4f", result.finalLoss))) → \(out) (\(seconds) s)"
+        )
         if let accuracy = result.evaluationAccuracy, let evaluation {
             print(
                 "eval accuracy \(String(format: "%.4f", accuracy)) on \(evaluation.texts.count) examples "
@@ -125,7 +126,9 @@ struct ClassifyCommand: ParsableCommand {
             let best = prediction.probabilities.max() ?? 0
             if json {
                 var probabilities: [String: Double] = [:]
-                for (label, p) in zip(classifier.classes, prediction.probabilities) { probabilities[label.description] = p }
+                for (label, p) in zip(classifier.classes, prediction.probabilities) {
+                    probabilities[label.description] = p
+                }
                 let object: [String: Any] = [
                     "text": prediction.text, "label": prediction.label.description, "probabilities": probabilities,
                 ]

@@ -20,7 +20,8 @@ import Testing
     }
 
     static func batch() throws -> TokenBatch {
-        let ids = try reference.tensor("ids"), types = try reference.tensor("types"), mask = try reference.tensor("mask")
+        let ids = try reference.tensor("ids"), types = try reference.tensor("types"),
+            mask = try reference.tensor("mask")
         return try TokenBatch(
             ids: ids.scalars.map { Int32($0) }, typeIDs: types.scalars.map { Int32($0) }, mask: mask.scalars,
             batch: ids.shape[0], sequence: ids.shape[1])
@@ -55,7 +56,8 @@ import Testing
         let got = Self.computed.graph.gradients(name)
         // The key bias's true gradient is exactly 0 (it adds q·b, the same for every key of a query row, which the
         // softmax cancels): torch gives ~1e-17 and fp32 rounding ~1e-9, so it is held to its weight's scale instead.
-        let scaleName = name.hasSuffix("attention.self.key.bias") ? name.replacingOccurrences(of: ".bias", with: ".weight") : name
+        let scaleName =
+            name.hasSuffix("attention.self.key.bias") ? name.replacingOccurrences(of: ".bias", with: ".weight") : name
         let scale = try Self.reference.tensor("grad." + scaleName).scalars.map(abs).max() ?? 0
         #expect(scale > 0, "\(name): the reference gradient is all zero, so the check would be vacuous")
         let relative = maxAbsDifference(got, expected) / scale

@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "embeddings.word_embeddings.weight", "embeddings.LayerNorm.weight", "encoder.layer.0.attention.self.query.weight",
+        "embeddings.word_embeddings.weight", "embeddings.LayerNorm.weight",
+        "encoder.layer.0.attention.self.query.weight",
         "encoder.layer.0.attention.self.value.weight", "encoder.layer.1.attention.output.dense.weight",
         "encoder.layer.1.intermediate.dense.weight", "encoder.layer.1.output.dense.bias",
     ])

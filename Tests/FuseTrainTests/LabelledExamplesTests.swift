@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func readsJSONLinesWithStringAndIntegerLabels() throws {
-        let url = try Self.file("a.jsonl", "{\"text\": \"one\", \"label\": 1}\n\n{\"text\": \"two\", \"label\": \"b\"}\n")
+        let url = try Self.file(
+            "a.jsonl", "{\"text\": \"one\", \"label\": 1}\n\n{\"text\": \"two\", \"label\": \"b\"}\n")
         defer { try? FileManager.default.removeItem(at: url) }
         let examples = try LabelledExamples.read(url)
         #expect(examples.texts == ["one", "two"])
@@ -34,7 +35,8 @@ import Testing
     }
 
     @Test func readsQuotedCSV() throws {
-        let url = try Self.file("a.csv", "label,text\npos,\"good, really\"\nneg,\"said \"\"no\"\"\nthen left\"\n3,plain\n")
+        let url = try Self.file(
+            "a.csv", "label,text\npos,\"good, really\"\nneg,\"said \"\"no\"\"\nthen left\"\n3,plain\n")
         defer { try? FileManager.default.removeItem(at: url) }
         let examples = try LabelledExamples.read(url)
         #expect(examples.texts == ["good, really", "said \"no\"\nthen left", "plain"])

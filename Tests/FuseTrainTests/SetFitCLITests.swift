@@ -19,7 +19,8 @@ import Testing
         let train = folder.appendingPathComponent("train.jsonl")
         try Data("{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": false}\n".utf8).write(to: train)
         let run = try FuseBinary.run([
-            "setfit", "train", "--model", Self.body, "--train", train.path, "--out", folder.appendingPathComponent("out").path,
+            "setfit", "train", "--model", Self.body, "--train", train.path, "--out",
+            folder.appendingPathComponent("out").path,
         ])
         #expect(run.status != 0)
         #expect(run.errors.contains("train.jsonl:2: the label is the boolean false"), "\(run.errors)")
@@ -40,10 +41,11 @@ import Testing
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("model")
-        let killed = try FuseBinary.runKilled([
-            "setfit", "train", "--model", Self.body, "--train",
-            FixturePaths.samples.appendingPathComponent("setfit/sentiment-train.jsonl").path, "--out", out.path,
-        ], after: 4)
+        let killed = try FuseBinary.runKilled(
+            [
+                "setfit", "train", "--model", Self.body, "--train",
+                FixturePaths.samples.appendingPathComponent("setfit/sentiment-train.jsonl").path, "--out", out.path,
+            ], after: 4)
         #expect(killed, "training finished before the kill; the check would be vacuous")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }

@@ -33,7 +33,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("sentiment")
         let trainer = try SetFitTrainer(body: Self.body(), options: Self.shortRun())
-        let evaluation = try LabelledExamples.read(FixturePaths.samples.appendingPathComponent("setfit/sentiment-eval.jsonl"))
+        let evaluation = try LabelledExamples.read(
+            FixturePaths.samples.appendingPathComponent("setfit/sentiment-eval.jsonl"))
         var steps: [Int] = []
         let result = try trainer.train(
             train: .read(FixturePaths.samples.appendingPathComponent("setfit/sentiment-train.jsonl")),
@@ -61,7 +62,8 @@ import Testing
         let output = folder.appendingPathComponent("model")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let trainer = try SetFitTrainer(body: Self.body(), options: Self.shortRun())
-        let train = try LabelledExamples.read(FixturePaths.samples.appendingPathComponent("setfit/sentiment-train.jsonl"))
+        let train = try LabelledExamples.read(
+            FixturePaths.samples.appendingPathComponent("setfit/sentiment-train.jsonl"))
         #expect(throws: SetFitError.outputExists(path: output.path)) {
             try trainer.train(train: train, evaluation: nil, output: output)
         }
@@ -73,11 +75,15 @@ import Testing
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let trainer = try SetFitTrainer(body: Self.body(), options: Self.shortRun())
-        let train = try LabelledExamples(texts: ["good", "fine", "bad", "awful"], labels: [
-            .string("pos"), .string("pos"), .string("neg"), .string("neg"),
-        ], source: "train.jsonl")
+        let train = try LabelledExamples(
+            texts: ["good", "fine", "bad", "awful"],
+            labels: [
+                .string("pos"), .string("pos"), .string("neg"), .string("neg"),
+            ], source: "train.jsonl")
         let evaluation = try LabelledExamples(texts: ["meh"], labels: [.string("neutral")], source: "eval.jsonl")
-        #expect(throws: SetFitError.unseenEvaluationLabels(file: "eval.jsonl", labels: ["neutral"], known: ["neg", "pos"])) {
+        #expect(
+            throws: SetFitError.unseenEvaluationLabels(file: "eval.jsonl", labels: ["neutral"], known: ["neg", "pos"])
+        ) {
             try trainer.train(train: train, evaluation: evaluation, output: folder.appendingPathComponent("out"))
         }
     }

@@ -53,7 +53,8 @@ public final class BERTParameters: @unchecked Sendable {
                 (p + "attention.self.value.weight", [c, c]), (p + "attention.self.value.bias", [c]),
                 (p + "attention.output.dense.weight", [c, c]), (p + "attention.output.dense.bias", [c]),
                 (p + "attention.output.LayerNorm.weight", [c]), (p + "attention.output.LayerNorm.bias", [c]),
-                (p + "intermediate.dense.weight", [s.intermediate, c]), (p + "intermediate.dense.bias", [s.intermediate]),
+                (p + "intermediate.dense.weight", [s.intermediate, c]),
+                (p + "intermediate.dense.bias", [s.intermediate]),
                 (p + "output.dense.weight", [c, s.intermediate]), (p + "output.dense.bias", [c]),
                 (p + "output.LayerNorm.weight", [c]), (p + "output.LayerNorm.bias", [c]),
             ]

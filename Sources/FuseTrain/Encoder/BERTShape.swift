@@ -65,7 +65,8 @@ extension BERTShape {
             attentionDropout: Float(try config.double("attention_probs_dropout_prob", default: 0.1)))
         guard (0..<1).contains(hiddenDropout), (0..<1).contains(attentionDropout) else {
             throw SetFitError.invalidBody(
-                file: url.path, reason: "dropout probabilities must be in [0, 1) "
+                file: url.path,
+                reason: "dropout probabilities must be in [0, 1) "
                     + "(hidden_dropout_prob \(hiddenDropout), attention_probs_dropout_prob \(attentionDropout))")
         }
         guard hidden % heads == 0 else {

@@ -74,7 +74,8 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             bias: w("embeddings.LayerNorm.bias"), epsilon: s.layerNormEpsilon, into: a.embedded.pointer,
             mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer)
         if dropout {
-            DropoutPass.drawMask(a.embeddingMask.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
+            DropoutPass.drawMask(
+                a.embeddingMask.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
             DropoutPass.apply(a.embedded.pointer, mask: a.embeddingMask.pointer, count: rows * c)
         }
         var input = a.embedded
@@ -157,7 +158,8 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         for l in stride(from: s.layers - 1, through: 0, by: -1) {
             let input = l == 0 ? a.embedded : a.layers[l - 1].output
             let dInput = FloatBuffer(count: rows * c)
-            backwardLayer(l, a.layers[l], input: input, dOutput: dOutput, dInput: dInput, batch: batch, scratch: scratch)
+            backwardLayer(
+                l, a.layers[l], input: input, dOutput: dOutput, dInput: dInput, batch: batch, scratch: scratch)
             dOutput = dInput
         }
         if a.dropout { DropoutPass.apply(dOutput.pointer, mask: a.embeddingMask.pointer, count: rows * c) }
@@ -214,12 +216,15 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             mean: a.mean2.pointer, rstd: a.rstd2.pointer, dWeight: g(p + "output.LayerNorm.weight"),
             dBias: g(p + "output.LayerNorm.bias"), dx: d.dResidual2.pointer)
         d.dNormed1.pointer.update(from: d.dResidual2.pointer, count: rows * c)
-        if a.outputMask2.count > 0 { DropoutPass.apply(d.dResidual2.pointer, mask: a.outputMask2.pointer, count: rows * c) }
+        if a.outputMask2.count > 0 {
+            DropoutPass.apply(d.dResidual2.pointer, mask: a.outputMask2.pointer, count: rows * c)
+        }
         LinearPass.backward(
             d.dResidual2.pointer, x: a.activated.pointer, rows: rows, inputs: n, outputs: c,
             weight: w(p + "output.dense.weight"), dWeight: g(p + "output.dense.weight"),
             dBias: g(p + "output.dense.bias"), dx: d.dActivated.pointer)
-        GELUPass.backward(d.dActivated.pointer, x: a.intermediate.pointer, count: rows * n, into: d.dIntermediate.pointer)
+        GELUPass.backward(
+            d.dActivated.pointer, x: a.intermediate.pointer, count: rows * n, into: d.dIntermediate.pointer)
         LinearPass.backward(
             d.dIntermediate.pointer, x: a.normed1.pointer, rows: rows, inputs: c, outputs: n,
             weight: w(p + "intermediate.dense.weight"), dWeight: g(p + "intermediate.dense.weight"),
@@ -231,7 +236,9 @@ public final class BERTTrainingGraph: @unchecked Sendable {
             dWeight: g(p + "attention.output.LayerNorm.weight"), dBias: g(p + "attention.output.LayerNorm.bias"),
             dx: d.dResidual1.pointer)
         dInput.pointer.update(from: d.dResidual1.pointer, count: rows * c)
-        if a.outputMask1.count > 0 { DropoutPass.apply(d.dResidual1.pointer, mask: a.outputMask1.pointer, count: rows * c) }
+        if a.outputMask1.count > 0 {
+            DropoutPass.apply(d.dResidual1.pointer, mask: a.outputMask1.pointer, count: rows * c)
+        }
         LinearPass.backward(
             d.dResidual1.pointer, x: a.context.pointer, rows: rows, inputs: c, outputs: c,
             weight: w(p + "attention.output.dense.weight"), dWeight: g(p + "attention.output.dense.weight"),
@@ -245,7 +252,8 @@ public final class BERTTrainingGraph: @unchecked Sendable {
         for (projection, grad) in [("query", d.dq), ("key", d.dk), ("value", d.dv)] {
             LinearPass.backward(
                 grad.pointer, x: x.pointer, rows: rows, inputs: c, outputs: c,
-                weight: w(p + "attention.self.\(projection).weight"), dWeight: g(p + "attention.self.\(projection).weight"),
+                weight: w(p + "attention.self.\(projection).weight"),
+                dWeight: g(p + "attention.self.\(projection).weight"),
                 dBias: g(p + "attention.self.\(projection).bias"), dx: dInput.pointer)
         }
     }

@@ -28,7 +28,8 @@ public struct TokenBatch: Sendable, Equatable {
         var ids: [Int32] = [], mask: [Float] = []
         for sequence in sequences {
             ids += sequence + [Int32](repeating: padID, count: longest - sequence.count)
-            mask += [Float](repeating: 1, count: sequence.count) + [Float](repeating: 0, count: longest - sequence.count)
+            mask +=
+                [Float](repeating: 1, count: sequence.count) + [Float](repeating: 0, count: longest - sequence.count)
         }
         try self.init(
             ids: ids, typeIDs: [Int32](repeating: 0, count: ids.count), mask: mask, batch: sequences.count,

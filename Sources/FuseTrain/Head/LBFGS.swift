@@ -103,7 +103,8 @@ public struct LBFGS: Sendable {
     }
 
     /// −H·g by the two-loop recursion over `history` (oldest first), with H₀ = (sᵀy / yᵀy)·I of the newest pair.
-    static func quasiNewtonDirection(gradient: [Double], history: [(s: [Double], y: [Double], rho: Double)]) -> [Double] {
+    static func quasiNewtonDirection(gradient: [Double], history: [(s: [Double], y: [Double], rho: Double)]) -> [Double]
+    {
         var q = gradient
         var alphas = [Double](repeating: 0, count: history.count)
         for k in history.indices.reversed() {

@@ -72,7 +72,8 @@ public struct LogisticRegression: Sendable {
         }
         let present = Set(labels).count
         guard present >= 2 else {
-            throw SetFitError.invalidTrainingData(reason: "the labels hold \(present) class; a classifier needs at least 2")
+            throw SetFitError.invalidTrainingData(
+                reason: "the labels hold \(present) class; a classifier needs at least 2")
         }
         return TrainingData(
             x: embeddings.flatMap { $0.map(Double.init) }, labels: labels, count: labels.count, dimension: dimension)

@@ -26,14 +26,18 @@ public struct LabelledExamples: Sendable, Equatable {
     public static func read(_ url: URL) throws -> LabelledExamples {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+            throw SetFitError.invalidExamples(
+                file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "is not UTF-8 text")
         }
-        let rows = url.pathExtension.lowercased() == "csv"
+        let rows =
+            url.pathExtension.lowercased() == "csv"
             ? try csvRows(text, file: url.path) : try jsonLines(text, file: url.path)
-        guard !rows.isEmpty else { throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "holds no examples") }
+        guard !rows.isEmpty else {
+            throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "holds no examples")
+        }
         var seen: [String: Int] = [:]
         for row in rows {
             guard !row.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -41,7 +45,8 @@ public struct LabelledExamples: Sendable, Equatable {
             }
             if let first = seen[row.text] {
                 throw SetFitError.invalidExamples(
-                    file: url.path, line: row.line, reason: "the same text as line \(first) (duplicates skew the pairs)")
+                    file: url.path, line: row.line, reason: "the same text as line \(first) (duplicates skew the pairs)"
+                )
             }
             seen[row.text] = row.line
         }

@@ -27,7 +27,8 @@ struct SentenceTokenizer: @unchecked Sendable {
         guard let window = try plugin.tokenize(.text(text), context: context).first,
             case .ids(let ids) = window.content
         else {
-            throw SetFitError.invalidTrainingData(reason: "the text plugin gave no token ids for \"\(text.prefix(40))\"")
+            throw SetFitError.invalidTrainingData(
+                reason: "the text plugin gave no token ids for \"\(text.prefix(40))\"")
         }
         return TokenizedSentence(
             ids: ids, typeIDs: window.tokenTypeIDs ?? [Int32](repeating: 0, count: ids.count),

@@ -40,7 +40,9 @@ public final class SetFitClassifier: Sendable {
         guard embeddings.first?.count == head.dimension else {
             throw SetFitError.invalidModelFolder(
                 path: directory.path,
-                reason: "the head takes \(head.dimension)-dimensional embeddings but the body gives \(embeddings.first?.count ?? 0)")
+                reason:
+                    "the head takes \(head.dimension)-dimensional embeddings but the body gives \(embeddings.first?.count ?? 0)"
+            )
         }
         return try zip(texts, head.predictProbabilities(embeddings)).map { text, probabilities in
             let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!

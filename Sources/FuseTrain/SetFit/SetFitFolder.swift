@@ -56,12 +56,16 @@ public enum SetFitFolder {
                 at: body.appendingPathComponent(item).resolvingSymlinksInPath(),
                 to: temporary.appendingPathComponent(item))
         }
-        try writeBody(checkpoint: checkpoint, parameters: parameters, to: temporary.appendingPathComponent("model.safetensors"))
+        try writeBody(
+            checkpoint: checkpoint, parameters: parameters, to: temporary.appendingPathComponent("model.safetensors"))
         let coefficients = head.coefficients.flatMap { $0.map(Float.init) }
         try SafetensorsWriter.write(
             [
                 ("coef", .float32(try Tensor(shape: [head.coefficients.count, head.dimension], values: coefficients))),
-                ("intercept", .float32(try Tensor(shape: [head.intercepts.count], values: head.intercepts.map(Float.init)))),
+                (
+                    "intercept",
+                    .float32(try Tensor(shape: [head.intercepts.count], values: head.intercepts.map(Float.init)))
+                ),
             ], metadata: ["format": "pt"], to: temporary.appendingPathComponent(headWeightsFile))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -101,12 +105,15 @@ public enum SetFitFolder {
     /// Reads the head and its classes from a SetFit folder. Throws `SetFitError.invalidModelFolder` naming the
     /// folder and the missing or malformed file.
     public static func readHead(_ url: URL) throws -> (head: LogisticRegressionHead, classes: [ClassLabel]) {
-        let weightsURL = url.appendingPathComponent(headWeightsFile), classesURL = url.appendingPathComponent(headClassesFile)
+        let weightsURL = url.appendingPathComponent(headWeightsFile),
+            classesURL = url.appendingPathComponent(headClassesFile)
         for file in [weightsURL, classesURL, url.appendingPathComponent(configFile)]
         where !FileManager.default.fileExists(atPath: file.path) {
             throw SetFitError.invalidModelFolder(
                 path: url.path,
-                reason: "\(file.lastPathComponent) is missing (convert a Python SetFit checkpoint with tools/convert_setfit_head.py)")
+                reason:
+                    "\(file.lastPathComponent) is missing (convert a Python SetFit checkpoint with tools/convert_setfit_head.py)"
+            )
         }
         let classes: [ClassLabel]
         do {
@@ -116,11 +123,13 @@ public enum SetFitFolder {
         }
         let weights = try SafetensorsFile(url: weightsURL)
         guard weights.info("coef") != nil, weights.info("intercept") != nil else {
-            throw SetFitError.invalidModelFolder(path: url.path, reason: "\(headWeightsFile) needs tensors coef and intercept")
+            throw SetFitError.invalidModelFolder(
+                path: url.path, reason: "\(headWeightsFile) needs tensors coef and intercept")
         }
         let coef = try weights.tensor("coef"), intercept = try weights.tensor("intercept")
         guard coef.rank == 2 else {
-            throw SetFitError.invalidModelFolder(path: url.path, reason: "coef has shape \(coef.shape), expected [rows, D]")
+            throw SetFitError.invalidModelFolder(
+                path: url.path, reason: "coef has shape \(coef.shape), expected [rows, D]")
         }
         let width = coef.shape[1], values = coef.scalars.map(Double.init)
         let rows = (0..<coef.shape[0]).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }

@@ -29,7 +29,8 @@ public struct SetFitOptions: Sendable, Equatable {
         try check(epochs >= 1, "epochs", "must be at least 1, not \(epochs)")
         try check(batchSize >= 1, "batchSize", "must be at least 1, not \(batchSize)")
         try check((numIterations ?? 1) >= 1, "numIterations", "must be at least 1, not \(numIterations ?? 0)")
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate", "must be a positive number, not \(learningRate)")
+        try check(
+            learningRate > 0 && learningRate.isFinite, "learningRate", "must be a positive number, not \(learningRate)")
         try check((0...1).contains(warmupProportion), "warmupProportion", "must be in 0…1, not \(warmupProportion)")
         try check(weightDecay >= 0, "weightDecay", "must not be negative")
         try check(headC > 0, "headC", "must be positive")

@@ -102,7 +102,8 @@ public final class SetFitTrainer: @unchecked Sendable {
             embeddings: embeddings, labels: labels, classCount: classes.count)
         var accuracy: Double?
         if let evaluation {
-            let predicted = try head.predict(try embed(try evaluation.texts.map { try tokenizer.ids($0) }, graph: graph))
+            let predicted = try head.predict(
+                try embed(try evaluation.texts.map { try tokenizer.ids($0) }, graph: graph))
             let correct = zip(predicted, evaluation.labels).filter { classes[$0] == $1 }.count
             accuracy = Double(correct) / Double(evaluation.labels.count)
         }

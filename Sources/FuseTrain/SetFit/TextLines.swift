@@ -23,7 +23,9 @@ public enum TextLines {
                 texts.append(String(line))
             }
         }
-        guard !texts.isEmpty else { throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "holds no texts") }
+        guard !texts.isEmpty else {
+            throw SetFitError.invalidExamples(file: url.path, line: nil, reason: "holds no texts")
+        }
         return texts
     }
 }
