@@ -44,8 +44,11 @@ struct SetFitTrainCommand: ParsableCommand {
     @Option(help: "Passes over the pairs.")
     var epochs = 1
 
-    @Option(help: "Pairs per step.")
+    @Option(help: "Pairs per forward/backward pass.")
     var batchSize = 16
+
+    @Option(help: "Passes whose gradients are summed before each step (a step sees batch-size × this pairs).")
+    var gradientAccumulationSteps = 1
 
     @Option(help: "Pairs per example and kind (default: SetFit's oversampling over all pairs).")
     var numIterations: Int?
@@ -63,6 +66,7 @@ struct SetFitTrainCommand: ParsableCommand {
         var options = SetFitOptions()
         options.epochs = epochs
         options.batchSize = batchSize
+        options.gradientAccumulationSteps = gradientAccumulationSteps
         options.numIterations = numIterations
         options.learningRate = learningRate
         options.seed = seed

@@ -82,4 +82,50 @@ import Testing
             try start.tensor("encoder.layer.0.attention.self.query.weight").scalars)
         #expect(moved > 5e-3)
     }
+
+    @Test("gradient accumulation: two passes of 4 pairs then one step equal one step of the 8 pairs")
+    func accumulationEqualsTheWholeBatch() throws {
+        let folder = FixturePaths.url("setfit/tiny-bert")
+        let shape = try BERTShape(config: folder.appendingPathComponent("config.json"))
+        func stepper() throws -> (ContrastiveStepper, BERTParameters) {
+            let parameters = try BERTParameters(
+                shape: shape,
+                checkpoint: SafetensorsCheckpoint(url: folder.appendingPathComponent("model.safetensors")))
+            let stepper = ContrastiveStepper(
+                graph: BERTTrainingGraph(parameters: parameters),
+                schedule: LinearWarmupSchedule(peak: 1e-3, totalSteps: 4, warmupProportion: 0))
+            return (stepper, parameters)
+        }
+        let pairs = try Self.referencePairs(), sentences = try Self.sentences()
+        func batch(_ range: Range<Int>) throws -> (TokenBatch, TokenBatch, [Float]) {
+            let chosen = pairs[range]
+            return (
+                try TokenBatch(sequences: chosen.map { sentences[$0.first] }),
+                try TokenBatch(sequences: chosen.map { sentences[$0.second] }), chosen.map(\.label)
+            )
+        }
+        let (whole, wholeParameters) = try stepper()
+        let (accumulated, accumulatedParameters) = try stepper()
+        for step in 0..<2 {
+            let all = try batch((step * 8)..<(step * 8 + 8))
+            let reference = try whole.step(first: all.0, second: all.1, labels: all.2)
+            accumulated.graph.zeroGradients()
+            var loss: Float = 0
+            for half in 0..<2 {
+                let part = try batch((step * 8 + half * 4)..<(step * 8 + half * 4 + 4))
+                loss += try accumulated.accumulate(first: part.0, second: part.1, labels: part.2, weight: 0.5) / 2
+            }
+            let report = accumulated.applyAccumulated(loss: loss)
+            #expect(abs(report.loss - reference.loss) <= 1e-6, "step \(step) loss")
+            #expect(abs(report.gradientNorm - reference.gradientNorm) <= 1e-5 * reference.gradientNorm)
+        }
+        for slot in wholeParameters.slots {
+            let difference = maxAbsDifference(
+                wholeParameters.values(slot.name), accumulatedParameters.values(slot.name))
+            // The key biases' exact gradient is 0: AdamW scales their rounding noise up to steps (see above).
+            let tolerance: Float = slot.name.hasSuffix("attention.self.key.bias") ? 1e-3 : 1e-6
+            #expect(difference <= tolerance, "\(slot.name): \(difference)")
+        }
+    }
+
 }

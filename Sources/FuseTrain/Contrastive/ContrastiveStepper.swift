@@ -29,6 +29,16 @@ public final class ContrastiveStepper: @unchecked Sendable {
     /// each padded to its own longest sequence. Throws what the forward pass throws for ids that do not fit.
     @discardableResult
     public func step(first: TokenBatch, second: TokenBatch, labels: [Float]) throws -> Report {
+        graph.zeroGradients()
+        let loss = try accumulate(first: first, second: second, labels: labels, weight: 1)
+        return applyAccumulated(loss: loss)
+    }
+
+    /// Gradient accumulation, as transformers' `gradient_accumulation_steps`: adds one micro-batch's gradients,
+    /// scaled by `weight` (1 / the micro-batches per step, so the step sees the mean loss over all of them), to
+    /// the gradient buffer without stepping, and returns its loss. Zero the gradients (`graph.zeroGradients()`)
+    /// before a step's first micro-batch; `applyAccumulated` ends the step.
+    public func accumulate(first: TokenBatch, second: TokenBatch, labels: [Float], weight: Float) throws -> Float {
         guard first.batch == labels.count, second.batch == labels.count else {
             throw SetFitError.invalidTrainingData(
                 reason: "\(labels.count) pair labels for batches of \(first.batch) and \(second.batch) sequences")
@@ -37,12 +47,19 @@ public final class ContrastiveStepper: @unchecked Sendable {
         let secondState = try graph.forward(second, training: true)
         let evaluated = CosineSimilarityLoss.evaluate(
             first: firstState.embeddings, second: secondState.embeddings, labels: labels)
-        graph.zeroGradients()
-        graph.backward(firstState, embeddingGradients: evaluated.dFirst)
-        graph.backward(secondState, embeddingGradients: evaluated.dSecond)
+        let scale = { (rows: [[Float]]) in weight == 1 ? rows : rows.map { $0.map { $0 * weight } } }
+        graph.backward(firstState, embeddingGradients: scale(evaluated.dFirst))
+        graph.backward(secondState, embeddingGradients: scale(evaluated.dSecond))
+        return evaluated.loss
+    }
+
+    /// Ends a step: clips the accumulated gradient's global norm and applies AdamW at the schedule's rate.
+    /// `loss` is reported back (the micro-batches' mean).
+    @discardableResult
+    public func applyAccumulated(loss: Float) -> Report {
         let norm = AdamW.clipGradientNorm(graph.gradientBuffer, maxNorm: maxGradientNorm)
         let rate = schedule.rate(at: optimizer.step)
         optimizer.update(gradients: graph.gradientBuffer, learningRate: rate)
-        return Report(loss: evaluated.loss, learningRate: rate, gradientNorm: norm)
+        return Report(loss: loss, learningRate: rate, gradientNorm: norm)
     }
 }

@@ -2,8 +2,12 @@
 public struct SetFitOptions: Sendable, Equatable {
     /// Passes over the pair list (SetFit's `num_epochs[0]`).
     public var epochs = 1
-    /// Pairs per optimisation step (SetFit's `batch_size[0]`).
+    /// Pairs per forward/backward pass (SetFit's `batch_size[0]`).
     public var batchSize = 16
+    /// Passes whose gradients are summed (each weighted 1 / the passes in its step) before one optimisation step, as
+    /// transformers' `gradient_accumulation_steps`: a step then sees `batchSize × gradientAccumulationSteps` pairs
+    /// with the memory of `batchSize`. 1 (the default) steps after every batch.
+    public var gradientAccumulationSteps = 1
     /// Pairs per example and kind (positive / negative); nil: SetFit's "oversampling" over all pairs.
     public var numIterations: Int? = nil
     /// AdamW's peak learning rate for the body (SetFit's `body_learning_rate[0]`).
@@ -28,6 +32,9 @@ public struct SetFitOptions: Sendable, Equatable {
         }
         try check(epochs >= 1, "epochs", "must be at least 1, not \(epochs)")
         try check(batchSize >= 1, "batchSize", "must be at least 1, not \(batchSize)")
+        try check(
+            gradientAccumulationSteps >= 1, "gradientAccumulationSteps",
+            "must be at least 1, not \(gradientAccumulationSteps)")
         try check((numIterations ?? 1) >= 1, "numIterations", "must be at least 1, not \(numIterations ?? 0)")
         try check(
             learningRate > 0 && learningRate.isFinite, "learningRate", "must be a positive number, not \(learningRate)")

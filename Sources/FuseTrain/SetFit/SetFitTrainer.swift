@@ -73,7 +73,10 @@ public final class SetFitTrainer: @unchecked Sendable {
 
         let parameters = try BERTParameters(shape: shape, checkpoint: checkpoint)
         let graph = BERTTrainingGraph(parameters: parameters, dropoutSeed: options.seed)
-        let stepsPerEpoch = (pairs.count + options.batchSize - 1) / options.batchSize
+        let batchesPerEpoch = (pairs.count + options.batchSize - 1) / options.batchSize
+        let accumulation = options.gradientAccumulationSteps
+        // As transformers' Trainer: an epoch's last, shorter group of batches still ends in a step.
+        let stepsPerEpoch = (batchesPerEpoch + accumulation - 1) / accumulation
         let totalSteps = stepsPerEpoch * options.epochs
         let stepper = ContrastiveStepper(
             graph: graph,
@@ -85,11 +88,20 @@ public final class SetFitTrainer: @unchecked Sendable {
         for _ in 0..<options.epochs {
             let order = Self.shuffled(pairs.count, &random)
             epochLoss = 0
-            for start in stride(from: 0, to: order.count, by: options.batchSize) {
-                let batch = order[start..<min(start + options.batchSize, order.count)].map { pairs[$0] }
-                let report = try stepper.step(
-                    first: sequenceBatch(batch.map { sequences[$0.first] }),
-                    second: sequenceBatch(batch.map { sequences[$0.second] }), labels: batch.map(\.label))
+            let starts = Array(stride(from: 0, to: order.count, by: options.batchSize))
+            for group in stride(from: 0, to: starts.count, by: accumulation) {
+                let members = starts[group..<min(group + accumulation, starts.count)]
+                graph.zeroGradients()
+                var loss: Float = 0
+                for start in members {
+                    let batch = order[start..<min(start + options.batchSize, order.count)].map { pairs[$0] }
+                    loss +=
+                        try stepper.accumulate(
+                            first: sequenceBatch(batch.map { sequences[$0.first] }),
+                            second: sequenceBatch(batch.map { sequences[$0.second] }), labels: batch.map(\.label),
+                            weight: 1 / Float(members.count)) / Float(members.count)
+                }
+                let report = stepper.applyAccumulated(loss: loss)
                 step += 1
                 epochLoss += report.loss
                 progress(step, totalSteps, report.loss)
