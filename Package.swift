@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "FuseIndex", targets: ["FuseIndex"]),
         .library(name: "FuseServer", targets: ["FuseServer"]),
         .library(name: "FuseHub", targets: ["FuseHub"]),
+        .library(name: "FuseNER", targets: ["FuseNER"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
@@ -111,6 +112,10 @@ let package = Package(
             name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
             swiftSettings: numericSettings),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "FuseTokenizers"], swiftSettings: numericSettings),
+        // GLiNER zero-shot named-entity recognition over the model families' backbones.
+        .target(
+            name: "FuseNER", dependencies: ["FuseCore", "FuseModels", "FuseTokenizers"],
+            swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
@@ -178,6 +183,7 @@ let package = Package(
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames", "FuseTestSupport"]),
         .testTarget(name: "TextBPETests", dependencies: ["FuseTokenizers", "TextBPE", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch", "FuseTestSupport"]),
+        .testTarget(name: "FuseNERTests", dependencies: ["FuseNER", "FuseModels", "FuseTestSupport"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTokenizers", "FuseTestSupport"]),
         .testTarget(
             name: "FusePluginLoaderTests",
