@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import FuseCore
 
@@ -44,18 +45,23 @@ public struct BidirectionalLSTM: Sendable {
             throw FuseError.shapeMismatch(what: "LSTM input", expected: [total, inputSize], actual: input.shape)
         }
         let h = hiddenSize
-        var starts = [Int](repeating: 0, count: lengths.count)
-        for i in lengths.indices.dropFirst() { starts[i] = starts[i - 1] + lengths[i - 1] }
+        var offsets = [Int](repeating: 0, count: lengths.count)
+        for i in lengths.indices.dropFirst() { offsets[i] = offsets[i - 1] + lengths[i - 1] }
+        let starts = offsets
         // Longest first: at step t the sequences still running are the first `active` of this order.
         let order = lengths.indices.sorted { lengths[$0] > lengths[$1] }
         let directions = [forward, backward]
         let gates = try directions.map { try $0.input(input) }
         return Tensor(shape: [total, 2 * h]) { output in
-            for (column, direction) in directions.enumerated() {
-                run(
-                    direction, reversed: column == 1, gates: gates[column], order: order, lengths: lengths,
-                    starts: starts,
-                    output: output.baseAddress! + column * h, outputStride: 2 * h)
+            // The two directions are independent recurrences of small, latency-bound steps: one per core, each
+            // with single-threaded BLAS, writing its own half of every output row.
+            nonisolated(unsafe) let base = output.baseAddress!
+            Kernels.withSingleThreadedBLAS {
+                DispatchQueue.concurrentPerform(iterations: 2) { column in
+                    run(
+                        directions[column], reversed: column == 1, gates: gates[column], order: order,
+                        lengths: lengths, starts: starts, output: base + column * h, outputStride: 2 * h)
+                }
             }
         }
     }
