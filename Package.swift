@@ -150,7 +150,7 @@ let package = Package(
             dependencies: [
                 "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex",
                 "FuseServer",
-                "FuseHub",
+                "FuseHub", "FuseNER",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.

@@ -15,6 +15,7 @@ struct FuseCommand: AsyncParsableCommand {
             PluginsCommand.self,
             InspectCommand.self,
             TokenizeCommand.self,
+            NERCommand.self,
             LLMCommand.self,
             DescribeCommand.self,
             BenchCommand.self,
