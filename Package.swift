@@ -158,7 +158,7 @@ let package = Package(
             name: "fuse-bench",
             dependencies: [
                 "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE",
-                "FuseIndex", "FuseServer",
+                "FuseIndex", "FuseServer", "FuseNER",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
