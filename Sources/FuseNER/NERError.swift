@@ -18,6 +18,8 @@ public enum NERError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingAddedTokens(file: String, tokens: [String])
     /// `gliner_config.json` asks for something Fuse does not implement (another span mode, a fused-layers backbone…).
     case unsupportedConfig(file: String, field: String, value: String, supported: String)
+    /// Consecutive windows of a long text would share `overlap` words, not fewer than the `maxWords` a window holds.
+    case windowOverlapTooLarge(overlap: Int, maxWords: Int)
     /// One word of the text alone needs more tokens than the backbone can take beside the labels.
     case wordTooLong(index: Int, word: String, tokens: Int, limit: Int)
 
@@ -40,6 +42,9 @@ public enum NERError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(a GLiNER checkpoint's tokenizer carries them; is this the backbone's plain tokenizer?)"
         case .unsupportedConfig(let file, let field, let value, let supported):
             return "\(file): \(field) is \(value); Fuse supports \(supported)"
+        case .windowOverlapTooLarge(let overlap, let maxWords):
+            return "a window overlap of \(overlap) words leaves nothing new in windows of \(maxWords) words (the "
+                + "model's max_len); use an overlap below \(maxWords)"
         case .wordTooLong(let index, let word, let tokens, let limit):
             return "word \(index + 1) ('\(word.prefix(40))') takes \(tokens) tokens, more than the \(limit) the "
                 + "backbone has room for beside the labels"

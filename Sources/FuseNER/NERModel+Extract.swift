@@ -16,7 +16,10 @@ extension NERModel {
         -> [[Entity]]
     {
         let prompt = try LabelPrompt(labels: labels, model: self)
-        let overlap = options.windowOverlap ?? max(config.maxWidth, config.maxLength / 8)
+        let overlap = options.windowOverlap ?? min(max(config.maxWidth, config.maxLength / 8), config.maxLength - 1)
+        guard overlap < config.maxLength else {
+            throw NERError.windowOverlapTooLarge(overlap: overlap, maxWords: config.maxLength)
+        }
         let budget = maxTokens - prompt.ids.count - 1
         var plans: [(words: [Word], windows: [Range<Int>])] = []
         var inputs: [WindowInput] = []

@@ -87,6 +87,8 @@ enum ErrorAdvice {
             return "TEXT argument \(index + 1) has no words (it is empty or blank)"
         case .missingBackboneConfig, .missingAddedTokens:
             return "\(error); convert the checkpoint with tools/convert_gliner.py and pass that folder as --model"
+        case .windowOverlapTooLarge(_, let maxWords):
+            return "--window-overlap must be below \(maxWords), the words one window of this model holds"
         case .unsupportedConfig, .wordTooLong:
             return nil
         }

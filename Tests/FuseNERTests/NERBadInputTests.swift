@@ -38,6 +38,14 @@ import Testing
         #expect(throws: NERError.noWords(index: 0)) { try model.extract("", labels: ["person"]) }
     }
 
+    @Test func windowOverlapMustLeaveNewWords() throws {
+        let model = try Self.model.get()
+        let options = ExtractionOptions(windowOverlap: 40)
+        #expect(throws: NERError.windowOverlapTooLarge(overlap: 40, maxWords: 40)) {
+            try model.extract("Alice works at Acme.", labels: ["person"], options: options)
+        }
+    }
+
     @Test func checkpointWithoutBackboneConfig() throws {
         let folder = try copyOfFixture(removing: "config.json")
         defer { try? FileManager.default.removeItem(at: folder) }
