@@ -15,7 +15,6 @@ struct FuseCommand: AsyncParsableCommand {
             PluginsCommand.self,
             InspectCommand.self,
             TokenizeCommand.self,
-            NERCommand.self,
             LLMCommand.self,
             DescribeCommand.self,
             BenchCommand.self,
@@ -23,6 +22,7 @@ struct FuseCommand: AsyncParsableCommand {
             SearchCommand.self,
             ServeCommand.self,
             PullCommand.self,
+            NERCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )
