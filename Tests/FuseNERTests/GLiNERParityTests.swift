@@ -43,7 +43,7 @@ import Testing
         }
     }
 
-    /// `predict_entities` at three thresholds, flat and nested, multi-label off and on.
+    /// `predict_entities` at up to three thresholds per text, flat and nested, multi-label off and on.
     @Test(arguments: GLiNERFixture.names)
     func entitiesMatchPredictEntities(name: String) throws {
         let fixture = try GLiNERFixture.load(name)

@@ -10,11 +10,11 @@ Tests/Fixtures/ner/<name>/ — so the converter is exercised too.
   gliner-tiny    backbone hidden 32 → GLiNER hidden 24 (the `projection`), max_width 5, max_len 40, seed 3
   gliner-square  backbone hidden 32 = GLiNER hidden 32 (no projection), max_width 3, max_len 24, seed 8
 Tests/Fixtures/ner/reference/<name>.json holds, per case (texts of odd word counts incl. 1 word, punctuation,
-hyphenated and non-Latin words, label sets of 1–5 labels with a duplicate):
+hyphenated and non-Latin words, label sets of 1–5 labels with a duplicate, and labels of several words):
   words [[text, start, end]] (gliner's WhitespaceTokenSplitter, code-point offsets), input_ids, words_mask,
   logits [W][K][C] from `model.model(...)` (rows of spans that run past the text are left out: gliner masks them),
-  entities[setting] from `predict_entities` for each (threshold, flat_ner, multi_label) setting — thresholds chosen
-  at score quantiles, nudged so no score lies within 2e-4 of a threshold.
+  entities[setting] from `predict_entities` for each (threshold, flat_ner, multi_label) setting — thresholds near 0.5
+  and the 90th / 98th score percentiles, each in a gap between scores so none lies within 2e-4 of it.
 and one long case: a 2,000-word text, the windows (max_len words, overlap `max_width`) as word ranges, and the merge
 of gliner's `predict_entities` on each window's substring (offsets moved into the whole text; exact duplicates keep
 the highest score, then gliner's greedy rule over the union), at threshold 0.97.
@@ -67,6 +67,7 @@ LABEL_SETS = [
     ["person", "organization", "location"],
     ["date"],
     ["person", "company", "city", "date", "person", "product"],
+    ["date of birth", "person", "city name"],
 ]
 MODELS = [
     dict(name="gliner-tiny", hidden=24, max_width=5, max_len=40, seed=3, head_scale=0.5),
@@ -139,9 +140,14 @@ def build(spec: dict, backbone: pathlib.Path, work: pathlib.Path) -> UniEncoderS
         shutil.rmtree(out)
     subprocess.run([sys.executable, str(ROOT / "tools" / "convert_gliner.py"), str(raw), str(out), "--dtype", "float16"],
                    check=True)
-    # The converted folder is what the tests load; drop what they do not read.
+    # The converted folder is what the tests load; drop what they do not read, and name the backbone by where it
+    # comes from instead of this run's temporary folder (so regenerating changes nothing).
     for name in ("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"):
         (out / name).unlink(missing_ok=True)
+    config = json.loads((out / "gliner_config.json").read_text())
+    config["model_name"] = "tiny-deberta-v3 (tools/reference/ner_gliner.py)"
+    config["encoder_config"].pop("_name_or_path", None)
+    (out / "gliner_config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     return model
 
 
@@ -164,14 +170,17 @@ def logits_of(model, text, labels):
 
 
 def settings(scores):
+    """Thresholds near 0.5 and the 90th and 98th score percentiles, each at the middle of a gap of more than 4e-4
+    between consecutive scores (so no score lies within 2e-4 of a threshold, and rounding cannot move a span
+    across it)."""
     ordered = sorted(scores)
-    def nudge(value):
-        for _ in range(200):
-            if all(abs(score - value) > 2e-4 for score in scores):
-                return round(value, 6)
-            value += 3e-4
+    bounded = [0.0] + ordered + [1.0]
+    gaps = [(a + b) / 2 for a, b in zip(bounded, bounded[1:]) if b - a > 4e-4]
+    if not gaps:
         raise RuntimeError("no threshold clear of every score")
-    chosen = sorted({nudge(0.5), nudge(ordered[int(len(ordered) * 0.9)]), nudge(ordered[int(len(ordered) * 0.98)])})
+    def clear(target):
+        return round(min(gaps, key=lambda middle: abs(middle - target)), 6)
+    chosen = sorted({clear(0.5), clear(ordered[int(len(ordered) * 0.9)]), clear(ordered[int(len(ordered) * 0.98)])})
     return [dict(threshold=t, flat_ner=flat, multi_label=multi)
             for t in chosen for flat in (True, False) for multi in (False, True)]
 
