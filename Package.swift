@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "FuseServer", targets: ["FuseServer"]),
         .library(name: "FuseHub", targets: ["FuseHub"]),
         .library(name: "FuseTrain", targets: ["FuseTrain"]),
+        .library(name: "FuseNER", targets: ["FuseNER"]),
         .executable(name: "fuse", targets: ["fuse"]),
         .executable(name: "fuse-bench", targets: ["fuse-bench"]),
     ],
@@ -118,6 +119,10 @@ let package = Package(
             name: "FuseLENS", dependencies: ["Fuse"], resources: [.copy("Vocabularies")],
             swiftSettings: numericSettings),
         .target(name: "FuseLLM", dependencies: ["FuseModels", "FuseTokenizers"], swiftSettings: numericSettings),
+        // GLiNER zero-shot named-entity recognition over the model families' backbones.
+        .target(
+            name: "FuseNER", dependencies: ["FuseCore", "FuseModels", "FuseTokenizers"],
+            swiftSettings: numericSettings),
         // The embedded search index (SQLite through its C API, brute-force scoring; the int8 kernel in C).
         .target(name: "CIndexKernels", path: "Sources/CIndexKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
@@ -157,8 +162,7 @@ let package = Package(
             dependencies: [
                 "Fuse", "FuseLENS", "FuseLLM", "FusePluginLoader", "FuseTokenizers", "TextBPE", "FuseIndex",
                 "FuseServer",
-                "FuseHub",
-                "FuseTrain",
+                "FuseHub", "FuseTrain", "FuseNER",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark harness (random models, FLOP counts, peers); `fuse bench` forwards to it.
@@ -166,7 +170,7 @@ let package = Package(
             name: "fuse-bench",
             dependencies: [
                 "Fuse", "FuseLENS", "FuseLLM", "CBLAS", "ImagePatch", "AudioFrames", "FuseTokenizers", "TextBPE",
-                "FuseIndex", "FuseServer", "FuseTrain",
+                "FuseIndex", "FuseServer", "FuseTrain", "FuseNER",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Benchmarks/FuseBench", swiftSettings: numericSettings),
 
@@ -191,6 +195,7 @@ let package = Package(
         .testTarget(name: "AudioFramesTests", dependencies: ["AudioFrames", "FuseTestSupport"]),
         .testTarget(name: "TextBPETests", dependencies: ["FuseTokenizers", "TextBPE", "Fuse", "FuseTestSupport"]),
         .testTarget(name: "ImagePatchTests", dependencies: ["ImagePatch", "FuseTestSupport"]),
+        .testTarget(name: "FuseNERTests", dependencies: ["FuseNER", "FuseModels", "FuseTestSupport"]),
         .testTarget(name: "FuseLLMTests", dependencies: ["FuseLLM", "FuseTokenizers", "FuseTestSupport"]),
         .testTarget(
             name: "FusePluginLoaderTests",

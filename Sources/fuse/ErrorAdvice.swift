@@ -3,6 +3,7 @@ import Foundation
 import Fuse
 import FuseIndex
 import FuseLLM
+import FuseNER
 import FusePluginLoader
 import FuseServer
 import FuseTrain
@@ -68,7 +69,32 @@ enum ErrorAdvice {
             return "\(path): already exists; pass --force to overwrite it"
         case SetFitError.invalidOption(let name, let reason):
             return "--\(kebabCase(name)): \(reason)"
+        case let error as NERError:
+            return message(for: error, command: command as? NERCommand)
         default:
+            return nil
+        }
+    }
+
+    /// `fuse ner`'s errors with its flags: labels are `--labels` entries, texts are TEXT arguments or --input lines.
+    static func message(for error: NERError, command: NERCommand?) -> String? {
+        switch error {
+        case .noLabels:
+            return "--labels is empty; pass the entity labels, e.g. --labels \"person,organization,date\""
+        case .emptyLabel(let index):
+            return "--labels entry \(index + 1) is empty (two commas in a row, or a trailing comma?)"
+        case .labelsOverBudget:
+            return "\(error) in --labels"
+        case .noWords(let index):
+            guard let command else { return nil }
+            if command.input != nil { return "--input record \(index + 1) has no words (its text is blank)" }
+            if command.file != nil { return "--file \(command.file!) has no words (it is empty or blank)" }
+            return "TEXT argument \(index + 1) has no words (it is empty or blank)"
+        case .missingBackboneConfig, .missingAddedTokens:
+            return "\(error); convert the checkpoint with tools/convert_gliner.py and pass that folder as --model"
+        case .windowOverlapTooLarge(_, let maxWords):
+            return "--window-overlap must be below \(maxWords), the words one window of this model holds"
+        case .unsupportedConfig, .wordTooLong:
             return nil
         }
     }

@@ -24,6 +24,7 @@ struct FuseCommand: AsyncParsableCommand {
             PullCommand.self,
             SetFitCommand.self,
             ClassifyCommand.self,
+            NERCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )
