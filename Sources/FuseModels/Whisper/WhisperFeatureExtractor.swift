@@ -64,6 +64,17 @@ public struct WhisperFeatureExtractor: Sendable {
         return logMel(fixed)
     }
 
+    /// The features of a recording as OpenAI's `whisper` and faster-whisper prepare them before cutting windows: the
+    /// log-mel of the samples followed by one hop of zeros, without its last frame, so `samples.count / hopLength`
+    /// frames (`[frames, melBins]`, time-major). `WhisperModel.generate` pads each window's frames with zeros (in
+    /// the log-mel domain, as they and transformers' long-form `generate` do), unlike transformers' processor,
+    /// which pads the audio itself to a window (`windowFeatures`).
+    public func contentFeatures(_ samples: [Float]) -> Tensor {
+        let frames = samples.count / hopLength
+        let features = logMel(samples + [Float](repeating: 0, count: hopLength))
+        return (try? features.rows(0..<frames)) ?? features
+    }
+
     /// The features of the whole signal without padding it to a window (transformers' long-form input, with
     /// `truncation=False, padding="longest"`): `[samples.count / hopLength, melBins]`, time-major. A signal of
     /// fewer than two samples is padded with zeros to two (reflect padding needs two).
@@ -110,7 +121,7 @@ public struct WhisperFeatureExtractor: Sendable {
         var logs = mel.map { Float(log10(max($0, 1e-10))) }
         let ceiling = (logs.max() ?? 0) - 8
         for i in logs.indices { logs[i] = (max(logs[i], ceiling) + 4) / 4 }
-        return Tensor(shape: [frames, melBins]) { $0.update(fromContentsOf: logs) }
+        return Tensor(shape: [frames, melBins]) { _ = $0.update(fromContentsOf: logs) }
     }
 
     /// NumPy's `np.pad(x, by, mode="reflect")`, repeating the reflection when `by` exceeds the signal.

@@ -43,17 +43,16 @@ public struct WhisperGenerationResult: Sendable, Equatable {
 }
 
 extension WhisperModel {
-    /// Transcribes 16 kHz mono `samples` as `WhisperForConditionalGeneration.generate` does: audio up to one
-    /// window (30 s) is padded to it; longer audio is cut into windows one after another, each starting where the
-    /// previous one's last complete timestamp pair ended (or a whole window later).
+    /// Transcribes 16 kHz mono `samples` as faster-whisper and OpenAI's `whisper` prepare them
+    /// (`WhisperFeatureExtractor.contentFeatures`) and `generate` decodes features: window after window, each
+    /// padded with zero frames, each starting where the previous one's last complete timestamp pair ended (or a
+    /// whole window later).
     public func generate(samples: [Float], options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult {
-        let features =
-            samples.count <= self.features.windowSamples
-            ? self.features.windowFeatures(samples) : self.features.logMel(samples)
-        return try generate(features: features, options: options)
+        try generate(features: features.contentFeatures(samples), options: options)
     }
 
-    /// `generate` over log-mel features `[frames, melBins]` (time-major): one padded window, or a longer clip's.
+    /// `WhisperForConditionalGeneration.generate` over log-mel features `[frames, melBins]` (time-major): one padded
+    /// window as transformers' processor makes it, or a recording's frames of any length.
     public func generate(features: Tensor, options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult {
         let windowFrames = encoder.windowFrames, mel = config.melBins
         guard features.rank == 2, features.shape[1] == mel else {

@@ -1,5 +1,6 @@
 import Foundation
 import FuseCore
+import FuseTokenizers
 
 /// A Whisper checkpoint in Hugging Face layout (`WhisperForConditionalGeneration`): `config.json`,
 /// `model.safetensors`, `preprocessor_config.json`, `generation_config.json` (and `tokenizer.json` for text).
@@ -14,6 +15,8 @@ public struct WhisperModel: Sendable {
     public let config: WhisperConfig
     public let features: WhisperFeatureExtractor
     public let generation: WhisperGenerationConfig
+    /// The folder's `tokenizer.json` (byte-level BPE with Whisper's special tokens), when it has one.
+    public let tokenizer: Tokenizer?
     let encoder: WhisperEncoder
     let decoder: WhisperDecoder
 
@@ -40,8 +43,11 @@ public struct WhisperModel: Sendable {
             ? try WhisperGenerationConfig(ConfigFile(url: generationURL), model: config)
             : WhisperGenerationConfig(model: config)
         let weights = try Weights(directory: directory, anchor: "encoder.conv1.weight")
+        let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
+        let tokenizer =
+            FileManager.default.fileExists(atPath: tokenizerURL.path) ? try Tokenizer.load(from: tokenizerURL) : nil
         return WhisperModel(
-            folder: directory, config: config, features: features, generation: generation,
+            folder: directory, config: config, features: features, generation: generation, tokenizer: tokenizer,
             encoder: try WhisperEncoder(config: config, weights: weights),
             decoder: try WhisperDecoder(config: config, weights: weights))
     }
@@ -59,5 +65,15 @@ public struct WhisperModel: Sendable {
     /// Feeds `ids` to the decoder after what `cache` holds; the logits of the last `logitRows` positions.
     public func decode(_ ids: [Int32], cache: KVCache, cross: WhisperCrossCache, logitRows: Int = 1) throws -> Tensor {
         try decoder.logits(ids, cache: cache, cross: cross, logitRows: logitRows)
+    }
+
+    /// The text of generated tokens: the ids below end-of-text (no special, language or timestamp tokens) through
+    /// the tokenizer, without surrounding spaces. Throws when the folder has no `tokenizer.json`.
+    public func text(of tokens: [Int32]) throws -> String {
+        guard let tokenizer else {
+            throw TokenizerError.fileNotFound(path: folder.appendingPathComponent("tokenizer.json").path)
+        }
+        let eos = Int32(generation.eosTokenID)
+        return tokenizer.decode(tokens.filter { $0 < eos }).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
