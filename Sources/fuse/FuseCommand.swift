@@ -22,6 +22,7 @@ struct FuseCommand: AsyncParsableCommand {
             SearchCommand.self,
             ServeCommand.self,
             PullCommand.self,
+            TranscribeCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

@@ -34,7 +34,8 @@ public struct SpeechModel: Sendable {
     /// Limits for decoding audio files (sample rates, channels, duration).
     public var limits: AudioDecoder.Limits
 
-    public init(whisper: WhisperModel, options: WhisperDecodingOptions = .init(), limits: AudioDecoder.Limits = .init()) {
+    public init(whisper: WhisperModel, options: WhisperDecodingOptions = .init(), limits: AudioDecoder.Limits = .init())
+    {
         self.whisper = whisper
         self.options = options
         self.limits = limits

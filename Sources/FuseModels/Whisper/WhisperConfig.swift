@@ -23,7 +23,8 @@ public struct WhisperConfig: Sendable, Equatable {
     public init(_ config: ConfigFile) throws {
         let type = try config.string("model_type")
         guard type == "whisper" else {
-            throw ModelError.invalidField(file: config.path, field: "model_type", reason: "is '\(type)', expected 'whisper'")
+            throw ModelError.invalidField(
+                file: config.path, field: "model_type", reason: "is '\(type)', expected 'whisper'")
         }
         vocabSize = try config.size("vocab_size")
         melBins = try config.size("num_mel_bins")

@@ -30,7 +30,8 @@ struct WhisperDecoder: Sendable {
     init(config: WhisperConfig, weights: Weights) throws {
         self.config = config
         let d = config.hiddenSize, because = config.shapeReason
-        tokenEmbedding = try weights.tensor("decoder.embed_tokens.weight", shape: [config.vocabSize, d], because: because)
+        tokenEmbedding = try weights.tensor(
+            "decoder.embed_tokens.weight", shape: [config.vocabSize, d], because: because)
         positions = try weights.tensor(
             "decoder.embed_positions.weight", shape: [config.maxTargetPositions, d], because: because)
         try weights.requireBlockCount(stem: "decoder.layers", expected: config.decoderLayers, field: "decoder_layers")
@@ -41,9 +42,11 @@ struct WhisperDecoder: Sendable {
             }
             return Layer(
                 selfNorm: try norm("self_attn_layer_norm"),
-                selfAttention: try WhisperAttention(weights, p + "self_attn", width: d, heads: config.decoderHeads, because: because),
+                selfAttention: try WhisperAttention(
+                    weights, p + "self_attn", width: d, heads: config.decoderHeads, because: because),
                 crossNorm: try norm("encoder_attn_layer_norm"),
-                crossAttention: try WhisperAttention(weights, p + "encoder_attn", width: d, heads: config.decoderHeads, because: because),
+                crossAttention: try WhisperAttention(
+                    weights, p + "encoder_attn", width: d, heads: config.decoderHeads, because: because),
                 feedForwardNorm: try norm("final_layer_norm"),
                 feedForward: try WhisperFeedForward(
                     weights, p, width: d, inner: config.decoderFFN, activation: config.activation, because: because))
@@ -68,8 +71,14 @@ struct WhisperDecoder: Sendable {
         var keys: [Tensor] = [], values: [Tensor] = []
         encoded.withUnsafeBufferPointer { e in
             for layer in layers {
-                keys.append(Tensor(shape: [rows, d]) { layer.crossAttention.key.apply(e.baseAddress!, rows: rows, output: $0.baseAddress!) })
-                values.append(Tensor(shape: [rows, d]) { layer.crossAttention.value.apply(e.baseAddress!, rows: rows, output: $0.baseAddress!) })
+                keys.append(
+                    Tensor(shape: [rows, d]) {
+                        layer.crossAttention.key.apply(e.baseAddress!, rows: rows, output: $0.baseAddress!)
+                    })
+                values.append(
+                    Tensor(shape: [rows, d]) {
+                        layer.crossAttention.value.apply(e.baseAddress!, rows: rows, output: $0.baseAddress!)
+                    })
             }
         }
         return WhisperCrossCache(keys: keys, values: values, rows: rows)
@@ -80,7 +89,8 @@ struct WhisperDecoder: Sendable {
     func logits(_ ids: [Int32], cache: KVCache, cross: WhisperCrossCache, logitRows: Int = 1) throws -> Tensor {
         let t = ids.count, d = config.hiddenSize, start = cache.length
         guard start + t <= config.maxTargetPositions else {
-            throw ModelError.sequenceTooLong(modality: "Whisper decoder", length: start + t, limit: config.maxTargetPositions)
+            throw ModelError.sequenceTooLong(
+                modality: "Whisper decoder", length: start + t, limit: config.maxTargetPositions)
         }
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
             throw ModelError.tokenOutOfRange(modality: "Whisper decoder", id: bad, vocabSize: config.vocabSize)

@@ -40,9 +40,12 @@ struct WhisperEncoder: Sendable {
         layers = try (0..<config.encoderLayers).map { l in
             let p = "encoder.layers.\(l)."
             return Layer(
-                attentionNorm: try weights.layerNorm(p + "self_attn_layer_norm", width: d, epsilon: 1e-5, because: because),
-                attention: try WhisperAttention(weights, p + "self_attn", width: d, heads: config.encoderHeads, because: because),
-                feedForwardNorm: try weights.layerNorm(p + "final_layer_norm", width: d, epsilon: 1e-5, because: because),
+                attentionNorm: try weights.layerNorm(
+                    p + "self_attn_layer_norm", width: d, epsilon: 1e-5, because: because),
+                attention: try WhisperAttention(
+                    weights, p + "self_attn", width: d, heads: config.encoderHeads, because: because),
+                feedForwardNorm: try weights.layerNorm(
+                    p + "final_layer_norm", width: d, epsilon: 1e-5, because: because),
                 feedForward: try WhisperFeedForward(
                     weights, p, width: d, inner: config.encoderFFN, activation: config.activation, because: because))
         }

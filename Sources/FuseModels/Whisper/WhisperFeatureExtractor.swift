@@ -23,8 +23,9 @@ public struct WhisperFeatureExtractor: Sendable {
     /// parts.
     let basis: [Double]
 
-    public init(melBins: Int, sampleRate: Int = 16_000, hopLength: Int = 160, chunkSeconds: Int = 30, fftLength: Int = 400)
-    {
+    public init(
+        melBins: Int, sampleRate: Int = 16_000, hopLength: Int = 160, chunkSeconds: Int = 30, fftLength: Int = 400
+    ) {
         self.melBins = melBins
         self.sampleRate = sampleRate
         self.hopLength = hopLength

@@ -47,16 +47,19 @@ extension WhisperModel {
     /// (`WhisperFeatureExtractor.contentFeatures`) and `generate` decodes features: window after window, each
     /// padded with zero frames, each starting where the previous one's last complete timestamp pair ended (or a
     /// whole window later).
-    public func generate(samples: [Float], options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult {
+    public func generate(samples: [Float], options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult
+    {
         try generate(features: features.contentFeatures(samples), options: options)
     }
 
     /// `WhisperForConditionalGeneration.generate` over log-mel features `[frames, melBins]` (time-major): one padded
     /// window as transformers' processor makes it, or a recording's frames of any length.
-    public func generate(features: Tensor, options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult {
+    public func generate(features: Tensor, options: WhisperDecodingOptions = .init()) throws -> WhisperGenerationResult
+    {
         let windowFrames = encoder.windowFrames, mel = config.melBins
         guard features.rank == 2, features.shape[1] == mel else {
-            throw FuseError.shapeMismatch(what: "Whisper log-mel features", expected: [-1, mel], actual: features.shape)
+            throw FuseError.shapeMismatch(
+                what: "Whisper log-mel features", expected: [-1, mel], actual: features.shape)
         }
         let totalFrames = features.shape[0]
         let secondsPerFrame = Double(self.features.hopLength) / Double(self.features.sampleRate)
@@ -75,7 +78,9 @@ extension WhisperModel {
                 ? window
                 : Tensor(shape: [windowFrames, mel]) { buffer in
                     buffer.initialize(repeating: 0)
-                    window.withUnsafeBufferPointer { buffer.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                    window.withUnsafeBufferPointer {
+                        buffer.baseAddress!.update(from: $0.baseAddress!, count: $0.count)
+                    }
                 }
             let cross = crossCache(try encode(padded))
             if prompt == nil {
@@ -140,7 +145,9 @@ extension WhisperModel {
     /// The decoder prompt (transformers' `_retrieve_init_tokens`): `<|startoftranscript|>`, then the forced prompt
     /// of `generation_config.json` when neither language nor task is given, the language (given, or detected on
     /// the first window for multilingual checkpoints), the task, and `<|notimestamps|>` unless timestamps are on.
-    func initialTokens(options: WhisperDecodingOptions, cross: WhisperCrossCache) throws -> (tokens: [Int32], language: Int?) {
+    func initialTokens(
+        options: WhisperDecodingOptions, cross: WhisperCrossCache
+    ) throws -> (tokens: [Int32], language: Int?) {
         var tokens: [Int?] = [generation.decoderStartTokenID]
         if options.task == nil && options.language == nil { tokens += generation.forcedPrompt }
         let languageUndefined = tokens.count <= 1 || tokens[1] == nil
@@ -157,7 +164,9 @@ extension WhisperModel {
             guard let id = generation.taskTokens[task] else {
                 throw ModelError.invalidField(
                     file: folder.appendingPathComponent("generation_config.json").path, field: "task_to_id",
-                    reason: "has no task '\(task)' (it has: \(generation.taskTokens.keys.sorted().joined(separator: ", ")))")
+                    reason:
+                        "has no task '\(task)' (it has: \(generation.taskTokens.keys.sorted().joined(separator: ", ")))"
+                )
             }
             tokens.append(id)
         } else if options.language != nil, let transcribe = generation.taskTokens["transcribe"],

@@ -50,7 +50,8 @@ public struct WhisperGenerationConfig: Sendable, Equatable {
         languageTokens = try Self.tokenMap(file, "lang_to_id")
         taskTokens = try Self.tokenMap(file, "task_to_id")
         forcedPrompt = try Self.forcedPrompt(file)
-        let ids = [decoderStartTokenID, eosTokenID] + (noTimestampsTokenID.map { [$0] } ?? []) + suppressTokens
+        let ids =
+            [decoderStartTokenID, eosTokenID] + (noTimestampsTokenID.map { [$0] } ?? []) + suppressTokens
             + beginSuppressTokens + Array(languageTokens.values) + Array(taskTokens.values)
             + forcedPrompt.compactMap { $0 }
         if let bad = ids.first(where: { !(0..<model.vocabSize).contains($0) }) {

@@ -98,7 +98,8 @@ struct WhisperSearch {
                 let cache = model.makeCache()
                 cache.copy(from: running[candidate.parent].cache)
                 next.append(
-                    Beam(tokens: running[candidate.parent].tokens + [candidate.token], score: runningScores[index],
+                    Beam(
+                        tokens: running[candidate.parent].tokens + [candidate.token], score: runningScores[index],
                         cache: cache))
             }
             running = next
