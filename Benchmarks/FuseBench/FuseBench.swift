@@ -13,7 +13,7 @@ struct FuseBench: AsyncParsableCommand {
         subcommands: [
             BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
             BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
-            BenchIndex.self, BenchIndexQuery.self, BenchServe.self,
+            BenchIndex.self, BenchIndexQuery.self, BenchServe.self, BenchWhisper.self,
         ]
     )
 }
