@@ -111,11 +111,14 @@ struct WhisperParityTests {
         }
     }
 
-    @Test("silence decodes without error and empty input gives one window")
+    @Test("silence decodes without error; audio shorter than one hop gives no window and no text")
     func silence() throws {
         let model = try WhisperModel.load(directory: ModelFixtures.folder("whisper-multi"))
-        let result = try model.generate(samples: [], options: .init(beamSize: 1, maxNewTokens: 4))
-        #expect(result.segments.count == 1)
-        #expect(result.languageTokenID != nil)
+        let quiet = try model.generate(
+            samples: [Float](repeating: 0, count: 16_000), options: .init(beamSize: 1, maxNewTokens: 4))
+        #expect(quiet.segments.count == 1)
+        #expect(quiet.languageTokenID != nil)
+        let empty = try model.generate(samples: [], options: .init(beamSize: 1, maxNewTokens: 4))
+        #expect(empty.tokens.isEmpty && empty.segments.isEmpty)
     }
 }

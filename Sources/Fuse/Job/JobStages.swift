@@ -93,12 +93,13 @@ struct JobStages: Sendable {
                 group.addTask {
                     do {
                         let plugin = try registry.plugin(for: file)
-                        let windows = try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin)
+                        let (modality, windows) = try runtime.tokenizeInput(
+                            plugin.decode(contentsOf: file), with: plugin)
                         return (
                             u, i,
                             .success(
                                 FusionInput(
-                                    source: file.path, modality: plugin.modality,
+                                    source: file.path, modality: modality,
                                     pluginID: plugin.id, windows: windows))
                         )
                     } catch {

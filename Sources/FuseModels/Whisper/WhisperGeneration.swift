@@ -65,6 +65,7 @@ extension WhisperModel {
         let secondsPerFrame = Double(self.features.hopLength) / Double(self.features.sampleRate)
         let inputStride = 2  // conv1 stride 1 × conv2 stride 2
         let timePrecision = secondsPerFrame * Double(inputStride)
+        if let language = options.language { _ = try languageToken(language) }  // refused before any work
         var seek = 0
         var segments: [WhisperSegment] = []
         var prompt: [Int32]?
