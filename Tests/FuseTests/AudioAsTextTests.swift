@@ -59,4 +59,20 @@ struct AudioAsTextTests {
         #expect(
             stray.status != 0 && stray.errors.contains("--speech-model applies to --audio-as text"), "\(stray.errors)")
     }
+
+    @Test(
+        "fuse describe --transcribe puts a sound's transcript in LENS's prompt",
+        .enabled(if: installed, "models/whisper-tiny.en or all-MiniLM-L6-v2 is absent: run tools/setup_models.sh"))
+    func describe() throws {
+        let cat = FixturePaths.samples.appendingPathComponent("audio/cat.wav").path
+        let run = try FuseBinary.run(["describe", "--transcribe", "--json", "--quiet", cat])
+        #expect(run.status == 0, "\(run.errors)")
+        let descriptions = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]])
+        let captions = try #require(descriptions.first?["captions"] as? [String])
+        #expect(captions.first == "ginger cat resting and looking at the camera.")
+        #expect((descriptions.first?["prompt"] as? String)?.contains("Captions:\n-ginger cat resting") == true)
+        let stray = try FuseBinary.run(["describe", "--speech-model", "x", cat])
+        #expect(stray.status != 0 && stray.errors.contains("--speech-model applies to --transcribe"))
+    }
 }
