@@ -82,14 +82,14 @@ public final class FuseRuntime: Sendable {
     public func embed(file: URL, pluginID: String? = nil) async throws -> Embedding {
         let plugin = try registry.plugin(for: file, explicitID: pluginID)
         let (modality, tokens) = try tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
-        return try embedWindows(tokens, modality: modality, source: file.path)
+        return try embedWindows(tokens, modality: modality, source: file.path, label: plugin.modality)
     }
 
     /// Embeds a decoded sample with the first registered plugin of its modality.
     public func embed(sample: Sample, source: String) throws -> Embedding {
         let plugin = try self.plugin(for: sample.modality)
         let (modality, tokens) = try tokenizeInput(sample, with: plugin)
-        return try embedWindows(tokens, modality: modality, source: source)
+        return try embedWindows(tokens, modality: modality, source: source, label: sample.modality)
     }
 
     // MARK: Batches
@@ -111,7 +111,11 @@ public final class FuseRuntime: Sendable {
                 group.addTask {
                     let plugin = try registry.plugin(for: file, explicitID: pluginID)
                     let (modality, tokens) = try self.tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
-                    return (index, PreparedInput(source: file.path, modality: modality, windows: tokens))
+                    return (
+                        index,
+                        PreparedInput(
+                            source: file.path, modality: modality, windows: tokens, label: plugin.modality)
+                    )
                 }
             }
             while next < min(width, files.count) { submit(next); next += 1 }
@@ -138,7 +142,9 @@ public final class FuseRuntime: Sendable {
             let plugin = try plugins[sample.modality] ?? self.plugin(for: sample.modality)
             plugins[sample.modality] = plugin
             let (modality, windows) = try tokenizeInput(sample, with: plugin)
-            return PreparedInput(source: sources?[index] ?? "sample \(index)", modality: modality, windows: windows)
+            return PreparedInput(
+                source: sources?[index] ?? "sample \(index)", modality: modality, windows: windows,
+                label: sample.modality)
         }
         return try embed(prepared: prepared, progress: progress)
     }
@@ -168,7 +174,7 @@ public final class FuseRuntime: Sendable {
             }
             for index in indices {
                 embeddings[index] = Embedding(
-                    vector: Self.unitMean(vectors[index] ?? []), modality: modality,
+                    vector: Self.unitMean(vectors[index] ?? []), modality: prepared[index].label,
                     modelID: model.id, sources: [prepared[index].source])
             }
         }
@@ -207,10 +213,16 @@ public final class FuseRuntime: Sendable {
     }
 
     /// Embeds the windows of one input; several windows (a long text, a long recording) are averaged.
-    func embedWindows(_ tokens: [Tokens], modality: Modality, source: String) throws -> Embedding {
+    /// `label` is the modality the result reports (a transcribed sound's is `audio`, embedded as `text`).
+    func embedWindows(
+        _ tokens: [Tokens], modality: Modality, source: String, label: Modality? = nil
+    ) throws
+        -> Embedding
+    {
         let rows = try model.run(tokens, modality: modality).embeddings
         let vectors = try (0..<rows.shape[0]).map { try rows.rows($0..<($0 + 1)).scalars }
-        return Embedding(vector: Self.unitMean(vectors), modality: modality, modelID: model.id, sources: [source])
+        return Embedding(
+            vector: Self.unitMean(vectors), modality: label ?? modality, modelID: model.id, sources: [source])
     }
 
     /// The normalised mean of `vectors` (each normalised first, so long and short windows weigh the same): how the
@@ -231,8 +243,18 @@ public final class FuseRuntime: Sendable {
 /// One decoded, tokenised input waiting for its forward pass.
 struct PreparedInput: Sendable {
     let source: String
+    /// The modality the model embeds the windows as.
     let modality: Modality
     let windows: [Tokens]
+    /// The modality the embedding reports: the input's own (a transcribed sound stays `audio`).
+    let label: Modality
+
+    init(source: String, modality: Modality, windows: [Tokens], label: Modality? = nil) {
+        self.source = source
+        self.modality = modality
+        self.windows = windows
+        self.label = label ?? modality
+    }
 }
 
 /// The runtime's plugin registry behind a lock, so plugins can be registered while other tasks embed.
