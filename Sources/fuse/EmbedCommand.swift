@@ -34,6 +34,7 @@ struct EmbedCommand: AsyncParsableCommand {
     var plugin: String?
 
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var audioAs: AudioAsOption
 
     @OptionGroup var download: DownloadOption
 
@@ -58,7 +59,8 @@ struct EmbedCommand: AsyncParsableCommand {
             throw FuseError.outputExists(path: out)
         }
         let runtime = try FuseRuntime(
-            modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value())
+            modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value(),
+            speech: audioAs.speech())
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
         let embeddings = try await runtime.embed(

@@ -25,6 +25,7 @@ struct FuseCommand: AsyncParsableCommand {
             SetFitCommand.self,
             ClassifyCommand.self,
             NERCommand.self,
+            TranscribeCommand.self,
         ],
         defaultSubcommand: MainCommand.self
     )

@@ -79,6 +79,7 @@ struct MainCommand: AsyncParsableCommand {
     var shard: String?
 
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var audioAs: AudioAsOption
 
     @OptionGroup var download: DownloadOption
 
@@ -128,7 +129,7 @@ struct MainCommand: AsyncParsableCommand {
         try await download.prepare([model.model], quiet: quiet.isSet)
         let runtime = try FuseRuntime(
             modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
-            precision: precision.value())
+            precision: precision.value(), speech: audioAs.speech())
         precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()

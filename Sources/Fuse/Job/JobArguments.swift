@@ -32,6 +32,8 @@ public struct JobArguments: Sendable {
 
     /// The folder `--model` defaults to, relative to the working directory (made by `tools/setup_models.sh`).
     public static let defaultModel = "models/fuse-mini"
+    /// The speech-to-text model `fuse transcribe` uses without `--model` (made by tools/setup_models.sh).
+    public static let defaultSpeechModel = "models/whisper-tiny.en"
 
     /// Marks where each `--inputs` occurrence starts, so that the values ArgumentParser collects into one array
     /// can be split back into groups (`splitGroups`). Only `--inputs` and `--inputs=…` are touched.
@@ -82,11 +84,14 @@ public struct JobArguments: Sendable {
     /// under the checkout the `fuse` binary at `executable` belongs to (the nearest folder above it that holds
     /// the model: `.build/debug/fuse` → the repository root), so the CLI works from any folder. The CLI passes its
     /// own executable; a library caller passes nil unless it wants the same fallback.
-    public static func defaultModelDirectory(currentDirectory: URL, executable: URL? = nil) throws -> URL {
-        var candidates = [currentDirectory.appendingPathComponent(defaultModel)]
+    /// `relativePath` names another default (`defaultSpeechModel`) found by the same rule.
+    public static func defaultModelDirectory(
+        currentDirectory: URL, executable: URL? = nil, relativePath: String = defaultModel
+    ) throws -> URL {
+        var candidates = [currentDirectory.appendingPathComponent(relativePath)]
         if var folder = executable?.resolvingSymlinksInPath().deletingLastPathComponent() {
             for _ in 0..<5 {
-                candidates.append(folder.appendingPathComponent(defaultModel))
+                candidates.append(folder.appendingPathComponent(relativePath))
                 folder = folder.deletingLastPathComponent()
             }
         }

@@ -93,7 +93,9 @@ struct JobStages: Sendable {
                 group.addTask {
                     do {
                         let plugin = try registry.plugin(for: file)
-                        let windows = try runtime.tokenize(plugin.decode(contentsOf: file), with: plugin)
+                        // The input keeps its own modality (records, the description tally); a transcribed
+                        // sound's windows are text tokens and are embedded as such.
+                        let (_, windows) = try runtime.tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
                         return (
                             u, i,
                             .success(
@@ -127,7 +129,11 @@ struct JobStages: Sendable {
     /// Embeds inputs in batches per modality; if a batch fails, each input is retried alone so only the bad one
     /// fails.
     private func embedSeparately(_ inputs: [FusionInput]) -> [Result<Embedding, JobFailure>] {
-        let prepared = inputs.map { PreparedInput(source: $0.source, modality: $0.modality, windows: $0.windows) }
+        let prepared = inputs.map {
+            PreparedInput(
+                source: $0.source, modality: $0.windows.first?.modality ?? $0.modality, windows: $0.windows,
+                label: $0.modality)
+        }
         if let all = try? runtime.embed(prepared: prepared, progress: nil) { return all.map { .success($0) } }
         return prepared.map { input in
             do { return .success(try runtime.embed(prepared: [input], progress: nil)[0]) } catch {

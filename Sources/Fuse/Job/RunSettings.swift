@@ -27,8 +27,10 @@ public struct RunSettings: Sendable, Equatable {
     /// The settings of a job run with `options` on `runtime`.
     public init(runtime: FuseRuntime, options: JobOptions) {
         let model = runtime.model
+        // Sounds embedded as their transcripts' text are other vectors: a resumed run must use the same setting.
+        let audioAsText = runtime.speech.map { "; audio as text by \($0.whisper.folder.lastPathComponent)" } ?? ""
         self.init(
-            model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d)",
+            model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d\(audioAsText))",
             fusion: options.fusion.rawValue,
             strategy: options.fusion == .late ? options.strategy.settingsDescription : nil,
             precision: model.precision.rawValue, shard: "\(options.shard.index)/\(options.shard.count)")

@@ -17,6 +17,9 @@ import FuseModels
 public final class FuseRuntime: Sendable {
     /// The loaded model.
     public let model: EncoderModel
+    /// "Audio as text": when set, a sound is transcribed and embedded as the model's text embedding of its
+    /// transcript, so it lands where its words do (and a text-only model can take sounds).
+    public let speech: SpeechModel?
     private let plugins: LockedRegistry
 
     /// Inputs per forward pass when embedding many files (per modality).
@@ -24,17 +27,22 @@ public final class FuseRuntime: Sendable {
 
     /// Loads the model in `modelDirectory` to compute in `precision` (fp32, the exact path, by default) and
     /// registers `plugins` (the built-in ones by default).
+    /// With `speech`, sounds are embedded as the text of their transcripts.
     public init(
         modelDirectory: URL, precision: Precision = .fp32,
-        plugins: [any ModalityPlugin] = BuiltinPlugins.all
+        plugins: [any ModalityPlugin] = BuiltinPlugins.all, speech: SpeechModel? = nil
     ) throws {
         model = try EncoderModel.load(directory: modelDirectory, precision: precision)
+        self.speech = speech
         self.plugins = LockedRegistry(try PluginRegistry(plugins))
     }
 
     /// Uses an already loaded model.
-    public init(model: EncoderModel, plugins: [any ModalityPlugin] = BuiltinPlugins.all) throws {
+    public init(
+        model: EncoderModel, plugins: [any ModalityPlugin] = BuiltinPlugins.all, speech: SpeechModel? = nil
+    ) throws {
         self.model = model
+        self.speech = speech
         self.plugins = LockedRegistry(try PluginRegistry(plugins))
     }
 
@@ -73,14 +81,15 @@ public final class FuseRuntime: Sendable {
     /// and embeds it.
     public func embed(file: URL, pluginID: String? = nil) async throws -> Embedding {
         let plugin = try registry.plugin(for: file, explicitID: pluginID)
-        let tokens = try tokenize(plugin.decode(contentsOf: file), with: plugin)
-        return try embedWindows(tokens, modality: plugin.modality, source: file.path)
+        let (modality, tokens) = try tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
+        return try embedWindows(tokens, modality: modality, source: file.path, label: plugin.modality)
     }
 
     /// Embeds a decoded sample with the first registered plugin of its modality.
     public func embed(sample: Sample, source: String) throws -> Embedding {
         let plugin = try self.plugin(for: sample.modality)
-        return try embedWindows(tokenize(sample, with: plugin), modality: sample.modality, source: source)
+        let (modality, tokens) = try tokenizeInput(sample, with: plugin)
+        return try embedWindows(tokens, modality: modality, source: source, label: sample.modality)
     }
 
     // MARK: Batches
@@ -101,8 +110,12 @@ public final class FuseRuntime: Sendable {
                 let file = files[index]
                 group.addTask {
                     let plugin = try registry.plugin(for: file, explicitID: pluginID)
-                    let tokens = try self.tokenize(plugin.decode(contentsOf: file), with: plugin)
-                    return (index, PreparedInput(source: file.path, modality: plugin.modality, windows: tokens))
+                    let (modality, tokens) = try self.tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
+                    return (
+                        index,
+                        PreparedInput(
+                            source: file.path, modality: modality, windows: tokens, label: plugin.modality)
+                    )
                 }
             }
             while next < min(width, files.count) { submit(next); next += 1 }
@@ -128,9 +141,10 @@ public final class FuseRuntime: Sendable {
         let prepared = try samples.enumerated().map { index, sample in
             let plugin = try plugins[sample.modality] ?? self.plugin(for: sample.modality)
             plugins[sample.modality] = plugin
+            let (modality, windows) = try tokenizeInput(sample, with: plugin)
             return PreparedInput(
-                source: sources?[index] ?? "sample \(index)", modality: sample.modality,
-                windows: try tokenize(sample, with: plugin))
+                source: sources?[index] ?? "sample \(index)", modality: modality, windows: windows,
+                label: sample.modality)
         }
         return try embed(prepared: prepared, progress: progress)
     }
@@ -160,7 +174,7 @@ public final class FuseRuntime: Sendable {
             }
             for index in indices {
                 embeddings[index] = Embedding(
-                    vector: Self.unitMean(vectors[index] ?? []), modality: modality,
+                    vector: Self.unitMean(vectors[index] ?? []), modality: prepared[index].label,
                     modelID: model.id, sources: [prepared[index].source])
             }
         }
@@ -188,11 +202,27 @@ public final class FuseRuntime: Sendable {
         return tokens
     }
 
+    /// The modality and tokens an input is embedded as: its plugin's, except a sound under "audio as text", which
+    /// becomes its transcript's text tokens.
+    func tokenizeInput(_ sample: Sample, with plugin: any ModalityPlugin) throws -> (Modality, [Tokens]) {
+        guard let speech, case .audio(let audio) = sample else {
+            return (plugin.modality, try tokenize(sample, with: plugin))
+        }
+        let transcript = try speech.transcribe(audio)
+        return (.text, try tokenize(.text(transcript.text), with: self.plugin(for: .text)))
+    }
+
     /// Embeds the windows of one input; several windows (a long text, a long recording) are averaged.
-    func embedWindows(_ tokens: [Tokens], modality: Modality, source: String) throws -> Embedding {
+    /// `label` is the modality the result reports (a transcribed sound's is `audio`, embedded as `text`).
+    func embedWindows(
+        _ tokens: [Tokens], modality: Modality, source: String, label: Modality? = nil
+    ) throws
+        -> Embedding
+    {
         let rows = try model.run(tokens, modality: modality).embeddings
         let vectors = try (0..<rows.shape[0]).map { try rows.rows($0..<($0 + 1)).scalars }
-        return Embedding(vector: Self.unitMean(vectors), modality: modality, modelID: model.id, sources: [source])
+        return Embedding(
+            vector: Self.unitMean(vectors), modality: label ?? modality, modelID: model.id, sources: [source])
     }
 
     /// The normalised mean of `vectors` (each normalised first, so long and short windows weigh the same): how the
@@ -213,8 +243,18 @@ public final class FuseRuntime: Sendable {
 /// One decoded, tokenised input waiting for its forward pass.
 struct PreparedInput: Sendable {
     let source: String
+    /// The modality the model embeds the windows as.
     let modality: Modality
     let windows: [Tokens]
+    /// The modality the embedding reports: the input's own (a transcribed sound stays `audio`).
+    let label: Modality
+
+    init(source: String, modality: Modality, windows: [Tokens], label: Modality? = nil) {
+        self.source = source
+        self.modality = modality
+        self.windows = windows
+        self.label = label ?? modality
+    }
 }
 
 /// The runtime's plugin registry behind a lock, so plugins can be registered while other tasks embed.

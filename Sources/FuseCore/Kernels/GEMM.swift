@@ -27,6 +27,23 @@ extension Kernels {
         }
     }
 
+    /// The Float64 form of `gemm` (`cblas_dgemm`), for the few places that must match a float64 reference, such as
+    /// Whisper's log-mel front end (NumPy computes it in float64, and the quietest mel bands of a pure tone sit
+    /// eight decades under the loudest).
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        configureBLASOnce()
+        BLASGate.shared.call {
+            cblas_dgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+        }
+    }
+
     /// `batchCount` independent GEMMs (see `gemm`); matrix `i` of each operand starts `i · stride` elements after
     /// the first. A stride of 0 reuses one matrix for the whole batch (e.g. a shared weight).
     ///

@@ -36,4 +36,15 @@ public final class KVCache: @unchecked Sendable {
     }
 
     func advance(by rows: Int) { length += rows }
+
+    /// Makes this cache hold what `other` holds (a beam taking over its parent's positions); both must have the
+    /// same layers and width, and this one room for `other.length` positions.
+    public func copy(from other: KVCache) {
+        precondition(other.layers == layers && other.width == width && other.length <= capacity)
+        for layer in 0..<layers {
+            keys[layer].update(from: other.keys[layer], count: other.length * width)
+            values[layer].update(from: other.values[layer], count: other.length * width)
+        }
+        length = other.length
+    }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Fuse
+import FuseModels
+import FuseTestSupport
+import Testing
+
+/// The real Whisper tiny.en (models/whisper-tiny.en, from tools/setup_models.sh) on the six spoken samples, against
+/// tools/reference/models_whisper_tiny_en.py's record: the greedy transcripts equal faster-whisper's (CTranslate2,
+/// fp32, temperature 0) with and without timestamps, and the greedy, timestamped and beam-5 token sequences equal
+/// transformers' `generate` on the same frames.
+@Suite("Whisper tiny.en transcribes samples/audio as faster-whisper and transformers do")
+struct SpeechModelTests {
+    static let folder = FixturePaths.models.appendingPathComponent("whisper-tiny.en")
+    static let installed = FileManager.default.fileExists(
+        atPath: folder.appendingPathComponent("model.safetensors").path)
+    static let skipReason: Comment = "models/whisper-tiny.en is absent: tools/setup_models.sh installs it"
+
+    struct Record: Decodable {
+        let file: String
+        let faster_whisper_greedy: String
+        let faster_whisper_greedy_timestamps: String
+        let transformers_greedy: [Int32]
+        let transformers_beam5: [Int32]
+        let transformers_greedy_timestamps: [Int32]
+    }
+
+    static func records() throws -> [Record] {
+        struct File: Decodable { let samples: [Record] }
+        let url = FixtureLocation.url("models/reference/whisper-tiny-en.json")
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).samples
+    }
+
+    @Test("greedy: faster-whisper's text and transformers' tokens", .enabled(if: installed, skipReason))
+    func greedy() throws {
+        let speech = try SpeechModel.load(directory: Self.folder, options: .init(beamSize: 1))
+        for record in try Self.records() {
+            let transcript = try speech.transcribe(FixturePaths.repository.appendingPathComponent(record.file))
+            #expect(transcript.text == record.faster_whisper_greedy, "\(record.file)")
+            #expect(transcript.tokens == record.transformers_greedy, "\(record.file)")
+        }
+    }
+
+    @Test("greedy with timestamps: text, tokens and ordered segments", .enabled(if: installed, skipReason))
+    func timestamps() throws {
+        let speech = try SpeechModel.load(directory: Self.folder, options: .init(beamSize: 1, timestamps: true))
+        for record in try Self.records() {
+            let transcript = try speech.transcribe(FixturePaths.repository.appendingPathComponent(record.file))
+            #expect(transcript.text == record.faster_whisper_greedy_timestamps, "\(record.file)")
+            #expect(transcript.tokens == record.transformers_greedy_timestamps, "\(record.file)")
+            #expect(!transcript.segments.isEmpty)
+            #expect(transcript.segments.allSatisfy { $0.start <= $0.end && $0.end <= 30 })
+        }
+    }
+
+    @Test("beam search (5 beams): transformers' tokens", .enabled(if: installed, skipReason))
+    func beam() throws {
+        let speech = try SpeechModel.load(directory: Self.folder)
+        #expect(speech.options.beamSize == 5)
+        for record in try Self.records() {
+            let transcript = try speech.transcribe(FixturePaths.repository.appendingPathComponent(record.file))
+            #expect(transcript.tokens == record.transformers_beam5, "\(record.file)")
+        }
+    }
+
+    @Test("silence transcribes to text without error", .enabled(if: installed, skipReason))
+    func silence() throws {
+        let speech = try SpeechModel.load(directory: Self.folder, options: .init(beamSize: 1))
+        let transcript = try speech.transcribe(samples: [Float](repeating: 0, count: 16_000))
+        #expect(transcript.segments.count == 1)
+    }
+}
