@@ -58,9 +58,10 @@ struct EmbedCommand: AsyncParsableCommand {
         if let out = output.out, out != "-", !force.isSet, FileManager.default.fileExists(atPath: out) {
             throw FuseError.outputExists(path: out)
         }
+        let modelDirectory = try await download.resolve(model, quiet: quiet.isSet)
         let runtime = try FuseRuntime(
-            modelDirectory: await download.resolve(model, quiet: quiet.isSet), precision: precision.value(),
-            speech: audioAs.speech())
+            modelDirectory: modelDirectory, precision: precision.value(),
+            speech: audioAs.speech(modelDirectory: modelDirectory, quiet: quiet.isSet))
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
         let embeddings = try await runtime.embed(

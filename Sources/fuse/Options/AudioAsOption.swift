@@ -8,9 +8,11 @@ struct AudioAsOption: ParsableArguments {
     @Option(
         name: .customLong("audio-as"),
         help: ArgumentHelp(
-            "How sounds are embedded: audio (the model's audio tower, the default) or text (transcribed by "
-                + "--speech-model, then embedded as the transcript's text).", valueName: "audio|text"))
-    var audioAs = "audio"
+            "How sounds are embedded: audio (the model's audio tower) or text (transcribed by --speech-model, then "
+                + "embedded as the transcript's text). Default: what the model folder's config asks for "
+                + "(fuse_audio_as; the bundled model asks for text when models/whisper-tiny.en is installed), else "
+                + "audio.", valueName: "audio|text"))
+    var audioAs: String?
 
     @Option(
         name: .customLong("speech-model"),
@@ -20,7 +22,7 @@ struct AudioAsOption: ParsableArguments {
     var speechModel: String?
 
     func validate() throws {
-        guard ["audio", "text"].contains(audioAs) else {
+        if let audioAs, !["audio", "text"].contains(audioAs) {
             throw ValidationError("--audio-as takes audio or text, got '\(audioAs)'")
         }
         if speechModel != nil && audioAs != "text" {
@@ -28,15 +30,25 @@ struct AudioAsOption: ParsableArguments {
         }
     }
 
-    /// The transcriber for `--audio-as text` (nil for `audio`).
-    func speech() throws -> SpeechModel? {
-        guard audioAs == "text" else { return nil }
-        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let folder =
-            try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
-            ?? JobArguments.defaultModelDirectory(
-                currentDirectory: current, executable: Bundle.main.executableURL,
-                relativePath: JobArguments.defaultSpeechModel)
-        return try SpeechModel.load(directory: folder)
+    /// The transcriber for sounds: `--audio-as text`'s (with `--speech-model` or the default Whisper folder); none
+    /// for `--audio-as audio`; without the option, the one `modelDirectory`'s config asks for (its note, when the
+    /// folder's Whisper model is missing, goes to stderr unless `quiet`).
+    func speech(modelDirectory: URL, quiet: Bool = false) throws -> SpeechModel? {
+        switch audioAs {
+        case "audio":
+            return nil
+        case "text":
+            let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let folder =
+                try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
+                ?? JobArguments.defaultModelDirectory(
+                    currentDirectory: current, executable: Bundle.main.executableURL,
+                    relativePath: JobArguments.defaultSpeechModel)
+            return try SpeechModel.load(directory: folder)
+        default:
+            let routing = try AudioRouting.configured(modelDirectory: modelDirectory)
+            if let note = routing.note, !quiet { printError("note: \(note)") }
+            return try routing.speechModel.map { try SpeechModel.load(directory: $0) }
+        }
     }
 }
