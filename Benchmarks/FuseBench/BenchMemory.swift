@@ -5,35 +5,30 @@ import FuseCore
 enum ResidentMemory {
     /// Current (`VmRSS`) and peak (`VmHWM`) resident set size in bytes; nil where /proc is unavailable.
     static func read() -> (current: Int, peak: Int)? {
-        guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else {
-            return nil
-        }
-        var current: Int?, peak: Int?
-        for line in status.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
-            if fields[0] == "VmRSS:" { current = kilobytes * 1024 }
-            if fields[0] == "VmHWM:" { peak = kilobytes * 1024 }
-        }
-        guard let current, let peak else { return nil }
-        return (current, peak)
+        guard let fields = statusFields(["VmRSS:", "VmHWM:"]) else { return nil }
+        return (fields[0], fields[1])
     }
 
     /// The resident set split into anonymous memory (allocations) and file-backed pages (memory-mapped
     /// checkpoints, libraries), in bytes; nil where /proc is unavailable.
     static func split() -> (anonymous: Int, file: Int)? {
+        guard let fields = statusFields(["RssAnon:", "RssFile:"]) else { return nil }
+        return (fields[0], fields[1])
+    }
+
+    /// The byte counts of `/proc/self/status`'s kB lines named `names`, in that order; nil unless all are there.
+    private static func statusFields(_ names: [String]) -> [Int]? {
         guard let status = try? FileContents.utf8String(at: URL(fileURLWithPath: "/proc/self/status")) else {
             return nil
         }
-        var anonymous: Int?, file: Int?
+        var found: [String: Int] = [:]
         for line in status.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
-            if fields[0] == "RssAnon:" { anonymous = kilobytes * 1024 }
-            if fields[0] == "RssFile:" { file = kilobytes * 1024 }
+            found[String(fields[0])] = kilobytes * 1024
         }
-        guard let anonymous, let file else { return nil }
-        return (anonymous, file)
+        let values = names.compactMap { found[$0] }
+        return values.count == names.count ? values : nil
     }
 
     /// Resets the peak to the current RSS (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0), so a later `read()`

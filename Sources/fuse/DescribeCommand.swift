@@ -139,13 +139,8 @@ struct DescribeCommand: AsyncParsableCommand {
             captioner = try await RetrievalCaptioner.prepare(bank: bank, embedder: runtime, onEvent: events.handle)
         }
         if transcribe {
-            let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let folder =
-                try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
-                ?? JobArguments.defaultModelDirectory(
-                    currentDirectory: current, executable: Bundle.main.executableURL,
-                    relativePath: JobArguments.defaultSpeechModel)
-            captioner = TranscriptCaptioner(speech: try SpeechModel.load(directory: folder), fallback: captioner)
+            let speech = try SpeechModel.load(directory: AudioAsOption.speechFolder(speechModel))
+            captioner = TranscriptCaptioner(speech: speech, fallback: captioner)
         }
         let describer = try await Describer.prepare(
             embedder: runtime, tags: tagVocabulary, attributes: attributeVocabulary, captioner: captioner,

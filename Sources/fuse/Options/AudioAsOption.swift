@@ -38,17 +38,21 @@ struct AudioAsOption: ParsableArguments {
         case "audio":
             return nil
         case "text":
-            let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let folder =
-                try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
-                ?? JobArguments.defaultModelDirectory(
-                    currentDirectory: current, executable: Bundle.main.executableURL,
-                    relativePath: JobArguments.defaultSpeechModel)
-            return try SpeechModel.load(directory: folder)
+            return try SpeechModel.load(directory: Self.speechFolder(speechModel))
         default:
             let routing = try AudioRouting.configured(modelDirectory: modelDirectory)
             if let note = routing.note, !quiet { printError("note: \(note)") }
             return try routing.speechModel.map { try SpeechModel.load(directory: $0) }
         }
+    }
+
+    /// `--speech-model`'s folder (relative to the working directory), else the default Whisper folder found by the
+    /// default-model rule (`models/whisper-tiny.en` here or in the checkout of the running binary).
+    static func speechFolder(_ speechModel: String?) throws -> URL {
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return try speechModel.map { URL(fileURLWithPath: $0, relativeTo: current) }
+            ?? JobArguments.defaultModelDirectory(
+                currentDirectory: current, executable: Bundle.main.executableURL,
+                relativePath: JobArguments.defaultSpeechModel)
     }
 }
