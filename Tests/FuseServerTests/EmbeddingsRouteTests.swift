@@ -9,8 +9,12 @@ import Testing
 @Suite("OpenAI embeddings route", .serialized)
 struct EmbeddingsRouteTests {
     /// `fuse embed FILES --out -` of the given model, as Float vectors in input order.
+    /// `fuse embed`'s vectors for `files`, sounds through the model's audio tower as the server embeds them (the
+    /// CLI follows a model folder's `fuse_audio_as`, which sends fuse-mini's sounds through Whisper; the server does
+    /// not).
     static func fuseEmbed(model: String, files: [String]) throws -> [[Float]] {
-        let run = try FuseBinary.run(["embed", "--model", model, "--inputs"] + files + ["--out", "-", "--quiet"])
+        let run = try FuseBinary.run(
+            ["embed", "--model", model, "--audio-as", "audio", "--inputs"] + files + ["--out", "-", "--quiet"])
         guard run.status == 0 else { throw ServerError.internalError("fuse embed failed: \(run.errors)") }
         let objects = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]] ?? []
         return objects.map { ($0["embedding"] as? [NSNumber] ?? []).map { Float($0.doubleValue) } }
