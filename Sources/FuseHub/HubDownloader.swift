@@ -53,7 +53,7 @@ public struct HubDownloader: Sendable {
         _ repository: String, revision: String = "main", selection: HubFileSelection = .init(),
         progress: @escaping @Sendable (HubPullEvent) -> Void = { _ in }
     ) async throws -> HubPullResult {
-        guard HuggingFaceCache.isRepositoryID(repository), !repository.contains("@") else {
+        guard let reference = RepositoryReference(repository), reference.pinnedRevision == nil else {
             throw HubError.invalidRepositoryID(repository)
         }
         guard !environment.offline else {

@@ -20,10 +20,12 @@ public enum HubModelResolver {
             case .notInCache, .revisionMissing, .incompleteSnapshot: break
             }
         }
-        let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
-        let revision = parts.count == 2 ? parts[1] : "main"
+        // ModelLocator throws `.notAFolder` (rethrown above) for any spec that is not a repository id.
+        guard let reference = RepositoryReference(spec) else {
+            throw ModelLocationError.notAFolder(spec: spec, path: base.appendingPathComponent(spec).path)
+        }
         let result = try await HubDownloader(environment: environment).pull(
-            parts[0], revision: revision,
+            reference.repository, revision: reference.revision,
             progress: progress)
         return try ModelLocator.resolve(result.repository + "@" + result.commit, cache: environment.cache, base: base)
     }

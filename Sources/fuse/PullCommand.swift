@@ -42,16 +42,18 @@ struct PullCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard HuggingFaceCache.isRepositoryID(repository) else {
+        guard RepositoryReference(repository) != nil else {
             throw ValidationError("'\(repository)' is not ORG/NAME[@REVISION]")
         }
     }
 
     func run() async throws {
-        let parts = repository.split(separator: "@", maxSplits: 1).map(String.init)
+        guard let reference = RepositoryReference(repository) else {
+            throw ValidationError("'\(repository)' is not ORG/NAME[@REVISION]")
+        }
         let downloader = HubDownloader(environment: try HubEnvironment())
         let result = try await downloader.pull(
-            parts[0], revision: parts.count == 2 ? parts[1] : "main",
+            reference.repository, revision: reference.revision,
             selection: HubFileSelection(include: include, exclude: exclude),
             progress: PullProgress(enabled: !quiet).handler)
         if !quiet {

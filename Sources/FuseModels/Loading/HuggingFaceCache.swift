@@ -59,18 +59,6 @@ public struct HuggingFaceCache: Sendable {
         "models--" + repository.replacingOccurrences(of: "/", with: "--")
     }
 
-    /// Whether `spec` reads as a repository id: `org/name` (letters, digits, `-`, `_`, `.`), optionally `@revision`.
-    public static func isRepositoryID(_ spec: String) -> Bool {
-        let id = spec.split(separator: "@", maxSplits: 1).first.map(String.init) ?? spec
-        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        return parts.count == 2
-            && parts.allSatisfy { part in
-                !part.isEmpty && part != "." && part != ".." && !part.hasPrefix("-")
-                    && part.unicodeScalars.allSatisfy { allowed.contains($0) }
-            }
-    }
-
     /// The snapshot folder of `repository` at `revision` (a branch or tag named in `refs/`, or a commit hash).
     public func snapshot(of repository: String, revision: String = "main") throws -> URL {
         let fm = FileManager.default
@@ -130,10 +118,9 @@ public enum ModelLocator {
         if FileManager.default.fileExists(atPath: local.path, isDirectory: &isDirectory), isDirectory.boolValue {
             return local
         }
-        guard HuggingFaceCache.isRepositoryID(spec) else {
+        guard let reference = RepositoryReference(spec) else {
             throw ModelLocationError.notAFolder(spec: spec, path: local.path)
         }
-        let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
-        return try cache.snapshot(of: parts[0], revision: parts.count == 2 ? parts[1] : "main")
+        return try cache.snapshot(of: reference.repository, revision: reference.revision)
     }
 }

@@ -28,7 +28,7 @@ struct DownloadOption: ParsableArguments {
     /// name (folders and cached models are left alone).
     func prepare(_ specs: [String?], quiet: Bool = false) async throws {
         guard download else { return }
-        for case let spec? in specs where HuggingFaceCache.isRepositoryID(spec) {
+        for case let spec? in specs where RepositoryReference(spec) != nil {
             _ = try await resolve(spec, quiet: quiet)
         }
     }

@@ -11,15 +11,9 @@ extension DownloadOption {
         for spec in specs {
             let folder = try await resolve(spec, quiet: quiet)
             let isFolder = FileManager.default.fileExists(atPath: URL(fileURLWithPath: spec).path)
-            let name = isFolder || !HuggingFaceCache.isRepositoryID(spec) ? nil : Self.repositoryName(spec)
+            let name = isFolder ? nil : RepositoryReference(spec)?.name
             bundles.append(try LanguageModelBundle(folder: folder, name: name, precision: precision))
         }
         return bundles
-    }
-
-    /// `org/name@revision` → `name`.
-    static func repositoryName(_ spec: String) -> String {
-        let repository = spec.split(separator: "@", maxSplits: 1).first.map(String.init) ?? spec
-        return repository.split(separator: "/").last.map(String.init) ?? repository
     }
 }
