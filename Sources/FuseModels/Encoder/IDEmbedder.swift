@@ -4,32 +4,31 @@ import FuseCore
 /// (BERT's embedding LayerNorm; CLIP has none).
 public struct IDEmbedder: ModalityEmbedder {
     public let modality: Modality
-    /// `[vocab, hidden]`.
-    public let table: Tensor
+    /// The `[vocab, hidden]` word table (int8 rows when the model runs int8).
+    public let words: TokenTable
     /// `[maxPositions, hidden]`.
     public let positions: Tensor
     /// `[typeVocab, hidden]`, BERT's token-type (segment) embeddings.
     public let tokenTypes: Tensor?
     public let norm: LayerNormWeights?
     public let modalityTypeEmbedding: Tensor?
-    /// `table` as int8 rows, which lookups read instead, when the model runs int8 (`reducedPrecision(_:)`).
-    public let quantizedTable: QuantizedRows?
 
     public init(
         modality: Modality, table: Tensor, positions: Tensor, tokenTypes: Tensor? = nil,
         norm: LayerNormWeights? = nil, modalityTypeEmbedding: Tensor? = nil, quantizedTable: QuantizedRows? = nil
     ) {
         self.modality = modality
-        self.table = table
-        self.quantizedTable = quantizedTable
+        self.words = TokenTable(table: table, quantized: quantizedTable)
         self.positions = positions
         self.tokenTypes = tokenTypes
         self.norm = norm
         self.modalityTypeEmbedding = modalityTypeEmbedding
     }
 
-    public var hiddenSize: Int { table.shape[1] }
-    public var vocabSize: Int { table.shape[0] }
+    /// `[vocab, hidden]` fp32.
+    public var table: Tensor { words.table }
+    public var hiddenSize: Int { words.width }
+    public var vocabSize: Int { words.vocabSize }
     public var maxPositions: Int { positions.shape[0] }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
@@ -41,36 +40,30 @@ public struct IDEmbedder: ModalityEmbedder {
         var paddedIDs: [[Int32]] = []
         let typeCount = tokenTypes?.shape[0] ?? 0
         let hidden = Tensor(shape: [batch.count, sequence, width]) { out in
-            table.withUnsafeBufferPointer { table in
-                positions.withUnsafeBufferPointer { positions in
-                    let types = tokenTypes?.withUnsafeBufferPointer { $0.baseAddress }
-                    for (item, tokens) in batch.enumerated() {
-                        var row = idRows[item]
-                        for t in 0..<sequence {
-                            let line = out.baseAddress! + (item * sequence + t) * width
-                            let real = t < tokens.count
-                            // Padded slots (beyond an item's own tokens) embed id 0 at position 0; they are masked.
-                            let id = real ? Int(row[t]) : 0
-                            let position = real ? Int(tokens.positions[t]) : 0
-                            let safeID = (0..<vocabSize).contains(id) ? id : 0
-                            let safePosition = (0..<maxPositions).contains(position) ? position : 0
-                            if let quantizedTable {
-                                quantizedTable.copyRow(safeID, into: line)
-                            } else {
-                                line.update(from: table.baseAddress! + safeID * width, count: width)
-                            }
-                            addRows(positions.baseAddress!, start: safePosition, rows: 1, width: width, into: line)
-                            if let types, typeCount > 0 {
-                                let type = real ? Int(tokens.tokenTypeIDs?[t] ?? 0) : 0
-                                addRows(
-                                    types, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
-                                    width: width, into: line)
-                            }
-                            mask[item * sequence + t] = real ? tokens.attentionMask[t] : 0
+            positions.withUnsafeBufferPointer { positions in
+                let types = tokenTypes?.withUnsafeBufferPointer { $0.baseAddress }
+                for (item, tokens) in batch.enumerated() {
+                    var row = idRows[item]
+                    for t in 0..<sequence {
+                        let line = out.baseAddress! + (item * sequence + t) * width
+                        let real = t < tokens.count
+                        // Padded slots (beyond an item's own tokens) embed id 0 at position 0; they are masked.
+                        let id = real ? Int(row[t]) : 0
+                        let position = real ? Int(tokens.positions[t]) : 0
+                        let safeID = (0..<vocabSize).contains(id) ? id : 0
+                        let safePosition = (0..<maxPositions).contains(position) ? position : 0
+                        words.copyRow(safeID, into: line)
+                        addRows(positions.baseAddress!, start: safePosition, rows: 1, width: width, into: line)
+                        if let types, typeCount > 0 {
+                            let type = real ? Int(tokens.tokenTypeIDs?[t] ?? 0) : 0
+                            addRows(
+                                types, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                width: width, into: line)
                         }
-                        while row.count < sequence { row.append(0) }
-                        paddedIDs.append(row)
+                        mask[item * sequence + t] = real ? tokens.attentionMask[t] : 0
                     }
+                    while row.count < sequence { row.append(0) }
+                    paddedIDs.append(row)
                 }
             }
             norm?.apply(out.baseAddress!, rows: batch.count * sequence)
@@ -80,10 +73,10 @@ public struct IDEmbedder: ModalityEmbedder {
 
     /// With an int8 converter, the token table as int8 rows (its fp32 pages released); otherwise unchanged.
     public func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder {
-        guard let quantized = try converter.quantizedTable(table), quantizedTable == nil else { return self }
+        guard let words = try words.converted(converter) else { return self }
         return IDEmbedder(
-            modality: modality, table: table, positions: positions, tokenTypes: tokenTypes, norm: norm,
-            modalityTypeEmbedding: modalityTypeEmbedding, quantizedTable: quantized)
+            modality: modality, table: words.table, positions: positions, tokenTypes: tokenTypes, norm: norm,
+            modalityTypeEmbedding: modalityTypeEmbedding, quantizedTable: words.quantized)
     }
 }
 

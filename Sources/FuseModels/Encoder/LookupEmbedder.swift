@@ -8,8 +8,8 @@ import FuseCore
 /// ModernBERT: table + LayerNorm (positions come from RoPE inside attention). DeBERTa-v2/v3: all of it.
 public struct LookupEmbedder: ModalityEmbedder {
     public let modality: Modality
-    /// `[vocab, embeddingWidth]`.
-    public let table: Tensor
+    /// The `[vocab, embeddingWidth]` word table (int8 rows when the model runs int8).
+    public let words: TokenTable
     /// `[maxPositions, embeddingWidth]`, nil when positions are relative only.
     public let positions: Tensor?
     /// `[typeVocab, embeddingWidth]`, nil when the model has no segments (`type_vocab_size` 0).
@@ -19,16 +19,13 @@ public struct LookupEmbedder: ModalityEmbedder {
     public let norm: LayerNormWeights
     /// The longest sequence the model accepts (its `max_position_embeddings`).
     public let maxPositions: Int
-    /// `table` as int8 rows, which lookups read instead, when the model runs int8 (`reducedPrecision(_:)`).
-    public let quantizedTable: QuantizedRows?
 
     public init(
         modality: Modality, table: Tensor, positions: Tensor?, tokenTypes: Tensor?, projection: Linear?,
         norm: LayerNormWeights, maxPositions: Int, quantizedTable: QuantizedRows? = nil
     ) {
         self.modality = modality
-        self.table = table
-        self.quantizedTable = quantizedTable
+        self.words = TokenTable(table: table, quantized: quantizedTable)
         self.positions = positions
         self.tokenTypes = tokenTypes
         self.projection = projection
@@ -36,39 +33,35 @@ public struct LookupEmbedder: ModalityEmbedder {
         self.maxPositions = maxPositions
     }
 
-    public var hiddenSize: Int { projection?.outFeatures ?? table.shape[1] }
-    public var vocabSize: Int { table.shape[0] }
+    /// `[vocab, embeddingWidth]` fp32.
+    public var table: Tensor { words.table }
+    public var hiddenSize: Int { projection?.outFeatures ?? words.width }
+    public var vocabSize: Int { words.vocabSize }
 
     public func embed(_ batch: [Tokens]) throws -> EmbeddedBatch {
         let rows = try TokenIDRows.checked(
             batch, modality: modality, vocabSize: vocabSize, maxPositions: maxPositions,
             limitLength: true)
         let sequence = batch.map(\.count).max() ?? 0
-        let (width, count) = (table.shape[1], batch.count * sequence)
+        let (width, count) = (words.width, batch.count * sequence)
         var mask = [Int32](repeating: 0, count: count)
         let typeCount = tokenTypes?.shape[0] ?? 0
         var summed = Tensor(shape: [batch.count, sequence, width]) { out in
             out.update(repeating: 0)
-            table.withUnsafeBufferPointer { table in
-                for (item, tokens) in batch.enumerated() {
-                    for t in 0..<tokens.count where tokens.attentionMask[t] != 0 {
-                        let line = out.baseAddress! + (item * sequence + t) * width
-                        mask[item * sequence + t] = tokens.attentionMask[t]
-                        if let quantizedTable {
-                            quantizedTable.copyRow(Int(rows[item][t]), into: line)
-                        } else {
-                            line.update(from: table.baseAddress! + Int(rows[item][t]) * width, count: width)
-                        }
-                        positions?.withUnsafeBufferPointer {
-                            addRows($0.baseAddress!, start: Int(tokens.positions[t]), rows: 1, width: width, into: line)
-                        }
-                        if typeCount > 0, let tokenTypes {
-                            let type = Int(tokens.tokenTypeIDs?[t] ?? 0)
-                            tokenTypes.withUnsafeBufferPointer {
-                                addRows(
-                                    $0.baseAddress!, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
-                                    width: width, into: line)
-                            }
+            for (item, tokens) in batch.enumerated() {
+                for t in 0..<tokens.count where tokens.attentionMask[t] != 0 {
+                    let line = out.baseAddress! + (item * sequence + t) * width
+                    mask[item * sequence + t] = tokens.attentionMask[t]
+                    words.copyRow(Int(rows[item][t]), into: line)
+                    positions?.withUnsafeBufferPointer {
+                        addRows($0.baseAddress!, start: Int(tokens.positions[t]), rows: 1, width: width, into: line)
+                    }
+                    if typeCount > 0, let tokenTypes {
+                        let type = Int(tokens.tokenTypeIDs?[t] ?? 0)
+                        tokenTypes.withUnsafeBufferPointer {
+                            addRows(
+                                $0.baseAddress!, start: (0..<typeCount).contains(type) ? type : 0, rows: 1,
+                                width: width, into: line)
                         }
                     }
                 }
@@ -92,10 +85,10 @@ public struct LookupEmbedder: ModalityEmbedder {
     /// With an int8 converter, the token table as int8 rows (its fp32 pages released) and the projection in the
     /// converter's precision; otherwise unchanged.
     public func reducedPrecision(_ converter: PrecisionConverter) throws -> any ModalityEmbedder {
-        guard let quantized = try converter.quantizedTable(table), quantizedTable == nil else { return self }
+        guard let words = try words.converted(converter) else { return self }
         return LookupEmbedder(
-            modality: modality, table: table, positions: positions, tokenTypes: tokenTypes, projection: projection,
-            norm: norm, maxPositions: maxPositions, quantizedTable: quantized)
+            modality: modality, table: words.table, positions: positions, tokenTypes: tokenTypes,
+            projection: projection, norm: norm, maxPositions: maxPositions, quantizedTable: words.quantized)
     }
 }
 
