@@ -18,29 +18,20 @@ struct IndexCrashTests {
             ["index", files.path, "--model", IndexFixtures.meta.path, "--db", db.path, "--batch-size", "8", "--quiet"]
         }
         let reference = folder.appendingPathComponent("reference.sqlite")
-        // Most kills are aimed at the part of the run that commits batches: a draw over the reference run's window
-        // from its first committed row to its end, counted from the trial's own first row (drawn over the whole run,
-        // too few kills landed between batches once model loading took most of it).
+        // Most kills are aimed at the part of the run that commits batches (KillSchedule).
         let timed = try FuseBinary.runWatching(arguments(reference)) {
             ((try? FuseIndex(readingFrom: reference).counts().current) ?? 0) > 0
         }
         try #require(timed.status == 0)
-        let writing = timed.firstBytes ?? 0
-        let window = max(timed.duration - writing, 0.001)
+        var schedule = KillSchedule(duration: timed.duration, firstOutput: timed.firstBytes, seed: 20)
         #expect(try FuseIndex(readingFrom: reference).counts().current == 126)
 
-        var random = SplitMix64(seed: 20)
         var partial = 0
         for trial in 0..<20 {
             let db = folder.appendingPathComponent("trial-\(trial).sqlite")
-            // Every fifth kill is drawn over the whole run (most land while the model loads); the others count from
-            // this run's own first committed row.
-            let killed =
-                trial % 5 == 0
-                ? try FuseBinary.runKilled(arguments(db), after: random.nextUnit() * timed.duration)
-                : try FuseBinary.runKilled(arguments(db), after: random.nextUnit() * window) {
-                    ((try? FuseIndex(readingFrom: db).counts().current) ?? 0) > 0
-                }
+            let killed = try schedule.runKilled(trial: trial, arguments(db)) {
+                ((try? FuseIndex(readingFrom: db).counts().current) ?? 0) > 0
+            }
             if killed, let rows = try? FuseIndex(readingFrom: db).counts().current, rows > 0, rows < 126 {
                 partial += 1
             }

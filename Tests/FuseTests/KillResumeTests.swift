@@ -25,30 +25,20 @@ struct KillResumeTests {
             ["--model", model, "--inputs-from", list.path, "--out", out.path, "--quiet", "--resume"]
         }
         let reference = folder.appendingPathComponent("reference.jsonl")
-        // Most kills are aimed at the part of the run that writes records: a draw over the reference run's writing
-        // window, counted from the trial's own first record. (Drawn over the whole run, most kills landed during model
-        // loading once embedding became fast; timed from the start, a loaded machine shifted them out of the window,
-        // and the check below that some kills land mid-output failed.)
+        // Most kills are aimed at the part of the run that writes records (KillSchedule).
         let timed = try FuseBinary.runWatching(arguments(reference), file: JSONLOutput.partialURL(for: reference))
         try #require(timed.status == 0)
-        let writing = timed.firstBytes ?? 0
-        let window = max(timed.duration - writing, 0.001)
+        var schedule = KillSchedule(duration: timed.duration, firstOutput: timed.firstBytes, seed: 17)
         let expected = try Data(contentsOf: reference)
         #expect(try JobFixtures.lines(reference).count == 210)
 
-        var random = SplitMix64(seed: 17)
         var interruptedWithRecords = 0
         for trial in 0..<20 {
             let out = folder.appendingPathComponent("trial-\(trial).jsonl")
             let partial = JSONLOutput.partialURL(for: out)
-            // Every fifth kill is drawn over the whole run (most land while the model loads); the others count from
-            // this run's own first record.
-            let killed =
-                trial % 5 == 0
-                ? try FuseBinary.runKilled(arguments(out), after: random.nextUnit() * timed.duration)
-                : try FuseBinary.runKilled(arguments(out), after: random.nextUnit() * window) {
-                    ((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int) ?? 0) > 0
-                }
+            let killed = try schedule.runKilled(trial: trial, arguments(out)) {
+                ((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int) ?? 0) > 0
+            }
             if killed, let size = try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int,
                 size > 0
             {
