@@ -32,7 +32,7 @@ struct DescribeRoutes: Sendable {
         let model = try pool.model(named: body.model)
         let item = try Self.validate(body)
         // Decoding and the per-item limits first, so a bad item is refused before anything is staged.
-        _ = try model.windows(for: item, index: 0)
+        _ = try model.windows(for: item, index: 0, transcribing: false)
         let bytes: Data =
             switch item {
             case .image(let data), .audio(let data): data

@@ -75,12 +75,12 @@ struct FuseRoutes: Sendable {
         case "early":
             var inputs: [FusionInput] = []
             for (index, item) in items.enumerated() {
-                let windows = try model.windows(for: item, index: index)
-                let plugin = try model.runtime.plugin(for: item.modality)
+                let tokenized = try model.windows(for: item, index: index)
+                let plugin = try model.runtime.plugin(for: tokenized.modality)
                 inputs.append(
                     FusionInput(
-                        source: "input \(index)", modality: item.modality, pluginID: plugin.id,
-                        windows: windows))
+                        source: "input \(index)", modality: tokenized.modality, pluginID: plugin.id,
+                        windows: tokenized.windows))
             }
             tokens = inputs.reduce(0) { $0 + $1.windows.reduce(0) { $0 + $1.count } }
             let encoder = model.runtime.model

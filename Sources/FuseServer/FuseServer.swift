@@ -82,7 +82,7 @@ public struct FuseServer: Sendable {
             logger: logger)
         let loader = ModelLoader(
             specs: configuration.models, pool: pool, metrics: metrics,
-            limits: configuration.limits, precision: configuration.precision,
+            limits: configuration.limits, precision: configuration.precision, audio: configuration.audio,
             captionBanks: configuration.captionBanks,
             gate: configuration.loadGate, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -12,6 +12,7 @@ struct ModelLoader: Service {
     let metrics: ServerMetrics
     let limits: ServerConfiguration.Limits
     let precision: Precision
+    let audio: ServedAudio
     /// Caption banks given by name (`ServerConfiguration.captionBanks`).
     let captionBanks: [String: URL]
     /// Awaited before loading (`ServerConfiguration.loadGate`).
@@ -24,18 +25,20 @@ struct ModelLoader: Service {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             let start = ContinuousClock.now
             do {
-                let metrics = self.metrics, limits = self.limits, precision = self.precision
+                let metrics = self.metrics, limits = self.limits, precision = self.precision, audio = self.audio
                 let given = captionBanks[spec.name]
-                let model = try await FuseRoutes.offPool {
+                let (model, speechNote) = try await FuseRoutes.offPool {
                     let folder = try spec.resolve()
-                    let runtime = try FuseRuntime(modelDirectory: folder, precision: precision)
+                    let speech = try audio.speech(forModelIn: folder)
+                    let runtime = try FuseRuntime(modelDirectory: folder, precision: precision, speech: speech.model)
                     let bank = given ?? ServerConfiguration.captionBank(in: folder)
-                    return try ServedModel(
+                    let served = try ServedModel(
                         name: spec.name, runtime: runtime, limits: limits,
                         captionBank: bank
                     ) { report in
                         metrics.recordBatch(model: spec.name, report)
                     }
+                    return (served, speech.note)
                 }
                 pool.add(model)
                 let seconds = String(format: "%.2f", (ContinuousClock.now - start).seconds)
@@ -44,6 +47,11 @@ struct ModelLoader: Service {
                     "loaded model '\(spec.name)' (\(model.runtime.model.modelType), \(what), dim \(model.runtime.model.embeddingDimension), \(model.runtime.model.precision)) in \(seconds) s"
                 )
                 if let note = model.runtime.model.precisionNote { logger.notice("model '\(spec.name)': \(note)") }
+                if let speech = model.runtime.speech {
+                    logger.info(
+                        "model '\(spec.name)': sounds as text by \(speech.whisper.folder.lastPathComponent)")
+                }
+                if let speechNote { logger.notice("model '\(spec.name)': \(speechNote)") }
             } catch {
                 let failure = ServeSetupError.modelLoadFailed(name: spec.name, reason: "\(error)")
                 pool.markFailed(failure.description)

@@ -53,15 +53,23 @@ public final class ServedModel: Sendable {
         case keepFirst, keepLast
     }
 
+    /// The token windows of one item and the modality they are embedded as: the item's own, except a sound when
+    /// the runtime has a speech model ("audio as text"), whose windows are its transcript's text.
+    public struct ItemWindows: Sendable {
+        public let modality: Modality
+        public let windows: [Tokens]
+    }
+
     /// Embeds `items`, batching their windows with other requests'; results keep the items' order.
     public func embed(_ items: [InputItem], truncation: Truncation? = nil) async throws -> [ItemResult] {
-        var windows: [[Tokens]] = []
-        windows.reserveCapacity(items.count)
+        var tokenized: [ItemWindows] = []
+        tokenized.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            windows.append(try self.windows(for: item, index: index, truncation: truncation))
+            tokenized.append(try self.windows(for: item, index: index, truncation: truncation))
         }
+        let windows = tokenized.map(\.windows)
         var results = [ItemResult?](repeating: nil, count: items.count)
-        let byModality = Dictionary(grouping: items.indices, by: { items[$0].modality })
+        let byModality = Dictionary(grouping: items.indices, by: { tokenized[$0].modality })
         for modality in byModality.keys.sorted(by: { $0.name < $1.name }) {
             let indices = byModality[modality]!
             let rows = try await queue.embed(indices.flatMap { windows[$0] }, modality: modality)
@@ -78,25 +86,45 @@ public final class ServedModel: Sendable {
         return results.map { $0! }
     }
 
-    /// The token windows of one item, after its limits are checked.
-    public func windows(for item: InputItem, index: Int, truncation: Truncation? = nil) throws -> [Tokens] {
-        let modality = item.modality
+    /// The token windows of one item, after its limits are checked. With `transcribing` (the default) and a speech
+    /// model, a sound is transcribed and its windows are the transcript's text windows, as `fuse embed` makes them.
+    public func windows(
+        for item: InputItem, index: Int, truncation: Truncation? = nil, transcribing: Bool = true
+    ) throws -> ItemWindows {
+        // A sound is decoded first (its limits checked), then transcribed when the runtime embeds sounds as text.
+        var audio: AudioBuffer?
+        var transcript: String?
+        if case .audio(let bytes) = item {
+            let decoded = try decodeAudio(bytes, index: index)
+            if transcribing, let speech = runtime.speech {
+                do { transcript = try speech.transcribe(decoded).text } catch {
+                    throw ServerError.invalidInput("input \(index): could not transcribe the sound: \(error)")
+                }
+            } else {
+                audio = decoded
+            }
+        }
+        let modality = transcript == nil ? item.modality : .text
         let context: PreprocessingContext
         do { context = try runtime.preprocessingContext(for: modality) } catch {
             throw ServerError.invalidInput("input \(index): model '\(name)' does not embed \(modality) input")
         }
         let plugin = try runtime.plugin(for: modality)
-        var windows: [Tokens]
-        switch item {
-        case .text(let text):
-            guard !text.isEmpty else { throw ServerError.invalidInput("input \(index): empty text") }
-            windows = try plugin.tokenize(.text(text), context: context)
+        func textWindows(_ text: String) throws -> [Tokens] {
+            let windows = try plugin.tokenize(.text(text), context: context)
             let count = windows.reduce(0) { $0 + $1.count }
             guard count <= limits.maxItemTokens else {
                 throw ServerError.itemTooLarge(
                     item: index, what: "\(count) tokens",
                     limit: "\(limits.maxItemTokens) tokens")
             }
+            return windows
+        }
+        var windows: [Tokens] = []
+        switch item {
+        case .text(let text):
+            guard !text.isEmpty else { throw ServerError.invalidInput("input \(index): empty text") }
+            windows = try textWindows(text)
         case .tokenIDs(let ids):
             windows = [try tokenWindow(ids, index: index, maxTokens: context.maxTokens)]
         case .image(let bytes):
@@ -109,8 +137,13 @@ public final class ServedModel: Sendable {
                     limit: "\(limit) pixels")
             }
             windows = try plugin.tokenize(.image(image), context: context)
-        case .audio(let bytes):
-            windows = try plugin.tokenize(.audio(try decodeAudio(bytes, index: index)), context: context)
+        case .audio:
+            // A silent sound's transcript is empty: embedded as the empty text, as `fuse embed` does.
+            if let transcript {
+                windows = try textWindows(transcript)
+            } else if let audio {
+                windows = try plugin.tokenize(.audio(audio), context: context)
+            }
         }
         guard !windows.isEmpty else { throw ServerError.invalidInput("input \(index): produced no tokens") }
         switch truncation {
@@ -118,7 +151,7 @@ public final class ServedModel: Sendable {
         case .keepLast? where windows.count > 1: windows = [windows[windows.count - 1]]
         default: break
         }
-        return windows
+        return ItemWindows(modality: modality, windows: windows)
     }
 
     /// A token-id item is one complete sequence, special tokens included (as `/tokenize` returns them), so the

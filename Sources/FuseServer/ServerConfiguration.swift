@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var quiet: Bool
     /// The precision every model's transformer blocks compute in (docs/PRECISION.md).
     public var precision: Precision
+    /// How sounds are embedded: as each model folder asks (the default), through the audio tower, or as the text
+    /// of their Whisper transcripts.
+    public var audio: ServedAudio = .asConfigured
     /// Caption banks for `/v1/describe` by model name (`--captions NAME=FILE`); a model without one uses the
     /// `captions.txt` in its folder when there is one.
     public var captionBanks: [String: URL] = [:]

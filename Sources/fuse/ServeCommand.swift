@@ -87,6 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    @OptionGroup var audioAs: AudioAsOption
+
     @OptionGroup var download: DownloadOption
 
     @OptionGroup var quiet: QuietFlag<QuietHelp>
@@ -121,6 +123,12 @@ struct ServeCommand: AsyncParsableCommand {
             models: try model.map(ModelSpec.init(parsing:)), host: host, port: port,
             apiKey: key.flatMap { $0.isEmpty ? nil : $0 }, limits: limits, quiet: quiet.isSet,
             precision: try precision.value())
+        switch audioAs.audioAs {
+        case "audio": configuration.audio = .audioTower
+        case "text":
+            configuration.audio = .transcribed(speechModel: try AudioAsOption.speechFolder(audioAs.speechModel))
+        default: configuration.audio = .asConfigured
+        }
         for argument in captions {
             let (name, file) = try Self.namedFile(argument, option: "--captions")
             configuration.captionBanks[name] = file

@@ -8,13 +8,11 @@ import Testing
 /// loopback. Serialized, on a server of its own: a request alone in its batch gives `fuse embed`'s exact bits.
 @Suite("OpenAI embeddings route", .serialized)
 struct EmbeddingsRouteTests {
-    /// `fuse embed FILES --out -` of the given model, as Float vectors in input order.
-    /// `fuse embed`'s vectors for `files`, sounds through the model's audio tower as the server embeds them (the
-    /// CLI follows a model folder's `fuse_audio_as`, which sends fuse-mini's sounds through Whisper; the server does
-    /// not).
-    static func fuseEmbed(model: String, files: [String]) throws -> [[Float]] {
+    /// `fuse embed FILES --out -` of the given model (with `--audio-as` when given), as Float vectors in input order.
+    static func fuseEmbed(model: String, files: [String], audioAs: String? = nil) throws -> [[Float]] {
+        let audioOption = audioAs.map { ["--audio-as", $0] } ?? []
         let run = try FuseBinary.run(
-            ["embed", "--model", model, "--audio-as", "audio", "--inputs"] + files + ["--out", "-", "--quiet"])
+            ["embed", "--model", model] + audioOption + ["--inputs"] + files + ["--out", "-", "--quiet"])
         guard run.status == 0 else { throw ServerError.internalError("fuse embed failed: \(run.errors)") }
         let objects = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]] ?? []
         return objects.map { ($0["embedding"] as? [NSNumber] ?? []).map { Float($0.doubleValue) } }
@@ -109,6 +107,8 @@ struct EmbeddingsRouteTests {
         #expect(tooMany.status == 422)
     }
 
+    /// The server follows a model folder's `fuse_audio_as` as `fuse embed` does (fuse-mini's sounds are transcribed
+    /// when models/whisper-tiny.en is installed), so the vectors are `fuse embed`'s without `--audio-as`.
     @Test("images and sounds as data URIs equal fuse embed of the same files")
     func imageAndAudioDataURIs() async throws {
         let server = try await TestServer.exclusive.value
@@ -134,5 +134,20 @@ struct EmbeddingsRouteTests {
             #expect(
                 maxAbsDifference(vector, reference) == 0, "max abs difference \(maxAbsDifference(vector, reference))")
         }
+    }
+
+    @Test("with ServedAudio.audioTower (fuse serve --audio-as audio) a sound equals fuse embed --audio-as audio")
+    func audioTowerOverride() async throws {
+        let server = try await TestServer.start(models: ["fuse-mini=\(TestServer.fuseMini)"], audio: .audioTower)
+        let audio = TestServer.repository.appendingPathComponent("samples/audio/cat.wav").path
+        let expected = try Self.fuseEmbed(model: TestServer.fuseMini, files: [audio], audioAs: "audio")
+        let reply = try await server.post(
+            "/v1/embeddings",
+            json: ["modality": "audio", "input": try dataURI(audio, mime: "audio/wav")])
+        #expect(reply.status == 200)
+        let got = embeddings(of: reply)
+        #expect(got.count == 1)
+        #expect(got.first.map { maxAbsDifference($0, expected[0]) } == 0)
+        await server.stop()
     }
 }

@@ -45,7 +45,7 @@ final class TestServer: Sendable {
         models: [String] = ["minilm=\(miniLM)", "fuse-mini=\(fuseMini)"], apiKey: String? = nil,
         limits: ServerConfiguration.Limits = relaxed, waitUntilReady: Bool = true,
         loadGate: (@Sendable () async -> Void)? = nil, captionBanks: [String: URL] = [:],
-        projections: [String: FusionProjection] = [:]
+        projections: [String: FusionProjection] = [:], audio: ServedAudio = .asConfigured
     ) async throws -> TestServer {
         guard FileManager.default.fileExists(atPath: miniLM + "/model.safetensors") else {
             throw ServeSetupError.modelLoadFailed(name: "minilm", reason: "run tools/setup_models.sh first")
@@ -58,6 +58,7 @@ final class TestServer: Sendable {
         configuration.loadGate = loadGate
         configuration.captionBanks = captionBanks
         configuration.projections = projections
+        configuration.audio = audio
         let server = FuseServer(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task {
