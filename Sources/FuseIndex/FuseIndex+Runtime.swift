@@ -3,10 +3,13 @@ import Fuse
 
 extension FuseIndex {
     /// The identity of the vectors `runtime` computes: the model's fingerprint (`ModelFingerprint`), plus the
-    /// precision of its transformer blocks when that is not fp32 (int8 vectors are another model's, for an index).
+    /// precision of its transformer blocks when that is not fp32 (int8 vectors are another model's, for an index),
+    /// plus `speech:` and the Whisper model's fingerprint when sounds are embedded as their transcripts' text.
     public static func modelID(of runtime: FuseRuntime) -> String {
-        let fingerprint = ModelFingerprint.id(of: runtime.model.directory)
-        return runtime.model.precision == .fp32 ? fingerprint : "\(fingerprint)+\(runtime.model.precision)"
+        var id = ModelFingerprint.id(of: runtime.model.directory)
+        if runtime.model.precision != .fp32 { id += "+\(runtime.model.precision)" }
+        if let speech = runtime.speech { id += "+speech:" + ModelFingerprint.id(of: speech.whisper.folder) }
+        return id
     }
 
     /// Opens (or creates) the index at `url` for the runtime's model: its identity (`modelID(of:)`) becomes the

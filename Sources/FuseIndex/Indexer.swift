@@ -75,7 +75,7 @@ public struct Indexer: Sendable {
             let modality: Modality
             do {
                 let plugin = try registry.plugin(for: URL(fileURLWithPath: file.path))
-                _ = try runtime.preprocessingContext(for: plugin.modality)
+                _ = try runtime.preprocessingContext(for: runtime.embeddedModality(of: plugin.modality))
                 modality = plugin.modality
             } catch FuseError.noPluginClaims {
                 report.skipped += 1

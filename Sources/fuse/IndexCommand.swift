@@ -60,11 +60,14 @@ struct IndexCommand: AsyncParsableCommand {
 
     @OptionGroup var download: DownloadOption
 
+    @OptionGroup var audioAs: AudioAsOption
+
     func run() async throws {
         let database = Self.databaseURL(db, first: folders[0])
+        let modelFolder = try await model.directory(download: download, quiet: quiet.isSet)
         let runtime = try FuseRuntime(
-            modelDirectory: try await model.directory(download: download, quiet: quiet.isSet),
-            precision: precision.value())
+            modelDirectory: modelFolder, precision: precision.value(),
+            speech: try audioAs.speech(modelDirectory: modelFolder, quiet: quiet.isSet))
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         // One writer per database: a second `fuse index` on it stops at once, naming the first.

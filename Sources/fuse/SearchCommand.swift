@@ -62,6 +62,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     @OptionGroup var download: DownloadOption
 
+    @OptionGroup var audioAs: AudioAsOption
+
     func run() async throws {
         let parsed = try SearchQuery(arguments: query)
         if let html { try OutputFile.checkWritable(URL(fileURLWithPath: html), overwrite: force.isSet) }
@@ -72,7 +74,9 @@ struct SearchCommand: AsyncParsableCommand {
             model.model == nil && !index.modelPath.isEmpty
                 && FileManager.default.fileExists(atPath: index.modelPath)
             ? URL(fileURLWithPath: index.modelPath) : try await model.directory(download: download, quiet: false)
-        let runtime = try FuseRuntime(modelDirectory: modelFolder, precision: precision.value())
+        let runtime = try FuseRuntime(
+            modelDirectory: modelFolder, precision: precision.value(),
+            speech: try audioAs.speech(modelDirectory: modelFolder))
         self.precision.report(runtime)
         try runtime.loadRegisteredPlugins()
         let hits = try await index.search(parsed, runtime: runtime, k: top, modality: modality.map { Modality($0) })

@@ -202,6 +202,12 @@ public final class FuseRuntime: Sendable {
         return tokens
     }
 
+    /// The modality the model embeds an input of `modality` as: a sound is embedded as text when the runtime has a
+    /// speech model ("audio as text"), everything else as itself.
+    public func embeddedModality(of modality: Modality) -> Modality {
+        speech != nil && modality == .audio ? .text : modality
+    }
+
     /// The modality and tokens an input is embedded as: its plugin's, except a sound under "audio as text", which
     /// becomes its transcript's text tokens.
     func tokenizeInput(_ sample: Sample, with plugin: any ModalityPlugin) throws -> (Modality, [Tokens]) {
