@@ -62,6 +62,14 @@ struct MainCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOption<DefaultModelHelp>
 
+    @Option(
+        name: .customLong("model-for"),
+        help: ArgumentHelp(
+            "Embed one modality's inputs with another model (repeatable), e.g. audio=models/hubert: its vectors "
+                + "live in another space, so only --fusion none or late fusion by concat combine them.",
+            valueName: "MODALITY=DIR"))
+    var modelFor: [String] = []
+
     @OptionGroup var output: OutputOption<OutHelp>
 
     @Option(
@@ -118,6 +126,50 @@ struct MainCommand: AsyncParsableCommand {
         return arguments
     }
 
+    func validate() throws {
+        for spec in modelFor {
+            guard let (modality, _) = Self.modalityModel(spec) else {
+                throw ValidationError("--model-for takes MODALITY=DIR (e.g. audio=models/hubert), got '\(spec)'")
+            }
+            if modality == "audio", audioAs.audioAs == "text" {
+                throw ValidationError("--model-for audio=… and --audio-as text both say how sounds are embedded")
+            }
+        }
+        let modalities = modelFor.compactMap { Self.modalityModel($0)?.modality }
+        if Set(modalities).count != modalities.count {
+            throw ValidationError("--model-for names a modality twice: \(modalities.joined(separator: ", "))")
+        }
+    }
+
+    /// `MODALITY=DIR` split at the first `=`; nil when either side is empty.
+    static func modalityModel(_ spec: String) -> (modality: String, model: String)? {
+        guard let equals = spec.firstIndex(of: "=") else { return nil }
+        let modality = String(spec[..<equals]), model = String(spec[spec.index(after: equals)...])
+        return modality.isEmpty || model.isEmpty ? nil : (modality, model)
+    }
+
+    /// The `--model-for` models, loaded like the main one; each must have a tower for its modality.
+    func overrideModels() async throws -> [Modality: FuseRuntime] {
+        var overrides: [Modality: FuseRuntime] = [:]
+        for spec in modelFor {
+            guard let (name, location) = Self.modalityModel(spec) else { continue }
+            var option = model
+            option.model = location
+            let runtime = try FuseRuntime(
+                modelDirectory: try await option.directory(download: download, quiet: quiet.isSet),
+                precision: precision.value())
+            try runtime.loadRegisteredPlugins()
+            let modality = Modality(name)
+            do { _ = try runtime.preprocessingContext(for: modality) } catch {
+                throw ValidationError(
+                    "--model-for \(spec): \(runtime.model.id) has no \(name) tower (it embeds "
+                        + "\(runtime.model.modalities.map(\.name).joined(separator: ", ")))")
+            }
+            overrides[modality] = runtime
+        }
+        return overrides
+    }
+
     func run() async throws {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let arguments = arguments()
@@ -137,7 +189,9 @@ struct MainCommand: AsyncParsableCommand {
         let progress = MainProgress(enabled: !quiet.isSet)
         defer { progress.finish() }
         // --quiet hides progress only: skipped inputs are always reported.
-        let summary = try await FuseJob(runtime: runtime, options: options).run(
+        let models = JobModels(primary: runtime, overrides: try await overrideModels())
+        try models.check(options)
+        let summary = try await FuseJob(models: models, options: options).run(
             progress: { progress.update($0) },
             skipped: { failure in
                 progress.finish(); printError("skipped \(failure)")
@@ -145,7 +199,10 @@ struct MainCommand: AsyncParsableCommand {
         progress.finish()
         print(
             JobReport.text(
-                summary, options: options, modelID: runtime.model.id, plotSetting: ErrorAdvice.plotFlag,
+                summary, options: options,
+                modelID: ([runtime.model.id]
+                    + models.overriddenModalities.map { "\($0.name) by \(models.runtime(for: $0).model.id)" })
+                    .joined(separator: " · "), plotSetting: ErrorAdvice.plotFlag,
                 transcriber: runtime.speech?.whisper.folder.lastPathComponent))
         if let plot = options.plot { print("similarity heat map written to \(plot.path)") }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import FuseTestSupport
 import Testing
 @testable import Fuse
 
@@ -94,6 +95,21 @@ import Testing
         let projection = try FusionProjection(weight: Tensor(zeros: [2, 4]))
         #expect(throws: FusionError.projectionMismatch(expectedInput: 4, got: 5)) {
             try LateFusion.fuse([a, b], strategy: .concat(projection))
+        }
+    }
+
+    @Test("concat alone combines different models: their vectors side by side, of any widths")
+    func concatAcrossModels() throws {
+        let text = Embedding(vector: [0.6, 0.8], modality: .text, modelID: "bert", sources: ["a.txt"])
+        let sound = Embedding(vector: [0, 0, 1], modality: .audio, modelID: "hubert", sources: ["b.wav"])
+        let fused = try LateFusion.fuse([text, sound], strategy: .concat(nil))
+        let half = Float(0.5).squareRoot()
+        #expect(maxAbsDifference(fused.embedding.vector, [0.6 * half, 0.8 * half, 0, 0, half]) <= 1e-6)
+        #expect(fused.embedding.modelID == "bert+hubert")
+        for strategy: LateFusionStrategy in [.mean, .max, .weighted([1, 1]), .attention(temperature: 0.1)] {
+            #expect(throws: FusionError.differentModels(["bert", "hubert"])) {
+                try LateFusion.fuse([text, sound], strategy: strategy)
+            }
         }
     }
 }

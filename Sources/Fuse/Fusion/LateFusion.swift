@@ -7,7 +7,9 @@ import FuseCore
 /// - `mean`: normalize(Σᵢ eᵢ)
 /// - `weighted(w)`: normalize(Σᵢ wᵢ eᵢ), with every wᵢ ≥ 0 and Σ wᵢ > 0
 /// - `max`: normalize(maxᵢ eᵢ), element-wise
-/// - `concat(p)`: normalize([e₁; …; eₙ]), or normalize(W [e₁; …; eₙ] + b) with a projection `p`
+/// - `concat(p)`: normalize([e₁; …; eₙ]), or normalize(W [e₁; …; eₙ] + b) with a projection `p`. The only
+///   strategy that takes embeddings of different models (each keeps its own coordinates, side by side), of any
+///   widths.
 /// - `attention(τ)`: aᵢ = mean_{j≠i} cos(eᵢ, eⱼ); w = softmax(a / τ); normalize(Σᵢ wᵢ eᵢ).
 ///   Inputs that agree with the others get more weight; τ (default 0.1) sets how sharply.
 public enum LateFusionStrategy: Sendable {
@@ -92,11 +94,19 @@ public enum FusionError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Late fusion: combines embeddings computed separately.
 public enum LateFusion {
-    /// Fuses `embeddings` with `strategy`. All embeddings must come from one model.
+    /// Fuses `embeddings` with `strategy`. All embeddings must come from one model, except for `concat`, which
+    /// puts different models' vectors side by side (the fused embedding's model id is theirs joined by `+`, in
+    /// input order).
     public static func fuse(_ embeddings: [Embedding], strategy: LateFusionStrategy) throws -> FusionResult {
         guard let first = embeddings.first else { throw FusionError.noInputs }
         let models = Array(Set(embeddings.map(\.modelID))).sorted()
-        guard models.count == 1 else { throw FusionError.differentModels(models) }
+        let concatenating: Bool
+        if case .concat = strategy { concatenating = true } else { concatenating = false }
+        guard models.count == 1 || concatenating else { throw FusionError.differentModels(models) }
+        var inputModels: [String] = []
+        for embedding in embeddings where !inputModels.contains(embedding.modelID) {
+            inputModels.append(embedding.modelID)
+        }
         let names = embeddings.map { $0.sources.joined(separator: "+") }
         let dims = embeddings.map(\.dimension)
         let n = embeddings.count
@@ -113,7 +123,10 @@ public enum LateFusion {
                 }
                 vector = project(joined, with: projection)
             } else {
-                guard Set(dims).count == 1 else { throw FusionError.dimensionMismatch(inputs: names, dimensions: dims) }
+                // One model's inputs of different widths are a mistake; different models' are expected.
+                guard Set(dims).count == 1 || models.count > 1 else {
+                    throw FusionError.dimensionMismatch(inputs: names, dimensions: dims)
+                }
                 vector = joined
             }
         default:
@@ -141,7 +154,7 @@ public enum LateFusion {
             }
         }
         let fused = Embedding(
-            vector: normalized(vector), modality: Modality("fused"), modelID: first.modelID,
+            vector: normalized(vector), modality: Modality("fused"), modelID: inputModels.joined(separator: "+"),
             sources: embeddings.flatMap(\.sources))
         return FusionResult(embedding: fused, inputs: names, weights: weights, strategy: strategy.name)
     }

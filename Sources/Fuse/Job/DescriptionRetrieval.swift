@@ -57,8 +57,8 @@ public struct DescriptionRetrieval: Sendable, Equatable {
         var matches: [Match] = []
         for record in records where record.inputs.first?.modality != .text {
             guard let group = record.group, describedGroups.contains(group) else { continue }
-            // A description of another width (another model) is no candidate.
-            let scored = texts.compactMap { text in
+            // A description of another model (another space, `--model-for`) is no candidate.
+            let scored = texts.filter { $0.embedding.modelID == record.embedding.modelID }.compactMap { text in
                 (try? record.embedding.cosineSimilarity(to: text.embedding)).map { (text: text, score: $0) }
             }.sorted { $0.score > $1.score }
             guard let best = scored.first,

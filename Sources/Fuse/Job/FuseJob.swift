@@ -38,11 +38,20 @@ public struct JobSummary: Sendable {
 /// Chunks are cut from the list itself (done units included), and a chunk that is partly done is recomputed whole,
 /// so a resumed run batches every input exactly as an uninterrupted run does and writes the same bytes.
 public struct FuseJob: Sendable {
-    public let runtime: FuseRuntime
+    /// The model of every modality without an override (`models.primary`).
+    public var runtime: FuseRuntime { models.primary }
+    /// The models, by modality.
+    public let models: JobModels
     public let options: JobOptions
 
+    /// A job whose inputs are all embedded by `runtime`.
     public init(runtime: FuseRuntime, options: JobOptions) {
-        self.runtime = runtime
+        self.init(models: JobModels(primary: runtime), options: options)
+    }
+
+    /// A job whose inputs are embedded by `models` (another model for some modalities).
+    public init(models: JobModels, options: JobOptions) {
+        self.models = models
         self.options = options
     }
 
@@ -83,6 +92,7 @@ public struct FuseJob: Sendable {
         skipped: @Sendable (JobFailure) -> Void = { _ in }
     ) async throws -> JobSummary {
         try Self.checkOutput(options)
+        try models.check(options)
         let locks = try [options.output, options.plot].compactMap { $0 }.map(OutputLock.init(output:))
         defer { locks.forEach { $0.release() } }
         var source = try JobUnits(options: options)
@@ -94,7 +104,7 @@ public struct FuseJob: Sendable {
             url.pathExtension.lowercased() == "jsonl"
                 ? try JSONLOutput(
                     url: url, overwrite: options.overwrite, resume: options.resume,
-                    settings: RunSettings(runtime: runtime, options: options)) : nil
+                    settings: RunSettings(models: models, options: options)) : nil
         }
         do {
             var summary = try await compute(&source, into: jsonl, total: total, progress: progress, skipped: skipped)
@@ -117,7 +127,7 @@ public struct FuseJob: Sendable {
     ) async throws -> JobSummary {
         let existing = jsonl?.existing ?? OutputRecords()
         var summary = JobSummary(output: options.output)
-        let stages = JobStages(runtime: runtime, fusion: options.fusion, strategy: options.strategy)
+        let stages = JobStages(models: models, fusion: options.fusion, strategy: options.strategy)
         let concatUnguarded: Bool = {
             if options.fusion == .late, case .concat(nil) = options.strategy { return true }
             return false

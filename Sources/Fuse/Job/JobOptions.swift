@@ -120,9 +120,15 @@ public enum JobError: Error, Equatable, Sendable, CustomStringConvertible {
     case plotIsOutput(path: String)
     /// The heat map draws at most `limit` outputs.
     case plotTooLarge(path: String, limit: Int, outputs: Int)
+    /// Another model embeds `modality`'s inputs, and `fusion` would mix two models' spaces.
+    case severalModels(modality: String, model: String, fusion: String)
 
     public var description: String {
         switch self {
+        case .severalModels(let modality, let model, let fusion):
+            return "\(modality) inputs are embedded by another model (\(model)), whose vectors live in another space: "
+                + "\(fusion) cannot combine them; use late fusion by concat (optionally with a projection) or no fusion "
+                + "(without a heat map)"
         case .resumeNeedsJSONL(let path):
             return "resuming needs a .jsonl output (the streamed, append-friendly format), got "
                 + (path.map { "'\($0)'" } ?? "no output")

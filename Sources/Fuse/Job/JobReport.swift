@@ -55,6 +55,9 @@ public enum JobReport {
             lines.append("")
             lines.append("cosine similarity of the \(records.count) outputs:")
             lines.append(matrix.table())
+        } else if records.count >= 2, Set(records.map(\.embedding.modelID)).count > 1 {
+            lines.append("")
+            lines.append("(no similarity table: outputs of different models live in different spaces)")
         } else if records.count >= 2 {
             lines.append("")
             lines.append(

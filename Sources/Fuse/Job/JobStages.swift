@@ -44,7 +44,7 @@ public struct JobFailure: Sendable, Error, CustomStringConvertible {
 /// The stages of one chunk of units: decode and tokenise on all cores, embed in batches per modality (or jointly
 /// for early fusion), fuse. A failing input fails only its unit; the caller decides whether that is fatal.
 struct JobStages: Sendable {
-    let runtime: FuseRuntime
+    let models: JobModels
     let fusion: FusionMode
     let strategy: LateFusionStrategy
 
@@ -80,8 +80,8 @@ struct JobStages: Sendable {
     private func prepare(_ units: [JobUnit]) async -> [Result<[FusionInput], JobFailure>] {
         let files = units.enumerated().flatMap { u, unit in unit.inputs.enumerated().map { (u, $0.offset, $0.element) }
         }
-        let runtime = self.runtime
-        let registry = runtime.registry
+        let models = self.models
+        let registry = models.primary.registry
         var outcomes = [[Result<FusionInput, JobFailure>?]](repeating: [], count: units.count)
         for (u, unit) in units.enumerated() { outcomes[u] = Array(repeating: nil, count: unit.inputs.count) }
         await withTaskGroup(of: (Int, Int, Result<FusionInput, JobFailure>).self) { group in
@@ -95,6 +95,7 @@ struct JobStages: Sendable {
                         let plugin = try registry.plugin(for: file)
                         // The input keeps its own modality (records, the description tally); a transcribed
                         // sound's windows are text tokens and are embedded as such.
+                        let runtime = models.runtime(for: plugin.modality)
                         let (_, windows) = try runtime.tokenizeInput(plugin.decode(contentsOf: file), with: plugin)
                         return (
                             u, i,
@@ -126,20 +127,33 @@ struct JobStages: Sendable {
         }
     }
 
-    /// Embeds inputs in batches per modality; if a batch fails, each input is retried alone so only the bad one
-    /// fails.
+    /// Embeds inputs in batches per model and modality; if a batch fails, each of its inputs is retried alone so
+    /// only the bad one fails.
     private func embedSeparately(_ inputs: [FusionInput]) -> [Result<Embedding, JobFailure>] {
-        let prepared = inputs.map {
-            PreparedInput(
-                source: $0.source, modality: $0.windows.first?.modality ?? $0.modality, windows: $0.windows,
-                label: $0.modality)
+        var results = [Result<Embedding, JobFailure>?](repeating: nil, count: inputs.count)
+        // Inputs of an overridden modality go to its model; the rest (in list order) to the primary model.
+        let byModel = Dictionary(grouping: inputs.indices) {
+            models.overrides[inputs[$0].modality] != nil ? inputs[$0].modality : nil
         }
-        if let all = try? runtime.embed(prepared: prepared, progress: nil) { return all.map { .success($0) } }
-        return prepared.map { input in
-            do { return .success(try runtime.embed(prepared: [input], progress: nil)[0]) } catch {
-                return .failure(JobFailure(unit: input.source, input: input.source, underlying: error))
+        for (key, indices) in byModel {
+            let runtime = key.map { models.runtime(for: $0) } ?? models.primary
+            let prepared = indices.map { index in
+                let input = inputs[index]
+                return PreparedInput(
+                    source: input.source, modality: input.windows.first?.modality ?? input.modality,
+                    windows: input.windows, label: input.modality)
+            }
+            if let all = try? runtime.embed(prepared: prepared, progress: nil) {
+                for (index, embedding) in zip(indices, all) { results[index] = .success(embedding) }
+                continue
+            }
+            for (index, input) in zip(indices, prepared) {
+                do { results[index] = .success(try runtime.embed(prepared: [input], progress: nil)[0]) } catch {
+                    results[index] = .failure(JobFailure(unit: input.source, input: input.source, underlying: error))
+                }
             }
         }
+        return results.map { $0! }
     }
 
     private func combine(
@@ -199,12 +213,12 @@ struct JobStages: Sendable {
                 fusion: .early, strategy: result.strategy, weights: result.weights, embedding: result.embedding,
                 position: unit.position)
         }
-        if let all = try? EarlyFusion.fuse(groups, model: runtime.model) {
+        let model = models.primary.model
+        if let all = try? EarlyFusion.fuse(groups, model: model) {
             return zip(zip(all, units), groups).map { .success(record($0.0, $0.1, $1)) }
         }
         return zip(groups, units).map { inputs, unit in
-            do { return .success(record(try EarlyFusion.fuse([inputs], model: runtime.model)[0], unit, inputs)) } catch
-            {
+            do { return .success(record(try EarlyFusion.fuse([inputs], model: model)[0], unit, inputs)) } catch {
                 return .failure(JobFailure(unit: unit.id, input: nil, underlying: error))
             }
         }

@@ -26,11 +26,24 @@ public struct RunSettings: Sendable, Equatable {
 
     /// The settings of a job run with `options` on `runtime`.
     public init(runtime: FuseRuntime, options: JobOptions) {
-        let model = runtime.model
-        // Sounds embedded as their transcripts' text are other vectors: a resumed run must use the same setting.
-        let audioAsText = runtime.speech.map { "; audio as text by \($0.whisper.folder.lastPathComponent)" } ?? ""
+        self.init(models: JobModels(primary: runtime), options: options)
+    }
+
+    /// The settings of a job run with `options` on `models`; the model field names each override
+    /// (`; audio by NAME (TYPE, D-d)`).
+    public init(models: JobModels, options: JobOptions) {
+        func describe(_ runtime: FuseRuntime) -> String {
+            let model = runtime.model
+            // Sounds embedded as their transcripts' text are other vectors: a resumed run must use the same setting.
+            let audioAsText = runtime.speech.map { "; audio as text by \($0.whisper.folder.lastPathComponent)" } ?? ""
+            return "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d\(audioAsText))"
+        }
+        let overrides = models.overriddenModalities.map {
+            "; \($0.name) by \(describe(models.runtime(for: $0)))"
+        }
+        let model = models.primary.model
         self.init(
-            model: "\(model.id) (\(model.modelType), \(model.embeddingDimension)-d\(audioAsText))",
+            model: describe(models.primary) + overrides.joined(),
             fusion: options.fusion.rawValue,
             strategy: options.fusion == .late ? options.strategy.settingsDescription : nil,
             precision: model.precision.rawValue, shard: "\(options.shard.index)/\(options.shard.count)")

@@ -13,6 +13,12 @@ public struct SimilarityMatrix: Sendable {
             throw FuseError.shapeMismatch(
                 what: "similarity labels", expected: [embeddings.count], actual: [labels.count])
         }
+        let models = Array(Set(embeddings.map(\.modelID))).sorted()
+        guard models.count <= 1 else {
+            throw FuseError.invalidArgument(
+                what: "similarity matrix",
+                reason: "outputs of different models (\(models.joined(separator: ", "))) live in different spaces")
+        }
         let n = embeddings.count
         var values = [Float](repeating: 0, count: n * n)
         for i in 0..<n {

@@ -29,17 +29,27 @@ public enum EmbeddingOutput {
         let format = try format(of: url)
         if FileManager.default.fileExists(atPath: url.path), !overwrite { throw FuseError.outputExists(path: url.path) }
         let dimension = embeddings.first?.dimension ?? 0
-        guard embeddings.allSatisfy({ $0.dimension == dimension }) else {
-            throw FuseError.invalidArgument(what: url.path, reason: "embeddings of different dimensions in one output")
+        // JSON holds each vector on its own; a matrix needs one width (outputs of several models, `--model-for`,
+        // may differ).
+        guard format == .json || embeddings.allSatisfy({ $0.dimension == dimension }) else {
+            let widths = Array(Set(embeddings.map(\.dimension))).sorted().map(String.init).joined(separator: ", ")
+            throw FuseError.invalidArgument(
+                what: url.path,
+                reason: "embeddings of different dimensions (\(widths)) cannot share one .\(format.rawValue) matrix; "
+                    + "write .json or .jsonl")
         }
+        var models: [String] = []
+        for embedding in embeddings where !models.contains(embedding.modelID) { models.append(embedding.modelID) }
         switch format {
         case .safetensors:
             let matrix = try Tensor(shape: [embeddings.count, dimension], values: embeddings.flatMap(\.vector))
-            let metadata = [
+            var metadata = [
                 "inputs": try jsonString(embeddings.map { $0.sources.joined(separator: " + ") }),
                 "modalities": try jsonString(embeddings.map(\.modality.name)),
-                "model": embeddings.first?.modelID ?? "",
+                "model": models.joined(separator: " + "),
             ]
+            // Rows of several models (`--model-for`): which model made each.
+            if models.count > 1 { metadata["row_models"] = try jsonString(embeddings.map(\.modelID)) }
             do {
                 try SafetensorsWriter.write(
                     [("embeddings", .float32(matrix))], metadata: metadata, to: url,
@@ -54,13 +64,15 @@ public enum EmbeddingOutput {
         }
     }
 
-    /// The JSON form (also what `fuse embed --out -` prints).
+    /// The JSON form (also what `fuse embed --out -` prints). When the embeddings come from several models
+    /// (`--model-for`), each object also names its `model`.
     public static func json(_ embeddings: [Embedding]) throws -> Data {
+        let mixed = Set(embeddings.map(\.modelID)).count > 1
         let objects: [[String: Any]] = embeddings.map { embedding in
             [
                 "input": embedding.sources.joined(separator: " + "), "modality": embedding.modality.name,
                 "embedding": embedding.vector.map { Double($0) },
-            ]
+            ].merging(mixed ? ["model": embedding.modelID] : [:]) { $1 }
         }
         return try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
     }
