@@ -11,9 +11,7 @@ import Testing
 @Suite("fuse index: sounds as text")
 struct IndexAudioAsTextTests {
     static let models = FixturePaths.models
-    static let installed = ["whisper-tiny.en", "all-MiniLM-L6-v2"].allSatisfy {
-        FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/model.safetensors").path)
-    }
+    static let installed = FixturePaths.installed("whisper-tiny.en", "all-MiniLM-L6-v2")
 
     @Test(
         "a text-only model indexes sounds through their transcripts; the model id names the speech model",

@@ -14,6 +14,14 @@ public enum FixturePaths {
     /// `models/`: real checkpoints made by `tools/setup_models.sh` (may be absent).
     public static let models = repository.appendingPathComponent("models")
 
+    /// Whether `tools/setup_models.sh` has installed every named model (`models/NAME/model.safetensors`): tests of
+    /// real checkpoints are enabled by it and skipped, with the reason, without.
+    public static func installed(_ names: String...) -> Bool {
+        names.allSatisfy {
+            FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/model.safetensors").path)
+        }
+    }
+
     /// A file or folder below `Tests/Fixtures`, e.g. `url("audio/manifest.json")`.
     public static func url(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
 }

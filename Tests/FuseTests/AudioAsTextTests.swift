@@ -10,9 +10,7 @@ import Testing
 @Suite("audio as text")
 struct AudioAsTextTests {
     static let models = FixturePaths.models
-    static let installed = ["whisper-tiny.en", "all-MiniLM-L6-v2"].allSatisfy {
-        FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/model.safetensors").path)
-    }
+    static let installed = FixturePaths.installed("whisper-tiny.en", "all-MiniLM-L6-v2")
 
     @Test(
         "a spoken sample embeds as its transcript's text",
