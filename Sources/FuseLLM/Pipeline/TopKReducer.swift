@@ -11,7 +11,7 @@ public struct SequenceDistributions: Sendable {
 }
 
 /// Turns hidden states into top-k + cross-entropy without keeping the whole `[T, vocab]` logits: the output head
-/// runs over blocks of rows, and each block's rows are reduced (top-k by insertion, log-sum-exp in one pass)
+/// (in the model's precision; the logits are fp32) runs over blocks of rows, and each block's rows are reduced (top-k by insertion, log-sum-exp in one pass)
 /// while still in cache, spread over the cores.
 public enum TopKReducer {
     static let blockRows = 64
@@ -43,10 +43,16 @@ public enum TopKReducer {
                             var start = 0
                             while start < t {
                                 let rows = min(blockRows, t - start)
-                                Kernels.gemm(
-                                    transposeA: false, transposeB: true, m: rows, n: vocab, k: width,
-                                    a: h.baseAddress! + start * width, lda: width, b: w.baseAddress!, ldb: width,
-                                    c: block, ldc: vocab)
+                                // The vocabulary projection in the model's precision (int8/bf16 weights, fp32
+                                // logits), else the fp32 output embeddings.
+                                if let projection = model.outputProjection {
+                                    projection.apply(h.baseAddress! + start * width, rows: rows, output: block)
+                                } else {
+                                    Kernels.gemm(
+                                        transposeA: false, transposeB: true, m: rows, n: vocab, k: width,
+                                        a: h.baseAddress! + start * width, lda: width, b: w.baseAddress!,
+                                        ldb: width, c: block, ldc: vocab)
+                                }
                                 let first = start
                                 DispatchQueue.concurrentPerform(iterations: min(rows, ProcessInfoCores.count)) {
                                     worker in
