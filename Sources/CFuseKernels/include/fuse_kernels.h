@@ -36,6 +36,12 @@ void fuse_f32_copy_columns(const float *source, int64_t rows, int64_t n, int64_t
 /* Exact GELU in place, 0.5 · x · (1 + erf(x / √2)) with erf to 1.5e-7 (as PyTorch's CPU kernel). */
 void fuse_gelu_erf(float *x, int64_t count);
 
+/* A block's residual sum and LayerNorm in one pass per row (fuse_layer_norm.c): x += delta (delta may be NULL:
+   x unchanged), then normed = (x − mean) / sqrt(var + epsilon) · weight + bias with the biased variance, as
+   torch.nn.LayerNorm (weight, bias may be NULL: 1, 0). normed may be x (post-LN blocks normalise in place). */
+void fuse_residual_layer_norm(float *x, const float *delta, float *normed, int64_t rows, int64_t columns,
+                              const float *weight, const float *bias, float epsilon);
+
 /* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32, flash-style: scores are computed a
    block of keys at a time with an online softmax, so the [queries × keys] matrix never exists. Layouts as Fuse's
    projections write them: query/output [batch, query_length, heads · head_dim], key/value [batch, key_length,

@@ -24,4 +24,19 @@ public struct LayerNormWeights: Sendable {
             }
         }
     }
+
+    /// `x += delta` (nil: none), then `normed = LayerNorm(x)` in one C pass per row (`Kernels.residualLayerNorm`);
+    /// `normed` may be `x`. The reduced-precision encoder path; fp32 keeps `apply(_:rows:)`'s exact order.
+    public func applyAddingResidual(
+        _ delta: UnsafePointer<Float>?, to x: UnsafeMutablePointer<Float>, into normed: UnsafeMutablePointer<Float>,
+        rows: Int
+    ) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                Kernels.residualLayerNorm(
+                    x, adding: delta, into: normed, rows: rows, columns: width, weight: w.baseAddress,
+                    bias: b.baseAddress, epsilon: epsilon)
+            }
+        }
+    }
 }

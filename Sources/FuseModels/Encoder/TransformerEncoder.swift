@@ -106,12 +106,19 @@ public struct TransformerEncoder: Sendable {
         let width = config.hiddenSize
         let count = rows * width
         let pre = config.normPlacement == .pre
+        // Reduced-precision layers sum the residual and normalise in one vectorised C pass; fp32 keeps the exact
+        // add + LayerNorm order its parity tests pin.
+        let fused = layer.fc1.precision != .fp32
 
         // Attention sub-layer: pre-LN reads norm1(x), post-LN reads x and normalises after the residual sum.
         var attentionInput = UnsafePointer(x)
         if pre {
-            s.normed.update(from: x, count: count)
-            layer.norm1.apply(s.normed, rows: rows)
+            if fused {
+                layer.norm1.applyAddingResidual(nil, to: x, into: s.normed, rows: rows)
+            } else {
+                s.normed.update(from: x, count: count)
+                layer.norm1.apply(s.normed, rows: rows)
+            }
             attentionInput = UnsafePointer(s.normed)
         }
         layer.projectQKV(attentionInput, rows: rows, query: s.query, key: s.key, value: s.value)
@@ -120,19 +127,30 @@ public struct TransformerEncoder: Sendable {
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
         layer.output.apply(s.context, rows: rows, output: s.query)
-        Kernels.add(x, s.query, count: count)
-        if !pre { layer.norm1.apply(x, rows: rows) }
 
         // MLP sub-layer.
         var mlpInput = UnsafePointer(x)
-        if pre {
-            s.normed.update(from: x, count: count)
-            layer.norm2.apply(s.normed, rows: rows)
-            mlpInput = UnsafePointer(s.normed)
+        if fused {
+            // post-LN: x = norm1(x + attention); pre-LN: x += attention, normed = norm2(x).
+            let (norm, normed) = pre ? (layer.norm2, s.normed) : (layer.norm1, x)
+            norm.applyAddingResidual(s.query, to: x, into: normed, rows: rows)
+            mlpInput = UnsafePointer(normed)
+        } else {
+            Kernels.add(x, s.query, count: count)
+            if !pre { layer.norm1.apply(x, rows: rows) }
+            if pre {
+                s.normed.update(from: x, count: count)
+                layer.norm2.apply(s.normed, rows: rows)
+                mlpInput = UnsafePointer(s.normed)
+            }
         }
         layer.fc1.apply(mlpInput, rows: rows, output: s.mlp, activation: config.activation)
         layer.fc2.apply(s.mlp, rows: rows, output: s.query)
-        Kernels.add(x, s.query, count: count)
-        if !pre { layer.norm2.apply(x, rows: rows) }
+        if fused && !pre {
+            layer.norm2.applyAddingResidual(s.query, to: x, into: x, rows: rows)
+        } else {
+            Kernels.add(x, s.query, count: count)
+            if !pre { layer.norm2.apply(x, rows: rows) }
+        }
     }
 }
