@@ -127,5 +127,18 @@ extension BenchEncoder {
                     itemsPerSecond: rate.0, flopsPerItem: RandomHuBERT.flopsPerClip,
                     targetItemsPerSecond: nil))
         }
+        if model.tower.encoder.reducedSample != nil {
+            // The mean-pooled, unit-normalised embeddings of 8 clips, reduced vs fp32.
+            let clips = try RandomHuBERT.clips(count: 8, seed: 21)
+            let pooled = { (tower: Tower) throws -> [[Float]] in
+                let embeddings = try tower(clips).embeddings
+                let width = embeddings.shape[1]
+                let values = embeddings.scalars
+                return (0..<embeddings.shape[0]).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+            }
+            print(
+                PrecisionAccuracy(reference: try pooled(exact.tower), candidate: try pooled(model.tower)).report(
+                    label: "HuBERT-base (random) \(chosen) vs fp32 (8 clips of \(RandomHuBERT.seconds) s, pooled)"))
+        }
     }
 }

@@ -8,8 +8,12 @@ import FuseTokenizers
 /// GLiNER's added tokens (tools/convert_gliner.py makes such a folder from a Hub checkpoint). Immutable and
 /// `Sendable`: load once, extract from any number of tasks.
 ///
+/// `precision` applies to the backbone's transformer blocks only (`EncoderModel.converted(to:)`): the relative-position
+/// projections, the projection to GLiNER's width, the LSTM and the span and label MLPs always compute in fp32
+/// (docs/NER.md gives the measured agreement with fp32).
+///
 /// ```swift
-/// let model = try NERModel.load(directory: URL(fileURLWithPath: "models/gliner_small-v2.1"))
+/// let model = try NERModel.load(directory: URL(fileURLWithPath: "models/gliner_small-v2.1"), precision: .int8)
 /// let entities = try model.extract("Alice works at Acme in Paris.", labels: ["person", "organization", "city"])
 /// ```
 public struct NERModel: Sendable {
@@ -25,9 +29,14 @@ public struct NERModel: Sendable {
     let ids: PromptTokenIDs
     /// Most tokens the backbone takes in one sequence.
     let maxTokens: Int
+    /// The precision the backbone's transformer blocks compute in (`.auto` resolved for this CPU).
+    public let precision: Precision
+    /// Why the backbone runs in another precision than was asked for (a CPU without the kernels), else nil.
+    public let precisionNote: String?
 
-    /// Loads the GLiNER folder `directory`.
-    public static func load(directory: URL) throws -> NERModel {
+    /// Loads the GLiNER folder `directory`, its backbone's transformer blocks in `precision` (fp32 by default; a CPU
+    /// that cannot run the precision keeps fp32 and says so in `precisionNote`).
+    public static func load(directory: URL, precision: Precision = .fp32) throws -> NERModel {
         try FuseError.requireDirectory(directory)
         let configURL = directory.appendingPathComponent("gliner_config.json")
         let config = try GLiNERConfig(url: configURL)
@@ -45,7 +54,7 @@ public struct NERModel: Sendable {
             throw ModelError.unknownModelType(
                 file: backboneConfig.path, modelType: modelType, known: ModelRegistry.modelTypes)
         }
-        let encoder = try family.load(directory: directory, config: backboneConfig)
+        let encoder = try family.load(directory: directory, config: backboneConfig).converted(to: precision)
         let backbone = try encoder.tower(for: .text)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer = try Tokenizer.load(from: directory)
@@ -84,7 +93,8 @@ public struct NERModel: Sendable {
         return NERModel(
             directory: directory, config: config, tokenizer: tokenizer, backbone: backbone, projection: projection,
             lstm: lstm, scorer: scorer, ids: ids,
-            maxTokens: encoder.preprocessing[.text]?.maxTokens ?? Int.max)
+            maxTokens: encoder.preprocessing[.text]?.maxTokens ?? Int.max, precision: encoder.precision,
+            precisionNote: encoder.precisionNote)
     }
 }
 

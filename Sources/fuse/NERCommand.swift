@@ -17,10 +17,12 @@ struct NERCommand: ParsableCommand {
             Output: per text, one line per entity (start, end, label, score, text, tab-separated), a blank line
             between texts; with --json one JSON object per text: {"index", "id"?, "entities": [{"text", "label",
             "score", "start", "end"}]}. The model folder is a converted GLiNER checkpoint
-            (tools/convert_gliner.py; docs/NER.md).
+            (tools/convert_gliner.py; docs/NER.md). --precision applies to the backbone's transformer blocks; the
+            span and label heads and the LSTM stay fp32.
             """)
 
     @OptionGroup var model: ModelOption<NERModelHelp>
+    @OptionGroup var precision: PrecisionOption
 
     @Option(
         name: .long,
@@ -71,7 +73,8 @@ struct NERCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ner = try NERModel.load(directory: try model.directory())
+        let ner = try NERModel.load(directory: try model.directory(), precision: try precision.value())
+        precision.report(note: ner.precisionNote)
         let inputs = try readInputs()
         let options = ExtractionOptions(
             threshold: threshold, flat: layout == .flat, multiLabel: multiLabel, windowOverlap: windowOverlap,

@@ -107,10 +107,15 @@ struct SpeechParityTests {
     }
 
     @Test(
-        "reduced precision converts the transformer blocks and stays close to fp32", arguments: [Precision.bf16, .int8])
+        "reduced precision converts the transformer blocks and the convs after the first, and stays close to fp32",
+        arguments: [Precision.bf16, .int8])
     func precision(_ precision: Precision) throws {
         let exact = try EncoderModel.load(directory: ModelFixtures.folder("wav2vec2-layer"))
         let reduced = try EncoderModel.load(directory: ModelFixtures.folder("wav2vec2-layer"), precision: precision)
+        if reduced.precision != .fp32, let embedder = try reduced.tower(for: .audio).embedder as? WaveformEmbedder {
+            let convs = embedder.featureEncoder.layers
+            #expect(convs.first?.reduced == nil && convs.dropFirst().allSatisfy { $0.reduced?.precision == precision })
+        }
         let tokens = try (0..<Self.inputCount).map { try Self.tokens($0, for: exact) }
         let a = try normalizedRows(exact.run(tokens, modality: .audio).embeddings).scalars
         let b = try normalizedRows(reduced.run(tokens, modality: .audio).embeddings).scalars

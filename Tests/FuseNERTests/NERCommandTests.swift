@@ -60,4 +60,26 @@ import Testing
         let notGLiNER = try FuseBinary.run(["ner", "--model", FixturePaths.url("ner").path, "--labels", "a", "hi"])
         #expect(notGLiNER.status != 0 && notGLiNER.errors.contains("gliner_config.json"))
     }
+
+    /// `--precision int8` prints the library's int8 entities; an unknown precision is a usage error naming the known.
+    @Test func precisionFlagReachesTheModel() throws {
+        let fixture = try GLiNERFixture.load("gliner-tiny")
+        let item = fixture.cases[2]
+        let model = try NERModel.load(directory: FixturePaths.url("ner/gliner-tiny"), precision: .int8)
+        let expected = try model.extract(item.text, labels: item.labels)
+        let result = try FuseBinary.run([
+            "ner", "--model", Self.model, "--labels", item.labels.joined(separator: ","), "--json", "--precision",
+            "int8", item.text,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
+        let entities = (object["entities"] as! [[String: Any]]).map {
+            Entity(
+                text: $0["text"] as! String, label: $0["label"] as! String,
+                score: ($0["score"] as! NSNumber).floatValue, start: $0["start"] as! Int, end: $0["end"] as! Int)
+        }
+        #expect(sameEntities(entities, expected, tolerance: 1e-5), "\(entities) vs \(expected)")
+        let unknown = try FuseBinary.run(["ner", "--model", Self.model, "--labels", "a", "--precision", "fp16", "hi"])
+        #expect(unknown.status != 0 && unknown.errors.contains("int8"))
+    }
 }

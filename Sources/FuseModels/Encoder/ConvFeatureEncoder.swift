@@ -24,6 +24,9 @@ public struct ConvFeatureEncoder: Sendable {
         public let kernel: Int
         public let stride: Int
         public let norm: LayerNormWeights?
+        /// The conv as a reduced-precision linear layer over im2col rows (`weight` read as `[out, kernel·in]`), set
+        /// when the model runs bf16 or int8 (`ConvFeatureEncoder.converted(_:)`); nil computes the exact fp32 conv.
+        public internal(set) var reduced: Linear?
 
         public init(torchWeight: Tensor, bias: Tensor?, stride: Int, norm: LayerNormWeights?) throws {
             let (out, inputs, kernel) = (torchWeight.shape[0], torchWeight.shape[1], torchWeight.shape[2])
@@ -37,6 +40,7 @@ public struct ConvFeatureEncoder: Sendable {
             self.kernel = kernel
             self.stride = stride
             self.norm = norm
+            reduced = nil
         }
     }
 
@@ -80,6 +84,11 @@ public struct ConvFeatureEncoder: Sendable {
             current = Tensor(shape: [frames, layer.outChannels]) { out in
                 guard frames > 0 else { return }
                 current.withUnsafeBufferPointer { input in
+                    if let reduced = layer.reduced {
+                        Self.reducedConv(
+                            reduced, input: input.baseAddress!, layer: layer, output: out.baseAddress!, frames: frames)
+                        return
+                    }
                     layer.weight.withUnsafeBufferPointer { weight in
                         let bias = layer.bias?.withUnsafeBufferPointer { $0.baseAddress }
                         Kernels.conv1d(

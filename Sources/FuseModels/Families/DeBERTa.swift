@@ -56,7 +56,7 @@ public enum DeBERTaV2Family: ModelFamily {
             maxPositions: maxPositions)
         let layers = try weights.encoderLayers(shape, naming: .deberta())
         let relative = try relativeAttention(config, weights: weights, shape: shape, maxPositions: maxPositions)
-        let encoder = DeBERTaEncoder(
+        let encoder = try DeBERTaEncoder(
             config: shape, layers: layers, relative: relative,
             convolution: try convolution(config, weights: weights, shape: shape),
             scaleFactor: 1 + (try attentionTerms(config)).count)

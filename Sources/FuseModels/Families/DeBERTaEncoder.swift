@@ -74,21 +74,41 @@ struct DeBERTaRelativeAttention: Sendable {
 /// relative positions start at 0 in every item either way). Padded rows come back as zeros.
 public struct DeBERTaEncoder: EncoderStack {
     public let config: EncoderConfig
-    public let layers: [EncoderLayer]
+    public private(set) var layers: [EncoderLayer]
     let relative: DeBERTaRelativeAttention?
     let convolution: DeBERTaConvolution?
     /// `1 + ` the number of terms `pos_att_type` names: the scale divides by `√(headDim · scaleFactor)` even when
     /// `relative_attention` is off (as transformers does).
     let scaleFactor: Int
+    /// Per layer, `posKey` / `posQuery` over the relative embeddings: they depend on the weights only, so they are
+    /// computed once here instead of on every call (12 GEMMs of `[2·span, hidden]` per call for a 6-layer model).
+    /// Always fp32: a reduced-precision model keeps the exact position projections (`EncoderLayer.converted` keeps
+    /// the fp32 query and key layers, which `share_att_key` reuses).
+    private let projections: [PositionProjections]
+
+    init(
+        config: EncoderConfig, layers: [EncoderLayer], relative: DeBERTaRelativeAttention?,
+        convolution: DeBERTaConvolution?, scaleFactor: Int
+    ) throws {
+        self.config = config
+        self.layers = layers
+        self.relative = relative
+        self.convolution = convolution
+        self.scaleFactor = scaleFactor
+        projections =
+            try relative.map { relative in
+                try layers.indices.map { try Self.positionProjections(relative, layer: layers[$0], index: $0) }
+            } ?? []
+    }
 
     public var hiddenSize: Int { config.hiddenSize }
     /// The relative-position scheme, nil when `relative_attention` is off.
     public var relativePositions: RelativePositions? { relative?.positions }
 
     public func converted(_ converter: PrecisionConverter) throws -> any EncoderStack {
-        DeBERTaEncoder(
-            config: config, layers: try layers.map { try $0.converted(converter) }, relative: relative,
-            convolution: convolution, scaleFactor: scaleFactor)
+        var reduced = self
+        reduced.layers = try layers.map { try $0.converted(converter) }
+        return reduced
     }
 
     public var reducedSample: ReducedPrecisionWeights? { layers.first?.fc1.reduced }
@@ -104,10 +124,6 @@ public struct DeBERTaEncoder: EncoderStack {
         let (rows, inner) = (plan.rows, config.intermediateSize)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows * (5 * width + inner))
         defer { scratch.deallocate() }
-        var projections: [PositionProjections] = []
-        if let relative {
-            projections = try layers.indices.map { try positionProjections(relative, layer: $0) }
-        }
         state.withUnsafeMutableBufferPointer { x in
             embedded.withUnsafeBufferPointer { input in
                 for (index, layer) in layers.enumerated() {
@@ -130,10 +146,9 @@ public struct DeBERTaEncoder: EncoderStack {
 
     /// The layer's `posKey` / `posQuery` over the relative embeddings (the layer's own key/query projections when
     /// `share_att_key`).
-    private func positionProjections(
-        _ relative: DeBERTaRelativeAttention, layer index: Int
+    private static func positionProjections(
+        _ relative: DeBERTaRelativeAttention, layer: EncoderLayer, index: Int
     ) throws -> PositionProjections {
-        let layer = layers[index]
         let keyProjection = relative.shareAttentionKey ? layer.key : relative.positionKeys[index]
         let queryProjection = relative.shareAttentionKey ? layer.query : relative.positionQueries[index]
         return PositionProjections(

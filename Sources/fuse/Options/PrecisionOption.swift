@@ -22,7 +22,12 @@ struct PrecisionOption: ParsableArguments {
 
     /// Says on stderr when the model runs in another precision than was asked for.
     func report(_ runtime: FuseRuntime) {
-        if let note = runtime.model.precisionNote { printError("note: \(note)") }
+        report(note: runtime.model.precisionNote)
+    }
+
+    /// Says on stderr why a model runs in another precision than was asked for, when it does (`note` not nil).
+    func report(note: String?) {
+        if let note { printError("note: \(note)") }
     }
 
     /// Says on stderr which causal LMs run in another precision than was asked for (a CPU without the kernels).
