@@ -25,23 +25,20 @@ FUSE_INLINE float centred_squares(const float *x, int64_t width, float mean) {
     return total;
 }
 
-FUSE_INLINE void layernorm_forward_body(const float *a, const float *mask, const float *b, int64_t rows, int64_t width,
-                                        const float *weight, const float *bias, float epsilon, float *residual,
+FUSE_INLINE void layernorm_forward_body(float *residual, const float *mask, const float *b, int64_t rows,
+                                        int64_t width, const float *weight, const float *bias, float epsilon,
                                         float *y, float *mean, float *rstd) {
     for (int64_t r = 0; r < rows; r++) {
-        const float *ar = a + r * width;
         float *x = residual + r * width, *out = y + r * width;
         if (mask && b) {
             const float *mr = mask + r * width, *br = b + r * width;
-            for (int64_t i = 0; i < width; i++) x[i] = ar[i] * mr[i] + br[i];
+            for (int64_t i = 0; i < width; i++) x[i] = x[i] * mr[i] + br[i];
         } else if (b) {
             const float *br = b + r * width;
-            for (int64_t i = 0; i < width; i++) x[i] = ar[i] + br[i];
+            for (int64_t i = 0; i < width; i++) x[i] += br[i];
         } else if (mask) {
             const float *mr = mask + r * width;
-            for (int64_t i = 0; i < width; i++) x[i] = ar[i] * mr[i];
-        } else if (x != ar) {
-            memcpy(x, ar, (size_t)width * sizeof(float));
+            for (int64_t i = 0; i < width; i++) x[i] *= mr[i];
         }
         float m = row_sum(x, width) / (float)width;
         float s = 1.0f / sqrtf(centred_squares(x, width, m) / (float)width + epsilon);
@@ -106,13 +103,15 @@ FUSE_INLINE void gelu_forward_body(const float *x, int64_t count, float *y) {
     for (int64_t i = 0; i < count; i++) y[i] = fuse_gelu_erf_value(x[i]);
 }
 
-FUSE_INLINE void gelu_backward_body(const float *dy, const float *x, int64_t count, float *dx) {
+/* In place (gradient ← gradient · GELU′(x)): with separate dy and dx pointers that may be equal, clang's overlap check
+   sends the in-place call down the scalar loop. */
+FUSE_INLINE void gelu_backward_body(float *gradient, const float *x, int64_t count) {
     const float inverse_sqrt_2pi = 0.39894228040143267794f;
     for (int64_t i = 0; i < count; i++) {
         float v = x[i];
         float cdf = 0.5f * fuse_one_plus_erf(v * 0.70710678118654752f);
         float pdf = inverse_sqrt_2pi * fuse_exp(-0.5f * v * v);
-        dx[i] = dy[i] * (cdf + v * pdf);
+        gradient[i] *= cdf + v * pdf;
     }
 }
 
@@ -283,10 +282,9 @@ FUSE_INLINE void sum_squares_body(const float *x, int64_t count, double *result)
 
 /* ---- Variants and dispatch --------------------------------------------------------------------------------------- */
 
-#define LN_FORWARD_PARAMS (const float *a, const float *mask, const float *b, int64_t rows, int64_t width, \
-                           const float *weight, const float *bias, float epsilon, float *residual, float *y, \
-                           float *mean, float *rstd)
-#define LN_FORWARD_ARGS (a, mask, b, rows, width, weight, bias, epsilon, residual, y, mean, rstd)
+#define LN_FORWARD_PARAMS (float *residual, const float *mask, const float *b, int64_t rows, int64_t width, \
+                           const float *weight, const float *bias, float epsilon, float *y, float *mean, float *rstd)
+#define LN_FORWARD_ARGS (residual, mask, b, rows, width, weight, bias, epsilon, y, mean, rstd)
 #define LN_ROWS_PARAMS (const float *dy, const float *x, const float *mean, const float *rstd, const float *weight, \
                         int64_t rows, int64_t width, const float *mask, float *dx, float *dx_masked)
 #define LN_ROWS_ARGS (dy, x, mean, rstd, weight, rows, width, mask, dx, dx_masked)
@@ -297,8 +295,8 @@ FUSE_INLINE void sum_squares_body(const float *x, int64_t count, double *result)
 #define COLUMN_SUMS_ARGS (x, rows, width, first, count, out)
 #define GELU_FORWARD_PARAMS (const float *x, int64_t count, float *y)
 #define GELU_FORWARD_ARGS (x, count, y)
-#define GELU_BACKWARD_PARAMS (const float *dy, const float *x, int64_t count, float *dx)
-#define GELU_BACKWARD_ARGS (dy, x, count, dx)
+#define GELU_BACKWARD_PARAMS (float *gradient, const float *x, int64_t count)
+#define GELU_BACKWARD_ARGS (gradient, x, count)
 #define DROPOUT_PARAMS (uint64_t state, int64_t index, int64_t count, float probability, float *mask)
 #define DROPOUT_ARGS (state, index, count, probability, mask)
 #define ATTENTION_FORWARD_PARAMS (const fuse_train_attention *pr, int64_t first_pair, int64_t pairs, float *scratch)

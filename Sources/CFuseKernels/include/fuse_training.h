@@ -11,11 +11,11 @@
 extern "C" {
 #endif
 
-/* residual = a ⊙ mask + b (mask, b may be NULL; residual may be a), then y = LayerNorm(residual) with its per-row
-   mean and 1/σ kept for the backward; `rows` rows of `width`. */
-void fuse_train_layernorm_forward(const float *a, const float *mask, const float *b, int64_t rows, int64_t width,
-                                  const float *weight, const float *bias, float epsilon, float *residual, float *y,
-                                  float *mean, float *rstd);
+/* residual ← residual ⊙ mask + b in place (mask, b may be NULL), then y = LayerNorm(residual) with its per-row mean
+   and 1/σ kept for the backward; `rows` rows of `width`. */
+void fuse_train_layernorm_forward(float *residual, const float *mask, const float *b, int64_t rows, int64_t width,
+                                  const float *weight, const float *bias, float epsilon, float *y, float *mean,
+                                  float *rstd);
 /* LayerNorm's input gradient for `rows` rows, written (not added) to dx: rstd · (dŷ − mean(dŷ) − x̂ · mean(dŷ · x̂)),
    dŷ = dy ⊙ γ. With `mask`, dx_masked = dx ⊙ mask as well (the gradient that goes on through a dropout). */
 void fuse_train_layernorm_backward_rows(const float *dy, const float *x, const float *mean, const float *rstd,
@@ -31,8 +31,8 @@ void fuse_train_column_sums(const float *x, int64_t rows, int64_t width, int64_t
 
 /* y = x · Φ(x), BERT's exact GELU (erf to 1.5e-7, as PyTorch's CPU kernel). */
 void fuse_train_gelu_forward(const float *x, int64_t count, float *y);
-/* dx = dy · (Φ(x) + x · φ(x)); dx may be dy. */
-void fuse_train_gelu_backward(const float *dy, const float *x, int64_t count, float *dx);
+/* gradient ← gradient · (Φ(x) + x · φ(x)), in place. */
+void fuse_train_gelu_backward(float *gradient, const float *x, int64_t count);
 
 /* Dropout masks from SplitMix64 seeded `state`: element i of the whole mask is 0 when the generator's (index + i + 1)-th
    draw, as a unit double (53 bits), is below `probability`, else 1 / (1 − probability) — the same draws as calling

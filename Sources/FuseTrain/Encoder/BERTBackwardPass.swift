@@ -93,7 +93,7 @@ extension BERTTrainingGraph {
             (dropout ? d.dMasked : d.dNormed1).pointer, x: a.activated.pointer, rows: rows, inputs: n, outputs: c,
             weight: w(p + "output.dense.weight"), dWeight: g(p + "output.dense.weight"),
             dBias: g(p + "output.dense.bias"), dx: d.dActivated.pointer, accumulate: false)
-        GELUPass.backward(d.dActivated.pointer, x: a.intermediate.pointer, count: rows * n, into: d.dActivated.pointer)
+        GELUPass.backward(d.dActivated.pointer, x: a.intermediate.pointer, count: rows * n)
         LinearPass.backward(
             d.dActivated.pointer, x: a.normed1.pointer, rows: rows, inputs: c, outputs: n,
             weight: w(p + "intermediate.dense.weight"), dWeight: g(p + "intermediate.dense.weight"),

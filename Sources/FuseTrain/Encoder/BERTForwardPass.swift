@@ -19,9 +19,9 @@ extension BERTTrainingGraph {
             for i in 0..<c { out[i] = word[i] + position[i] + type[i] }
         }
         LayerNormPass.forward(
-            a.embeddingSum.pointer, rows: rows, width: c, weight: w("embeddings.LayerNorm.weight"),
-            bias: w("embeddings.LayerNorm.bias"), epsilon: s.layerNormEpsilon, residual: a.embeddingSum.pointer,
-            into: a.embedded.pointer, mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer)
+            residual: a.embeddingSum.pointer, rows: rows, width: c, weight: w("embeddings.LayerNorm.weight"),
+            bias: w("embeddings.LayerNorm.bias"), epsilon: s.layerNormEpsilon, into: a.embedded.pointer,
+            mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer)
         if dropout {
             DropoutPass.drawMask(
                 a.embeddingMask.pointer, count: rows * c, probability: s.hiddenDropout, random: &random)
@@ -69,10 +69,9 @@ extension BERTTrainingGraph {
             bias: w(p + "attention.output.dense.bias"), into: a.residual1.pointer)
         // normed1 = LN1(dropout(attention output) + x)
         LayerNormPass.forward(
-            a.residual1.pointer, mask: dropout ? a.outputMask1.pointer : nil, plus: x, rows: rows, width: c,
+            residual: a.residual1.pointer, mask: dropout ? a.outputMask1.pointer : nil, plus: x, rows: rows, width: c,
             weight: w(p + "attention.output.LayerNorm.weight"), bias: w(p + "attention.output.LayerNorm.bias"),
-            epsilon: s.layerNormEpsilon, residual: a.residual1.pointer, into: a.normed1.pointer,
-            mean: a.mean1.pointer, rstd: a.rstd1.pointer)
+            epsilon: s.layerNormEpsilon, into: a.normed1.pointer, mean: a.mean1.pointer, rstd: a.rstd1.pointer)
         LinearPass.forward(
             a.normed1.pointer, rows: rows, inputs: c, outputs: n, weight: w(p + "intermediate.dense.weight"),
             bias: w(p + "intermediate.dense.bias"), into: a.intermediate.pointer)
@@ -82,9 +81,8 @@ extension BERTTrainingGraph {
             bias: w(p + "output.dense.bias"), into: a.residual2.pointer)
         // output = LN2(dropout(MLP output) + normed1)
         LayerNormPass.forward(
-            a.residual2.pointer, mask: dropout ? a.outputMask2.pointer : nil, plus: a.normed1.pointer, rows: rows,
-            width: c, weight: w(p + "output.LayerNorm.weight"), bias: w(p + "output.LayerNorm.bias"),
-            epsilon: s.layerNormEpsilon, residual: a.residual2.pointer, into: a.output.pointer, mean: a.mean2.pointer,
-            rstd: a.rstd2.pointer)
+            residual: a.residual2.pointer, mask: dropout ? a.outputMask2.pointer : nil, plus: a.normed1.pointer,
+            rows: rows, width: c, weight: w(p + "output.LayerNorm.weight"), bias: w(p + "output.LayerNorm.bias"),
+            epsilon: s.layerNormEpsilon, into: a.output.pointer, mean: a.mean2.pointer, rstd: a.rstd2.pointer)
     }
 }

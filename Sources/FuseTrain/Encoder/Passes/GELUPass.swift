@@ -10,13 +10,10 @@ enum GELUPass {
         }
     }
 
-    /// dx = dy · GELU′(x) (overwrites dx; dx may be dy).
-    static func backward(
-        _ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, into dx: UnsafeMutablePointer<Float>
-    ) {
+    /// gradient ← gradient · GELU′(x), in place.
+    static func backward(_ gradient: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
         Kernels.parallelChunks(count: count, grain: 1 << 14) { chunk in
-            fuse_train_gelu_backward(
-                dy + chunk.lowerBound, x + chunk.lowerBound, Int64(chunk.count), dx + chunk.lowerBound)
+            fuse_train_gelu_backward(gradient + chunk.lowerBound, x + chunk.lowerBound, Int64(chunk.count))
         }
     }
 }

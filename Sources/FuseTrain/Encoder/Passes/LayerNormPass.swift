@@ -2,21 +2,20 @@ import CFuseKernels
 import FuseCore
 
 /// LayerNorm over the last axis, `y = (x − μ)·rstd·γ + β`, keeping μ and rstd per row for the backward. The forward
-/// also forms its input, the residual sum `a ⊙ mask + b` (a sub-layer's output, its dropout mask, the skip path).
-/// Rows are spread over the cores (`fuse_train_layernorm_*`).
+/// also forms its input in place, the residual sum `x ⊙ mask + b` (a sub-layer's output, its dropout mask, the skip
+/// path). Rows are spread over the cores (`fuse_train_layernorm_*`).
 enum LayerNormPass {
-    /// Writes `residual = a ⊙ mask + b` (`mask`, `b` optional; `residual` may be `a`), then `y`, `mean`, `rstd`.
+    /// Makes `residual` into `residual ⊙ mask + b` (`mask`, `b` optional), then writes `y`, `mean`, `rstd`.
     static func forward(
-        _ a: UnsafePointer<Float>, mask: UnsafePointer<Float>? = nil, plus b: UnsafePointer<Float>? = nil, rows: Int,
-        width: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
-        residual: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-        rstd: UnsafeMutablePointer<Float>
+        residual: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>? = nil, plus b: UnsafePointer<Float>? = nil,
+        rows: Int, width: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+        into y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
     ) {
         Kernels.parallelChunks(count: rows, work: rows * width, minimumWork: 1 << 14) { chunk in
             let start = chunk.lowerBound * width
             fuse_train_layernorm_forward(
-                a + start, mask.map { $0 + start }, b.map { $0 + start }, Int64(chunk.count), Int64(width), weight,
-                bias, epsilon, residual + start, y + start, mean + chunk.lowerBound, rstd + chunk.lowerBound)
+                residual + start, mask.map { $0 + start }, b.map { $0 + start }, Int64(chunk.count), Int64(width),
+                weight, bias, epsilon, y + start, mean + chunk.lowerBound, rstd + chunk.lowerBound)
         }
     }
 
