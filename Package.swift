@@ -131,7 +131,7 @@ let package = Package(
 
         // SetFit: few-shot classification trained natively (encoder backward passes, AdamW, the logistic head).
         .target(
-            name: "FuseTrain", dependencies: ["Fuse", "FuseCore", "FuseModels", "FuseTokenizers"],
+            name: "FuseTrain", dependencies: ["CFuseKernels", "Fuse", "FuseCore", "FuseModels", "FuseTokenizers"],
             swiftSettings: numericSettings),
 
         // fuse serve: OpenAI- and TEI-compatible HTTP routes over a batching queue per model.

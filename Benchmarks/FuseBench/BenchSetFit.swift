@@ -26,6 +26,7 @@ struct BenchSetFit: ParsableCommand {
     var peerPython: String = BenchPeer.defaultPython
 
     func run() throws {
+        let loadBefore = Self.loadAverage()
         var options = SetFitOptions()
         options.seed = seed
         let output = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -65,5 +66,13 @@ struct BenchSetFit: ParsableCommand {
             print(
                 String(format: "  fuse / setfit: stage 1 ×%.2f, total ×%.2f", stepsPerSecond / rate, peerTotal / total))
         }
+        // Timings on a shared machine mean little without it.
+        print("  load average (1 min): \(loadBefore) before, \(Self.loadAverage()) after")
+    }
+
+    /// The 1-minute load average from /proc/loadavg ("?" where there is none).
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+        return text.split(separator: " ").first.map(String.init) ?? "?"
     }
 }

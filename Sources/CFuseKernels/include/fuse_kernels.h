@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* FuseTrain's training kernels (fuse_training.c) have their own header; included here so every build that had this
+   module cached sees them (a header new to the include folder alone does not invalidate clang's module cache). */
+#include "fuse_training.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -43,13 +43,13 @@ public final class ContrastiveStepper: @unchecked Sendable {
             throw SetFitError.invalidTrainingData(
                 reason: "\(labels.count) pair labels for batches of \(first.batch) and \(second.batch) sequences")
         }
-        let firstState = try graph.forward(first, training: true)
-        let secondState = try graph.forward(second, training: true)
+        // Both sides go through the encoder as one pass of 2B sequences (packed: neither side's padding is computed).
+        let state = try graph.forward([first, second], training: true)
+        let embeddings = state.embeddings
         let evaluated = CosineSimilarityLoss.evaluate(
-            first: firstState.embeddings, second: secondState.embeddings, labels: labels)
+            first: Array(embeddings[0..<first.batch]), second: Array(embeddings[first.batch...]), labels: labels)
         let scale = { (rows: [[Float]]) in weight == 1 ? rows : rows.map { $0.map { $0 * weight } } }
-        graph.backward(firstState, embeddingGradients: scale(evaluated.dFirst))
-        graph.backward(secondState, embeddingGradients: scale(evaluated.dSecond))
+        graph.backward(state, embeddingGradients: scale(evaluated.dFirst) + scale(evaluated.dSecond))
         return evaluated.loss
     }
 
@@ -57,9 +57,14 @@ public final class ContrastiveStepper: @unchecked Sendable {
     /// `loss` is reported back (the micro-batches' mean).
     @discardableResult
     public func applyAccumulated(loss: Float) -> Report {
-        let norm = AdamW.clipGradientNorm(graph.gradientBuffer, maxNorm: maxGradientNorm)
+        let norm = graph.gradientNorm()
         let rate = schedule.rate(at: optimizer.step)
-        optimizer.update(gradients: graph.gradientBuffer, learningRate: rate)
+        // The update reads each gradient once, clipped on the fly, and leaves the buffer zeroed for the next step.
+        optimizer.update(
+            gradients: graph.gradientBuffer, learningRate: rate,
+            gradientScale: AdamW.clipCoefficient(norm: norm, maxNorm: maxGradientNorm), zeroGradients: true,
+            sparse: (graph.wordSlot, graph.wordRowsWithGradient))
+        graph.gradientsAreZero = true
         return Report(loss: loss, learningRate: rate, gradientNorm: norm)
     }
 }

@@ -36,7 +36,8 @@ public final class BERTParameters: @unchecked Sendable {
         slotIndex = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.name, $0) })
     }
 
-    /// The Hugging Face names and shapes, in the order the forward pass uses them.
+    /// The Hugging Face names and shapes, in the order the forward pass uses them (a layer's query, key and value
+    /// weights stacked, as are their biases).
     static func layout(_ s: BERTShape) -> [(String, [Int])] {
         let c = s.hidden
         var entries: [(String, [Int])] = [
@@ -48,9 +49,11 @@ public final class BERTParameters: @unchecked Sendable {
         for l in 0..<s.layers {
             let p = "encoder.layer.\(l)."
             entries += [
-                (p + "attention.self.query.weight", [c, c]), (p + "attention.self.query.bias", [c]),
-                (p + "attention.self.key.weight", [c, c]), (p + "attention.self.key.bias", [c]),
-                (p + "attention.self.value.weight", [c, c]), (p + "attention.self.value.bias", [c]),
+                // Query, key and value weights adjacent (one [3C, C] matrix, one GEMM), then their biases.
+                (p + "attention.self.query.weight", [c, c]), (p + "attention.self.key.weight", [c, c]),
+                (p + "attention.self.value.weight", [c, c]),
+                (p + "attention.self.query.bias", [c]), (p + "attention.self.key.bias", [c]),
+                (p + "attention.self.value.bias", [c]),
                 (p + "attention.output.dense.weight", [c, c]), (p + "attention.output.dense.bias", [c]),
                 (p + "attention.output.LayerNorm.weight", [c]), (p + "attention.output.LayerNorm.bias", [c]),
                 (p + "intermediate.dense.weight", [s.intermediate, c]),

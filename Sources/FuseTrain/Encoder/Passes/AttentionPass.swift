@@ -1,95 +1,78 @@
-import Foundation
+import CFuseKernels
 import FuseCore
 
-/// Multi-head scaled dot-product self-attention with a key padding mask, per sequence and head:
-/// `P = softmax(Q·Kᵀ/√d + mask)`, `ctx = P·V`. Q, K, V and ctx are `[B·T, C]` with head h in columns
-/// `h·d ..< (h+1)·d`; P is kept (`[B, H, T, T]`) for the backward. Masked keys get probability exactly 0, as
-/// with transformers' additive `finfo.min` mask.
+/// Multi-head scaled dot-product self-attention over packed sequences (every key real, so no padding mask):
+/// `P = softmax(Q·Kᵀ/√d)`, `ctx = P·V` per sequence and head. Q, K, V are the column blocks of one `[rows, 3C]`
+/// buffer, ctx is `[rows, C]`, head h in columns `h·d ..< (h+1)·d`; P is kept (`[Σ H·len²]`) for the backward. The
+/// (sequence, head) pairs are spread over the cores (`fuse_train_attention_*`).
 enum AttentionPass {
-    struct Sizes {
-        let batch: Int, sequence: Int, heads: Int, headSize: Int
+    struct Layout {
+        let tokens: PackedTokens
+        let probabilityOffsets: [Int]
+        let heads: Int, headSize: Int
         var hidden: Int { heads * headSize }
     }
 
     /// With `dropout` (mask, output), the probabilities times the mask are written to the output buffer and
     /// multiply V (`nn.Dropout` on the attention probabilities); P itself is kept for the softmax backward.
     static func forward(
-        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, mask: [Float], sizes: Sizes,
-        probabilities p: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+        qkv: UnsafePointer<Float>, layout: Layout, probabilities: UnsafeMutablePointer<Float>,
+        context: UnsafeMutablePointer<Float>,
         dropout: (mask: UnsafePointer<Float>, dropped: UnsafeMutablePointer<Float>)? = nil
     ) {
-        let t = sizes.sequence, c = sizes.hidden, d = sizes.headSize
-        let scale = 1 / Float(d).squareRoot()
-        for b in 0..<sizes.batch {
-            for h in 0..<sizes.heads {
-                let base = b * t * c + h * d
-                let scores = p + (b * sizes.heads + h) * t * t
-                Kernels.gemm(
-                    transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
-                    a: q + base, lda: c, b: k + base, ldb: c, c: scores, ldc: t)
-                for i in 0..<t {
-                    let row = scores + i * t
-                    var largest = -Float.infinity
-                    for j in 0..<t where mask[b * t + j] != 0 { largest = max(largest, row[j]) }
-                    var total: Float = 0
-                    for j in 0..<t {
-                        let e = mask[b * t + j] != 0 ? expf(row[j] - largest) : 0
-                        row[j] = e
-                        total += e
-                    }
-                    for j in 0..<t { row[j] /= total }
-                }
-                var weights = UnsafePointer(scores)
-                if let dropout {
-                    let offset = (b * sizes.heads + h) * t * t
-                    for i in 0..<(t * t) { dropout.dropped[offset + i] = scores[i] * dropout.mask[offset + i] }
-                    weights = UnsafePointer(dropout.dropped + offset)
-                }
-                Kernels.gemm(
-                    transposeA: false, transposeB: false, m: t, n: d, k: t,
-                    a: weights, lda: t, b: v + base, ldb: c, c: context + base, ldc: c)
-            }
+        run(layout, qkv: qkv, context: context, probabilities: probabilities, dropout: dropout) {
+            problem, pairs, scratch in
+            fuse_train_attention_forward(problem, Int64(pairs.lowerBound), Int64(pairs.count), scratch)
         }
     }
 
-    /// Writes dQ, dK, dV (overwriting) from dctx; `scratch` holds `T·T` floats. With `dropout`, V was multiplied
-    /// by the dropped probabilities and dP passes back through the mask.
+    /// Writes dQ, dK, dV (the column blocks of `dqkv`, `[rows, 3C]`) from dctx. With `dropout`, V was multiplied by
+    /// the dropped probabilities and dP passes back through the mask.
     static func backward(
-        dContext: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-        probabilities p: UnsafePointer<Float>, sizes: Sizes, scratch dp: UnsafeMutablePointer<Float>,
-        dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+        dContext: UnsafePointer<Float>, qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
+        layout: Layout, dqkv: UnsafeMutablePointer<Float>,
         dropout: (mask: UnsafePointer<Float>, dropped: UnsafePointer<Float>)? = nil
     ) {
-        let t = sizes.sequence, c = sizes.hidden, d = sizes.headSize
-        let scale = 1 / Float(d).squareRoot()
-        for b in 0..<sizes.batch {
-            for h in 0..<sizes.heads {
-                let base = b * t * c + h * d
-                let offset = (b * sizes.heads + h) * t * t
-                let probs = p + offset
-                // dV = P′ᵀ·dctx (P′ = P after dropout); dP′ = dctx·Vᵀ; dP = dP′ ⊙ mask.
-                Kernels.gemm(
-                    transposeA: true, transposeB: false, m: t, n: d, k: t,
-                    a: dropout.map { $0.dropped + offset } ?? probs, lda: t, b: dContext + base, ldb: c,
-                    c: dv + base, ldc: c)
-                Kernels.gemm(
-                    transposeA: false, transposeB: true, m: t, n: t, k: d,
-                    a: dContext + base, lda: c, b: v + base, ldb: c, c: dp, ldc: t)
-                if let dropout { DropoutPass.apply(dp, mask: dropout.mask + offset, count: t * t) }
-                // Softmax backward: dS = P ⊙ (dP − Σⱼ P·dP), in place in dp.
-                for i in 0..<t {
-                    let pRow = probs + i * t, dRow = dp + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pRow[j] * dRow[j] }
-                    for j in 0..<t { dRow[j] = pRow[j] * (dRow[j] - dot) }
+        let c = layout.hidden
+        run(
+            layout, qkv: qkv, context: UnsafeMutablePointer(mutating: dContext),
+            probabilities: UnsafeMutablePointer(mutating: probabilities),
+            dropout: dropout.map { ($0.mask, UnsafeMutablePointer(mutating: $0.dropped)) }
+        ) { problem, pairs, scratch in
+            fuse_train_attention_backward(
+                problem, dContext, dqkv, dqkv + c, dqkv + 2 * c, Int64(pairs.lowerBound), Int64(pairs.count), scratch)
+        }
+    }
+
+    /// Builds the kernel's problem and runs `body` over chunks of pairs, each with its own scratch.
+    private static func run(
+        _ layout: Layout, qkv: UnsafePointer<Float>, context: UnsafeMutablePointer<Float>,
+        probabilities: UnsafeMutablePointer<Float>,
+        dropout: (mask: UnsafePointer<Float>, dropped: UnsafeMutablePointer<Float>)?,
+        _ body: (UnsafePointer<fuse_train_attention>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let tokens = layout.tokens, c = layout.hidden, d = layout.headSize
+        let pairs = tokens.sequences * layout.heads
+        guard pairs > 0 else { return }
+        let offsets = tokens.offsets.map(Int64.init), probabilityOffsets = layout.probabilityOffsets.map(Int64.init)
+        let scratchCount = Int(fuse_train_attention_scratch_floats(Int64(tokens.longest), Int64(d)))
+        // Work per pair ~ len²·d multiply-adds, three times over in the backward.
+        let work = layout.probabilityOffsets[tokens.sequences] * d
+        offsets.withUnsafeBufferPointer { offsets in
+            probabilityOffsets.withUnsafeBufferPointer { probabilityOffsets in
+                var problem = fuse_train_attention(
+                    q: qkv, k: qkv + c, v: qkv + 2 * c, ld_qkv: Int64(3 * c), context: context,
+                    ld_context: Int64(c), offsets: offsets.baseAddress,
+                    probability_offsets: probabilityOffsets.baseAddress,
+                    heads: Int64(layout.heads), head_dim: Int64(d), scale: 1 / Float(d).squareRoot(),
+                    probabilities: probabilities, dropout_mask: dropout?.mask, dropped: dropout?.dropped)
+                withUnsafePointer(to: &problem) { problem in
+                    Kernels.parallelChunks(count: pairs, work: work, minimumWork: 1 << 15) { chunk in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
+                            body(problem, chunk, scratch.baseAddress!)
+                        }
+                    }
                 }
-                // dQ = dS·K·scale; dK = dSᵀ·Q·scale.
-                Kernels.gemm(
-                    transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                    a: dp, lda: t, b: k + base, ldb: c, c: dq + base, ldc: c)
-                Kernels.gemm(
-                    transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                    a: dp, lda: t, b: q + base, ldb: c, c: dk + base, ldc: c)
             }
         }
     }

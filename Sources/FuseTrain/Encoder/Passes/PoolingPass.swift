@@ -1,19 +1,20 @@
 /// sentence-transformers' mean pooling (`Pooling(pooling_mode="mean")`: Σ mask·x / max(Σ mask, 1e-9)) followed by
-/// `Normalize()` (x / max(‖x‖, 1e-12)), and their backward.
+/// `Normalize()` (x / max(‖x‖, 1e-12)), and their backward, over packed sequences (each token weighed by its mask
+/// value; padding is not in the rows).
 enum PoolingPass {
-    /// Pools `[B, T, C]` into `pooled` `[B, C]` and writes the unit vectors into `normalized`; `norms` keeps ‖pooled‖.
+    /// Pools the rows of each sequence into `pooled` `[S, C]` and writes the unit vectors into `normalized`; `norms`
+    /// keeps ‖pooled‖.
     static func forward(
-        _ x: UnsafePointer<Float>, mask: [Float], batch: Int, sequence: Int, width: Int,
-        pooled: UnsafeMutablePointer<Float>, norms: UnsafeMutablePointer<Float>,
-        normalized: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, tokens: PackedTokens, width: Int, pooled: UnsafeMutablePointer<Float>,
+        norms: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>
     ) {
-        for b in 0..<batch {
-            let out = pooled + b * width
+        for s in 0..<tokens.sequences {
+            let out = pooled + s * width
             out.update(repeating: 0, count: width)
             var count: Float = 0
-            for t in 0..<sequence where mask[b * sequence + t] != 0 {
-                let row = x + (b * sequence + t) * width
-                let m = mask[b * sequence + t]
+            for t in tokens.offsets[s]..<tokens.offsets[s + 1] {
+                let row = x + t * width
+                let m = tokens.weights[t]
                 for i in 0..<width { out[i] += m * row[i] }
                 count += m
             }
@@ -24,26 +25,26 @@ enum PoolingPass {
                 squares += out[i] * out[i]
             }
             let norm = max(squares.squareRoot(), 1e-12)
-            norms[b] = norm
-            for i in 0..<width { normalized[b * width + i] = out[i] / norm }
+            norms[s] = norm
+            for i in 0..<width { normalized[s * width + i] = out[i] / norm }
         }
     }
 
-    /// dx (`[B, T, C]`, overwritten) from the gradient of the normalized embeddings.
+    /// dx (`[rows, C]`, overwritten) from the gradient of the normalized embeddings.
     static func backward(
         dNormalized: UnsafePointer<Float>, normalized: UnsafePointer<Float>, norms: UnsafePointer<Float>,
-        mask: [Float], batch: Int, sequence: Int, width: Int, dx: UnsafeMutablePointer<Float>
+        tokens: PackedTokens, width: Int, dx: UnsafeMutablePointer<Float>
     ) {
-        for b in 0..<batch {
-            let z = normalized + b * width, dz = dNormalized + b * width
+        for s in 0..<tokens.sequences {
+            let z = normalized + s * width, dz = dNormalized + s * width
             var dot: Float = 0
             for i in 0..<width { dot += z[i] * dz[i] }
             var count: Float = 0
-            for t in 0..<sequence { count += mask[b * sequence + t] }
-            let scale = 1 / (norms[b] * max(count, 1e-9))
-            for t in 0..<sequence {
-                let row = dx + (b * sequence + t) * width
-                let m = mask[b * sequence + t]
+            for t in tokens.offsets[s]..<tokens.offsets[s + 1] { count += tokens.weights[t] }
+            let scale = 1 / (norms[s] * max(count, 1e-9))
+            for t in tokens.offsets[s]..<tokens.offsets[s + 1] {
+                let row = dx + t * width
+                let m = tokens.weights[t]
                 for i in 0..<width { row[i] = m * (dz[i] - z[i] * dot) * scale }
             }
         }
