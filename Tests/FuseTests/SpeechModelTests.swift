@@ -62,6 +62,40 @@ struct SpeechModelTests {
         }
     }
 
+    /// Word-level edit distance of `hypothesis` to `reference` over the reference's word count (words compared
+    /// lowercased, without punctuation).
+    static func wordErrorRate(_ hypothesis: String, _ reference: String) -> Double {
+        func words(_ text: String) -> [String] {
+            text.lowercased().split(whereSeparator: { $0 == " " }).map { $0.filter { $0.isLetter || $0.isNumber } }
+        }
+        let (h, r) = (words(hypothesis), words(reference))
+        guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
+        var previous = Array(0...h.count)
+        for i in 1...r.count {
+            var current = [i] + [Int](repeating: 0, count: h.count)
+            for j in stride(from: 1, through: h.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r[i - 1] == h[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return Double(previous[h.count]) / Double(r.count)
+    }
+
+    @Test(
+        "bf16 and int8: greedy transcripts against fp32's (faster-whisper's record)",
+        .enabled(if: installed, skipReason),
+        arguments: [Precision.bf16, .int8])
+    func reducedPrecision(_ precision: Precision) throws {
+        let speech = try SpeechModel.load(directory: Self.folder, options: .init(beamSize: 1), precision: precision)
+        try #require(speech.whisper.precisionNote == nil, "\(speech.whisper.precisionNote ?? "")")
+        for record in try Self.records() {
+            let transcript = try speech.transcribe(FixturePaths.repository.appendingPathComponent(record.file))
+            let rate = Self.wordErrorRate(transcript.text, record.faster_whisper_greedy)
+            print("\(precision) \(record.file): WER \(rate) '\(transcript.text)' vs '\(record.faster_whisper_greedy)'")
+            #expect(transcript.text == record.faster_whisper_greedy, "\(precision) \(record.file)")
+        }
+    }
+
     @Test("silence transcribes to text without error", .enabled(if: installed, skipReason))
     func silence() throws {
         let speech = try SpeechModel.load(directory: Self.folder, options: .init(beamSize: 1))

@@ -85,19 +85,19 @@ struct WhisperDecoder: Sendable {
     }
 
     /// The decoder with its step layers' weights in `precision` (bf16 or int8, weight-only, fp32 sums — the
-    /// vocabulary projection too) and the once-per-window cross-attention keys and values through the converter
-    /// (oneDNN). Embeddings, positions, LayerNorms and attention stay fp32.
-    func converted(_ converter: PrecisionConverter) throws -> WhisperDecoder {
-        let precision = converter.precision
+    /// vocabulary projection too). Embeddings, positions, LayerNorms, attention and the once-per-window
+    /// cross-attention keys and values stay fp32: the latter are a few GEMMs per window, and through oneDNN they
+    /// would leave its OpenMP team spinning on the second core while the decoding steps need it.
+    func converted(to precision: Precision) -> WhisperDecoder {
         guard precision != .fp32 else { return self }
         func step(_ layer: WhisperStepLinear) -> WhisperStepLinear {
             WhisperStepLinear(layer.linear, precision: precision)
         }
-        let converted = try layers.map { layer in
+        let converted = layers.map { layer in
             Layer(
                 selfNorm: layer.selfNorm, selfQKV: step(layer.selfQKV), selfOutput: step(layer.selfOutput),
                 crossNorm: layer.crossNorm, crossQuery: step(layer.crossQuery),
-                crossKey: try converter.convert(layer.crossKey), crossValue: try converter.convert(layer.crossValue),
+                crossKey: layer.crossKey, crossValue: layer.crossValue,
                 crossOutput: step(layer.crossOutput), feedForwardNorm: layer.feedForwardNorm, up: step(layer.up),
                 down: step(layer.down))
         }

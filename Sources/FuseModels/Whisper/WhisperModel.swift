@@ -46,7 +46,7 @@ public struct WhisperModel: Sendable {
             return WhisperModel(
                 folder: folder, config: config, features: features, generation: generation, tokenizer: tokenizer,
                 precision: target, precisionNote: nil, encoder: try encoder.converted(converter),
-                decoder: try decoder.converted(converter))
+                decoder: decoder.converted(to: target))
         } catch let unavailable as PrecisionUnavailable {
             return WhisperModel(
                 folder: folder, config: config, features: features, generation: generation, tokenizer: tokenizer,
