@@ -84,8 +84,10 @@ struct WhisperDecoder: Sendable {
         self.outputProjection = outputProjection
     }
 
-    /// The decoder with its step layers' weights in `precision` (bf16 or int8, weight-only, fp32 sums — the
-    /// vocabulary projection too). Embeddings, positions, LayerNorms, attention and the once-per-window
+    /// The decoder with its step layers' weights in `precision` (bf16 or int8, weight-only, fp32 sums). Under int8
+    /// the MLP's down-projection (`fc2`) and the vocabulary projection keep bf16 weights: measured on tiny.en,
+    /// int8 there changed greedy transcripts of samples/audio (4 of 6 files with an int8 vocabulary projection, 1 with
+    /// an int8 `fc2`), bf16 none (docs/SPEECH.md). Embeddings, positions, LayerNorms, attention and the once-per-window
     /// cross-attention keys and values stay fp32: the latter are a few GEMMs per window, and through oneDNN they
     /// would leave its OpenMP team spinning on the second core while the decoding steps need it.
     func converted(to precision: Precision) -> WhisperDecoder {
@@ -99,10 +101,11 @@ struct WhisperDecoder: Sendable {
                 crossNorm: layer.crossNorm, crossQuery: step(layer.crossQuery),
                 crossKey: layer.crossKey, crossValue: layer.crossValue,
                 crossOutput: step(layer.crossOutput), feedForwardNorm: layer.feedForwardNorm, up: step(layer.up),
-                down: step(layer.down))
+                down: precision == .int8 ? WhisperStepLinear(layer.down.linear, precision: .bf16) : step(layer.down))
         }
         // The tied table is still read a row per token for the embeddings: its fp32 pages stay.
-        let projection = WhisperStepLinear(outputProjection.linear, precision: precision, releaseFP32: false)
+        let projection = WhisperStepLinear(
+            outputProjection.linear, precision: precision == .int8 ? .bf16 : precision, releaseFP32: false)
         return WhisperDecoder(self, layers: converted, outputProjection: projection)
     }
 

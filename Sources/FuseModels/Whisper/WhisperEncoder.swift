@@ -109,6 +109,11 @@ struct WhisperEncoder: Sendable {
             config.activation.apply(h, count: rows * d)
             positions.withUnsafeBufferPointer { Kernels.add(h, $0.baseAddress!, count: rows * d) }
         }
+        // In bf16/int8 oneDNN runs on the calling thread alone: a window is one sequence, and an OpenMP team's idle
+        // thread would spin on the second core after every call, where the attention's workers need it.
+        let reduced = stack.reducedSample != nil
+        if reduced { Kernels.setReducedPrecisionThreadsForCallingThread(1) }
+        defer { if reduced { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) } }
         return try stack(hidden, mask: nil, causal: false).reshaped([rows, d])
     }
 }

@@ -32,8 +32,8 @@ public struct WhisperModel: Sendable {
 
     /// The model computing in `precision` (`.auto` resolved for this CPU): the encoder's transformer layers as every
     /// encoder's (`PrecisionConverter`: oneDNN, int8 keeping the MLP down-projection in bf16 or fp32), the decoder's
-    /// linear layers and its vocabulary projection with weights stored in that precision and fp32 sums
-    /// (`WhisperStepLinear`). The log-mel front end, conv stem, embeddings, LayerNorms and attention stay fp32. When
+    /// linear layers with weights stored in that precision and fp32 sums (`WhisperStepLinear`; int8 keeps `fc2` and
+    /// the vocabulary projection in bf16, see `WhisperDecoder.converted`). The log-mel front end, conv stem, embeddings, LayerNorms and attention stay fp32. When
     /// the CPU cannot run it, the model stays fp32 and `precisionNote` says why.
     public func converted(to precision: Precision) throws -> WhisperModel {
         let target = precision.resolved
