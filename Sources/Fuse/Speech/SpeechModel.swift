@@ -41,8 +41,12 @@ public struct SpeechModel: Sendable {
         self.limits = limits
     }
 
-    public static func load(directory: URL, options: WhisperDecodingOptions = .init()) throws -> SpeechModel {
-        SpeechModel(whisper: try WhisperModel.load(directory: directory), options: options)
+    /// Loads a Whisper folder computing in `precision` (fp32, the exact path, by default; `WhisperModel.converted`
+    /// says what each precision changes, and `whisper.precisionNote` why a CPU runs fp32 instead).
+    public static func load(
+        directory: URL, options: WhisperDecodingOptions = .init(), precision: Precision = .fp32
+    ) throws -> SpeechModel {
+        SpeechModel(whisper: try WhisperModel.load(directory: directory, precision: precision), options: options)
     }
 
     /// Decodes an audio file (any container libsndfile reads), mixes it to mono, resamples it to the model's rate

@@ -2,22 +2,16 @@ import FuseCore
 
 /// Whisper's audio encoder (`WhisperEncoder`): two `Conv1d` (kernel 3, padding 1; the second with stride 2) each
 /// followed by the activation, plus the checkpoint's sinusoidal positions, then pre-LayerNorm transformer layers and
-/// a final LayerNorm.
+/// a final LayerNorm — the shared `TransformerEncoder` (the BERT family's path: large GEMMs and the fused attention
+/// kernel; reduced precision through `PrecisionConverter`).
 struct WhisperEncoder: Sendable {
-    struct Layer: Sendable {
-        let attentionNorm: LayerNormWeights
-        let attention: WhisperAttention
-        let feedForwardNorm: LayerNormWeights
-        let feedForward: WhisperFeedForward
-    }
-
     let config: WhisperConfig
     /// Conv weights in the time-major `[out, kernel, in]` layout `Kernels.conv1d` reads.
     let conv1Weight: [Float], conv1Bias: Tensor
     let conv2Weight: [Float], conv2Bias: Tensor
     let positions: Tensor  // [maxSourcePositions, D]
-    let layers: [Layer]
-    let finalNorm: LayerNormWeights
+    /// The pre-LayerNorm layers and the final `encoder.layer_norm`.
+    let stack: TransformerEncoder
 
     init(config: WhisperConfig, weights: Weights) throws {
         self.config = config
@@ -37,19 +31,44 @@ struct WhisperEncoder: Sendable {
         conv2Bias = try tensor("encoder.conv2.bias", [d])
         positions = try tensor("encoder.embed_positions.weight", [config.maxSourcePositions, d])
         try weights.requireBlockCount(stem: "encoder.layers", expected: config.encoderLayers, field: "encoder_layers")
-        layers = try (0..<config.encoderLayers).map { l in
+        let layers = try (0..<config.encoderLayers).map { l in
             let p = "encoder.layers.\(l)."
-            return Layer(
-                attentionNorm: try weights.layerNorm(
-                    p + "self_attn_layer_norm", width: d, epsilon: 1e-5, because: because),
-                attention: try WhisperAttention(
-                    weights, p + "self_attn", width: d, heads: config.encoderHeads, because: because),
-                feedForwardNorm: try weights.layerNorm(
-                    p + "final_layer_norm", width: d, epsilon: 1e-5, because: because),
-                feedForward: try WhisperFeedForward(
-                    weights, p, width: d, inner: config.encoderFFN, activation: config.activation, because: because))
+            func linear(_ name: String, bias: Bool = true) throws -> Linear {
+                try weights.linear(p + name, in: d, out: d, bias: bias, because: because)
+            }
+            return EncoderLayer(
+                query: try linear("self_attn.q_proj"), key: try linear("self_attn.k_proj", bias: false),
+                value: try linear("self_attn.v_proj"), output: try linear("self_attn.out_proj"),
+                norm1: try weights.layerNorm(p + "self_attn_layer_norm", width: d, epsilon: 1e-5, because: because),
+                fc1: try weights.linear(p + "fc1", in: d, out: config.encoderFFN, because: because),
+                fc2: try weights.linear(p + "fc2", in: config.encoderFFN, out: d, because: because),
+                norm2: try weights.layerNorm(p + "final_layer_norm", width: d, epsilon: 1e-5, because: because))
         }
-        finalNorm = try weights.layerNorm("encoder.layer_norm", width: d, epsilon: 1e-5, because: because)
+        stack = TransformerEncoder(
+            config: EncoderConfig(
+                hiddenSize: d, heads: config.encoderHeads, layers: config.encoderLayers,
+                intermediateSize: config.encoderFFN, activation: config.activation, layerNormEpsilon: 1e-5,
+                normPlacement: .pre),
+            layers: layers,
+            finalNorm: try weights.layerNorm("encoder.layer_norm", width: d, epsilon: 1e-5, because: because))
+    }
+
+    private init(_ other: WhisperEncoder, stack: TransformerEncoder) {
+        config = other.config
+        conv1Weight = other.conv1Weight
+        conv1Bias = other.conv1Bias
+        conv2Weight = other.conv2Weight
+        conv2Bias = other.conv2Bias
+        positions = other.positions
+        self.stack = stack
+    }
+
+    /// The encoder with its transformer layers in the converter's precision (the conv stem stays fp32).
+    func converted(_ converter: PrecisionConverter) throws -> WhisperEncoder {
+        guard let converted = try stack.converted(converter) as? TransformerEncoder else {
+            throw FuseError.invalidArgument(what: "Whisper encoder", reason: "precision conversion changed its type")
+        }
+        return WhisperEncoder(self, stack: converted)
     }
 
     /// Frames of log-mel features one window holds (twice the encoder positions).
@@ -63,15 +82,9 @@ struct WhisperEncoder: Sendable {
                 actual: features.shape)
         }
         let d = config.hiddenSize, frames = windowFrames, rows = config.maxSourcePositions
-        let inner = config.encoderFFN
         let convolved = UnsafeMutablePointer<Float>.allocate(capacity: frames * d)
-        let normed = UnsafeMutablePointer<Float>.allocate(capacity: rows * d)
-        let q = UnsafeMutablePointer<Float>.allocate(capacity: rows * d)
-        let k = UnsafeMutablePointer<Float>.allocate(capacity: rows * d)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: rows * d)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(d, inner))
-        defer { [convolved, normed, q, k, v, scratch].forEach { $0.deallocate() } }
-        var hidden = Tensor(zeros: [rows, d])
+        defer { convolved.deallocate() }
+        var hidden = Tensor(zeros: [1, rows, d])
         hidden.withUnsafeMutableBufferPointer { hb in
             let h = hb.baseAddress!
             features.withUnsafeBufferPointer { input in
@@ -95,23 +108,12 @@ struct WhisperEncoder: Sendable {
             }
             config.activation.apply(h, count: rows * d)
             positions.withUnsafeBufferPointer { Kernels.add(h, $0.baseAddress!, count: rows * d) }
-            for layer in layers {
-                normed.update(from: h, count: rows * d)
-                layer.attentionNorm.apply(normed, rows: rows)
-                layer.attention.query.apply(normed, rows: rows, output: q)
-                layer.attention.key.apply(normed, rows: rows, output: k)
-                layer.attention.value.apply(normed, rows: rows, output: v)
-                layer.attention.attend(
-                    q: q, queryRows: rows, keys: k, values: v, keyRows: rows, causal: false, scratch: scratch,
-                    result: normed)
-                Kernels.add(h, normed, count: rows * d)
-                normed.update(from: h, count: rows * d)
-                layer.feedForwardNorm.apply(normed, rows: rows)
-                layer.feedForward.apply(normed, rows: rows, hidden: scratch, result: q)
-                Kernels.add(h, q, count: rows * d)
-            }
-            finalNorm.apply(h, rows: rows)
         }
-        return hidden
+        // In bf16/int8 oneDNN runs on the calling thread alone: a window is one sequence, and an OpenMP team's idle
+        // thread would spin on the second core after every call, where the attention's workers need it.
+        let reduced = stack.reducedSample != nil
+        if reduced { Kernels.setReducedPrecisionThreadsForCallingThread(1) }
+        defer { if reduced { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) } }
+        return try stack(hidden, mask: nil, causal: false).reshaped([rows, d])
     }
 }

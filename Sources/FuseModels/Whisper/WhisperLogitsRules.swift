@@ -1,3 +1,4 @@
+import CFuseKernels
 import Foundation
 
 /// The logits processors `WhisperForConditionalGeneration.generate` installs, applied to one row of scores in
@@ -52,31 +53,35 @@ struct WhisperLogitsRules: Sendable {
             }
         }
         // When the timestamps together are likelier than any single text token, emit a timestamp.
-        let logNormalizer = Self.logSumExp(scores, 0..<vocab)
-        let timestampLogProbability = Self.logSumExp(scores, begin..<vocab) - logNormalizer
-        var bestText = -Float.infinity
-        for id in 0..<begin { bestText = max(bestText, scores[id]) }
+        let base = scores.baseAddress!
+        let (text, times) = withUnsafeTemporaryAllocation(of: Float.self, capacity: 2) { parts in
+            fuse_log_sum_exp_parts(base, Int64(vocab), Int64(begin), parts.baseAddress!)
+            return (parts[0], parts[1])
+        }
+        let logNormalizer = Self.logAddExp(text, times)
+        let timestampLogProbability = times - logNormalizer
+        let bestText = begin > 0 ? scores[Int(fuse_argmax(base, Int64(begin)))] : -Float.infinity
         if timestampLogProbability > bestText - logNormalizer {
             for id in 0..<begin { scores[id] = -.infinity }
         }
     }
 
+    /// `log(eᵃ + eᵇ)`, −∞ when both are −∞.
+    static func logAddExp(_ a: Float, _ b: Float) -> Float {
+        let peak = max(a, b)
+        guard peak > -.infinity else { return -.infinity }
+        return peak + logf(expf(a - peak) + expf(b - peak))
+    }
+
     /// `log Σ exp(scores[range])`, −∞ when every score is −∞.
     static func logSumExp(_ scores: UnsafeMutableBufferPointer<Float>, _ range: Range<Int>) -> Float {
-        var peak = -Float.infinity
-        for i in range { peak = max(peak, scores[i]) }
-        guard peak > -.infinity else { return -.infinity }
-        var sum: Float = 0
-        for i in range { sum += expf(scores[i] - peak) }
-        return peak + logf(sum)
+        fuse_log_sum_exp(scores.baseAddress! + range.lowerBound, Int64(range.count))
     }
 }
 
 /// Index of the largest score (the first one on ties, as `torch.argmax`).
 func argmax(_ scores: UnsafeBufferPointer<Float>) -> Int {
-    var best = 0
-    for i in 1..<scores.count where scores[i] > scores[best] { best = i }
-    return best
+    Int(fuse_argmax(scores.baseAddress!, Int64(scores.count)))
 }
 
 /// `log_softmax` of one row, in place.

@@ -17,10 +17,45 @@ public struct WhisperModel: Sendable {
     public let generation: WhisperGenerationConfig
     /// The folder's `tokenizer.json` (byte-level BPE with Whisper's special tokens), when it has one.
     public let tokenizer: Tokenizer?
+    /// The precision the encoder's transformer layers and the decoder's linear layers compute in (`load`'s, `.auto`
+    /// resolved; fp32 when the CPU could not run the one asked for).
+    public let precision: Precision
+    /// Why the model runs in another precision than was asked for (a CPU without the kernels), else nil.
+    public let precisionNote: String?
     let encoder: WhisperEncoder
     let decoder: WhisperDecoder
 
-    public static func load(directory: URL) throws -> WhisperModel {
+    /// Loads a Whisper folder computing in `precision` (fp32, the exact path, by default; see `converted(to:)`).
+    public static func load(directory: URL, precision: Precision = .fp32) throws -> WhisperModel {
+        try load(directory: directory).converted(to: precision)
+    }
+
+    /// The model computing in `precision` (`.auto` resolved for this CPU): the encoder's transformer layers as every
+    /// encoder's (`PrecisionConverter`: oneDNN, int8 keeping the MLP down-projection in bf16 or fp32), the decoder's
+    /// linear layers with weights stored in that precision and fp32 sums (`WhisperStepLinear`; int8 keeps `fc2` and
+    /// the vocabulary projection in bf16, see `WhisperDecoder.converted`). The log-mel front end, conv stem, embeddings, LayerNorms and attention stay fp32. When
+    /// the CPU cannot run it, the model stays fp32 and `precisionNote` says why.
+    public func converted(to precision: Precision) throws -> WhisperModel {
+        let target = precision.resolved
+        guard target != self.precision else { return self }
+        guard target != .fp32 else {
+            return try WhisperModel.load(directory: folder)
+        }
+        let converter = PrecisionConverter(precision: target)
+        do {
+            return WhisperModel(
+                folder: folder, config: config, features: features, generation: generation, tokenizer: tokenizer,
+                precision: target, precisionNote: nil, encoder: try encoder.converted(converter),
+                decoder: decoder.converted(to: target))
+        } catch let unavailable as PrecisionUnavailable {
+            return WhisperModel(
+                folder: folder, config: config, features: features, generation: generation, tokenizer: tokenizer,
+                precision: self.precision, precisionNote: "\(unavailable); running \(self.precision)", encoder: encoder,
+                decoder: decoder)
+        }
+    }
+
+    private static func load(directory: URL) throws -> WhisperModel {
         let configFile = try ConfigFile(url: directory.appendingPathComponent("config.json"))
         let config = try WhisperConfig(configFile)
         let preprocessorURL = directory.appendingPathComponent("preprocessor_config.json")
@@ -48,7 +83,7 @@ public struct WhisperModel: Sendable {
             FileManager.default.fileExists(atPath: tokenizerURL.path) ? try Tokenizer.load(from: tokenizerURL) : nil
         return WhisperModel(
             folder: directory, config: config, features: features, generation: generation, tokenizer: tokenizer,
-            encoder: try WhisperEncoder(config: config, weights: weights),
+            precision: .fp32, precisionNote: nil, encoder: try WhisperEncoder(config: config, weights: weights),
             decoder: try WhisperDecoder(config: config, weights: weights))
     }
 
@@ -60,11 +95,18 @@ public struct WhisperModel: Sendable {
     public func crossCache(_ encoded: Tensor) -> WhisperCrossCache { decoder.crossCache(encoded) }
 
     /// An empty self-attention cache for one decoded sequence.
-    public func makeCache() -> KVCache { decoder.makeCache() }
+    public func makeCache() -> WhisperDecoderCache { decoder.makeCache() }
 
-    /// Feeds `ids` to the decoder after what `cache` holds; the logits of the last `logitRows` positions.
-    public func decode(_ ids: [Int32], cache: KVCache, cross: WhisperCrossCache, logitRows: Int = 1) throws -> Tensor {
-        try decoder.logits(ids, cache: cache, cross: cross, logitRows: logitRows)
+    /// Feeds `ids` to the decoder after what `cache` holds; the logits of the last `logitRows` positions
+    /// (`[logitRows, vocab]`; the cache grows by `ids.count`).
+    public func decode(
+        _ ids: [Int32], cache: WhisperDecoderCache, cross: WhisperCrossCache, logitRows: Int = 1
+    ) throws -> Tensor {
+        let workspace = cache.workspace ?? decoder.makeWorkspace(rows: ids.count)
+        cache.workspace = workspace
+        let rows = min(max(logitRows, 1), ids.count)
+        let logits = try decoder.step(ids, caches: [cache], cross: cross, workspace: workspace, logitRows: rows)
+        return Tensor(shape: [rows, config.vocabSize]) { $0.baseAddress!.update(from: logits, count: $0.count) }
     }
 
     /// The text of generated tokens: the ids below end-of-text (no special, language or timestamp tokens) through

@@ -1,3 +1,4 @@
+import CFuseKernels
 import FuseCore
 
 /// Greedy and beam search over one window, as transformers' `generate` runs them under Whisper: the same logits
@@ -18,18 +19,21 @@ struct WhisperSearch {
     }
 
     private func greedy(_ prompt: [Int32]) throws -> [Int32] {
-        let cache = model.makeCache()
+        let decoder = model.decoder, vocab = model.config.vocabSize, eos = Int32(model.generation.eosTokenID)
+        // Everything a step needs is made once here: the loop allocates nothing per token.
+        let caches = [decoder.makeCache()], workspace = decoder.makeWorkspace(rows: prompt.count)
         var generated: [Int32] = []
+        generated.reserveCapacity(maxLength)
         var input = prompt
         while prompt.count + generated.count < maxLength {
-            var logits = try model.decode(input, cache: cache, cross: cross)
-            let next = logits.withUnsafeMutableBufferPointer { row -> Int32 in
-                rules.apply(row, generated: generated[...])
-                return Int32(argmax(UnsafeBufferPointer(row)))
-            }
+            let logits = try decoder.step(input, caches: caches, cross: cross, workspace: workspace)
+            let row = UnsafeMutableBufferPointer(start: logits, count: vocab)
+            rules.apply(row, generated: generated[...])
+            let next = Int32(fuse_argmax(logits, Int64(vocab)))
             generated.append(next)
-            if next == Int32(model.generation.eosTokenID) { break }
-            input = [next]
+            if next == eos { break }
+            input.removeAll(keepingCapacity: true)
+            input.append(next)
         }
         return generated
     }
@@ -37,7 +41,6 @@ struct WhisperSearch {
     private struct Beam {
         var tokens: [Int32]
         var score: Float
-        var cache: KVCache
     }
 
     private struct Candidate {
@@ -46,31 +49,36 @@ struct WhisperSearch {
         let score: Float
     }
 
+    /// Beam search with the running beams decoded as one batch per step (`WhisperDecoder.step`); each beam's cache
+    /// is refilled from its parent's in a second set of caches, and the two sets swap.
     private func beamSearch(_ prompt: [Int32], beams: Int) throws -> [Int32] {
+        let decoder = model.decoder
         let vocab = model.config.vocabSize, eos = Int32(model.generation.eosTokenID), promptLength = prompt.count
         let penalty: Float = -1e9
-        let first = model.makeCache()
+        var caches = (0..<beams).map { _ in decoder.makeCache() }
+        var spare = (0..<beams).map { _ in decoder.makeCache() }
+        let workspace = decoder.makeWorkspace(rows: max(beams, promptLength))
         // Every beam starts from the prompt; only the first counts (transformers starts the others at −1e9).
-        var rows = [try model.decode(prompt, cache: first, cross: cross)]
-        var running = [Beam(tokens: [], score: 0, cache: first)]
-        for _ in 1..<beams {
-            let cache = model.makeCache()
-            cache.copy(from: first)
-            running.append(Beam(tokens: [], score: penalty, cache: cache))
-            rows.append(rows[0])
+        var logits = try decoder.step(prompt, caches: [caches[0]], cross: cross, workspace: workspace)
+        for b in 1..<beams {
+            caches[b].copy(from: caches[0])
+            (logits + b * vocab).update(from: logits, count: vocab)
         }
+        var running =
+            [Beam(tokens: [], score: 0)] + Array(repeating: Beam(tokens: [], score: penalty), count: beams - 1)
         var finished: [(tokens: [Int32], score: Float, done: Bool)] = Array(
             repeating: ([], penalty, false), count: beams)
         var improvementPossible = true
         var length = promptLength
+        var totals = [Float](repeating: 0, count: beams * vocab)
         while true {
             // Accumulated log-probabilities of every continuation of every beam.
-            var totals = [Float](repeating: 0, count: beams * vocab)
             for (b, beam) in running.enumerated() {
-                rows[b].withUnsafeMutableBufferPointer { row in
-                    logSoftmax(row)
-                    rules.apply(row, generated: beam.tokens[...])
-                    for v in 0..<vocab { totals[b * vocab + v] = row[v] + beam.score }
+                let row = UnsafeMutableBufferPointer(start: logits + b * vocab, count: vocab)
+                logSoftmax(row)
+                rules.apply(row, generated: beam.tokens[...])
+                totals.withUnsafeMutableBufferPointer { all in
+                    for v in 0..<vocab { all[b * vocab + v] = row[v] + beam.score }
                 }
             }
             let candidates = Self.topK(totals, k: 2 * beams).map {
@@ -93,15 +101,13 @@ struct WhisperSearch {
             let runningScores = candidates.enumerated().map { $0.element.score + (hits[$0.offset] ? penalty : 0) }
             let chosen = Self.topK(runningScores, k: beams)
             var next: [Beam] = []
-            for index in chosen {
+            for (slot, index) in chosen.enumerated() {
                 let candidate = candidates[index]
-                let cache = model.makeCache()
-                cache.copy(from: running[candidate.parent].cache)
+                spare[slot].copy(from: caches[candidate.parent])
                 next.append(
-                    Beam(
-                        tokens: running[candidate.parent].tokens + [candidate.token], score: runningScores[index],
-                        cache: cache))
+                    Beam(tokens: running[candidate.parent].tokens + [candidate.token], score: runningScores[index]))
             }
+            swap(&caches, &spare)
             running = next
             length += 1
             let worstFinished = finished.map(\.score).min() ?? penalty
@@ -109,7 +115,8 @@ struct WhisperSearch {
             improvementPossible =
                 improvementPossible && finished.contains { bestPossible > ($0.done ? worstFinished : penalty) }
             if !improvementPossible || hits.allSatisfy({ $0 }) { break }
-            rows = try running.map { try model.decode([$0.tokens.last!], cache: $0.cache, cross: cross) }
+            logits = try decoder.step(
+                running.map { $0.tokens.last! }, caches: caches, cross: cross, workspace: workspace)
         }
         return finished[0].tokens
     }

@@ -32,18 +32,21 @@ struct AudioAsOption: ParsableArguments {
 
     /// The transcriber for sounds: `--audio-as text`'s (with `--speech-model` or the default Whisper folder); none
     /// for `--audio-as audio`; without the option, the one `modelDirectory`'s config asks for (its note, when the
-    /// folder's Whisper model is missing, goes to stderr unless `quiet`).
-    func speech(modelDirectory: URL, quiet: Bool = false) throws -> SpeechModel? {
+    /// folder's Whisper model is missing, goes to stderr unless `quiet`). The transcriber computes in `precision`.
+    func speech(modelDirectory: URL, precision: Precision = .fp32, quiet: Bool = false) throws -> SpeechModel? {
+        let speech: SpeechModel?
         switch audioAs {
         case "audio":
             return nil
         case "text":
-            return try SpeechModel.load(directory: Self.speechFolder(speechModel))
+            speech = try SpeechModel.load(directory: Self.speechFolder(speechModel), precision: precision)
         default:
             let routing = try AudioRouting.configured(modelDirectory: modelDirectory)
             if let note = routing.note, !quiet { printError("note: \(note)") }
-            return try routing.speechModel.map { try SpeechModel.load(directory: $0) }
+            speech = try routing.speechModel.map { try SpeechModel.load(directory: $0, precision: precision) }
         }
+        if let note = speech?.whisper.precisionNote { printError("note: \(note)") }
+        return speech
     }
 
     /// `--speech-model`'s folder (relative to the working directory), else the default Whisper folder found by the
