@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* FuseTrain's training kernels (fuse_training.c) have their own header; included here so every build that had this
-   module cached sees them (a header new to the include folder alone does not invalidate clang's module cache). */
+/* FuseTrain's training kernels (fuse_training.c) and Whisper's decoding-step kernels (fuse_decoder.c) have their own
+   headers; included here so every build that had this module cached sees them (a header new to the include folder
+   alone does not invalidate clang's module cache). */
+#include "fuse_decoder.h"
 #include "fuse_training.h"
 
 #ifdef __cplusplus
