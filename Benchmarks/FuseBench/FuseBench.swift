@@ -14,7 +14,7 @@ struct FuseBench: AsyncParsableCommand {
             BenchGEMM.self, BenchAttention.self, BenchEncoder.self, BenchImage.self, BenchAudio.self,
             BenchTokenize.self, BenchFusion.self, DescribeBench.self, BenchLLM.self, BenchMoE.self,
             BenchIndex.self, BenchIndexQuery.self, BenchServe.self, BenchSetFit.self, BenchNER.self,
-            BenchWhisper.self,
+            BenchWhisper.self, BenchMainJob.self,
         ]
     )
 }
