@@ -181,6 +181,21 @@ FUSE_INLINE void attention_forward_body(const fuse_train_attention *pr, int64_t 
     }
 }
 
+/* out[j] = Σᵢ a[i][j] · b[i] over the head's rows: the transposed product both dV (a = P′) and dK (a = dS) take. */
+FUSE_INLINE void transposed_product_body(const float *a, int64_t len, const float *b, int64_t ldb, float *out,
+                                         int64_t ld, int64_t d) {
+    for (int64_t j = 0; j < len; j++)
+        for (int64_t e = 0; e < d; e++) out[j * ld + e] = 0;
+    for (int64_t i = 0; i < len; i++) {
+        const float *bi = b + i * ldb, *ai = a + i * len;
+        for (int64_t j = 0; j < len; j++) {
+            const float w = ai[j];
+            float *oj = out + j * ld;
+            for (int64_t e = 0; e < d; e++) oj[e] += w * bi[e];
+        }
+    }
+}
+
 FUSE_INLINE void attention_backward_body(const fuse_train_attention *pr, const float *dcontext, float *dq, float *dk,
                                          float *dv, int64_t first_pair, int64_t pairs, float *scratch) {
     const int64_t d = pr->head_dim, ld = pr->ld_qkv, ldc = pr->ld_context;
@@ -199,16 +214,7 @@ FUSE_INLINE void attention_backward_body(const fuse_train_attention *pr, const f
         for (int64_t j = 0; j < len; j++)
             for (int64_t e = 0; e < d; e++) vt[e * len + j] = v[j * ld + e];
         /* dV = P′ᵀ · dctx */
-        for (int64_t j = 0; j < len; j++)
-            for (int64_t e = 0; e < d; e++) dvh[j * ld + e] = 0;
-        for (int64_t i = 0; i < len; i++) {
-            const float *dci = dc + i * ldc, *wi = weights + i * len;
-            for (int64_t j = 0; j < len; j++) {
-                const float w = wi[j];
-                float *dvj = dvh + j * ld;
-                for (int64_t e = 0; e < d; e++) dvj[e] += w * dci[e];
-            }
-        }
+        transposed_product_body(weights, len, dc, ldc, dvh, ld, d);
         /* dP′ = dctx · Vᵀ, dP = dP′ ⊙ mask, dS = P ⊙ (dP − Σⱼ P · dP) */
         for (int64_t i = 0; i < len; i++) {
             float *row = ds + i * len;
@@ -235,16 +241,7 @@ FUSE_INLINE void attention_backward_body(const fuse_train_attention *pr, const f
                 for (int64_t e = 0; e < d; e++) dqi[e] += g * kj[e];
             }
         }
-        for (int64_t j = 0; j < len; j++)
-            for (int64_t e = 0; e < d; e++) dkh[j * ld + e] = 0;
-        for (int64_t i = 0; i < len; i++) {
-            const float *qi = q + i * ld, *dsi = ds + i * len;
-            for (int64_t j = 0; j < len; j++) {
-                const float g = dsi[j];
-                float *dkj = dkh + j * ld;
-                for (int64_t e = 0; e < d; e++) dkj[e] += g * qi[e];
-            }
-        }
+        transposed_product_body(ds, len, q, ld, dkh, ld, d);
     }
 }
 
