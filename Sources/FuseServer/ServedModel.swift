@@ -91,23 +91,26 @@ public final class ServedModel: Sendable {
     public func windows(
         for item: InputItem, index: Int, truncation: Truncation? = nil, transcribing: Bool = true
     ) throws -> ItemWindows {
-        // A sound is decoded first (its limits checked), then transcribed when the runtime embeds sounds as text.
+        // A sound the runtime embeds as text is embedded through the text tower; the tower is checked before
+        // anything is decoded, so a model that cannot embed the item refuses it without reading the bytes.
+        let speech = transcribing ? runtime.speech : nil
+        let modality = item.modality == .audio && speech != nil ? Modality.text : item.modality
+        let context: PreprocessingContext
+        do { context = try runtime.preprocessingContext(for: modality) } catch {
+            throw ServerError.invalidInput("input \(index): model '\(name)' does not embed \(modality) input")
+        }
+        // A sound is decoded (its limits checked), then transcribed when the runtime embeds sounds as text.
         var audio: AudioBuffer?
         var transcript: String?
         if case .audio(let bytes) = item {
             let decoded = try decodeAudio(bytes, index: index)
-            if transcribing, let speech = runtime.speech {
+            if let speech {
                 do { transcript = try speech.transcribe(decoded).text } catch {
                     throw ServerError.invalidInput("input \(index): could not transcribe the sound: \(error)")
                 }
             } else {
                 audio = decoded
             }
-        }
-        let modality = transcript == nil ? item.modality : .text
-        let context: PreprocessingContext
-        do { context = try runtime.preprocessingContext(for: modality) } catch {
-            throw ServerError.invalidInput("input \(index): model '\(name)' does not embed \(modality) input")
         }
         let plugin = try runtime.plugin(for: modality)
         func textWindows(_ text: String) throws -> [Tokens] {

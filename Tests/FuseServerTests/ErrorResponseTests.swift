@@ -61,6 +61,12 @@ struct ErrorResponseTests {
                 "model": "fuse-mini",
             ])
         #expect(String(decoding: fileURL.body, as: UTF8.self).contains("never reads files"))
+        // A model without an audio tower refuses a sound by saying so, before it decodes the bytes (these are no
+        // sound at all, so a decoder error here would mean the bytes were read first).
+        let noAudioTower = try await server.post(
+            "/v1/embeddings", json: ["input": "data:audio/wav;base64,AAAAAAAA", "modality": "audio"])
+        let refusal = (noAudioTower.object["error"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(noAudioTower.status == 422 && refusal.contains("does not embed audio"), "\(refusal)")
         // The server is still up and right after all of that.
         #expect(try await server.post("/v1/embeddings", json: ["input": "still here"]).status == 200)
     }
