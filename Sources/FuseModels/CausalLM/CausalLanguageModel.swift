@@ -109,6 +109,7 @@ public enum CausalLMLoader {
     public static func load(folder: URL, precision: Precision = .fp32) throws -> any CausalLanguageModel {
         try FuseError.requireDirectory(folder)
         let file = try ConfigFile(url: folder.appendingPathComponent("config.json"))
+        try file.refuseForeignQuantization()
         let family = try CausalLMRegistry.family(for: file)
         let model = try family.load(folder: folder, config: try family.config(file))
         guard precision.resolved != .fp32 else { return model }

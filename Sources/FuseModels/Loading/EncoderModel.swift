@@ -69,6 +69,7 @@ public struct EncoderModel: Sendable {
     public static func load(directory: URL) throws -> EncoderModel {
         try FuseError.requireDirectory(directory)
         let config = try ConfigFile(url: directory.appendingPathComponent("config.json"))
+        try config.refuseForeignQuantization()
         let modelType = try config.string("model_type")
         guard let family = ModelRegistry.family(for: modelType) else {
             throw ModelError.unknownModelType(file: config.path, modelType: modelType, known: ModelRegistry.modelTypes)

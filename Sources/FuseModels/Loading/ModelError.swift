@@ -31,6 +31,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedModality(model: String, modality: String, available: [String])
     /// No model folder exists where one was expected (with how to get one).
     case modelFolderMissing(path: String, hint: String)
+    /// The checkpoint was quantized by another tool (`config.json`'s `quantization_config`: GPTQ, AWQ,
+    /// bitsandbytes, …), a format Fuse does not load; `method` is its `quant_method`.
+    case quantizedCheckpoint(file: String, method: String)
 
     public var description: String {
         switch self {
@@ -67,6 +70,10 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "model \(model) has no \(modality) tower (it embeds: \(available.joined(separator: ", ")))"
         case .modelFolderMissing(let path, let hint):
             return "\(path): model folder not found; \(hint)"
+        case .quantizedCheckpoint(let file, let method):
+            return "\(file): the checkpoint is already quantized (quantization_config, quant_method '\(method)'), "
+                + "a format Fuse does not load; use the unquantized fp32, fp16 or bf16 checkpoint with --precision "
+                + "int8 or bf16, which Fuse quantizes itself when it loads"
         }
     }
 }

@@ -59,6 +59,7 @@ public struct WhisperModel: Sendable {
 
     private static func load(directory: URL) throws -> WhisperModel {
         let configFile = try ConfigFile(url: directory.appendingPathComponent("config.json"))
+        try configFile.refuseForeignQuantization()
         let config = try WhisperConfig(configFile)
         let preprocessorURL = directory.appendingPathComponent("preprocessor_config.json")
         let preprocessor = try ConfigFile(url: preprocessorURL)
