@@ -87,6 +87,7 @@ struct BenchLLM: ParsableCommand {
         try alignment.writePeerInput(to: alignFile, sequences: peerAlignSequences)
 
         var peer: (name: String, results: [String: (Double, Double)])?
+        var ortAccuracy: [String: String] = [:]
         if !peerPython.isEmpty {
             let out = BenchPeer.run(
                 python: peerPython, script: "llm_transformers.py",
@@ -95,13 +96,18 @@ struct BenchLLM: ParsableCommand {
                     "\(length)",
                     "--batch", "\(peerBatch)", "--threads", "\(threads)", "--repeats", "\(repeats)",
                     "--align-json", alignFile.path, "--align-sequences", "\(peerAlignSequences)",
-                ])
+                ] + (model == nil ? ["--ort-work", scratch.appendingPathComponent("ort").path] : []))
             var results: [String: (Double, Double)] = [:]
             for line in out.results {
                 if let what = line["what"] as? String, let median = line["tokens_per_second"] as? Double,
                     let best = line["best"] as? Double
                 {
                     results[what] = (median, best)
+                    if let overlap = line["topk_overlap"] as? Double, let change = line["metric_ce_change"] as? Double {
+                        ortAccuracy[what] = String(
+                            format: "top-10 overlap with torch fp32 %.2f of 10, metric_ce within %.2f %%", overlap,
+                            100 * change)
+                    }
                 }
             }
             peer = (out.name, results)
@@ -117,6 +123,14 @@ struct BenchLLM: ParsableCommand {
         report(
             "extraction \(folder.lastPathComponent) (\(shape)), \(sequences)×\(length) tokens, top-10 + metric_ce",
             fuse: extraction, peer: peer?.results["extraction"], peerLabel: "transformers b=\(peerBatch)", target: 2)
+        for variant in ["extraction-ort-fp32", "extraction-ort-int8"] {
+            guard let rate = peer?.results[variant] else { continue }
+            print(
+                String(
+                    format: "  peer ONNX Runtime %@ b=%d: %.0f (%.0f) tokens/s  Fuse ×%.2f; %@",
+                    variant.hasSuffix("int8") ? "int8 (quantize_dynamic, per-tensor)" : "fp32", peerBatch, rate.0,
+                    rate.1, extraction.0 / rate.0, ortAccuracy[variant] ?? ""))
+        }
         let perToken = Self.flopsPerPosition(lm.config, attended: length)
         print(
             ceiling.describe(
