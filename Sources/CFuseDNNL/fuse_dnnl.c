@@ -44,6 +44,8 @@ static void say(char *error, size_t size, const char *what, dnnl_status_t status
 
 #define TRY(call, what) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) { say(error, error_size, what, s_); goto fail; } } while (0)
 
+static int calling_thread_count(void);
+
 static dnnl_data_type_t source_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_u8 : dnnl_bf16; }
 static dnnl_data_type_t weight_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_s8 : dnnl_bf16; }
 static dnnl_data_type_t result_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_s32 : dnnl_f32; }
@@ -71,8 +73,8 @@ static dnnl_status_t describe(fuse_dnnl_matmul *mm, int64_t rows, const dnnl_mem
     return s;
 }
 
-fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights,
-                                          char *error, size_t error_size) {
+static fuse_dnnl_matmul *create_matmul(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights, char *error,
+                                       size_t error_size) {
     fuse_dnnl_matmul *mm = calloc(1, sizeof *mm);
     dnnl_primitive_desc_t pd = NULL, reorder_pd = NULL;
     dnnl_primitive_t reorder = NULL;
@@ -114,6 +116,18 @@ fail:
     if (pd) dnnl_primitive_desc_destroy(pd);
     fuse_dnnl_matmul_destroy(mm);
     return NULL;
+}
+
+/* On one thread: a model's weights are reordered layer after layer at load, and an OpenMP team per reorder cost more
+   than the reorder (its idle members spin between regions: measured, a third of an int8 MiniLM's 0.9 s start). oneDNN
+   fixes a primitive's thread count when the primitive is described, so the whole creation runs with one. */
+fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights,
+                                          char *error, size_t error_size) {
+    const int threads = calling_thread_count();
+    fuse_dnnl_set_calling_thread_count(1);
+    fuse_dnnl_matmul *mm = create_matmul(kind, n, k, weights, error, error_size);
+    if (threads > 0) fuse_dnnl_set_calling_thread_count(threads);
+    return mm;
 }
 
 /* The primitive for `rows` rows, marked running: from the cache, else created into the least recently used idle slot
@@ -324,18 +338,24 @@ void fuse_dnnl_matmul_destroy(fuse_dnnl_matmul *mm) {
 
 /* Debian's oneDNN runs its kernels on OpenMP threads; OpenMP's thread count is per calling thread. Looked up at run
    time so a oneDNN built on another threading runtime (no OpenMP symbols) simply keeps its own setting. */
+static void (*omp_set_threads)(int) = NULL;
+static int (*omp_max_threads)(void) = NULL;
+static pthread_once_t omp_lookup_once = PTHREAD_ONCE_INIT;
+static void look_up_omp(void) {
+    omp_set_threads = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    omp_max_threads = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+}
+
 int fuse_dnnl_set_calling_thread_count(int threads) {
-    static void (*set_threads)(int) = NULL;
-    static int looked_up = 0;
-    if (!__atomic_load_n(&looked_up, __ATOMIC_ACQUIRE)) {
-        void (*found)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-        __atomic_store_n(&set_threads, found, __ATOMIC_RELAXED);
-        __atomic_store_n(&looked_up, 1, __ATOMIC_RELEASE);
-    }
-    void (*call)(int) = __atomic_load_n(&set_threads, __ATOMIC_RELAXED);
-    if (!call || threads < 1) return -1;
-    call(threads);
+    pthread_once(&omp_lookup_once, look_up_omp);
+    if (!omp_set_threads || threads < 1) return -1;
+    omp_set_threads(threads);
     return 0;
+}
+
+static int calling_thread_count(void) {
+    pthread_once(&omp_lookup_once, look_up_omp);
+    return omp_max_threads ? omp_max_threads() : -1;
 }
 
 int fuse_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
