@@ -25,6 +25,9 @@ enum CharClass {
     /// is_whitespace, to_lowercase) are 17.0 in tokenizers 0.23, as Swift 6.3's properties, so those are not gated.
     static let regexUnicodeMajor = 16
 
+    /// U+0000–U+00FF, classified on first use; the rest of the BMP only when such a character first appears, so
+    /// Latin-1 text never pays for the 64 Ki-entry table (≈ 70 ms of a process's start).
+    private static let latin1: [Flags] = (0...UInt8.max).map { compute(Unicode.Scalar($0)) }
     private static let bmp: [Flags] = table(plane: 0)
     private static let smp: [Flags] = table(plane: 1)
 
@@ -39,6 +42,7 @@ enum CharClass {
 
     @inline(__always)
     static func of(_ value: UInt32) -> Flags {
+        if value < 0x100 { return latin1.withUnsafeBufferPointer { $0[Int(value)] } }
         if value < 0x10000 { return bmp.withUnsafeBufferPointer { $0[Int(value)] } }
         if value < 0x20000 { return smp.withUnsafeBufferPointer { $0[Int(value & 0xFFFF)] } }
         guard let scalar = Unicode.Scalar(value) else { return 0 }
