@@ -18,22 +18,26 @@ public struct QuantizedRows: Sendable {
             throw FuseError.invalidArgument(what: "quantized table", reason: "expected rank 2, got \(table.shape)")
         }
         let (rows, width) = (table.shape[0], table.shape[1])
+        self = table.withUnsafeBufferPointer { QuantizedRows(rows: rows, width: width, quantizing: $0) }
+    }
+
+    /// Quantizes `rows × width` row-major floats (a weight matrix with one scale per output row, or a table).
+    public init(rows: Int, width: Int, quantizing source: UnsafeBufferPointer<Float>) {
+        precondition(source.count == rows * width, "\(source.count) values for \(rows) × \(width)")
         var values = [Int8](repeating: 0, count: rows * width)
         var scales = [Float](repeating: 0, count: rows)
-        table.withUnsafeBufferPointer { source in
-            values.withUnsafeMutableBufferPointer { quantized in
-                for row in 0..<rows {
-                    let line = source.baseAddress! + row * width
-                    var largest: Float = 0
-                    for j in 0..<width { largest = max(largest, abs(line[j])) }
-                    guard largest > 0, largest.isFinite else { continue }
-                    let scale = largest / 127
-                    scales[row] = scale
-                    let target = quantized.baseAddress! + row * width
-                    for j in 0..<width {
-                        let q = (line[j] / scale).rounded(.toNearestOrEven)
-                        target[j] = Int8(max(-127, min(127, q)))
-                    }
+        values.withUnsafeMutableBufferPointer { quantized in
+            for row in 0..<(width > 0 ? rows : 0) {
+                let line = source.baseAddress! + row * width
+                var largest: Float = 0
+                for j in 0..<width { largest = max(largest, abs(line[j])) }
+                guard largest > 0, largest.isFinite else { continue }
+                let scale = largest / 127
+                scales[row] = scale
+                let target = quantized.baseAddress! + row * width
+                for j in 0..<width {
+                    let q = (line[j] / scale).rounded(.toNearestOrEven)
+                    target[j] = Int8(max(-127, min(127, q)))
                 }
             }
         }

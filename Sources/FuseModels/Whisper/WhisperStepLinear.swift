@@ -52,20 +52,8 @@ struct WhisperStepLinear: Sendable {
             }
             weights = .bf16(bits)
         case .int8:
-            var values = [Int8](repeating: 0, count: n * k)
-            var scales = [Float](repeating: 0, count: n)
-            linear.weight.withUnsafeBufferPointer { w in
-                for row in 0..<n {
-                    let line = w.baseAddress! + row * k
-                    var largest: Float = 0
-                    for c in 0..<k { largest = max(largest, abs(line[c])) }
-                    guard largest > 0, largest.isFinite else { continue }
-                    let scale = largest / 127
-                    scales[row] = scale
-                    for c in 0..<k { values[row * k + c] = Int8(max(-127, min(127, (line[c] / scale).rounded()))) }
-                }
-            }
-            weights = .int8(values, scales: scales)
+            let rows = linear.weight.withUnsafeBufferPointer { QuantizedRows(rows: n, width: k, quantizing: $0) }
+            weights = .int8(rows.values, scales: rows.scales)
         case .fp32, .auto:
             weights = .fp32
         }
