@@ -4,7 +4,9 @@ import Foundation
 import Fuse
 
 /// `fuse bench attention`: `Kernels.scaledDotProductAttention` on encoder-sized problems, next to torch's
-/// `scaled_dot_product_attention` (Benchmarks/peers/attention_peer.py) with `--peer-python`.
+/// `scaled_dot_product_attention` (Benchmarks/peers/attention_peer.py) with `--peer-python`. Where the automatic choice
+/// is the rows kernel, the flash kernel is timed too, the two alternating repetition by repetition so that load on a
+/// shared machine falls on both alike.
 struct BenchAttention: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attention", abstract: "Milliseconds per attention call (the fused kernel) vs. torch SDPA.")
@@ -44,14 +46,20 @@ struct BenchAttention: ParsableCommand {
                 for position in (length - padded)..<length { mask[item * length + position] = 0 }
             }
             var output = [Float](repeating: 0, count: batch * length * width)
-            let times = Self.time(repeats: repeats) {
+            let chosen = Kernels.attentionKernel(headDim: headDim, causal: causal)
+            let kernels: [AttentionKernel] = chosen == .rows ? [.rows, .flash] : [chosen]
+            let times = Self.time(repeats: repeats, variants: kernels.count) { variant in
                 output.withUnsafeMutableBufferPointer { output in
                     Kernels.scaledDotProductAttention(
                         query: query, key: key, value: value, output: output.baseAddress!, batch: batch, heads: heads,
-                        queryLength: length, keyLength: length, headDim: headDim, keyPaddingMask: mask, causal: causal)
+                        queryLength: length, keyLength: length, headDim: headDim, keyPaddingMask: mask, causal: causal,
+                        kernel: kernels[variant])
                 }
             }
-            rows.append((label, "Fuse Kernels.scaledDotProductAttention", times.best, times.median))
+            for (kernel, time) in zip(kernels, times) {
+                let who = kernel == chosen ? "Fuse (\(kernel) kernel, automatic)" : "Fuse (\(kernel) kernel, forced)"
+                rows.append((label, who, time.best, time.median))
+            }
         }
         let peer = BenchPeer.run(
             python: peerPython, script: "attention_peer.py",
@@ -65,21 +73,26 @@ struct BenchAttention: ParsableCommand {
         for (label, who, best, median) in rows.sorted(by: { $0.0 < $1.0 }) {
             print(
                 "\(label.padding(toLength: 32, withPad: " ", startingAt: 0)) "
-                    + "\(who.padding(toLength: 40, withPad: " ", startingAt: 0)) "
+                    + "\(who.padding(toLength: 36, withPad: " ", startingAt: 0)) "
                     + String(format: "%8.2f / %8.2f", best, median))
         }
     }
 
-    /// Milliseconds for `body`: one warm-up, then `repeats` timed runs.
-    static func time(repeats: Int, _ body: () -> Void) -> (best: Double, median: Double) {
-        body()
-        var times: [Double] = []
+    /// Milliseconds for each of `variants` versions of `body` (called with the variant's index): one warm-up each,
+    /// then `repeats` rounds that time every variant once, in turn.
+    static func time(repeats: Int, variants: Int, _ body: (Int) -> Void) -> [(best: Double, median: Double)] {
+        for variant in 0..<variants { body(variant) }
+        var times = [[Double]](repeating: [], count: variants)
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            for variant in 0..<variants {
+                let start = DispatchTime.now().uptimeNanoseconds
+                body(variant)
+                times[variant].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
         }
-        times.sort()
-        return (times[0], times[times.count / 2])
+        return times.map { variantTimes in
+            let sorted = variantTimes.sorted()
+            return (sorted[0], sorted[sorted.count / 2])
+        }
     }
 }

@@ -106,9 +106,25 @@ struct BenchEncoder: AsyncParsableCommand {
                 peerViT[batch] = (median, best)
             }
         }
+        // ONNX Runtime fp32 and dynamic int8 (per-tensor and per-channel) on the same architecture, same run.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-bench-vit-ort-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let ort = runPeer(
+            "encoder_vit_ort.py",
+            ["--threads", "\(threads)", "--batches", "1", "8", "--repeats", "\(repeats)", "--work", work.path])
         for (batch, target) in [(1, 6.0), (8, 8.0)] {
             let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
             report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
+            for line in ort where line["batch"] as? Int == batch {
+                guard let variant = line["variant"] as? String, let median = line["images_per_second"] as? Double,
+                    let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
+                    let worst = line["cosine_worst"] as? Double
+                else { continue }
+                print(
+                    String(
+                        format: "  peer %@: %.2f (%.2f) img/s  Fuse ×%.2f; CLS cosine to torch fp32 mean %.5f, "
+                            + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
+            }
             print(
                 ceiling.describe(
                     itemsPerSecond: rate.0, flopsPerItem: TransformerFLOPs.vitBase16PerImage,

@@ -2,8 +2,11 @@
    of QUERY_BLOCK query rows, keys are visited KEY_BLOCK at a time; each block's scores live in registers and a small
    tile, the running maximum and sum rescale the output accumulated so far, and the [queries × keys] score matrix never
    exists. Keys of a head are transposed once per (batch item, head) so scores vectorize across keys; values are read
-   in place. Blocks of keys that masks hide entirely (causal, sliding window) are skipped. */
+   in place. Blocks of keys that masks hide entirely (causal, sliding window) are skipped. This is the kernel for
+   causal, window and band masks; problems without them go to the exact-softmax kernel in fuse_attention_rows.c
+   (fuse_attention_run chooses). */
 #include "fuse_kernels.h"
+#include "attention_rows.h"
 #include "fast_math.h"
 #include "vector_dispatch.h"
 
@@ -39,8 +42,15 @@ static size_t scratch_floats(int64_t key_length, int64_t head_dim) {
     return padded * (size_t)(head_dim + 1) + QUERY_BLOCK * KEY_BLOCK + QUERY_BLOCK * (size_t)head_dim + 64;
 }
 
+int fuse_attention_kernel(const fuse_attention_problem *problem) {
+    return problem->kernel != FUSE_ATTENTION_FLASH && fuse_attention_rows_applies(problem) ? FUSE_ATTENTION_ROWS
+                                                                                          : FUSE_ATTENTION_FLASH;
+}
+
 size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem) {
-    return scratch_floats(problem->key_length, problem->head_dim);
+    return fuse_attention_kernel(problem) == FUSE_ATTENTION_ROWS
+               ? fuse_attention_rows_scratch_floats(problem)
+               : scratch_floats(problem->key_length, problem->head_dim);
 }
 
 /* One build of the kernel for key blocks of `kb` keys (a constant at each call, so loops over a block unroll). */
@@ -235,4 +245,10 @@ FUSE_INLINE void attention_body(const fuse_attention_problem *pr, int64_t first_
 #define ATTENTION_ARGS (problem, first_pair, pairs, scratch)
 FUSE_VARIANTS(attention, ATTENTION_PARAMS, ATTENTION_ARGS)
 
-void fuse_attention_run ATTENTION_PARAMS { FUSE_DISPATCH(attention, ATTENTION_ARGS) }
+void fuse_attention_run ATTENTION_PARAMS {
+    if (fuse_attention_kernel(problem) == FUSE_ATTENTION_ROWS) {
+        fuse_attention_rows_run(problem, first_pair, pairs, scratch);
+        return;
+    }
+    FUSE_DISPATCH(attention, ATTENTION_ARGS)
+}

@@ -47,11 +47,13 @@ import Testing
     }
 }
 
-/// The fused kernel's tiling against attention computed here in Float64 the textbook way (all scores, masked, softmax,
-/// weighted sum), on shapes that cross its blocks: more than 64 keys (several key blocks, one partial), query counts
-/// that leave a partial block of 4, head sizes off its 32-float value chunks, windows, grouped-query heads, padding,
-/// more queries than keys. Each case also runs on every narrower build of the kernel the CPU can run (AVX2, baseline
-/// x86-64), which must agree. Tolerance 1e-5 absolute (outputs are O(1) averages).
+/// Both fused kernels' tiling against attention computed here in Float64 the textbook way (all scores, masked,
+/// softmax, weighted sum), on shapes that cross their blocks: more than 64 keys (several key blocks, one partial), query
+/// counts that leave a partial block of 4 (flash) or 6 (rows), key counts off the rows kernel's 16-key vectors (1, 5,
+/// 197, 257), head sizes off the 32-float value chunks and off 4 × 16 (16, 48, 80, 128), windows, grouped-query heads,
+/// padding, more queries than keys. Every case runs under `.flash` and `.rows` (which falls back to flash where it does
+/// not apply: causal, band, head sizes not a multiple of 16), and on every narrower build of the kernel the CPU can run
+/// (AVX2, baseline x86-64), which must agree. Tolerance 1e-5 absolute (outputs are O(1) averages).
 @Suite struct FusedAttentionTilingTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let label: String
@@ -86,6 +88,17 @@ import Testing
             headDim: 24,
             band: 3, padded: 9),
         Case(label: "band 64, d 64", batch: 1, heads: 2, kvHeads: 2, queries: 131, keys: 131, headDim: 64, band: 64),
+        // Shapes for the rows kernel (no causal or band mask, head size a multiple of 16).
+        Case(label: "ViT 197 keys, d 64", batch: 2, heads: 2, kvHeads: 2, queries: 197, keys: 197, headDim: 64),
+        Case(
+            label: "257 keys, d 128, padding", batch: 2, heads: 1, kvHeads: 1, queries: 257, keys: 257, headDim: 128,
+            padded: 100),
+        Case(label: "5 keys, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 7, keys: 5, headDim: 80),
+        Case(label: "1 key, d 16", batch: 2, heads: 3, kvHeads: 3, queries: 3, keys: 1, headDim: 16),
+        Case(
+            label: "13 queries over 33 keys, d 48, padding", batch: 2, heads: 2, kvHeads: 1, queries: 13, keys: 33,
+            headDim: 48, padded: 17),
+        Case(label: "one query, 200 keys, d 32", batch: 1, heads: 2, kvHeads: 2, queries: 1, keys: 200, headDim: 32),
     ]
 
     static func reference(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Double] {
@@ -124,19 +137,19 @@ import Testing
         return out
     }
 
-    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Float] {
+    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], kernel: AttentionKernel) -> [Float] {
         var output = [Float](repeating: .nan, count: c.batch * c.queries * c.heads * c.headDim)
         output.withUnsafeMutableBufferPointer { o in
             Kernels.scaledDotProductAttention(
                 query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
                 queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask, causal: c.causal,
-                keyValueHeads: c.kvHeads, window: c.window, band: c.band)
+                keyValueHeads: c.kvHeads, window: c.window, band: c.band, kernel: kernel)
         }
         return output
     }
 
-    @Test(arguments: cases)
-    func fusedKernelMatchesTextbookAttention(_ c: Case) {
+    @Test(arguments: cases, [AttentionKernel.flash, .rows])
+    func fusedKernelMatchesTextbookAttention(_ c: Case, kernel: AttentionKernel) {
         var generator = SplitMix64(seed: UInt64(c.keys * 31 + c.headDim))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
         let q = random(c.batch * c.queries * c.heads * c.headDim)
@@ -146,13 +159,23 @@ import Testing
         for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
         let expected = Self.reference(c, q: q, k: k, v: v, mask: mask)
         let widest = Kernels.vectorLevel
-        let got = Self.run(c, q: q, k: k, v: v, mask: mask)
+        let got = Self.run(c, q: q, k: k, v: v, mask: mask, kernel: kernel)
         let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
-        #expect(worst <= 1e-5, "\(c.label): max abs difference \(worst)")
+        #expect(worst <= 1e-5, "\(c.label), \(kernel): max abs difference \(worst)")
         for level in stride(from: widest - 1, through: 0, by: -1) {
-            let narrower = Kernels.withVectorLevelCap(level) { Self.run(c, q: q, k: k, v: v, mask: mask) }
+            let narrower = Kernels.withVectorLevelCap(level) {
+                Self.run(c, q: q, k: k, v: v, mask: mask, kernel: kernel)
+            }
             let apart = zip(narrower, got).map { abs($0 - $1) }.max()!
-            #expect(apart <= 1e-5, "\(c.label): build \(level) differs from build \(widest) by \(apart)")
+            #expect(apart <= 1e-5, "\(c.label), \(kernel): build \(level) differs from build \(widest) by \(apart)")
         }
+    }
+
+    /// The rows kernel is what encoders get (no causal or band mask, head sizes 32/64/80/128), and only there.
+    @Test func automaticChoosesRowsKernelForEncoderShapes() {
+        for headDim in [16, 32, 64, 80, 128] { #expect(Kernels.attentionKernel(headDim: headDim) == .rows) }
+        #expect(Kernels.attentionKernel(headDim: 40) == .flash)
+        #expect(Kernels.attentionKernel(headDim: 64, causal: true) == .flash)
+        #expect(Kernels.attentionKernel(headDim: 64, band: 64) == .flash)
     }
 }

@@ -48,8 +48,12 @@ void fuse_gelu_erf(float *x, int64_t count);
 void fuse_residual_layer_norm(float *x, const float *delta, float *normed, int64_t rows, int64_t columns,
                               const float *weight, const float *bias, float epsilon);
 
-/* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32, flash-style: scores are computed a
-   block of keys at a time with an online softmax, so the [queries × keys] matrix never exists. Layouts as Fuse's
+/* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32, in one of two kernels; in neither
+   does the [queries × keys] score matrix exist. FUSE_ATTENTION_FLASH (fuse_attention.c): blocks of keys with an online
+   softmax, skipping blocks that causal or window masks hide. FUSE_ATTENTION_ROWS (fuse_attention_rows.c): for a few
+   query rows at a time all their scores, an exact softmax, then P · V; it takes problems without causal or band masks
+   whose head_dim is a multiple of 16, and is the faster there (ViT, BERT). FUSE_ATTENTION_AUTOMATIC picks it where it
+   applies; a kernel asked for where it does not apply falls back to the flash kernel. Layouts as Fuse's
    projections write them: query/output [batch, query_length, heads · head_dim], key/value [batch, key_length,
    kv_heads · head_dim] (query head h reads kv head h / (heads / kv_heads)). key_mask [batch, key_length] (1 attend,
    0 padding) may be NULL; causal lines the queries up with the last keys; window > 0 (with causal) keeps the last
@@ -64,7 +68,11 @@ typedef struct {
     int64_t window;
     int64_t band; /* ≥ 0 (without causal): query i sees key j only when |i − j| ≤ band (ModernBERT's local layers) */
     float scale;
+    int kernel; /* FUSE_ATTENTION_AUTOMATIC, _FLASH or _ROWS */
 } fuse_attention_problem;
+enum { FUSE_ATTENTION_AUTOMATIC = 0, FUSE_ATTENTION_FLASH = 1, FUSE_ATTENTION_ROWS = 2 };
+/* The kernel fuse_attention_run uses for `problem` (FUSE_ATTENTION_FLASH or FUSE_ATTENTION_ROWS). */
+int fuse_attention_kernel(const fuse_attention_problem *problem);
 size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem);
 void fuse_attention_run(const fuse_attention_problem *problem, int64_t first_pair, int64_t pairs, float *scratch);
 

@@ -22,15 +22,17 @@ extension Kernels {
     /// `h / (heads / keyValueHeads)` (as Hugging Face's `repeat_kv`). `heads` must be a multiple of `keyValueHeads`
     /// (callers validate model configs before this point).
     ///
-    /// The kernel is fused (flash-style, `fuse_attention.c`): per block of query rows, keys are visited a block at a
-    /// time with an online softmax, so the `queryLength × keyLength` scores never round-trip through memory; key
-    /// blocks that the causal mask or the window hide are skipped. The (batch, head) pairs are spread over the cores.
+    /// The kernels are fused: the `queryLength × keyLength` scores never round-trip through memory. Without causal
+    /// or band masks (and `headDim` a multiple of 16) a few query rows at a time get all their scores, an exact
+    /// softmax and `P · V` (`fuse_attention_rows.c`); otherwise keys are visited a block at a time with an online
+    /// softmax (flash-style, `fuse_attention.c`), skipping key blocks that the causal mask or the window hide. See
+    /// ``AttentionKernel``. The (batch, head) pairs are spread over the cores.
     public static func scaledDotProductAttention(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>,
         batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
         keyPaddingMask: UnsafePointer<Int32>? = nil, causal: Bool = false, scale: Float? = nil,
-        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil
+        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil, kernel: AttentionKernel = .automatic
     ) {
         let kvHeads = keyValueHeads ?? heads
         precondition(
@@ -44,7 +46,7 @@ extension Kernels {
                 kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
                 head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
                 band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1),
-                scale: scale ?? 1 / Float(headDim).squareRoot()))
+                scale: scale ?? 1 / Float(headDim).squareRoot(), kernel: kernel.code))
         let workers = min(coreCount, pairs)
         let scratchFloats = withUnsafePointer(to: problem.problem) { fuse_attention_scratch_floats($0) }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -54,6 +56,39 @@ extension Kernels {
             withUnsafePointer(to: problem.problem) {
                 fuse_attention_run($0, Int64(first), Int64(last - first), scratch)
             }
+        }
+    }
+}
+
+extension Kernels {
+    /// The kernel that ``AttentionKernel/automatic`` runs for a problem with these masks and head size:
+    /// ``AttentionKernel/rows`` or ``AttentionKernel/flash``.
+    public static func attentionKernel(headDim: Int, causal: Bool = false, band: Int? = nil) -> AttentionKernel {
+        let problem = fuse_attention_problem(
+            query: nil, key: nil, value: nil, output: nil, key_mask: nil, heads: 1, kv_heads: 1, query_length: 1,
+            key_length: 1, head_dim: Int64(headDim), causal: causal ? 1 : 0, window: 0,
+            band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1), scale: 1, kernel: AttentionKernel.automatic.code)
+        return withUnsafePointer(to: problem) { fuse_attention_kernel($0) } == Int32(FUSE_ATTENTION_ROWS)
+            ? .rows : .flash
+    }
+}
+
+/// Which fused attention kernel `Kernels.scaledDotProductAttention` runs.
+/// Both give the same outputs to float rounding; the choice is there for tests and benchmarks that compare them.
+public enum AttentionKernel: Sendable, CaseIterable {
+    /// The faster kernel that applies: ``rows`` where it can, else ``flash``.
+    case automatic
+    /// Flash-style: keys a block at a time with an online softmax (every problem; skips blocks causal masks hide).
+    case flash
+    /// A few query rows at a time with all their scores and an exact softmax; only without causal or band masks and
+    /// with `headDim` a multiple of 16 (elsewhere ``flash`` runs instead).
+    case rows
+
+    var code: Int32 {
+        switch self {
+        case .automatic: Int32(FUSE_ATTENTION_AUTOMATIC)
+        case .flash: Int32(FUSE_ATTENTION_FLASH)
+        case .rows: Int32(FUSE_ATTENTION_ROWS)
         }
     }
 }

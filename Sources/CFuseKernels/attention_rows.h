@@ -1,0 +1,13 @@
+/* The exact-softmax attention path for problems without causal or band masks (fuse_attention_rows.c), which
+   fuse_attention_run picks over the flash-style kernel when it applies. Private to CFuseKernels. */
+#ifndef FUSE_ATTENTION_ROWS_H
+#define FUSE_ATTENTION_ROWS_H
+
+#include "fuse_kernels.h"
+
+/* Whether the path computes `problem` (no causal or band mask, head_dim a multiple of 16, at least one key). */
+int fuse_attention_rows_applies(const fuse_attention_problem *problem);
+size_t fuse_attention_rows_scratch_floats(const fuse_attention_problem *problem);
+void fuse_attention_rows_run(const fuse_attention_problem *problem, int64_t first_pair, int64_t pairs, float *scratch);
+
+#endif
