@@ -63,8 +63,27 @@ public struct TransformerEncoder: Sendable {
         let mask: UnsafePointer<Int32>?
     }
 
+    /// Runs the stack over `hidden` (`[batch, sequence, hidden]`, every token real) on the calling thread, showing
+    /// `observe` each block's GEMM inputs as they are computed: the block's index, which input, the `rows × width`
+    /// values. For load-time probes (`OutlierProbe`), not for serving.
+    func observing(
+        _ hidden: Tensor, causal: Bool,
+        observe: @escaping (Int, BlockInput, UnsafePointer<Float>, _ rows: Int, _ width: Int) -> Void
+    ) throws {
+        let (batch, sequence) = try checkedInput(hidden, mask: nil)
+        var state = hidden
+        guard batch * sequence > 0 else { return }
+        state.withUnsafeMutableBufferPointer { x in
+            let operands = Operands(x: x.baseAddress!, mask: nil)
+            runStack(operands, items: 0..<batch, sequence: sequence, causal: causal, observe: observe)
+        }
+    }
+
     /// Runs every layer (and the final norm) over `items` of the batch, with scratch memory of its own.
-    private func runStack(_ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool) {
+    private func runStack(
+        _ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool,
+        observe: ((Int, BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
+    ) {
         let width = config.hiddenSize
         let rows = items.count * sequence
         let x = operands.x + items.lowerBound * sequence * width
@@ -73,7 +92,11 @@ public struct TransformerEncoder: Sendable {
         defer { scratch.deallocate() }
         let buffers = Scratch(base: scratch, rows: rows, width: width)
         let geometry = Geometry(batch: items.count, sequence: sequence, causal: causal)
-        for layer in layers { run(layer, x: x, geometry, mask: mask, buffers) }
+        for (index, layer) in layers.enumerated() {
+            run(
+                layer, x: x, geometry, mask: mask, buffers,
+                observe: observe.map { see in { see(index, $0, $1, $2, $3) } })
+        }
         finalNorm?.apply(x, rows: rows)
     }
 
@@ -100,7 +123,8 @@ public struct TransformerEncoder: Sendable {
 
     private func run(
         _ layer: EncoderLayer, x: UnsafeMutablePointer<Float>, _ g: Geometry,
-        mask: UnsafePointer<Int32>?, _ s: Scratch
+        mask: UnsafePointer<Int32>?, _ s: Scratch,
+        observe: ((BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
     ) {
         let rows = g.batch * g.sequence
         let width = config.hiddenSize
@@ -121,11 +145,13 @@ public struct TransformerEncoder: Sendable {
             }
             attentionInput = UnsafePointer(s.normed)
         }
+        observe?(.attention, attentionInput, rows, width)
         layer.projectQKV(attentionInput, rows: rows, query: s.query, key: s.key, value: s.value)
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
+        observe?(.attentionOutput, s.context, rows, width)
         layer.output.apply(s.context, rows: rows, output: s.query)
 
         // MLP sub-layer.
@@ -144,7 +170,9 @@ public struct TransformerEncoder: Sendable {
                 mlpInput = UnsafePointer(s.normed)
             }
         }
+        observe?(.mlp, mlpInput, rows, width)
         layer.fc1.apply(mlpInput, rows: rows, output: s.mlp, activation: config.activation)
+        observe?(.mlpOutput, s.mlp, rows, config.intermediateSize)
         layer.fc2.apply(s.mlp, rows: rows, output: s.query)
         if fused && !pre {
             layer.norm2.applyAddingResidual(s.query, to: x, into: x, rows: rows)
