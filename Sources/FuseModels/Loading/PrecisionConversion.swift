@@ -104,7 +104,8 @@ extension EncoderLayer {
     /// Every projection in the converter's precision, except that int8 keeps the MLP's down-projection (`fc2`, whose
     /// input is the GELU output with its outlier channels) in bf16 where the CPU has native bf16, else in fp32:
     /// measured on all-MiniLM-L6-v2, int8 there alone moves the mean cosine to fp32 from 0.9991 to 0.9989 (the
-    /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md).
+    /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md). Layers with a declared
+    /// `PrecisionConverter.Int8Plan` (text towers: `OutlierProbe.int8Recipe`) follow their plan instead.
     func converted(_ converter: PrecisionConverter) throws -> EncoderLayer {
         // Query, key and value compute as one stacked layer; the separate fp32 layers stay for reference only.
         EncoderLayer(
