@@ -306,18 +306,23 @@ int fuse_dnnl_linear_run(fuse_dnnl_matmul *mm, int64_t m, const float *x, const 
         const int64_t padded = rows < ROW_STEP ? rows : (rows + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
         const float *from = x + first * k;
         if (int8) {
-            fuse_int8_quantize_rows(from, rows, k, k, scales->input_levels, (uint8_t *)input, row_scales, zero_points);
+            fuse_int8_quantize_rows(from, rows, k, k, scales->input_levels, scales->channel_mask, (uint8_t *)input,
+                                    row_scales, zero_points);
         } else {
             fuse_bf16_from_f32(from, rows * k, (uint16_t *)input);
         }
         memset(input + (size_t)(rows * k) * source_size(mm->kind), 0,
                (size_t)((padded - rows) * k) * source_size(mm->kind));
         if (execute_rows(mm, state, padded, input, result, error, error_size) != 0) return -1;
+        const fuse_int8_outliers outliers = {
+            int8 ? scales->outlier_count : 0, int8 ? scales->outlier_channels : NULL,
+            int8 ? scales->outlier_weights : NULL, from, k};
         for (int part = 0; part < parts; part++) {
             float *to = outputs[part] + first * width;
             if (int8) {
                 fuse_int8_dequantize_rows(result, rows, n, part * width, width, row_scales, zero_points,
-                                          scales->weight_scales, scales->weight_sums, bias, activation, to, width);
+                                          scales->weight_scales, scales->weight_sums, bias,
+                                          outliers.count > 0 ? &outliers : NULL, activation, to, width);
             } else {
                 fuse_f32_copy_columns(result, rows, n, part * width, width, bias, activation, to, width);
             }

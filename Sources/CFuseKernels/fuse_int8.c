@@ -17,9 +17,11 @@ typedef float range_lanes __attribute__((ext_vector_type(16)));
 
 /* ---- Per-row u8 quantization ------------------------------------------------------------------------------------- */
 
+/* `mask` (NULL for none) holds 1 for the channels the int8 GEMM computes and 0 for the outlier channels computed
+   beside it in f32: those read as 0 here, so they neither widen the row's range nor reach the GEMM. */
 FUSE_INLINE void quantize_rows_body(
-    const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, uint8_t *q, float *row_scales,
-    int32_t *zero_points) {
+    const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, const float *mask, uint8_t *q,
+    float *row_scales, int32_t *zero_points) {
     for (int64_t r = 0; r < rows; r++) {
         const float *line = x + r * ldx;
         uint8_t *target = q + r * k;
@@ -30,6 +32,11 @@ FUSE_INLINE void quantize_rows_body(
         for (; c + 16 <= k; c += 16) {
             range_lanes v;
             memcpy(&v, line + c, sizeof v);
+            if (mask) {
+                range_lanes keep;
+                memcpy(&keep, mask + c, sizeof keep);
+                v *= keep;
+            }
             lane_low = __builtin_elementwise_min(lane_low, v);
             lane_high = __builtin_elementwise_max(lane_high, v);
         }
@@ -39,17 +46,26 @@ FUSE_INLINE void quantize_rows_body(
             high = fmaxf(high, lane_high[l]);
         }
         for (; c < k; c++) {
-            low = fminf(low, line[c]);
-            high = fmaxf(high, line[c]);
+            float v = mask ? line[c] * mask[c] : line[c];
+            low = fminf(low, v);
+            high = fmaxf(high, v);
         }
         float scale = high > low ? (high - low) / levels : 1.0f;
         float zero = nearbyintf(-low / scale);
         zero = zero < 0 ? 0 : (zero > levels ? levels : zero);
         float inverse = 1.0f / scale;
-        for (c = 0; c < k; c++) {
-            float v = nearbyintf(line[c] * inverse) + zero;
-            v = v < 0 ? 0 : (v > levels ? levels : v);
-            target[c] = (uint8_t)(int32_t)v;
+        if (mask) {
+            for (c = 0; c < k; c++) {
+                float v = nearbyintf(line[c] * mask[c] * inverse) + zero;
+                v = v < 0 ? 0 : (v > levels ? levels : v);
+                target[c] = (uint8_t)(int32_t)v;
+            }
+        } else {
+            for (c = 0; c < k; c++) {
+                float v = nearbyintf(line[c] * inverse) + zero;
+                v = v < 0 ? 0 : (v > levels ? levels : v);
+                target[c] = (uint8_t)(int32_t)v;
+            }
         }
         row_scales[r] = scale;
         zero_points[r] = (int32_t)zero;
@@ -60,11 +76,12 @@ FUSE_INLINE void quantize_rows_body(
 
 FUSE_INLINE void dequantize_rows_body(
     const int32_t *acc, int64_t rows, int64_t n, int64_t first, int64_t count, const float *row_scales,
-    const int32_t *zero_points, const float *weight_scales, const int32_t *weight_sums, const float *bias, int activation,
-    float *y, int64_t ldy) {
+    const int32_t *zero_points, const float *weight_scales, const int32_t *weight_sums, const float *bias,
+    const fuse_int8_outliers *outliers, int activation, float *y, int64_t ldy) {
     const float *scales = weight_scales + first;
     const int32_t *sums = weight_sums + first;
     const float *b = bias ? bias + first : 0;
+    const int32_t outlier_count = outliers ? outliers->count : 0;
     for (int64_t r = 0; r < rows; r++) {
         const int32_t *source = acc + r * n + first;
         float *target = y + r * ldy;
@@ -75,6 +92,12 @@ FUSE_INLINE void dequantize_rows_body(
                 target[c] = scale * scales[c] * (float)(source[c] - zero * sums[c]) + b[c];
         } else {
             for (int64_t c = 0; c < count; c++) target[c] = scale * scales[c] * (float)(source[c] - zero * sums[c]);
+        }
+        /* The outlier channels' exact f32 products, before the activation. */
+        for (int32_t o = 0; o < outlier_count; o++) {
+            const float value = outliers->x[r * outliers->ldx + outliers->channels[o]];
+            const float *w = outliers->weights + (int64_t)o * n + first;
+            for (int64_t c = 0; c < count; c++) target[c] += value * w[c];
         }
         if (activation == FUSE_ACTIVATION_GELU_ERF)
             for (int64_t c = 0; c < count; c++) target[c] = fuse_gelu_erf_value(target[c]);
@@ -115,14 +138,15 @@ FUSE_INLINE void gelu_erf_body(float *x, int64_t count) {
 
 /* ---- Variants and dispatch --------------------------------------------------------------------------------------- */
 
-#define QUANTIZE_PARAMS (const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, uint8_t *q, \
-                         float *row_scales, int32_t *zero_points)
-#define QUANTIZE_ARGS (x, rows, k, ldx, levels, q, row_scales, zero_points)
+#define QUANTIZE_PARAMS (const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, const float *mask, \
+                         uint8_t *q, float *row_scales, int32_t *zero_points)
+#define QUANTIZE_ARGS (x, rows, k, ldx, levels, mask, q, row_scales, zero_points)
 #define DEQUANTIZE_PARAMS (const int32_t *acc, int64_t rows, int64_t n, int64_t first, int64_t count, \
                            const float *row_scales, const int32_t *zero_points, const float *weight_scales, \
-                           const int32_t *weight_sums, const float *bias, int activation, float *y, int64_t ldy)
+                           const int32_t *weight_sums, const float *bias, const fuse_int8_outliers *outliers, \
+                           int activation, float *y, int64_t ldy)
 #define DEQUANTIZE_ARGS (acc, rows, n, first, count, row_scales, zero_points, weight_scales, weight_sums, bias, \
-                         activation, y, ldy)
+                         outliers, activation, y, ldy)
 #define BF16_PARAMS (const float *x, int64_t count, uint16_t *out)
 #define BF16_ARGS (x, count, out)
 #define COPY_PARAMS (const float *source, int64_t rows, int64_t n, int64_t first, int64_t count, const float *bias, \

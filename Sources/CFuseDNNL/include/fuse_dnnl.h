@@ -24,11 +24,17 @@ typedef struct fuse_dnnl_matmul fuse_dnnl_matmul;
 fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights,
                                           char *error, size_t error_size);
 /* An int8 layer's quantization constants: each output channel's weight scale and the sum of its quantized weights
-   (for the inputs' zero points), and the largest quantized input value. */
+   (for the inputs' zero points), and the largest quantized input value. Layers with outlier input channels (computed
+   in f32 beside the GEMM) also give `channel_mask` (k floats: 1 ordinary, 0 outlier), the `outlier_count` channel
+   indices and their f32 weights `[outlier_count, n]`; the prepared s8 weights hold zeros in those columns. */
 typedef struct {
     const float *weight_scales;
     const int32_t *weight_sums;
     float input_levels;
+    const float *channel_mask;
+    int32_t outlier_count;
+    const int32_t *outlier_channels;
+    const float *outlier_weights;
 } fuse_dnnl_int8_scales;
 /* A whole reduced-precision linear layer, y = x · wᵀ + bias for m rows of f32 x [m, k]: int8 layers quantize each
    row dynamically (`scales` required), bf16 layers convert x to bf16; accumulation is s32 or f32. The n output columns

@@ -20,15 +20,27 @@ extern "C" {
 enum { FUSE_ACTIVATION_NONE = 0, FUSE_ACTIVATION_GELU_ERF = 1 };
 
 /* Dynamic int8 around the u8s8s32 matmul (fuse_int8.c). Quantizes `rows` rows of k floats (row stride ldx) to u8:
-   each row's range [min(0, low), max(0, high)] maps onto 0…levels with its own scale and zero point (zero stays exact). */
-void fuse_int8_quantize_rows(const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, uint8_t *q,
-                             float *row_scales, int32_t *zero_points);
-/* y[r, c - first] = row_scale[r] · weight_scale[c] · (acc[r, c] − zero_point[r] · weight_sum[c]) + bias[c] for c in
-   first ..< first + count, then `activation` (FUSE_ACTIVATION_*); acc is [rows, n], y has row stride ldy; bias may be
-   NULL. */
+   each row's range [min(0, low), max(0, high)] maps onto 0…levels with its own scale and zero point (zero stays exact).
+   `mask` (k floats, or NULL) is 1 for the channels the GEMM computes and 0 for outlier channels, which read as 0. */
+void fuse_int8_quantize_rows(const float *x, int64_t rows, int64_t k, int64_t ldx, float levels, const float *mask,
+                             uint8_t *q, float *row_scales, int32_t *zero_points);
+/* A layer's outlier input channels, computed beside the int8 GEMM in f32 (LLM.int8()-style): `count` channel indices,
+   their f32 weights `[count, n]` row-major (one row per channel, n = the layer's outputs), and the layer's f32 input
+   rows `x` (row stride ldx) to read their values from. */
+typedef struct {
+    int32_t count;
+    const int32_t *channels;
+    const float *weights;
+    const float *x;
+    int64_t ldx;
+} fuse_int8_outliers;
+/* y[r, c - first] = row_scale[r] · weight_scale[c] · (acc[r, c] − zero_point[r] · weight_sum[c]) + bias[c]
+   + Σ_o x[r, channel_o] · weights[o, c] for c in first ..< first + count, then `activation` (FUSE_ACTIVATION_*); acc is
+   [rows, n], y has row stride ldy; bias and outliers may be NULL. */
 void fuse_int8_dequantize_rows(const int32_t *acc, int64_t rows, int64_t n, int64_t first, int64_t count,
                                const float *row_scales, const int32_t *zero_points, const float *weight_scales,
-                               const int32_t *weight_sums, const float *bias, int activation, float *y, int64_t ldy);
+                               const int32_t *weight_sums, const float *bias, const fuse_int8_outliers *outliers,
+                               int activation, float *y, int64_t ldy);
 /* Which build of the element-wise kernels above runs: 2 AVX-512, 1 AVX2 + FMA, 0 baseline x86-64. The cap lowers it
    (tests of the narrower builds on a wider CPU). */
 int fuse_vector_level(void);

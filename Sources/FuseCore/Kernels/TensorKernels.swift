@@ -78,12 +78,14 @@ public struct Linear: Sendable {
     }
 
     /// The same layer computing in `precision` (`.auto` resolved for this CPU); `.fp32` gives the exact layer back.
-    /// Throws `PrecisionUnavailable` when this CPU cannot run it.
-    public func converted(to precision: Precision) throws -> Linear {
+    /// Under int8, `outlierChannels` are input channels computed beside the int8 GEMM in fp32
+    /// (`ReducedPrecisionWeights.init(weight:precision:outlierChannels:)`). Throws `PrecisionUnavailable` when this
+    /// CPU cannot run it.
+    public func converted(to precision: Precision, outlierChannels: [Int] = []) throws -> Linear {
         let target = precision.resolved
         guard target != self.precision else { return self }
         guard target != .fp32 else { return Linear(weight: weight, bias: bias, reduced: nil) }
-        let reduced = try ReducedPrecisionWeights(weight: weight, precision: target)
+        let reduced = try ReducedPrecisionWeights(weight: weight, precision: target, outlierChannels: outlierChannels)
         // The fp32 weights are not read again while the reduced copy computes: a mapped checkpoint's pages go.
         weight.storage.releaseResidentPages(offset: weight.offset, count: weight.count)
         return Linear(weight: weight, bias: bias, reduced: reduced)

@@ -15,16 +15,42 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     private let weightSums: [Int32]
     /// int8: the largest quantized input value.
     private let inputLevels: Float
+    /// int8: the input channels computed beside the GEMM in fp32 (`outlierChannels`), their fp32 weights
+    /// `[count, out]` (one row per channel), and a `[in]` mask, 1 for the channels the GEMM computes and 0 for these.
+    public let outlierChannels: [Int]
+    private let outlierIndices: [Int32]
+    private let outlierWeights: [Float]
+    private let channelMask: [Float]
 
     /// Prepares `weight` `[out, in]` for `precision` (`.int8` or `.bf16`); throws when oneDNN cannot run it on this
     /// CPU (callers fall back to fp32 and say so).
-    public init(weight: Tensor, precision: Precision) throws {
+    ///
+    /// `outlierChannels` (int8 only; bf16 ignores them): input channels whose activations dwarf the others' (a
+    /// transformer's "massive activation" dimensions). They are left out of the int8 GEMM — and of each row's
+    /// quantization range, so the other channels keep fine steps — and computed beside it in fp32 with their exact
+    /// inputs and fp32 weights, added in the epilogue (LLM.int8()'s mixed-precision decomposition, with the channels
+    /// fixed at load instead of found per call).
+    public init(weight: Tensor, precision: Precision, outlierChannels: [Int] = []) throws {
         guard weight.rank == 2, precision == .int8 || precision == .bf16 else {
             throw FuseError.invalidArgument(
                 what: "reduced-precision weights",
                 reason: "need an [out, in] matrix and int8 or bf16, got \(weight.shape), \(precision)")
         }
         let (n, k) = (weight.shape[0], weight.shape[1])
+        let outliers = precision == .int8 ? outlierChannels : []
+        guard outliers.allSatisfy({ (0..<k).contains($0) }), Set(outliers).count == outliers.count else {
+            throw FuseError.invalidArgument(
+                what: "outlier channels \(outliers)",
+                reason: "need distinct input channels of an [\(n), \(k)] weight")
+        }
+        var mask = [Float](repeating: 1, count: outliers.isEmpty ? 0 : k)
+        var outlierWeights = [Float](repeating: 0, count: outliers.count * n)
+        weight.withUnsafeBufferPointer { w in
+            for (o, channel) in outliers.enumerated() {
+                mask[channel] = 0
+                for row in 0..<n { outlierWeights[o * n + row] = w[row * k + channel] }
+            }
+        }
         self.precision = precision
         outFeatures = n
         inFeatures = k
@@ -40,12 +66,14 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
             weight.withUnsafeBufferPointer { w in
                 for row in 0..<n {
                     let line = w.baseAddress! + row * k
+                    // Outlier channels' columns are zero in the GEMM (their products come from the fp32 weights).
+                    func value(_ c: Int) -> Float { mask.isEmpty ? line[c] : line[c] * mask[c] }
                     var largest: Float = 0
-                    for c in 0..<k { largest = max(largest, abs(line[c])) }
+                    for c in 0..<k { largest = max(largest, abs(value(c))) }
                     let scale = largest > 0 ? largest / weightLevels : 1
                     var sum: Int32 = 0
                     for c in 0..<k {
-                        let q = Int8(max(-weightLevels, min(weightLevels, (line[c] / scale).rounded())))
+                        let q = Int8(max(-weightLevels, min(weightLevels, (value(c) / scale).rounded())))
                         quantized[row * k + c] = q
                         sum += Int32(q)
                     }
@@ -74,6 +102,10 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         weightScales = scales
         weightSums = sums
         inputLevels = 255
+        self.outlierChannels = outliers
+        outlierIndices = outliers.map { Int32($0) }
+        self.outlierWeights = outlierWeights
+        channelMask = mask
     }
 
     deinit { fuse_dnnl_matmul_destroy(matmul) }
@@ -113,20 +145,33 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
             !outputs.isEmpty && outFeatures % outputs.count == 0,
             "\(outputs.count) output parts do not divide \(outFeatures) columns")
         var error = [CChar](repeating: 0, count: 256)
-        let status = weightScales.withUnsafeBufferPointer { scales in
+        let status = withInt8Constants { constants in
+            outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
+                fuse_dnnl_linear_run(
+                    matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
+                    activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
+            }
+        }
+        precondition(status == 0, "\(precision) matmul failed after it was prepared: \(Self.message(error))")
+    }
+
+    /// The int8 constants as the C layer reads them, valid inside `body`.
+    private func withInt8Constants<Result>(_ body: (UnsafePointer<fuse_dnnl_int8_scales>) -> Result) -> Result {
+        weightScales.withUnsafeBufferPointer { scales in
             weightSums.withUnsafeBufferPointer { sums in
-                var constants = fuse_dnnl_int8_scales(
-                    weight_scales: scales.baseAddress, weight_sums: sums.baseAddress,
-                    input_levels: inputLevels)
-                return withUnsafePointer(to: &constants) { constants in
-                    outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
-                        fuse_dnnl_linear_run(
-                            matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
-                            activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
+                channelMask.withUnsafeBufferPointer { mask in
+                    outlierIndices.withUnsafeBufferPointer { channels in
+                        outlierWeights.withUnsafeBufferPointer { weights in
+                            var constants = fuse_dnnl_int8_scales(
+                                weight_scales: scales.baseAddress, weight_sums: sums.baseAddress,
+                                input_levels: inputLevels, channel_mask: mask.isEmpty ? nil : mask.baseAddress,
+                                outlier_count: Int32(channels.count), outlier_channels: channels.baseAddress,
+                                outlier_weights: weights.baseAddress)
+                            return withUnsafePointer(to: &constants) { body($0) }
+                        }
                     }
                 }
             }
         }
-        precondition(status == 0, "\(precision) matmul failed after it was prepared: \(Self.message(error))")
     }
 }

@@ -63,8 +63,27 @@ public struct TransformerEncoder: Sendable {
         let mask: UnsafePointer<Int32>?
     }
 
+    /// Runs the stack over `hidden` (`[batch, sequence, hidden]`, every token real) on the calling thread, showing
+    /// `observe` each block's GEMM inputs as they are computed: the block's index, which input, the `rows × width`
+    /// values. For load-time probes (`OutlierProbe`), not for serving.
+    func observing(
+        _ hidden: Tensor, causal: Bool,
+        observe: @escaping (Int, BlockInput, UnsafePointer<Float>, _ rows: Int, _ width: Int) -> Void
+    ) throws {
+        let (batch, sequence) = try checkedInput(hidden, mask: nil)
+        var state = hidden
+        guard batch * sequence > 0 else { return }
+        state.withUnsafeMutableBufferPointer { x in
+            let operands = Operands(x: x.baseAddress!, mask: nil)
+            runStack(operands, items: 0..<batch, sequence: sequence, causal: causal, observe: observe)
+        }
+    }
+
     /// Runs every layer (and the final norm) over `items` of the batch, with scratch memory of its own.
-    private func runStack(_ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool) {
+    private func runStack(
+        _ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool,
+        observe: ((Int, BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
+    ) {
         let width = config.hiddenSize
         let rows = items.count * sequence
         let x = operands.x + items.lowerBound * sequence * width
@@ -73,7 +92,11 @@ public struct TransformerEncoder: Sendable {
         defer { scratch.deallocate() }
         let buffers = Scratch(base: scratch, rows: rows, width: width)
         let geometry = Geometry(batch: items.count, sequence: sequence, causal: causal)
-        for layer in layers { run(layer, x: x, geometry, mask: mask, buffers) }
+        for (index, layer) in layers.enumerated() {
+            run(
+                layer, x: x, geometry, mask: mask, buffers,
+                observe: observe.map { see in { see(index, $0, $1, $2, $3) } })
+        }
         finalNorm?.apply(x, rows: rows)
     }
 
@@ -104,7 +127,8 @@ public struct TransformerEncoder: Sendable {
 
     private func run(
         _ layer: EncoderLayer, x: UnsafeMutablePointer<Float>, _ g: Geometry,
-        mask: UnsafePointer<Int32>?, _ s: Scratch
+        mask: UnsafePointer<Int32>?, _ s: Scratch,
+        observe: ((BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
     ) {
         let rows = g.batch * g.sequence
         let width = config.hiddenSize
@@ -125,11 +149,13 @@ public struct TransformerEncoder: Sendable {
             }
             attentionInput = UnsafePointer(s.normed)
         }
+        observe?(.attention, attentionInput, rows, width)
         layer.projectQKV(attentionInput, rows: rows, query: s.query, key: s.key, value: s.value)
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
             causal: g.causal)
+        observe?(.attentionOutput, s.context, rows, width)
         layer.output.apply(s.context, rows: rows, output: s.query)
 
         // MLP sub-layer.
@@ -151,14 +177,17 @@ public struct TransformerEncoder: Sendable {
         if fused {
             // A slice of rows at a time through fc1 and fc2, so the wide activation between them stays in the cache
             // (a whole group's is megabytes; the epilogue writing it was bound by memory). Rows are independent, and
-            // slices of `mlpSliceRows` are the chunks the reduced-precision GEMMs cut anyway.
+            // slices of `mlpSliceRows` are the chunks the reduced-precision GEMMs cut anyway. (The outlier probe
+            // observes only fp32 passes, below.)
             for first in stride(from: 0, to: rows, by: Self.mlpSliceRows) {
                 let slice = min(Self.mlpSliceRows, rows - first)
                 layer.fc1.apply(mlpInput + first * width, rows: slice, output: s.mlp, activation: config.activation)
                 layer.fc2.apply(s.mlp, rows: slice, output: s.query + first * width)
             }
         } else {
+            observe?(.mlp, mlpInput, rows, width)
             layer.fc1.apply(mlpInput, rows: rows, output: s.mlp, activation: config.activation)
+            observe?(.mlpOutput, s.mlp, rows, config.intermediateSize)
             layer.fc2.apply(s.mlp, rows: rows, output: s.query)
         }
         if fused && !pre {

@@ -10,6 +10,16 @@ public final class PrecisionConverter {
     private var converted: [Key: Linear] = [:]
     private var stacked: [Key: Linear] = [:]
     private var tables: [Key: QuantizedRows] = [:]
+    /// int8: how declared layers (keyed by their weights) compute (`plan(_:for:)`).
+    private var plans: [Key: Int8Plan] = [:]
+
+    /// How one layer computes when the model runs int8, declared before it converts (`plan(_:for:)`).
+    public enum Int8Plan: Sendable, Equatable {
+        /// int8, with these input channels computed beside the GEMM in fp32 (`ReducedPrecisionWeights`).
+        case outliers([Int])
+        /// `sensitiveInt8Precision` (bf16 where the CPU has native bf16, else fp32).
+        case sensitive
+    }
 
     private struct Key: Hashable {
         let storage: ObjectIdentifier
@@ -21,15 +31,36 @@ public final class PrecisionConverter {
     /// The precision a `sensitive` layer gets when the model runs int8.
     public static var sensitiveInt8Precision: Precision { ComputeCapabilities.current.hasNativeBF16 ? .bf16 : .fp32 }
 
+    private static func key(_ linear: Linear) -> Key {
+        Key(storage: ObjectIdentifier(linear.weight.storage), offset: linear.weight.offset)
+    }
+
+    /// Declares how `linear` computes when the model runs int8, overriding `convert`'s `sensitive` argument. For a
+    /// stacked layer, declare it on the first part. Call before converting the layer.
+    public func plan(_ plan: Int8Plan, for linear: Linear) {
+        plans[Self.key(linear)] = plan
+    }
+
     /// `linear` in the converter's precision; a `sensitive` layer (an MLP's down-projection, whose input carries
-    /// outlier channels) gets `sensitiveInt8Precision` when the model runs int8.
+    /// outlier channels) gets `sensitiveInt8Precision` when the model runs int8. A declared `Int8Plan` decides
+    /// instead.
     public func convert(_ linear: Linear, sensitive: Bool = false) throws -> Linear {
-        let key = Key(storage: ObjectIdentifier(linear.weight.storage), offset: linear.weight.offset)
+        let key = Self.key(linear)
         if let done = converted[key] { return done }
-        let target = sensitive && precision == .int8 ? Self.sensitiveInt8Precision : precision
-        let result = try linear.converted(to: target)
+        let (target, channels) = int8Plan(plans[key], sensitive: sensitive)
+        let result = try linear.converted(to: target, outlierChannels: channels)
         converted[key] = result
         return result
+    }
+
+    /// The precision and outlier channels of a layer with `plan` (nil: none declared).
+    private func int8Plan(_ plan: Int8Plan?, sensitive: Bool) -> (Precision, [Int]) {
+        guard precision == .int8 else { return (precision, []) }
+        switch plan {
+        case .outliers(let channels): return (.int8, channels)
+        case .sensitive: return (Self.sensitiveInt8Precision, [])
+        case nil: return (sensitive ? Self.sensitiveInt8Precision : .int8, [])
+        }
     }
 
     /// A token table as int8 rows when the converter runs int8 (once per table, however many embedders share it),
@@ -59,7 +90,8 @@ public final class PrecisionConverter {
             // reduced copy exists (as a checkpoint's do), instead of staying resident beside it.
             stackedFP32 = try Linear(weight: spilled, bias: stackedFP32.bias)
         }
-        let result = try stackedFP32.converted(to: precision)
+        let (target, channels) = int8Plan(plans[Self.key(first)], sensitive: false)
+        let result = try stackedFP32.converted(to: target, outlierChannels: channels)
         for part in parts {
             part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count)
         }
@@ -72,7 +104,8 @@ extension EncoderLayer {
     /// Every projection in the converter's precision, except that int8 keeps the MLP's down-projection (`fc2`, whose
     /// input is the GELU output with its outlier channels) in bf16 where the CPU has native bf16, else in fp32:
     /// measured on all-MiniLM-L6-v2, int8 there alone moves the mean cosine to fp32 from 0.9991 to 0.9989 (the
-    /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md).
+    /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md). Layers with a declared
+    /// `PrecisionConverter.Int8Plan` (text towers: `OutlierProbe.int8Recipe`) follow their plan instead.
     func converted(_ converter: PrecisionConverter) throws -> EncoderLayer {
         // Query, key and value compute as one stacked layer; the separate fp32 layers stay for reference only.
         EncoderLayer(
@@ -90,6 +123,8 @@ extension Tower {
     }
 
     func converted(_ converter: PrecisionConverter) throws -> Tower {
+        // Before the token table turns int8: the probe embeds its tokens with the fp32 table.
+        try declareInt8Plan(.int8Recipe, to: converter)
         return Tower(
             modality: modality, embedder: try embedder.reducedPrecision(converter),
             encoder: try encoder.converted(converter), causal: causal,
