@@ -232,8 +232,10 @@ struct BenchEncoder: AsyncParsableCommand {
     }
 
     /// Median and best items per second of `body` over `repeats` timed runs after one warm-up.
-    static func measure(repeats: Int, items: Int, _ body: () throws -> Void) throws -> (Double, Double) {
-        try body()
+    static func measure(
+        repeats: Int, items: Int, warmUp: Bool = true, _ body: () throws -> Void
+    ) throws -> (Double, Double) {
+        if warmUp { try body() }
         var rates: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds

@@ -8,9 +8,9 @@ import FuseTokenizers
 /// GLiNER's added tokens (tools/convert_gliner.py makes such a folder from a Hub checkpoint). Immutable and
 /// `Sendable`: load once, extract from any number of tasks.
 ///
-/// `precision` applies to the backbone's transformer blocks only (`EncoderModel.converted(to:)`): the relative-position
-/// projections, the projection to GLiNER's width, the LSTM and the span and label MLPs always compute in fp32
-/// (docs/NER.md gives the measured agreement with fp32).
+/// `precision` applies to the backbone's transformer blocks only, through an NER recipe (`NERPrecisionRecipe`): the
+/// relative-position projections, the projection to GLiNER's width, the LSTM and the span and label MLPs always
+/// compute in fp32 (docs/NER.md gives the measured agreement with fp32).
 ///
 /// ```swift
 /// let model = try NERModel.load(directory: URL(fileURLWithPath: "models/gliner_small-v2.1"), precision: .int8)
@@ -33,10 +33,19 @@ public struct NERModel: Sendable {
     public let precision: Precision
     /// Why the backbone runs in another precision than was asked for (a CPU without the kernels), else nil.
     public let precisionNote: String?
+    /// The precision of each of the backbone's GEMMs (all fp32 when `precision` is fp32).
+    public let recipe: NERPrecisionRecipe
 
     /// Loads the GLiNER folder `directory`, its backbone's transformer blocks in `precision` (fp32 by default; a CPU
-    /// that cannot run the precision keeps fp32 and says so in `precisionNote`).
+    /// that cannot run the precision keeps fp32 and says so in `precisionNote`), with the NER recipe for that
+    /// precision (`NERPrecisionRecipe.recipe(for:)`).
     public static func load(directory: URL, precision: Precision = .fp32) throws -> NERModel {
+        try load(directory: directory, recipe: .recipe(for: precision))
+    }
+
+    /// Loads the GLiNER folder `directory`, its backbone's GEMMs in the precisions `recipe` names (a CPU that cannot
+    /// run them keeps fp32 and says so in `precisionNote`).
+    public static func load(directory: URL, recipe: NERPrecisionRecipe) throws -> NERModel {
         try FuseError.requireDirectory(directory)
         let configURL = directory.appendingPathComponent("gliner_config.json")
         let config = try GLiNERConfig(url: configURL)
@@ -54,8 +63,18 @@ public struct NERModel: Sendable {
             throw ModelError.unknownModelType(
                 file: backboneConfig.path, modelType: modelType, known: ModelRegistry.modelTypes)
         }
-        let encoder = try family.load(directory: directory, config: backboneConfig).converted(to: precision)
-        let backbone = try encoder.tower(for: .text)
+        let encoder = try family.load(directory: directory, config: backboneConfig)
+        var backbone = try encoder.tower(for: .text)
+        var running = NERPrecisionRecipe.uniform(.fp32)
+        var precisionNote: String?
+        if recipe.precision != .fp32 {
+            do {
+                backbone = try recipe.apply(to: backbone)
+                running = recipe
+            } catch let unavailable as PrecisionUnavailable {
+                precisionNote = "\(unavailable); running fp32"
+            }
+        }
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer = try Tokenizer.load(from: directory)
         let ids = try PromptTokenIDs(tokenizer: tokenizer, config: config, file: tokenizerURL.path)
@@ -93,8 +112,8 @@ public struct NERModel: Sendable {
         return NERModel(
             directory: directory, config: config, tokenizer: tokenizer, backbone: backbone, projection: projection,
             lstm: lstm, scorer: scorer, ids: ids,
-            maxTokens: encoder.preprocessing[.text]?.maxTokens ?? Int.max, precision: encoder.precision,
-            precisionNote: encoder.precisionNote)
+            maxTokens: encoder.preprocessing[.text]?.maxTokens ?? Int.max, precision: running.precision,
+            precisionNote: precisionNote, recipe: running)
     }
 }
 

@@ -113,6 +113,19 @@ public struct DeBERTaEncoder: EncoderStack {
 
     public var reducedSample: ReducedPrecisionWeights? { layers.first?.fc1.reduced }
 
+    /// The stack with `replacement` in place of its blocks — a reduced-precision copy of them built outside
+    /// FuseModels (GLiNER's NER recipe) — keeping the relative-position projections computed from the fp32 blocks.
+    /// Throws unless `replacement` has as many blocks as the stack.
+    public func replacingLayers(_ replacement: [EncoderLayer]) throws -> DeBERTaEncoder {
+        guard replacement.count == layers.count else {
+            throw FuseError.invalidArgument(
+                what: "DeBERTa blocks", reason: "expected \(layers.count) replacement blocks, got \(replacement.count)")
+        }
+        var replaced = self
+        replaced.layers = replacement
+        return replaced
+    }
+
     public func callAsFunction(_ hidden: Tensor, mask: [Int32]?, causal: Bool) throws -> Tensor {
         guard !causal else { throw CausalAttentionUnsupported(modelType: "deberta-v2") }
         let width = config.hiddenSize
