@@ -21,6 +21,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 
+from ort_pooling import embed  # noqa: E402
+
 transformers.logging.set_verbosity_error()
 
 
@@ -44,20 +46,6 @@ def export(model_dir, path):
                       dynamic_axes={n: {0: "batch", 1: "sequence"} for n in
                                     ("input_ids", "attention_mask", "token_type_ids", "hidden")})
     return model
-
-
-def embed(session, tokenizer, sentences, batch):
-    order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
-    out = np.zeros((len(sentences), 384), dtype=np.float32)
-    for start in range(0, len(order), batch):
-        chunk = order[start:start + batch]
-        encoded = tokenizer.encode_batch([sentences[i] for i in chunk])
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
-        pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
-        out[chunk] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-    return out
 
 
 def main():

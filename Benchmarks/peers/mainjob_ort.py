@@ -12,17 +12,16 @@ Usage: python mainjob_ort.py --mode prepare|run|check --model models/all-MiniLM-
 import argparse
 import json
 import os
-import pathlib
-import sys
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
+from ort_pooling import embed  # noqa: E402
+
 
 def prepare(args):
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
     from encoder_minilm_ort import export  # noqa: E402
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -57,17 +56,7 @@ def embed_files(args, variant):
     tokenizer = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     tokenizer.enable_truncation(max_length=256)
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    out = np.zeros((len(texts), 384), dtype=np.float32)
-    for start in range(0, len(order), 32):
-        chunk = order[start:start + 32]
-        encoded = tokenizer.encode_batch([texts[i] for i in chunk])
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
-        pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
-        out[chunk] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-    return out
+    return embed(session, tokenizer, texts, 32)
 
 
 def main():

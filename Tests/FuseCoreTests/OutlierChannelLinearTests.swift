@@ -54,36 +54,22 @@ struct OutlierChannelLinearTests {
 
     /// The Float64 model and, per output, the tolerance.
     static func reference(_ c: Case, _ linear: Linear, _ input: [Float]) -> [(Double, Double)] {
-        let levels: Double = ComputeCapabilities.current.hasVNNI ? 127 : 63
         let w = linear.weight.scalars, b = linear.bias!.scalars
         let outliers = Set(c.outliers)
         var result: [(Double, Double)] = []
         for r in 0..<c.rows {
             let row = (0..<c.inputs).map { outliers.contains($0) ? 0 : Double(input[r * c.inputs + $0]) }
-            let low = min(row.min()!, 0), high = max(row.max()!, 0)
-            let scale = high > low ? Double(Float(high - low) / 255) : 1
-            let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded(.toNearestOrEven))))
-            let q = row.map {
-                max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded(.toNearestOrEven)) + zero))
-            }
+            let quantized = Int8LinearModel.activations(row)
             for n in 0..<c.outputs {
                 let line = (0..<c.inputs).map { outliers.contains($0) ? 0 : Double(w[n * c.inputs + $0]) }
-                let largest = line.map(abs).max()!
-                let wScale = largest > 0 ? Double(Float(largest) / Float(levels)) : 1
-                var acc = 0.0
-                for k in 0..<c.inputs {
-                    acc += (q[k] - zero) * max(-levels, min(levels, (Double(Float(line[k]) / Float(wScale))).rounded()))
-                }
+                let (product, tolerance) = Int8LinearModel.product(quantized, weights: line)
                 var exact = 0.0, magnitude = 0.0
                 for channel in c.outliers {
                     let term = Double(input[r * c.inputs + channel]) * Double(w[n * c.inputs + channel])
                     exact += term
                     magnitude += abs(term)
                 }
-                let expected = scale * wScale * acc + Double(b[n]) + exact
-                let tolerance =
-                    1e-5 * max(scale * wScale * Double(c.inputs) * 255 * levels / 100, 1) + 1e-5 * magnitude
-                result.append((expected, tolerance))
+                result.append((product + Double(b[n]) + exact, tolerance + 1e-5 * magnitude))
             }
         }
         return result

@@ -85,26 +85,13 @@ struct ReducedPrecisionLinearTests {
         #expect(layer.precision == .int8)
         let got = Self.run(layer, input, rows: c.rows)
         #expect(layer.reduced?.implementation.isEmpty == false, "the kernel that ran is reported")
-        let levels: Double = ComputeCapabilities.current.hasVNNI ? 127 : 63
         let w = exact.weight.scalars, b = exact.bias?.scalars
         for r in 0..<c.rows {
-            let row = input[(r * c.inputs)..<((r + 1) * c.inputs)].map(Double.init)
-            let low = min(row.min()!, 0), high = max(row.max()!, 0)
-            let scale = high > low ? Double(Float(high - low) / 255) : 1
-            let zero = max(0, min(255, Double((Float(-low) / Float(scale)).rounded(.toNearestOrEven))))
-            let q = row.map {
-                max(0, min(255, (Double(Float($0) * (1 / Float(scale))).rounded(.toNearestOrEven)) + zero))
-            }
+            let quantized = Int8LinearModel.activations(input[(r * c.inputs)..<((r + 1) * c.inputs)].map(Double.init))
             for n in 0..<c.outputs {
                 let line = w[(n * c.inputs)..<((n + 1) * c.inputs)].map(Double.init)
-                let largest = line.map(abs).max()!
-                let wScale = largest > 0 ? Double(Float(largest) / Float(levels)) : 1
-                var acc = 0.0
-                for k in 0..<c.inputs {
-                    acc += (q[k] - zero) * max(-levels, min(levels, (Double(Float(line[k]) / Float(wScale))).rounded()))
-                }
-                let expected = scale * wScale * acc + Double(b?[n] ?? 0)
-                let tolerance = 1e-5 * max(scale * wScale * Double(c.inputs) * 255 * levels / 100, 1)
+                let (product, tolerance) = Int8LinearModel.product(quantized, weights: line)
+                let expected = product + Double(b?[n] ?? 0)
                 #expect(abs(Double(got[r * c.outputs + n]) - expected) <= tolerance, "\(c) [\(r), \(n)]")
             }
         }
