@@ -20,18 +20,6 @@
    64-key block on padding). */
 enum { QUERY_BLOCK = 4, KEY_BLOCK = 64, VALUE_CHUNK = 32 };
 
-typedef float lanes16 __attribute__((ext_vector_type(16)));
-FUSE_INLINE lanes16 load16(const float *p) { lanes16 v; memcpy(&v, p, sizeof v); return v; }
-FUSE_INLINE float horizontal_max(lanes16 v) {
-    float m = v[0];
-    for (int l = 1; l < 16; l++) m = v[l] > m ? v[l] : m;
-    return m;
-}
-FUSE_INLINE float horizontal_sum(lanes16 v) {
-    float s = 0;
-    for (int l = 0; l < 16; l++) s += v[l];
-    return s;
-}
 
 /* Scratch floats one (batch item, head) needs: the transposed keys and their mask row (padded to whole key blocks),
    the score tile and the output accumulator. */
@@ -162,7 +150,7 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
                        behind the compiler's back. */
                     lanes16 lane_max = load16(line);
                     for (int jj = 16; jj < kb; jj += 16) lane_max = __builtin_elementwise_max(lane_max, load16(line + jj));
-                    const float block_max = horizontal_max(lane_max);
+                    const float block_max = max16(lane_max);
                     if (block_max == -INFINITY) {
                         for (int jj = 0; jj < kb; jj++) line[jj] = 0;
                         continue;
@@ -172,7 +160,7 @@ FUSE_INLINE void attention_blocks(const fuse_attention_problem *pr, int64_t firs
                     for (int jj = 0; jj < kb; jj++) line[jj] = fuse_exp(line[jj] - new_max);
                     lanes16 lane_sum = load16(line);
                     for (int jj = 16; jj < kb; jj += 16) lane_sum += load16(line + jj);
-                    const float sum = horizontal_sum(lane_sum);
+                    const float sum = sum16(lane_sum);
                     running_sum[r] = running_sum[r] * correction + sum;
                     running_max[r] = new_max;
                     if (correction != 1.0f) {

@@ -9,6 +9,7 @@
    the flash kernel from 24 to 4096 keys (BENCHMARKS.md). */
 #include "attention_rows.h"
 #include "fast_math.h"
+#include "lanes16.h"
 #include "vector_dispatch.h"
 
 #include <math.h>
@@ -20,27 +21,6 @@
 /* The most query rows, key vectors (scores) and value vectors (outputs) a micro-kernel holds in registers: 6 × 4
    accumulators of 16 floats plus the 4 loaded vectors and a broadcast fill AVX-512's 32 registers. */
 enum { MAX_ROWS = 6, MAX_KEY_VECTORS = 4, MAX_VALUE_VECTORS = 4, LANES = 16 };
-
-typedef float lanes16 __attribute__((ext_vector_type(16)));
-FUSE_INLINE lanes16 load16(const float *p) {
-    lanes16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-FUSE_INLINE void store16(float *p, lanes16 v) { memcpy(p, &v, sizeof v); }
-FUSE_INLINE float tree_max(lanes16 v) {
-    lanes16 m = __builtin_elementwise_max(v, __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4,
-                                                                     5, 6, 7));
-    m = __builtin_elementwise_max(m, __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-    m = __builtin_elementwise_max(m, __builtin_shufflevector(m, m, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-    return m[0] > m[1] ? m[0] : m[1];
-}
-FUSE_INLINE float tree_sum(lanes16 v) {
-    lanes16 s = v + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-    s += __builtin_shufflevector(s, s, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
-    s += __builtin_shufflevector(s, s, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
-    return s[0] + s[1];
-}
 
 static int64_t padded_keys(int64_t key_length) { return (key_length + LANES - 1) / LANES * LANES; }
 
@@ -135,7 +115,7 @@ FUSE_INLINE void softmax_rows(float *tile, int64_t ldk, float inverse[MAX_ROWS],
         float *line = tile + r * ldk;
         lanes16 lane_max = load16(line);
         for (int64_t j = LANES; j < ldk; j += LANES) lane_max = __builtin_elementwise_max(lane_max, load16(line + j));
-        const float row_max = tree_max(lane_max);
+        const float row_max = tree_max16(lane_max);
         if (row_max == -INFINITY) {
             for (int64_t j = 0; j < ldk; j++) line[j] = 0;
             inverse[r] = 0;
@@ -144,7 +124,7 @@ FUSE_INLINE void softmax_rows(float *tile, int64_t ldk, float inverse[MAX_ROWS],
         for (int64_t j = 0; j < ldk; j++) line[j] = fuse_exp(line[j] - row_max);
         lanes16 lane_sum = load16(line);
         for (int64_t j = LANES; j < ldk; j += LANES) lane_sum += load16(line + j);
-        inverse[r] = 1.0f / tree_sum(lane_sum);
+        inverse[r] = 1.0f / tree_sum16(lane_sum);
     }
 }
 

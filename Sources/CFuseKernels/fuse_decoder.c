@@ -13,49 +13,12 @@
 /* The 16-float vector helpers are always inlined, so the vector ABI of builds without AVX-512 never applies. */
 #pragma clang diagnostic ignored "-Wpsabi"
 
-typedef float lanes16 __attribute__((ext_vector_type(16)));
 typedef uint16_t half16 __attribute__((ext_vector_type(16)));
-typedef uint32_t word16 __attribute__((ext_vector_type(16)));
 typedef int8_t byte16 __attribute__((ext_vector_type(16)));
 
 /* Input rows multiplied with one weight row at a time: registers hold one accumulator per input row. */
 enum { ROW_GROUP = 4 };
 
-FUSE_INLINE lanes16 load16(const float *p) { lanes16 v; memcpy(&v, p, sizeof v); return v; }
-FUSE_INLINE void store16(float *p, lanes16 v) { memcpy(p, &v, sizeof v); }
-FUSE_INLINE float sum16(lanes16 v) {
-    float s = 0;
-    for (int l = 0; l < 16; l++) s += v[l];
-    return s;
-}
-FUSE_INLINE float max16(lanes16 v) {
-    float m = v[0];
-    for (int l = 1; l < 16; l++) m = v[l] > m ? v[l] : m;
-    return m;
-}
-
-/* fuse_exp (fast_math.h) on 16 lanes at once: the same arithmetic, so the same results. */
-typedef int32_t int16x __attribute__((ext_vector_type(16)));
-FUSE_INLINE lanes16 exp16(lanes16 x) {
-    const lanes16 low = (lanes16)-87.33654f;
-    lanes16 clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, low), (lanes16)88.0f);
-    const lanes16 shifter = (lanes16)12582912.0f;
-    lanes16 biased = clamped * 1.44269504088896341f + shifter;
-    lanes16 n = biased - shifter;
-    lanes16 r = clamped - n * 0.693359375f - n * -2.12194440e-4f;
-    lanes16 p = (lanes16)1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    word16 bits = (word16)biased;
-    lanes16 scale = (lanes16)((bits - 0x4B400000u + 127u) << 23);
-    lanes16 result = p * scale;
-    int16x below = x < low; /* all ones where x is below the range (or −∞) */
-    return (lanes16)((int16x)result & ~below);
-}
 
 /* Weight loaders: 16 consecutive weights of row-major storage as floats. */
 FUSE_INLINE lanes16 weights_f32(const void *w, int64_t at) { return load16((const float *)w + at); }

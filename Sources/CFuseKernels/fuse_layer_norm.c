@@ -3,6 +3,7 @@
    dependency chain per reduction) and the residual add is a pass of its own; here a row is read once from memory and
    its reductions run in 16 independent lanes. Built per ISA like the other kernels (vector_dispatch.h). */
 #include "fuse_kernels.h"
+#include "lanes16.h"
 #include "vector_dispatch.h"
 
 #include <math.h>
@@ -10,14 +11,6 @@
 
 #pragma clang diagnostic ignored "-Wpsabi"
 
-typedef float norm_lanes __attribute__((ext_vector_type(16)));
-FUSE_INLINE norm_lanes norm_load(const float *p) { norm_lanes v; memcpy(&v, p, sizeof v); return v; }
-FUSE_INLINE void norm_store(float *p, norm_lanes v) { memcpy(p, &v, sizeof v); }
-FUSE_INLINE float norm_sum(norm_lanes v) {
-    float s = 0;
-    for (int l = 0; l < 16; l++) s += v[l];
-    return s;
-}
 
 FUSE_INLINE void residual_layer_norm_body(
     float *x, const float *delta, float *normed, int64_t rows, int64_t columns, const float *weight, const float *bias,
@@ -35,29 +28,29 @@ FUSE_INLINE void residual_layer_norm_body(
             for (int64_t c = 0; c < columns; c++) line[c] += add[c];
         }
         const float shift = line[0];
-        norm_lanes lanes = 0;
+        lanes16 lanes = 0;
         int64_t c = 0;
-        for (; c < whole; c += 16) lanes += norm_load(line + c) - shift;
-        float shifted_sum = norm_sum(lanes);
+        for (; c < whole; c += 16) lanes += load16(line + c) - shift;
+        float shifted_sum = sum16(lanes);
         for (; c < columns; c++) shifted_sum += line[c] - shift;
         const float shifted_mean = shifted_sum * inverse_count;
         /* Squared deviations in a second pass (E[x²] − E[x]² would cancel for the same rows). */
         lanes = 0;
         for (c = 0; c < whole; c += 16) {
-            norm_lanes deviation = (norm_load(line + c) - shift) - shifted_mean;
+            lanes16 deviation = (load16(line + c) - shift) - shifted_mean;
             lanes += deviation * deviation;
         }
-        float squares = norm_sum(lanes);
+        float squares = sum16(lanes);
         for (; c < columns; c++) {
             const float deviation = (line[c] - shift) - shifted_mean;
             squares += deviation * deviation;
         }
         const float inverse_std = 1.0f / sqrtf(squares * inverse_count + epsilon);
         for (c = 0; c < whole; c += 16) {
-            norm_lanes value = ((norm_load(line + c) - shift) - shifted_mean) * inverse_std;
-            if (weight) value *= norm_load(weight + c);
-            if (bias) value += norm_load(bias + c);
-            norm_store(out + c, value);
+            lanes16 value = ((load16(line + c) - shift) - shifted_mean) * inverse_std;
+            if (weight) value *= load16(weight + c);
+            if (bias) value += load16(bias + c);
+            store16(out + c, value);
         }
         for (; c < columns; c++) {
             float value = ((line[c] - shift) - shifted_mean) * inverse_std;
