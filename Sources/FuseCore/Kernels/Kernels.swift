@@ -25,7 +25,9 @@ extension Kernels {
     public static var vectorLevel: Int { Int(fuse_vector_level()) }
 
     /// Runs `body` with those kernels capped at build `level` (tests of the narrower builds on a wider CPU). The cap is
-    /// process-wide: other threads meanwhile also run the narrower build, which computes the same results.
+    /// process-wide: other threads meanwhile also run the narrower build, which computes the same arithmetic but may
+    /// round a multiply-add differently (fused or not). Calls never overlap, so code that compares bits across runs
+    /// pins the level for its duration with `withVectorLevelCap(vectorLevel)`.
     public static func withVectorLevelCap<R>(_ level: Int, _ body: () throws -> R) rethrows -> R {
         vectorCapLock.lock()
         defer { fuse_vector_level_cap(2); vectorCapLock.unlock() }
