@@ -1,5 +1,5 @@
 import Foundation
-import FuseModels
+@testable import FuseModels
 import FuseTestSupport
 import Testing
 
@@ -114,5 +114,23 @@ struct PrecisionContractTests {
         }
         #expect(layers.count == model.modalities.count && layers.count > 1)
         #expect(layers.allSatisfy { $0 === layers[0] })
+    }
+
+    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan")
+    func int8PlansPerTower() throws {
+        let sensitive = PrecisionConverter.sensitiveInt8Precision
+        let vit = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: .int8)
+        let vitLayers = try #require(vit.towers[.image]?.encoder as? TransformerEncoder).layers
+        #expect(vitLayers.allSatisfy { $0.fc2.precision == .int8 && $0.fusedQKV?.precision == .int8 })
+        // Meta-Transformer: every tower's blocks are the text tower's (q/k/v in the sensitive precision, fc2 int8),
+        // in every process, whatever order the towers dictionary lists them in.
+        let meta = try EncoderModel.load(directory: ModelFixtures.folder("meta"), precision: .int8)
+        let order = EncoderModel.conversionOrder(meta.towers).map(\.0)
+        #expect(order.first == .text)
+        for modality in meta.modalities {
+            let layers = try #require(meta.towers[modality]?.encoder as? TransformerEncoder).layers
+            let planned = layers.allSatisfy { $0.fusedQKV?.precision == sensitive && $0.fc2.precision == .int8 }
+            #expect(planned, "\(modality)")
+        }
     }
 }

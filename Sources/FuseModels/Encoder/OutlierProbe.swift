@@ -1,3 +1,4 @@
+import Foundation
 import FuseCore
 
 /// Which GEMM input of a transformer block: the attention projections' (q, k, v), the attention output
@@ -45,9 +46,29 @@ public struct OutlierProbe: Sendable {
     public static let int8Recipe = OutlierProbe(
         ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput], sensitive: [.attention])
 
+    /// The recipe `--precision int8` uses for towers over patches (images, spectrograms): the same outlier channels,
+    /// every projection int8 — the down-projection too, which towers without a probe keep in bf16. Measured on the
+    /// random-weight ViT-B/16 of `fuse bench encoder` (no channel passes the ratio there): CLS cosine to fp32 0.99990
+    /// → 0.99983 (the contract asks ≥ 0.999), batch 8 ≈ 1.2× the img/s (BENCHMARKS.md, docs/PRECISION.md).
+    public static let patchInt8Recipe = OutlierProbe(
+        ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput])
+
     /// The probe's token ids: `length` ids spread evenly over a vocabulary of `vocabularySize`.
     public func probeIDs(vocabularySize: Int) -> [Int32] {
         (0..<length).map { Int32($0 * vocabularySize / length) }
+    }
+
+    /// The probe's patches: `length` rows of `width` values, a fixed smooth pattern within ±2 (the range of
+    /// normalised pixels and log-mel features), so the probe reads no user data and repeats exactly.
+    public func probePatches(width: Int) throws -> Tensor {
+        try Tensor(shape: [length, width]) { values in
+            for row in 0..<length {
+                for column in 0..<width {
+                    let phase = 0.37 * Float(row) + 1.3 * Float(column % 48) + 0.05 * Float(column)
+                    values[row * width + column] = 1.5 * sin(phase) + 0.5 * cos(0.11 * Float(row * width + column))
+                }
+            }
+        }
     }
 
     /// Each block's outlier channels per GEMM input, from one fp32 pass of `encoder` over `hidden` (the embedded
@@ -78,18 +99,36 @@ public struct OutlierProbe: Sendable {
 }
 
 extension Tower {
-    /// Under int8, declares `probe`'s plan for this tower's blocks to `converter`: the outlier channels the probe
-    /// finds, and the sensitive layers (text towers over a `TransformerEncoder` whose embedder looks token ids up;
-    /// others keep the converter's defaults).
-    func declareInt8Plan(_ probe: OutlierProbe, to converter: PrecisionConverter) throws {
+    /// Under int8, declares the probe's plan for this tower's blocks to `converter`: the outlier channels the probe
+    /// finds, and the sensitive layers. Text towers over a `TransformerEncoder` whose embedder looks token ids up
+    /// follow `OutlierProbe.int8Recipe` (probe: token ids), towers over patches `patchInt8Recipe` (probe: a fixed
+    /// pattern of patches); others keep the converter's defaults. An encoder another tower already converted (towers
+    /// sharing one encoder) is not probed again: the first tower's plan holds.
+    func declareInt8Plan(to converter: PrecisionConverter) throws {
         guard converter.precision == .int8, let encoder = encoder as? TransformerEncoder,
-            let (vocabulary, positions) = Self.tokenTable(embedder), vocabulary > 0
+            let first = encoder.layers.first, !converter.hasConverted(first.fc1)
         else { return }
-        var sized = probe
-        sized.length = min(probe.length, positions)
-        let tokens = try Tokens(modality: modality, content: .ids(sized.probeIDs(vocabularySize: vocabulary)))
+        if let (vocabulary, positions) = Self.tokenTable(embedder), vocabulary > 0 {
+            var probe = OutlierProbe.int8Recipe
+            probe.length = min(probe.length, positions)
+            let ids = probe.probeIDs(vocabularySize: vocabulary)
+            try declare(probe, tokens: Tokens(modality: modality, content: .ids(ids)), encoder: encoder, to: converter)
+        } else if let patches = embedder as? PatchEmbedder, patches.maxPatches > 0 {
+            var probe = OutlierProbe.patchInt8Recipe
+            probe.length = min(probe.length, patches.maxPatches)
+            let features = try probe.probePatches(width: patches.patchWidth)
+            try declare(
+                probe, tokens: Tokens(modality: modality, content: .features(features)), encoder: encoder,
+                to: converter)
+        }
+    }
+
+    /// One fp32 pass of the probe `tokens` through the tower, then `probe`'s plan for every block.
+    private func declare(
+        _ probe: OutlierProbe, tokens: Tokens, encoder: TransformerEncoder, to converter: PrecisionConverter
+    ) throws {
         let hidden = try embedder.embed([tokens]).hidden
-        let found = try sized.outliers(of: encoder, hidden: hidden, causal: causal)
+        let found = try probe.outliers(of: encoder, hidden: hidden, causal: causal)
         for (layer, channels) in zip(encoder.layers, found) {
             for input in BlockInput.allCases {
                 let linear: Linear

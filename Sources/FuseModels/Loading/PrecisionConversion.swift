@@ -41,6 +41,9 @@ public final class PrecisionConverter {
         plans[Self.key(linear)] = plan
     }
 
+    /// Whether `linear` has already converted (through `convert`).
+    public func hasConverted(_ linear: Linear) -> Bool { converted[Self.key(linear)] != nil }
+
     /// `linear` in the converter's precision; a `sensitive` layer (an MLP's down-projection, whose input carries
     /// outlier channels) gets `sensitiveInt8Precision` when the model runs int8. A declared `Int8Plan` decides
     /// instead.
@@ -105,7 +108,8 @@ extension EncoderLayer {
     /// input is the GELU output with its outlier channels) in bf16 where the CPU has native bf16, else in fp32:
     /// measured on all-MiniLM-L6-v2, int8 there alone moves the mean cosine to fp32 from 0.9991 to 0.9989 (the
     /// accuracy contract asks ≥ 0.999), while bf16 keeps it (docs/PRECISION.md). Layers with a declared
-    /// `PrecisionConverter.Int8Plan` (text towers: `OutlierProbe.int8Recipe`) follow their plan instead.
+    /// `PrecisionConverter.Int8Plan` (text towers: `OutlierProbe.int8Recipe`; towers over patches:
+    /// `OutlierProbe.patchInt8Recipe`) follow their plan instead.
     func converted(_ converter: PrecisionConverter) throws -> EncoderLayer {
         // Query, key and value compute as one stacked layer; the separate fp32 layers stay for reference only.
         EncoderLayer(
@@ -124,7 +128,7 @@ extension Tower {
 
     func converted(_ converter: PrecisionConverter) throws -> Tower {
         // Before the token table turns int8: the probe embeds its tokens with the fp32 table.
-        try declareInt8Plan(.int8Recipe, to: converter)
+        try declareInt8Plan(to: converter)
         return Tower(
             modality: modality, embedder: try embedder.reducedPrecision(converter),
             encoder: try encoder.converted(converter), causal: causal,
@@ -142,7 +146,9 @@ extension EncoderModel {
         let converter = PrecisionConverter(precision: target)
         do {
             var towers: [Modality: Tower] = [:]
-            for (modality, tower) in self.towers { towers[modality] = try tower.converted(converter) }
+            for (modality, tower) in Self.conversionOrder(self.towers) {
+                towers[modality] = try tower.converted(converter)
+            }
             return EncoderModel(
                 directory: directory, modelType: modelType, towers: towers, preprocessing: preprocessing,
                 logitScale: logitScale, precision: target)
@@ -152,6 +158,16 @@ extension EncoderModel {
                 preprocessing: preprocessing, logitScale: logitScale, precision: self.precision,
                 precisionNote: "\(unavailable); running \(self.precision)")
         }
+    }
+
+    /// The order towers convert in, fixed so a shared encoder gets the same int8 plan in every process: the first
+    /// tower to convert a shared layer decides its plan, and token-id towers' (`OutlierProbe.int8Recipe`, which keeps
+    /// q/k/v in bf16) go first, then the others by modality name.
+    static func conversionOrder(_ towers: [Modality: Tower]) -> [(Modality, Tower)] {
+        towers.sorted { a, b in
+            let (aText, bText) = (Tower.tokenTable(a.value.embedder) != nil, Tower.tokenTable(b.value.embedder) != nil)
+            return aText != bText ? aText : a.key.name < b.key.name
+        }.map { ($0.key, $0.value) }
     }
 
     /// The oneDNN kernel the reduced-precision layers last ran, for reports ("" before a call or for fp32).
