@@ -26,6 +26,19 @@ struct OutlierProbeTests {
         #expect(OutlierProbe(ratio: 6, limit: 8, inputs: [.mlp]).select(peaks) == [40, 90, 7])
     }
 
+    @Test("SmoothQuant factors: peak^α / weight peak^(1−α), floored at 1e-5, over their median")
+    func smoothingFactors() {
+        let probe = OutlierProbe(ratio: 6, limit: 4, inputs: [], smoothed: [.mlp], alpha: 0.5)
+        // raw: √(4/1) = 2, √(1/1) = 1, √(16/4) = 2, √(1e-5/1e-5) = 1, √(9/0.25) = 6 → median 2.
+        let factors = probe.smoothingFactors(peaks: [4, 1, 16, 0, 9], weightPeaks: [1, 1, 4, 0, 0.25])
+        let expected: [Float] = [1, 0.5, 1, 0.5, 3]
+        #expect(zip(factors, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(factors)")
+        let strong = OutlierProbe(ratio: 6, limit: 4, inputs: [], smoothed: [.mlp], alpha: 1)
+        #expect(strong.smoothingFactors(peaks: [2, 8, 4], weightPeaks: [9, 9, 9]) == [0.5, 2, 1])
+        let unbounded = probe.smoothingFactors(peaks: [.infinity, 1, 1], weightPeaks: [1, 1, 1])
+        #expect(unbounded.allSatisfy { $0.isFinite && $0 > 0 }, "\(unbounded)")
+    }
+
     @Test("all-MiniLM-L6-v2: the probe finds dimension 99 of the MLP inputs and a GELU channel per block")
     func miniLMChannels() throws {
         let model = try EncoderModel.load(directory: MiniLMTests.modelFolder())

@@ -109,27 +109,36 @@ struct PrecisionContractTests {
     @Test("towers that share an encoder share its converted weights (converted once)")
     func sharedEncoderConvertedOnce() throws {
         let model = try EncoderModel.load(directory: ModelFixtures.folder("meta"), precision: .int8)
+        // fc1 runs int8 on every CPU with oneDNN (q/k/v may stay fp32 where the CPU has neither VNNI nor bf16).
         let layers = model.modalities.compactMap {
-            (model.towers[$0]?.encoder as? TransformerEncoder)?.layers.first?.fusedQKV?.reduced
+            (model.towers[$0]?.encoder as? TransformerEncoder)?.layers.first?.fc1.reduced
         }
         #expect(layers.count == model.modalities.count && layers.count > 1)
         #expect(layers.allSatisfy { $0 === layers[0] })
     }
 
-    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan")
+    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan (smoothed)")
     func int8PlansPerTower() throws {
-        let sensitive = PrecisionConverter.sensitiveInt8Precision
         let vit = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: .int8)
         let vitLayers = try #require(vit.towers[.image]?.encoder as? TransformerEncoder).layers
         #expect(vitLayers.allSatisfy { $0.fc2.precision == .int8 && $0.fusedQKV?.precision == .int8 })
-        // Meta-Transformer: every tower's blocks are the text tower's (q/k/v in the sensitive precision, fc2 int8),
-        // in every process, whatever order the towers dictionary lists them in.
+        #expect(vitLayers.allSatisfy { $0.fc2.reduced?.isSmoothed == false })
+        // Meta-Transformer: every tower's blocks are the text tower's (with VNNI every projection int8 and smoothed,
+        // without it q/k/v in the sensitive precision), in every process, whatever order the towers dictionary lists
+        // them in.
+        let vnni = ComputeCapabilities.current.hasVNNI
         let meta = try EncoderModel.load(directory: ModelFixtures.folder("meta"), precision: .int8)
         let order = EncoderModel.conversionOrder(meta.towers).map(\.0)
         #expect(order.first == .text)
         for modality in meta.modalities {
             let layers = try #require(meta.towers[modality]?.encoder as? TransformerEncoder).layers
-            let planned = layers.allSatisfy { $0.fusedQKV?.precision == sensitive && $0.fc2.precision == .int8 }
+            let planned = layers.allSatisfy { layer in
+                let smoothedInt8 = [layer.output, layer.fc1, layer.fc2].allSatisfy {
+                    $0.precision == .int8 && $0.reduced?.isSmoothed == vnni
+                }
+                let qkv = layer.fusedQKV?.precision == (vnni ? .int8 : PrecisionConverter.sensitiveInt8Precision)
+                return smoothedInt8 && qkv
+            }
             #expect(planned, "\(modality)")
         }
     }

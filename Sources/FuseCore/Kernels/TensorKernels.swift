@@ -78,14 +78,17 @@ public struct Linear: Sendable {
     }
 
     /// The same layer computing in `precision` (`.auto` resolved for this CPU); `.fp32` gives the exact layer back.
-    /// Under int8, `outlierChannels` are input channels computed beside the int8 GEMM in fp32
-    /// (`ReducedPrecisionWeights.init(weight:precision:outlierChannels:)`). Throws `PrecisionUnavailable` when this
-    /// CPU cannot run it.
-    public func converted(to precision: Precision, outlierChannels: [Int] = []) throws -> Linear {
+    /// Under int8, `outlierChannels` are input channels computed beside the int8 GEMM in fp32 and `smoothing` the
+    /// input channels' SmoothQuant factors (`ReducedPrecisionWeights.init(weight:precision:outlierChannels:smoothing:)`).
+    /// Throws `PrecisionUnavailable` when this CPU cannot run it.
+    public func converted(
+        to precision: Precision, outlierChannels: [Int] = [], smoothing: [Float]? = nil
+    ) throws -> Linear {
         let target = precision.resolved
         guard target != self.precision else { return self }
         guard target != .fp32 else { return Linear(weight: weight, bias: bias, reduced: nil) }
-        let reduced = try ReducedPrecisionWeights(weight: weight, precision: target, outlierChannels: outlierChannels)
+        let reduced = try ReducedPrecisionWeights(
+            weight: weight, precision: target, outlierChannels: outlierChannels, smoothing: smoothing)
         // The fp32 weights are not read again while the reduced copy computes: a mapped checkpoint's pages go.
         weight.storage.releaseResidentPages(offset: weight.offset, count: weight.count)
         return Linear(weight: weight, bias: bias, reduced: reduced)

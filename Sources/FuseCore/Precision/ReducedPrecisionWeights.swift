@@ -16,11 +16,14 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// int8: the largest quantized input value.
     private let inputLevels: Float
     /// int8: the input channels computed beside the GEMM in fp32 (`outlierChannels`), their fp32 weights
-    /// `[count, out]` (one row per channel), and a `[in]` mask, 1 for the channels the GEMM computes and 0 for these.
+    /// `[count, out]` (one row per channel), and a `[in]` multiplier of the input channels before quantization: 0
+    /// for these, 1 / smoothing for the others (1 without smoothing); empty when every channel's is 1.
     public let outlierChannels: [Int]
     private let outlierIndices: [Int32]
     private let outlierWeights: [Float]
     private let channelMask: [Float]
+    /// int8: whether the layer scales its input channels (`smoothing`).
+    public let isSmoothed: Bool
 
     /// Prepares `weight` `[out, in]` for `precision` (`.int8` or `.bf16`); throws when oneDNN cannot run it on this
     /// CPU (callers fall back to fp32 and say so).
@@ -30,7 +33,14 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
     /// quantization range, so the other channels keep fine steps — and computed beside it in fp32 with their exact
     /// inputs and fp32 weights, added in the epilogue (LLM.int8()'s mixed-precision decomposition, with the channels
     /// fixed at load instead of found per call).
-    public init(weight: Tensor, precision: Precision, outlierChannels: [Int] = []) throws {
+    ///
+    /// `smoothing` (int8 only; `in` positive finite factors, or nil): SmoothQuant's per-input-channel scales. Each
+    /// input channel c is divided by `smoothing[c]` before its row is quantized and the weight column multiplied by it
+    /// before the weights are, so the product is unchanged while a channel with large activations and small weights
+    /// hands part of its range to the weights (which are quantized per output channel, where it costs less).
+    public init(
+        weight: Tensor, precision: Precision, outlierChannels: [Int] = [], smoothing: [Float]? = nil
+    ) throws {
         guard weight.rank == 2, precision == .int8 || precision == .bf16 else {
             throw FuseError.invalidArgument(
                 what: "reduced-precision weights",
@@ -43,11 +53,22 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
                 what: "outlier channels \(outliers)",
                 reason: "need distinct input channels of an [\(n), \(k)] weight")
         }
-        var mask = [Float](repeating: 1, count: outliers.isEmpty ? 0 : k)
+        let smoothing = precision == .int8 ? smoothing : nil
+        if let smoothing {
+            guard smoothing.count == k, smoothing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw FuseError.invalidArgument(
+                    what: "smoothing factors",
+                    reason: "need \(k) positive finite factors for an [\(n), \(k)] weight, got \(smoothing.count)")
+            }
+        }
+        // The input's multiplier before quantization, and the weights' column factor (0 for outlier channels).
+        var mask = smoothing.map { $0.map { 1 / $0 } } ?? [Float](repeating: 1, count: outliers.isEmpty ? 0 : k)
+        var columnFactor = smoothing ?? mask
         var outlierWeights = [Float](repeating: 0, count: outliers.count * n)
         weight.withUnsafeBufferPointer { w in
             for (o, channel) in outliers.enumerated() {
                 mask[channel] = 0
+                columnFactor[channel] = 0
                 for row in 0..<n { outlierWeights[o * n + row] = w[row * k + channel] }
             }
         }
@@ -66,8 +87,9 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
             weight.withUnsafeBufferPointer { w in
                 for row in 0..<n {
                     let line = w.baseAddress! + row * k
-                    // Outlier channels' columns are zero in the GEMM (their products come from the fp32 weights).
-                    func value(_ c: Int) -> Float { mask.isEmpty ? line[c] : line[c] * mask[c] }
+                    // Outlier channels' columns are zero in the GEMM (their products come from the fp32 weights);
+                    // smoothed columns are multiplied by their factor.
+                    func value(_ c: Int) -> Float { columnFactor.isEmpty ? line[c] : line[c] * columnFactor[c] }
                     var largest: Float = 0
                     for c in 0..<k { largest = max(largest, abs(value(c))) }
                     let scale = largest > 0 ? largest / weightLevels : 1
@@ -106,6 +128,7 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         outlierIndices = outliers.map { Int32($0) }
         self.outlierWeights = outlierWeights
         channelMask = mask
+        isSmoothed = smoothing != nil
     }
 
     deinit { fuse_dnnl_matmul_destroy(matmul) }

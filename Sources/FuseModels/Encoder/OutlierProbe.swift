@@ -7,8 +7,8 @@ public enum BlockInput: String, Sendable, CaseIterable {
     case attention, attentionOutput, mlp, mlpOutput
 }
 
-/// Finds a text encoder's outlier input channels at load, for int8's mixed-precision decomposition
-/// (`ReducedPrecisionWeights` computes them beside the int8 GEMM in fp32).
+/// Finds a transformer's outlier input channels at load, for int8's mixed-precision decomposition
+/// (`ReducedPrecisionWeights` computes them beside the int8 GEMM in fp32), and its inputs' SmoothQuant factors.
 ///
 /// Transformers trained on text carry a few "massive activation" channels: the same hidden dimensions hold values
 /// 10–30× the others' in every token (all-MiniLM-L6-v2: dimension 99 of every MLP input, ~28 against a median
@@ -25,25 +25,46 @@ public struct OutlierProbe: Sendable {
     public var inputs: Set<BlockInput>
     /// The GEMM inputs whose layers run in `PrecisionConverter.sensitiveInt8Precision` instead of int8.
     public var sensitive: Set<BlockInput>
+    /// The GEMM inputs whose channels get SmoothQuant factors from their probe peaks (`smoothingFactors`).
+    public var smoothed: Set<BlockInput>
+    /// SmoothQuant's migration strength α: factor = peak^α / weight column peak^(1−α).
+    public var alpha: Float
     /// Probe length in tokens.
     public var length: Int
 
     public init(
-        ratio: Float, limit: Int, inputs: Set<BlockInput>, sensitive: Set<BlockInput> = [], length: Int = 64
+        ratio: Float, limit: Int, inputs: Set<BlockInput>, sensitive: Set<BlockInput> = [],
+        smoothed: Set<BlockInput> = [], alpha: Float = 0.5, length: Int = 64
     ) {
         self.ratio = ratio
         self.limit = limit
         self.inputs = inputs
         self.sensitive = sensitive
+        self.smoothed = smoothed
+        self.alpha = alpha
         self.length = length
     }
 
-    /// The recipe `--precision int8` uses for text towers: outlier channels (> 6× the median peak, at most 4) on the
-    /// attention output, MLP and down-projection inputs, and the stacked q/k/v projection in bf16 — measured on
-    /// all-MiniLM-L6-v2 against the recipe before it (everything int8 but `fc2` in bf16): mean cosine to fp32
-    /// 0.99918 → 0.99966, worst 0.99867 → 0.99937, top-1 retrieval 97.4 % → 98.9 %, weights 0.298× → 0.289× fp32
-    /// (BENCHMARKS.md, docs/PRECISION.md).
-    public static let int8Recipe = OutlierProbe(
+    /// The recipe `--precision int8` uses for text towers: every projection int8, q/k/v included, each GEMM input
+    /// with outlier channels (> 6× the median peak, at most 4) and SmoothQuant factors (α 0.5) from the probe's
+    /// peaks. Measured on all-MiniLM-L6-v2 (1000 sentences) against the recipe before it (q/k/v in bf16, outliers on
+    /// the other three, no smoothing): cosine to fp32 mean 0.99967 → 0.99955, worst 0.99931 → 0.99919, top-1
+    /// retrieval 98.7 % → 98.6 % (every change at an fp32 gap < 0.01), ≈ 1.12× the sentences/s; without the smoothing
+    /// the same all-int8 recipe moved 4 of the contract test's 60 nearest neighbours (BENCHMARKS.md,
+    /// docs/PRECISION.md). On CPUs without VNNI, whose int8 weights get 7 bits (`ReducedPrecisionWeights`), that
+    /// recipe moved 3 of the 60 neighbours; there the text recipe is `qkvSensitiveRecipe`.
+    public static var int8Recipe: OutlierProbe {
+        ComputeCapabilities.current.hasVNNI ? allInt8Recipe : qkvSensitiveRecipe
+    }
+
+    /// Every projection int8, each GEMM input with outlier channels and SmoothQuant factors (CPUs with VNNI).
+    public static let allInt8Recipe = OutlierProbe(
+        ratio: 6, limit: 4, inputs: Set(BlockInput.allCases), smoothed: Set(BlockInput.allCases))
+
+    /// The stacked q/k/v projection in `PrecisionConverter.sensitiveInt8Precision` (bf16, or fp32 without native
+    /// bf16), outlier channels on the other three GEMM inputs, no smoothing (the text recipe before session 11; CPUs
+    /// without VNNI).
+    public static let qkvSensitiveRecipe = OutlierProbe(
         ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput], sensitive: [.attention])
 
     /// The recipe `--precision int8` uses for towers over patches (images, spectrograms): the same outlier channels,
@@ -74,9 +95,17 @@ public struct OutlierProbe: Sendable {
     /// Each block's outlier channels per GEMM input, from one fp32 pass of `encoder` over `hidden` (the embedded
     /// probe, `[1, length, width]`), causal as the tower runs.
     func outliers(of encoder: TransformerEncoder, hidden: Tensor, causal: Bool) throws -> [[BlockInput: [Int]]] {
+        try peaks(of: encoder, hidden: hidden, causal: causal).map { layer in
+            layer.filter { inputs.contains($0.key) }.mapValues { select($0) }
+        }
+    }
+
+    /// Each block's per-channel probe peaks (largest |value|) of the GEMM inputs that get outlier channels or
+    /// smoothing and are not sensitive, from one fp32 pass of `encoder` over `hidden`.
+    func peaks(of encoder: TransformerEncoder, hidden: Tensor, causal: Bool) throws -> [[BlockInput: [Float]]] {
         var peaks = [[BlockInput: [Float]]](repeating: [:], count: encoder.layers.count)
         try encoder.observing(hidden, causal: causal) { layer, input, values, rows, width in
-            guard inputs.contains(input), !sensitive.contains(input) else { return }
+            guard inputs.contains(input) || smoothed.contains(input), !sensitive.contains(input) else { return }
             var peak = [Float](repeating: 0, count: width)
             for row in 0..<rows {
                 let line = values + row * width
@@ -84,7 +113,20 @@ public struct OutlierProbe: Sendable {
             }
             peaks[layer][input] = peak
         }
-        return peaks.map { layer in layer.mapValues { select($0) } }
+        return peaks
+    }
+
+    /// SmoothQuant's per-input-channel factors for a GEMM whose input channels peaked at `peaks` over the probe and
+    /// whose weight columns (over every stacked part) peak at `weightPeaks`: peak^α / weight peak^(1−α), both
+    /// floored at 1e-5, divided by their median so the input's typical channel keeps its scale.
+    public func smoothingFactors(peaks: [Float], weightPeaks: [Float]) -> [Float] {
+        precondition(peaks.count == weightPeaks.count, "\(peaks.count) input peaks for \(weightPeaks.count) columns")
+        let raw = zip(peaks, weightPeaks).map { peak, weight in
+            let (x, w) = (max(peak.isFinite ? peak : 1e-5, 1e-5), max(weight.isFinite ? weight : 1e-5, 1e-5))
+            return pow(x, alpha) / pow(w, 1 - alpha)
+        }
+        let median = raw.sorted()[raw.count / 2]
+        return raw.map { $0 / median }
     }
 
     /// The channels of one GEMM input whose peaks exceed `ratio` × the median peak, largest first, at most `limit`.
@@ -128,23 +170,43 @@ extension Tower {
         _ probe: OutlierProbe, tokens: Tokens, encoder: TransformerEncoder, to converter: PrecisionConverter
     ) throws {
         let hidden = try embedder.embed([tokens]).hidden
-        let found = try probe.outliers(of: encoder, hidden: hidden, causal: causal)
-        for (layer, channels) in zip(encoder.layers, found) {
+        let peaks = try probe.peaks(of: encoder, hidden: hidden, causal: causal)
+        for (layer, layerPeaks) in zip(encoder.layers, peaks) {
             for input in BlockInput.allCases {
-                let linear: Linear
+                // The layers reading this input; a stacked q/k/v layer is declared on its first part.
+                let parts: [Linear]
                 switch input {
-                case .attention: linear = layer.query  // the stacked q/k/v layer's first part
-                case .attentionOutput: linear = layer.output
-                case .mlp: linear = layer.fc1
-                case .mlpOutput: linear = layer.fc2
+                case .attention: parts = [layer.query, layer.key, layer.value]
+                case .attentionOutput: parts = [layer.output]
+                case .mlp: parts = [layer.fc1]
+                case .mlpOutput: parts = [layer.fc2]
                 }
                 if probe.sensitive.contains(input) {
-                    converter.plan(.sensitive, for: linear)
-                } else if let chosen = channels[input] {
-                    converter.plan(.outliers(chosen), for: linear)
+                    converter.plan(.sensitive, for: parts[0])
+                } else if let inputPeaks = layerPeaks[input] {
+                    let chosen = probe.inputs.contains(input) ? probe.select(inputPeaks) : []
+                    let smoothing =
+                        probe.smoothed.contains(input)
+                        ? probe.smoothingFactors(peaks: inputPeaks, weightPeaks: Self.columnPeaks(parts)) : nil
+                    converter.plan(.outliers(chosen, smoothing: smoothing), for: parts[0])
                 }
             }
         }
+    }
+
+    /// The largest |weight| of each input column over `parts` (layers reading the same input).
+    static func columnPeaks(_ parts: [Linear]) -> [Float] {
+        var peaks = [Float](repeating: 0, count: parts[0].inFeatures)
+        for part in parts {
+            let (rows, columns) = (part.outFeatures, part.inFeatures)
+            part.weight.withUnsafeBufferPointer { w in
+                for row in 0..<rows {
+                    let line = w.baseAddress! + row * columns
+                    for c in 0..<columns { peaks[c] = max(peaks[c], abs(line[c])) }
+                }
+            }
+        }
+        return peaks
     }
 
     /// The vocabulary size and longest sequence of an embedder that looks token ids up (nil for others).

@@ -15,8 +15,9 @@ public final class PrecisionConverter {
 
     /// How one layer computes when the model runs int8, declared before it converts (`plan(_:for:)`).
     public enum Int8Plan: Sendable, Equatable {
-        /// int8, with these input channels computed beside the GEMM in fp32 (`ReducedPrecisionWeights`).
-        case outliers([Int])
+        /// int8, with these input channels computed beside the GEMM in fp32 and, when given, the input channels'
+        /// SmoothQuant factors (`ReducedPrecisionWeights`).
+        case outliers([Int], smoothing: [Float]? = nil)
         /// `sensitiveInt8Precision` (bf16 where the CPU has native bf16, else fp32).
         case sensitive
     }
@@ -50,19 +51,19 @@ public final class PrecisionConverter {
     public func convert(_ linear: Linear, sensitive: Bool = false) throws -> Linear {
         let key = Self.key(linear)
         if let done = converted[key] { return done }
-        let (target, channels) = int8Plan(plans[key], sensitive: sensitive)
-        let result = try linear.converted(to: target, outlierChannels: channels)
+        let (target, channels, smoothing) = int8Plan(plans[key], sensitive: sensitive)
+        let result = try linear.converted(to: target, outlierChannels: channels, smoothing: smoothing)
         converted[key] = result
         return result
     }
 
-    /// The precision and outlier channels of a layer with `plan` (nil: none declared).
-    private func int8Plan(_ plan: Int8Plan?, sensitive: Bool) -> (Precision, [Int]) {
-        guard precision == .int8 else { return (precision, []) }
+    /// The precision, outlier channels and smoothing factors of a layer with `plan` (nil: none declared).
+    private func int8Plan(_ plan: Int8Plan?, sensitive: Bool) -> (Precision, [Int], [Float]?) {
+        guard precision == .int8 else { return (precision, [], nil) }
         switch plan {
-        case .outliers(let channels): return (.int8, channels)
-        case .sensitive: return (Self.sensitiveInt8Precision, [])
-        case nil: return (sensitive ? Self.sensitiveInt8Precision : .int8, [])
+        case .outliers(let channels, let smoothing): return (.int8, channels, smoothing)
+        case .sensitive: return (Self.sensitiveInt8Precision, [], nil)
+        case nil: return (sensitive ? Self.sensitiveInt8Precision : .int8, [], nil)
         }
     }
 
@@ -93,8 +94,8 @@ public final class PrecisionConverter {
             // reduced copy exists (as a checkpoint's do), instead of staying resident beside it.
             stackedFP32 = try Linear(weight: spilled, bias: stackedFP32.bias)
         }
-        let (target, channels) = int8Plan(plans[Self.key(first)], sensitive: false)
-        let result = try stackedFP32.converted(to: target, outlierChannels: channels)
+        let (target, channels, smoothing) = int8Plan(plans[Self.key(first)], sensitive: false)
+        let result = try stackedFP32.converted(to: target, outlierChannels: channels, smoothing: smoothing)
         for part in parts {
             part.weight.storage.releaseResidentPages(offset: part.weight.offset, count: part.weight.count)
         }
