@@ -117,7 +117,7 @@ struct PrecisionContractTests {
         #expect(layers.allSatisfy { $0 === layers[0] })
     }
 
-    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan (smoothed)")
+    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan")
     func int8PlansPerTower() throws {
         let vit = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: .int8)
         let vitLayers = try #require(vit.towers[.image]?.encoder as? TransformerEncoder).layers
