@@ -14,11 +14,21 @@ extension Tensor {
     /// otherwise stay resident beside their int8 or bf16 copy.
     public func spilledToTemporaryFile() -> Tensor? {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuse-spill-\(UUID().uuidString)")
-        let written: Bool = withUnsafeBufferPointer { values in
-            FileManager.default.createFile(atPath: url.path, contents: Data(buffer: values))
-        }
-        guard written else { return nil }
+        // Written straight from the tensor's memory (no intermediate Data copy), the file readable only by us.
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return nil }
         defer { unlink(url.path) }
+        let written: Bool = withUnsafeBufferPointer { values in
+            var remaining = UnsafeRawBufferPointer(values)
+            while !remaining.isEmpty {
+                let count = write(descriptor, remaining.baseAddress!, remaining.count)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                remaining = UnsafeRawBufferPointer(rebasing: remaining[count...])
+            }
+            return true
+        }
+        guard close(descriptor) == 0, written else { return nil }
         guard let mapped = try? MappedFile(url: url), mapped.size == count * MemoryLayout<Float>.stride else {
             return nil
         }

@@ -32,16 +32,22 @@ extension Tokenizer {
         if name == "merges.txt" {
             return try gpt2(vocab: url.deletingLastPathComponent().appendingPathComponent("vocab.json"), merges: url)
         }
-        let data = try read(url)
-        let object = try JSONErrorReason.jsonObject(data) { TokenizerError.invalidJSON(file: url.path, reason: $0) }
-        guard let root = object as? [String: Any] else {
-            throw TokenizerError.invalidJSON(file: url.path, reason: "the top level is not an object")
+        return try TokenizerFileCache.tokenizer(for: url) {
+            let data = try read(url)
+            let object = try JSONErrorReason.jsonObject(data) {
+                TokenizerError.invalidJSON(file: url.path, reason: $0)
+            }
+            guard let root = object as? [String: Any] else {
+                throw TokenizerError.invalidJSON(file: url.path, reason: "the top level is not an object")
+            }
+            // A bare token → id map is a GPT-2 vocab.json (an empty one is too, when the file is named so).
+            if root["model"] == nil && root.values.allSatisfy({ $0 is Int }) && (!root.isEmpty || name == "vocab.json")
+            {
+                return try gpt2(
+                    vocab: url, merges: url.deletingLastPathComponent().appendingPathComponent("merges.txt"))
+            }
+            return try TokenizerJSON(file: url.path).tokenizer(from: root)
         }
-        // A bare token → id map is a GPT-2 vocab.json (an empty one is too, when the file is named so).
-        if root["model"] == nil && root.values.allSatisfy({ $0 is Int }) && (!root.isEmpty || name == "vocab.json") {
-            return try gpt2(vocab: url, merges: url.deletingLastPathComponent().appendingPathComponent("merges.txt"))
-        }
-        return try TokenizerJSON(file: url.path).tokenizer(from: root)
     }
 
     /// Parses tokenizer.json content already in memory (`file` names it in errors).

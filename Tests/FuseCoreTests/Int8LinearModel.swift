@@ -2,7 +2,7 @@ import FuseCore
 
 /// A Float64 model of Fuse's int8 linear arithmetic, shared by the tests of the int8 layers: each input row quantized
 /// to u8 with its own step and zero point (`fuse_int8_quantize_rows`), each weight row to ±`weightLevels` with its own
-/// scale, the integer products summed exactly and dequantized.
+/// scale (ties to even, as both kernels round), the integer products summed exactly and dequantized.
 enum Int8LinearModel {
     /// Weight levels: 127 with VNNI, 63 without (oneDNN's 16-bit pair sums would saturate).
     static var weightLevels: Double { ComputeCapabilities.current.hasVNNI ? 127 : 63 }
@@ -30,7 +30,7 @@ enum Int8LinearModel {
         for k in line.indices {
             sum +=
                 (input.codes[k] - input.zero)
-                * max(-levels, min(levels, (Double(Float(line[k]) / Float(scale))).rounded()))
+                * max(-levels, min(levels, (Double(Float(line[k]) / Float(scale))).rounded(.toNearestOrEven)))
         }
         let tolerance = 1e-5 * max(input.step * scale * Double(line.count) * 255 * levels / 100, 1)
         return (input.step * scale * sum, tolerance)

@@ -30,6 +30,35 @@ import Testing
         }
     }
 
+    /// The load-time kernels behind it (`fuse_int8_quantize_symmetric_rows`, `fuse_f32_column_peaks`) in every build
+    /// this CPU runs: the same codes and scales, and rows holding NaN or an infinity quantize to zeros (scale 0),
+    /// never to undefined integer conversions.
+    @Test func everyBuildQuantizesTheSameAndRefusesNonFiniteRows() throws {
+        var random = SplitMix64(seed: 9)
+        let (rows, width) = (6, 37)
+        var values = (0..<rows * width).map { _ in Float(random.nextUnit() * 2 - 1) }
+        values[width + 3] = .nan
+        values[2 * width + 36] = .infinity
+        values[3 * width + 20] = -.infinity
+        let table = try Tensor(shape: [rows, width], values: values)
+        let expectedPeaks = (0..<width).map { c in (0..<rows).map { abs(values[$0 * width + c]) }.max()! }
+        var builds: [QuantizedRows] = []
+        for level in stride(from: Kernels.vectorLevel, through: 0, by: -1) {
+            let (quantized, peaks) = try Kernels.withVectorLevelCap(level) {
+                (try QuantizedRows(quantizing: table), try Linear.columnPeaks([Linear(weight: table)]))
+            }
+            builds.append(quantized)
+            for row in 1...3 {
+                #expect(quantized.scales[row] == 0, "build \(level) row \(row)")
+                #expect(quantized.values[(row * width)..<((row + 1) * width)].allSatisfy { $0 == 0 })
+            }
+            #expect(quantized.scales[0] > 0 && quantized.scales[4] > 0 && quantized.scales[5] > 0)
+            let finitePeaks = zip(peaks, expectedPeaks).filter { !$0.1.isNaN }
+            #expect(finitePeaks.allSatisfy { $0.0 == $0.1 }, "build \(level) column peaks")
+        }
+        #expect(builds.allSatisfy { $0.values == builds[0].values && $0.scales == builds[0].scales })
+    }
+
     @Test func rejectsATensorThatIsNotATable() {
         #expect(throws: FuseError.self) { try QuantizedRows(quantizing: Tensor(zeros: [4])) }
     }

@@ -41,6 +41,15 @@ void fuse_int8_dequantize_rows(const int32_t *acc, int64_t rows, int64_t n, int6
                                const float *row_scales, const int32_t *zero_points, const float *weight_scales,
                                const int32_t *weight_sums, const float *bias, const fuse_int8_outliers *outliers,
                                int activation, float *y, int64_t ldy);
+/* Symmetric s8 rows at load (fuse_quantize_weights.c): each of `rows` rows of k floats, multiplied column by column by
+   `factors` (k floats, or NULL for none), gets scale = its largest |value| / levels and codes
+   nearbyint(value / scale) clamped to ±levels, with their sum in `sums` (NULL: not written). A row whose values are
+   all zero, or not all finite, gets scale 0 and zero codes. */
+void fuse_int8_quantize_symmetric_rows(const float *w, int64_t rows, int64_t k, const float *factors, float levels,
+                                       int8_t *q, float *scales, int32_t *sums);
+/* peaks[c] = max(peaks[c], |w[r, c]|) over the rows of a [rows, k] row-major matrix (peaks accumulates: call once per
+   matrix that reads the same input). */
+void fuse_f32_column_peaks(const float *w, int64_t rows, int64_t k, float *peaks);
 /* Which build of the element-wise kernels above runs: 2 AVX-512, 1 AVX2 + FMA, 0 baseline x86-64. The cap lowers it
    (tests of the narrower builds on a wider CPU). */
 int fuse_vector_level(void);

@@ -1,3 +1,5 @@
+import CFuseKernels
+
 /// A lookup table (token embeddings) stored as int8 with one fp32 scale per row, symmetric:
 /// `row[j] ≈ scale · q[j]`, `scale = max |row| / 127`, `q = round(row / scale)` (ties to even). A quarter of the fp32
 /// table's memory; a lookup dequantizes one row. Rows of zeros keep scale 0 and dequantize to exact zeros.
@@ -26,20 +28,9 @@ public struct QuantizedRows: Sendable {
         precondition(source.count == rows * width, "\(source.count) values for \(rows) × \(width)")
         var values = [Int8](repeating: 0, count: rows * width)
         var scales = [Float](repeating: 0, count: rows)
-        values.withUnsafeMutableBufferPointer { quantized in
-            for row in 0..<(width > 0 ? rows : 0) {
-                let line = source.baseAddress! + row * width
-                var largest: Float = 0
-                for j in 0..<width { largest = max(largest, abs(line[j])) }
-                guard largest > 0, largest.isFinite else { continue }
-                let scale = largest / 127
-                scales[row] = scale
-                let target = quantized.baseAddress! + row * width
-                for j in 0..<width {
-                    let q = (line[j] / scale).rounded(.toNearestOrEven)
-                    target[j] = Int8(max(-127, min(127, q)))
-                }
-            }
+        if width > 0 {
+            // Scale = largest |value| / 127, codes rounded to nearest even; a zero or non-finite row gets scale 0.
+            fuse_int8_quantize_symmetric_rows(source.baseAddress, Int64(rows), Int64(width), nil, 127, &values, &scales, nil)
         }
         self.rows = rows
         self.width = width

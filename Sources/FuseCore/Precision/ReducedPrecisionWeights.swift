@@ -83,24 +83,14 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         // past 2 · 255 · 63; weights then get 7 bits (±63) so inputs keep their 8.
         let weightLevels: Float = ComputeCapabilities.current.hasVNNI ? 127 : 63
         if precision == .int8 {
+            // Outlier channels' columns are zero in the GEMM (their products come from the fp32 weights); smoothed
+            // columns are multiplied by their factor. A row without weights gets scale 0 (its outputs are its bias).
             var quantized = [Int8](repeating: 0, count: n * k)
             weight.withUnsafeBufferPointer { w in
-                for row in 0..<n {
-                    let line = w.baseAddress! + row * k
-                    // Outlier channels' columns are zero in the GEMM (their products come from the fp32 weights);
-                    // smoothed columns are multiplied by their factor.
-                    func value(_ c: Int) -> Float { columnFactor.isEmpty ? line[c] : line[c] * columnFactor[c] }
-                    var largest: Float = 0
-                    for c in 0..<k { largest = max(largest, abs(value(c))) }
-                    let scale = largest > 0 ? largest / weightLevels : 1
-                    var sum: Int32 = 0
-                    for c in 0..<k {
-                        let q = Int8(max(-weightLevels, min(weightLevels, (value(c) / scale).rounded())))
-                        quantized[row * k + c] = q
-                        sum += Int32(q)
-                    }
-                    scales[row] = scale
-                    sums[row] = sum
+                columnFactor.withUnsafeBufferPointer { factors in
+                    fuse_int8_quantize_symmetric_rows(
+                        w.baseAddress, Int64(n), Int64(k), factors.isEmpty ? nil : factors.baseAddress, weightLevels,
+                        &quantized, &scales, &sums)
                 }
             }
             created = quantized.withUnsafeBytes {

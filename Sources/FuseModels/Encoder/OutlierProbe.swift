@@ -187,26 +187,11 @@ extension Tower {
                     let chosen = probe.inputs.contains(input) ? probe.select(inputPeaks) : []
                     let smoothing =
                         probe.smoothed.contains(input)
-                        ? probe.smoothingFactors(peaks: inputPeaks, weightPeaks: Self.columnPeaks(parts)) : nil
+                        ? probe.smoothingFactors(peaks: inputPeaks, weightPeaks: try Linear.columnPeaks(parts)) : nil
                     converter.plan(.outliers(chosen, smoothing: smoothing), for: parts[0])
                 }
             }
         }
-    }
-
-    /// The largest |weight| of each input column over `parts` (layers reading the same input).
-    static func columnPeaks(_ parts: [Linear]) -> [Float] {
-        var peaks = [Float](repeating: 0, count: parts[0].inFeatures)
-        for part in parts {
-            let (rows, columns) = (part.outFeatures, part.inFeatures)
-            part.weight.withUnsafeBufferPointer { w in
-                for row in 0..<rows {
-                    let line = w.baseAddress! + row * columns
-                    for c in 0..<columns { peaks[c] = max(peaks[c], abs(line[c])) }
-                }
-            }
-        }
-        return peaks
     }
 
     /// The vocabulary size and longest sequence of an embedder that looks token ids up (nil for others).

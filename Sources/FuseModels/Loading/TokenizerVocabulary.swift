@@ -7,11 +7,18 @@ import FuseTokenizers
 enum TokenizerVocabulary {
     /// The number of ids the tokenizer in `directory` can produce (`tokenizer.json`'s vocabulary and added tokens,
     /// with the ids HF `tokenizers` gives them, read by the tokenizer library; else `vocab.txt`'s lines), or nil
-    /// when the folder has neither.
+    /// when the folder has neither. A `tokenizer.json` is loaded whole (the library keeps it, so the text plugin's
+    /// load that follows does not parse it again); one whose other parts the library cannot build is read for its
+    /// vocabulary alone.
     static func size(in directory: URL) throws -> (file: String, size: Int)? {
         let json = directory.appendingPathComponent("tokenizer.json")
         if FileManager.default.fileExists(atPath: json.path) {
-            let size = try TokenizerVocabularySection.read(tokenizerFile: json).size
+            let size: Int
+            if let tokenizer = try? Tokenizer.load(from: json) {
+                size = tokenizer.vocabSize
+            } else {
+                size = try TokenizerVocabularySection.read(tokenizerFile: json).size
+            }
             return size > 0 ? (json.path, size) : nil
         }
         let text = directory.appendingPathComponent("vocab.txt")
