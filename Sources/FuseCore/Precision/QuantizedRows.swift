@@ -30,7 +30,8 @@ public struct QuantizedRows: Sendable {
         var scales = [Float](repeating: 0, count: rows)
         if width > 0 {
             // Scale = largest |value| / 127, codes rounded to nearest even; a zero or non-finite row gets scale 0.
-            fuse_int8_quantize_symmetric_rows(source.baseAddress, Int64(rows), Int64(width), nil, 127, &values, &scales, nil)
+            fuse_int8_quantize_symmetric_rows(
+                source.baseAddress, Int64(rows), Int64(width), nil, 127, &values, &scales, nil)
         }
         self.rows = rows
         self.width = width
