@@ -358,10 +358,11 @@ int fuse_dnnl_set_calling_thread_count(int threads) {
     return 0;
 }
 
-static int calling_thread_count(void) {
+int fuse_dnnl_calling_thread_count(void) {
     pthread_once(&omp_lookup_once, look_up_omp);
     return omp_max_threads ? omp_max_threads() : -1;
 }
+static int calling_thread_count(void) { return fuse_dnnl_calling_thread_count(); }
 
 int fuse_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
 

@@ -126,6 +126,35 @@ struct ReducedPrecisionLinearTests {
         }
     }
 
+    @Test("a call with many rows, split into per-core shares, gives the bits of one single-threaded call")
+    func perCoreSharesAgree() throws {
+        for precision in [Precision.int8, .bf16] {
+            let (exact, _) = try Self.layer(Case(rows: 1, inputs: 96, outputs: 80, seed: 12, bias: true))
+            guard let layer = try? exact.converted(to: precision) else { continue }
+            var generator = SplitMix64(seed: 13)
+            let rows = 197  // a ViT image: shares of 98 and 99 rows on two cores
+            let input = Self.random(rows * 96, &generator, scale: 1)
+            let (split, whole) = Kernels.withVectorLevelCap(Kernels.vectorLevel) {
+                Kernels.setReducedPrecisionThreadsForCallingThread(max(2, Kernels.coreCount))
+                let split = Self.run(layer, input, rows: rows)
+                Kernels.setReducedPrecisionThreadsForCallingThread(1)
+                defer { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) }
+                return (split, Self.run(layer, input, rows: rows))
+            }
+            #expect(split == whole, "\(precision)")
+            let gelu = (0..<2).map { _ in
+                var output = [Float](repeating: .nan, count: rows * 80)
+                input.withUnsafeBufferPointer { x in
+                    output.withUnsafeMutableBufferPointer {
+                        layer.apply(x.baseAddress!, rows: rows, output: $0.baseAddress!, activation: .gelu)
+                    }
+                }
+                return output
+            }
+            #expect(gelu[0] == gelu[1] && !gelu[0].contains { $0.isNaN }, "\(precision) with GELU")
+        }
+    }
+
     @Test(
         "a stacked q/k/v layer writes each part exactly as the separate layers compute it",
         arguments: [

@@ -51,6 +51,8 @@ void fuse_dnnl_matmul_destroy(fuse_dnnl_matmul *matmul);
 /* How many threads oneDNN calls made from the calling thread may use (OpenMP's per-thread setting): 1 inside code that
    already spreads independent work over the cores. 0 on success, -1 when oneDNN's runtime offers no such control. */
 int fuse_dnnl_set_calling_thread_count(int threads);
+/* That setting for the calling thread, or -1 when oneDNN's runtime offers no such control. */
+int fuse_dnnl_calling_thread_count(void);
 
 /* oneDNN's effective ISA (dnnl_cpu_isa_t) and its name. */
 int fuse_dnnl_isa(void);

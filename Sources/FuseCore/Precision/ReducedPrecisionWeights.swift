@@ -157,15 +157,51 @@ public final class ReducedPrecisionWeights: @unchecked Sendable {
         precondition(
             !outputs.isEmpty && outFeatures % outputs.count == 0,
             "\(outputs.count) output parts do not divide \(outFeatures) columns")
-        var error = [CChar](repeating: 0, count: 256)
-        let status = withInt8Constants { constants in
-            outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
-                fuse_dnnl_linear_run(
-                    matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
-                    activationCode, Int32(parts.count), parts.baseAddress, &error, error.count)
+        // oneDNN's OpenMP team and Fuse's own threads (attention, LayerNorm) take turns on the same cores, and a
+        // team's idle members spin between regions: a third of a single image's ViT time went to that spinning. So
+        // a call allowed several threads with enough rows splits them itself, one contiguous share per core, each
+        // run by oneDNN on one thread (rows are independent; the same kernels and chunks per row, so the same bits).
+        let threads = Int(fuse_dnnl_calling_thread_count())
+        let shares = threads > 1 ? min(threads, rows / Self.rowsPerThread) : 1
+        guard shares > 1 else {
+            run(input, rows: rows, outputs: outputs, bias: bias, activation: activationCode)
+            return
+        }
+        let width = outFeatures / outputs.count
+        Kernels.parallelChunks(count: shares, grain: 1) { range in
+            let previous = Int(fuse_dnnl_calling_thread_count())
+            Kernels.setReducedPrecisionThreadsForCallingThread(1)
+            defer { Kernels.setReducedPrecisionThreadsForCallingThread(previous) }
+            for share in range {
+                let (first, last) = (share * rows / shares, (share + 1) * rows / shares)
+                run(
+                    input + first * inFeatures, rows: last - first, outputs: outputs.map { $0 + first * width },
+                    bias: bias, activation: activationCode)
             }
         }
-        precondition(status == 0, "\(precision) matmul failed after it was prepared: \(Self.message(error))")
+    }
+
+    /// The fewest rows per per-core share (a call with fewer than twice as many — a decoding step's one row — is left
+    /// to oneDNN's own threads, which split its columns).
+    static let rowsPerThread = 16
+
+    /// One C call over `rows` rows.
+    private func run(
+        _ input: UnsafePointer<Float>, rows: Int, outputs: [UnsafeMutablePointer<Float>],
+        bias: UnsafePointer<Float>?, activation: Int32
+    ) {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { error in
+            error.initialize(repeating: 0)
+            let status = withInt8Constants { constants in
+                outputs.map { Optional($0) }.withUnsafeBufferPointer { parts in
+                    fuse_dnnl_linear_run(
+                        matmul, Int64(rows), input, precision == .int8 ? constants : nil, bias,
+                        activation, Int32(parts.count), parts.baseAddress, error.baseAddress, error.count)
+                }
+            }
+            precondition(
+                status == 0, "\(precision) matmul failed after it was prepared: \(Self.message(Array(error)))")
+        }
     }
 
     /// The int8 constants as the C layer reads them, valid inside `body`.
