@@ -169,8 +169,12 @@ extension Tower {
     private func declare(
         _ probe: OutlierProbe, tokens: Tokens, encoder: TransformerEncoder, to converter: PrecisionConverter
     ) throws {
-        let hidden = try embedder.embed([tokens]).hidden
-        let peaks = try probe.peaks(of: encoder, hidden: hidden, causal: causal)
+        // One short sequence: single-threaded BLAS (OpenBLAS's threads, once woken, spin in sched_yield for a while
+        // after each call, taking a core from the int8 work that follows).
+        let peaks = try Kernels.withSingleThreadedBLAS {
+            let hidden = try embedder.embed([tokens]).hidden
+            return try probe.peaks(of: encoder, hidden: hidden, causal: causal)
+        }
         for (layer, layerPeaks) in zip(encoder.layers, peaks) {
             for input in BlockInput.allCases {
                 // The layers reading this input; a stacked q/k/v layer is declared on its first part.
