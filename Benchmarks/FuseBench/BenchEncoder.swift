@@ -115,16 +115,9 @@ struct BenchEncoder: AsyncParsableCommand {
         for (batch, target) in [(1, 6.0), (8, 8.0)] {
             let rate = try vit.imagesPerSecond(batch: batch, repeats: repeats)
             report("ViT-B/16 224² b=\(batch)", unit: "img/s", fuse: rate, peer: peerViT[batch], target: target)
-            for line in ort where line["batch"] as? Int == batch {
-                guard let variant = line["variant"] as? String, let median = line["images_per_second"] as? Double,
-                    let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
-                    let worst = line["cosine_worst"] as? Double
-                else { continue }
-                print(
-                    String(
-                        format: "  peer %@: %.2f (%.2f) img/s  Fuse ×%.2f; CLS cosine to torch fp32 mean %.5f, "
-                            + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
-            }
+            Self.printONNXRuntimePeers(
+                ort.filter { $0["batch"] as? Int == batch }, rateKey: "images_per_second", unit: "img/s",
+                digits: 2, fuse: rate.0, cosineOf: "CLS cosine")
             print(
                 ceiling.describe(
                     itemsPerSecond: rate.0, flopsPerItem: TransformerFLOPs.vitBase16PerImage,
@@ -190,16 +183,8 @@ struct BenchEncoder: AsyncParsableCommand {
             "all-MiniLM-L6-v2 b=32 (\(texts.count) sentences, \(runtime.model.precision)"
                 + (runtime.model.kernel.isEmpty ? "" : ", \(runtime.model.kernel)") + ")", unit: "sentences/s",
             fuse: rate, peer: peer, target: 400)
-        for line in ort {
-            guard let variant = line["variant"] as? String, let median = line["sentences_per_second"] as? Double,
-                let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
-                let worst = line["cosine_worst"] as? Double
-            else { continue }
-            print(
-                String(
-                    format: "  peer %@: %.1f (%.1f) sentences/s  Fuse ×%.2f; cosine to torch fp32 mean %.5f, "
-                        + "worst %.5f", variant, median, best, rate.0 / median, mean, worst))
-        }
+        Self.printONNXRuntimePeers(
+            ort, rateKey: "sentences_per_second", unit: "sentences/s", digits: 1, fuse: rate.0, cosineOf: "cosine")
         // Before the fp32 reference below loads a second model into this process.
         if let weightBytes {
             print(
@@ -361,5 +346,25 @@ struct RandomViT {
     func imagesPerSecond(batch: Int, repeats: Int) throws -> (Double, Double) {
         let images = try Self.images(count: batch, seed: UInt64(batch))
         return try BenchEncoder.measure(repeats: repeats, items: batch) { _ = try tower(images) }
+    }
+}
+
+extension BenchEncoder {
+    /// One line per ONNX Runtime variant the peer printed (`variant`, the median and best of `rateKey`, cosine to
+    /// torch fp32): its rate, Fuse's ratio to it, and its accuracy.
+    static func printONNXRuntimePeers(
+        _ lines: [[String: Any]], rateKey: String, unit: String, digits: Int, fuse: Double, cosineOf: String
+    ) {
+        for line in lines {
+            guard let variant = line["variant"] as? String, let median = line[rateKey] as? Double,
+                let best = line["best"] as? Double, let mean = line["cosine_mean"] as? Double,
+                let worst = line["cosine_worst"] as? Double
+            else { continue }
+            let rates = String(format: "%.\(digits)f (%.\(digits)f)", median, best)
+            print(
+                String(
+                    format: "  peer %@: %@ %@  Fuse ×%.2f; %@ to torch fp32 mean %.5f, worst %.5f", variant, rates,
+                    unit, fuse / median, cosineOf, mean, worst))
+        }
     }
 }
