@@ -4,8 +4,10 @@ public final class KVCache: @unchecked Sendable {
     public let capacity: Int
     let width: Int
     let layers: Int
-    private(set) var keys: [UnsafeMutablePointer<Float>]
-    private(set) var values: [UnsafeMutablePointer<Float>]
+    let keys: [UnsafeMutablePointer<Float>]
+    let values: [UnsafeMutablePointer<Float>]
+    /// Owns (and frees) the buffers `keys` and `values` point into.
+    private let buffers: LayerKeyValueBuffers
     /// Positions filled so far.
     public private(set) var length = 0
 
@@ -14,13 +16,8 @@ public final class KVCache: @unchecked Sendable {
         self.capacity = capacity
         self.width = width
         self.layers = layers
-        keys = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
-        values = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
-    }
-
-    deinit {
-        keys.forEach { $0.deallocate() }
-        values.forEach { $0.deallocate() }
+        buffers = LayerKeyValueBuffers(layers: layers, floatsPerLayer: capacity * width)
+        (keys, values) = (buffers.keys, buffers.values)
     }
 
     /// Forgets every position (the buffers are reused).

@@ -10,6 +10,8 @@ public final class WhisperDecoderCache: @unchecked Sendable {
     let layers: Int
     let keys: [UnsafeMutablePointer<Float>]
     let values: [UnsafeMutablePointer<Float>]
+    /// Owns (and frees) the buffers `keys` and `values` point into.
+    private let buffers: LayerKeyValueBuffers
     /// Positions filled so far.
     public private(set) var length = 0
     /// The buffers a single-sequence `WhisperModel.decode` call computes in, made at its first call.
@@ -19,13 +21,8 @@ public final class WhisperDecoderCache: @unchecked Sendable {
         self.capacity = capacity
         self.width = width
         self.layers = layers
-        keys = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
-        values = (0..<layers).map { _ in .allocate(capacity: max(capacity * width, 1)) }
-    }
-
-    deinit {
-        keys.forEach { $0.deallocate() }
-        values.forEach { $0.deallocate() }
+        buffers = LayerKeyValueBuffers(layers: layers, floatsPerLayer: capacity * width)
+        (keys, values) = (buffers.keys, buffers.values)
     }
 
     /// Forgets every position (the buffers are reused).
