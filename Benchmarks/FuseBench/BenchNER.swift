@@ -48,10 +48,10 @@ struct BenchNER: AsyncParsableCommand {
     var untrained = false
 
     @Option(help: "Fine-tuning steps of the bench model (the peer caches the result in its folder).")
-    var trainSteps: Int = 300
+    var trainSteps: Int = 600
 
     @Option(help: "Texts per fine-tuning step.")
-    var trainBatch: Int = 2
+    var trainBatch: Int = 4
 
     @Option(
         help: ArgumentHelp(

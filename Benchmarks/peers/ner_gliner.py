@@ -14,6 +14,15 @@ trained model's do. The distribution on held-out texts goes to stderr and into t
 (exit status 1) when fewer than 90 % of candidates are < 0.1 or fewer than 90 % of true entities > 0.9. The
 fine-tuned weights are cached in WORK/trained-STEPSxBATCH.pt, so a re-run in the same folder does not train again.
 
+Two choices make that task learnable in minutes from a random backbone (a published GLiNER starts from a pretrained
+one). The label vectors are read at the token after each `<<ENT>>` (`embed_ent_token: false`), and the labels are
+words that are single tokens of the fixture tokenizer: a random DeBERTa's output at the five identical `<<ENT>>`
+tokens is the same vector for every label (cosine 0.9996; the relative attention that would tell them apart has to
+be learned first), so the model could only learn "this span is an entity", never which label, and the focal loss
+then settles every true entity near α / (α + 4 (1 − α)) ≈ 0.43 — what the earlier recipe measured. And the
+backbone stays frozen (random, as built): only GLiNER's own layers (projection, LSTM, span and label MLPs) learn,
+which also spares a step the backbone's backward pass. The shape and the FLOPs are gliner_small's either way.
+
 The model is saved by gliner (WORK/raw) and converted by tools/convert_gliner.py into WORK/model (the folder Fuse
 loads). Then --texts texts of seeded random lengths in [--min-words, --max-words] words drawn from the word list go to
 WORK/texts.json with the labels; `model.inference(texts, labels, batch_size=--batch-size)` (threshold 0.5, flat) is
@@ -45,7 +54,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "reference"))
 from ner_gliner import WORDS  # noqa: E402
 
-LABELS = ["person", "organization", "location", "date", "product"]
+# Single tokens of the fixture tokenizer (read at the token after `<<ENT>>`: see the module doc); "person" and the
+# like are spelled letter by letter by it, so their first tokens would be the same "▁".
+LABELS = ["company", "city", "year", "country", "car"]
 
 
 def build(work: pathlib.Path) -> UniEncoderSpanGLiNER:
@@ -61,7 +72,8 @@ def build(work: pathlib.Path) -> UniEncoderSpanGLiNER:
         max_relative_positions=-1, pos_att_type=["p2c", "c2p"], share_att_key=True, norm_rel_ebd="layer_norm",
         position_biased_input=False, type_vocab_size=0, layer_norm_eps=1e-7, pad_token_id=0)
     config = GLiNERConfig(model_name=str(backbone), encoder_config=encoder.to_dict(), max_width=12, hidden_size=768,
-                          dropout=0.0, span_mode="markerV0", max_len=384, vocab_size=len(tokenizer))
+                          embed_ent_token=False, dropout=0.0, span_mode="markerV0", max_len=384,
+                          vocab_size=len(tokenizer))
     torch.manual_seed(0)
     model = UniEncoderSpanGLiNER(config, tokenizer=tokenizer)
     model.resize_embeddings()
@@ -130,34 +142,42 @@ def score_shares(model, examples: list) -> dict:
 
 def train(model, steps: int, batch_size: int, log) -> None:
     """Fine-tunes `model` in place (fp32, seed 1) on synthetic texts of 20–40 words with gliner's own loss (the
-    model's forward with labels: focal loss, alpha 0.75 and gamma 2 as gliner's training configs use), the token
-    table frozen. Prints the score distribution on held-out texts before and every 40 steps."""
+    model's forward with labels): `focal_loss_gamma` 0, the trainer's default (binary cross-entropy; γ 2 stalled
+    the true entities near 0.8, its (1 − p)² factor starving them), and `focal_loss_alpha` 0.75, the positive
+    weight gliner's published configs use (unweighted, the true entities settled at a median of 0.90, half of them
+    below 0.9); summed over candidates (`loss_reduction` "sum"), every negative kept. The backbone stays frozen;
+    GLiNER's layers learn by AdamW at 5e-4 (10 warm-up steps, then linear decay to 0, as gliner's trainer
+    schedules; gradients clipped to norm 1). Prints the score distribution on held-out texts before and every 30
+    steps."""
     owners = label_words()
     rng = random.Random(1)
     torch.manual_seed(1)
     held_out = [synthetic_example(model, random.Random(1000 + i), owners, 20, 40) for i in range(8)]
     log({"phase": "before training", **score_shares(model, held_out)})
-    embeddings = model.model.token_rep_layer.bert_layer.model.embeddings.word_embeddings
-    embeddings.weight.requires_grad_(False)
-    backbone = [p for n, p in model.named_parameters() if "bert_layer" in n and p.requires_grad]
-    heads = [p for n, p in model.named_parameters() if "bert_layer" not in n and p.requires_grad]
-    optimizer = torch.optim.AdamW([{"params": backbone, "lr": 5e-5}, {"params": heads, "lr": 1e-3}],
-                                  weight_decay=0.01)
+    for name, parameter in model.named_parameters():
+        if "bert_layer" in name:
+            parameter.requires_grad_(False)
+    heads = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(heads, lr=5e-4, weight_decay=0.01)
+    warmup = 10
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(steps - warmup, 1))))
     collator = model._create_data_collator()
     started = time.perf_counter()
     for step in range(steps):
         model.train()
         examples = [synthetic_example(model, rng, owners, 20, 40) for _ in range(batch_size)]
         batch = collator(examples, entity_types=[LABELS] * len(examples))
-        output = model(**{k: v for k, v in batch.items() if isinstance(v, torch.Tensor)}, alpha=0.75, gamma=2.0)
+        output = model(**{k: v for k, v in batch.items() if isinstance(v, torch.Tensor)}, alpha=0.75, gamma=0.0)
         loss = output.loss / batch_size
         optimizer.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(heads, 1.0)
         optimizer.step()
+        schedule.step()
         if step % 10 == 0 or step == steps - 1:
             log({"step": step, "loss": round(loss.item(), 4), "seconds": round(time.perf_counter() - started, 1)})
-        if step % 40 == 39 and step != steps - 1:
+        if step % 30 == 29 and step != steps - 1:
             model.eval()
             log({"step": step, **score_shares(model, held_out)})
     model.eval()
@@ -173,8 +193,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--untrained", action="store_true", help="bench the random model as built (no fine-tuning)")
-    parser.add_argument("--train-steps", type=int, default=300)
-    parser.add_argument("--train-batch", type=int, default=2)
+    parser.add_argument("--train-steps", type=int, default=600)
+    parser.add_argument("--train-batch", type=int, default=4)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     work = pathlib.Path(args.work)

@@ -26,6 +26,22 @@ import Testing
                     int8TokenTable: false))
     }
 
+    /// `--precision int8` runs the recipe docs/NER.md names (measured on the fine-tuned bench model): q/k/v and the
+    /// attention output int8, `fc1` and `fc2` bf16 where the CPU has native bf16, the token table int8, no block
+    /// kept aside; bf16 is every GEMM bf16.
+    @Test func int8RunsTheDocumentedRecipe() throws {
+        let sensitive = PrecisionConverter.sensitiveInt8Precision
+        let documented = try NERPrecisionRecipe(
+            parsing: "qkv=int8,out=int8,fc1=\(sensitive),fc2=\(sensitive),table=int8,last=0:fp32")
+        #expect(NERPrecisionRecipe.recipe(for: .int8) == documented)
+        #expect(NERPrecisionRecipe.glinerInt8 == documented)
+        #expect(NERPrecisionRecipe.glinerInt8 != NERPrecisionRecipe.sharedInt8)
+        #expect(NERPrecisionRecipe.recipe(for: .bf16) == .uniform(.bf16))
+        #expect(NERPrecisionRecipe.recipe(for: .fp32) == .uniform(.fp32))
+        let model = try NERModel.load(directory: FixturePaths.url("ner/gliner-tiny"), precision: .int8)
+        if model.precision == .int8 { #expect(model.recipe == documented) }
+    }
+
     @Test(arguments: ["qkv", "size=int8", "fc1=int4", "last=x", "last=1:fp16"])
     func unreadablePartsAreNamed(text: String) {
         #expect(throws: FuseError.self) { try NERPrecisionRecipe(parsing: text) }
