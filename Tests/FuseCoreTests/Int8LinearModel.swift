@@ -35,4 +35,38 @@ enum Int8LinearModel {
         let tolerance = 1e-5 * max(input.step * scale * Double(line.count) * 255 * levels / 100, 1)
         return (input.step * scale * sum, tolerance)
     }
+
+    /// A whole layer `[outputs, inputs]` (`w`, `b` row-major) on `rows` input rows: per output, the Float64 value and
+    /// its tolerance. `outliers` read as 0 in the quantized input and weights and are added exactly (fp32 inputs and
+    /// weights); `smoothing` (nil: none) multiplies each input channel by 1 / s (float32, as the kernel reads it) and
+    /// each weight column by s before quantization.
+    static func layer(
+        rows: Int, inputs: Int, outputs: Int, weights w: [Float], bias b: [Float], input: [Float], outliers: [Int],
+        smoothing s: [Float]? = nil
+    ) -> [(Double, Double)] {
+        let outlierSet = Set(outliers)
+        var result: [(Double, Double)] = []
+        for r in 0..<rows {
+            let row = (0..<inputs).map { c -> Double in
+                let x = input[r * inputs + c]
+                return outlierSet.contains(c) ? 0 : Double(s.map { x * (1 / $0[c]) } ?? x)
+            }
+            let quantized = activations(row)
+            for n in 0..<outputs {
+                let line = (0..<inputs).map { c -> Double in
+                    let weight = w[n * inputs + c]
+                    return outlierSet.contains(c) ? 0 : Double(s.map { weight * $0[c] } ?? weight)
+                }
+                let (value, tolerance) = product(quantized, weights: line)
+                var exact = 0.0, magnitude = 0.0
+                for channel in outliers {
+                    let term = Double(input[r * inputs + channel]) * Double(w[n * inputs + channel])
+                    exact += term
+                    magnitude += abs(term)
+                }
+                result.append((value + Double(b[n]) + exact, tolerance + 1e-5 * magnitude))
+            }
+        }
+        return result
+    }
 }

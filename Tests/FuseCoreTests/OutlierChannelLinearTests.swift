@@ -54,25 +54,9 @@ struct OutlierChannelLinearTests {
 
     /// The Float64 model and, per output, the tolerance.
     static func reference(_ c: Case, _ linear: Linear, _ input: [Float]) -> [(Double, Double)] {
-        let w = linear.weight.scalars, b = linear.bias!.scalars
-        let outliers = Set(c.outliers)
-        var result: [(Double, Double)] = []
-        for r in 0..<c.rows {
-            let row = (0..<c.inputs).map { outliers.contains($0) ? 0 : Double(input[r * c.inputs + $0]) }
-            let quantized = Int8LinearModel.activations(row)
-            for n in 0..<c.outputs {
-                let line = (0..<c.inputs).map { outliers.contains($0) ? 0 : Double(w[n * c.inputs + $0]) }
-                let (product, tolerance) = Int8LinearModel.product(quantized, weights: line)
-                var exact = 0.0, magnitude = 0.0
-                for channel in c.outliers {
-                    let term = Double(input[r * c.inputs + channel]) * Double(w[n * c.inputs + channel])
-                    exact += term
-                    magnitude += abs(term)
-                }
-                result.append((product + Double(b[n]) + exact, tolerance + 1e-5 * magnitude))
-            }
-        }
-        return result
+        Int8LinearModel.layer(
+            rows: c.rows, inputs: c.inputs, outputs: c.outputs, weights: linear.weight.scalars,
+            bias: linear.bias!.scalars, input: input, outliers: c.outliers)
     }
 
     static func relativeError(_ got: [Float], _ reference: [Float]) -> Double {
