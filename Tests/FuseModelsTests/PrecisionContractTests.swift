@@ -123,9 +123,9 @@ struct PrecisionContractTests {
         let vitLayers = try #require(vit.towers[.image]?.encoder as? TransformerEncoder).layers
         #expect(vitLayers.allSatisfy { $0.fc2.precision == .int8 && $0.fusedQKV?.precision == .int8 })
         #expect(vitLayers.allSatisfy { $0.fc2.reduced?.isSmoothed == false })
-        // Meta-Transformer: every tower's blocks are the text tower's (with VNNI every projection int8 and smoothed,
-        // without it q/k/v in the sensitive precision), in every process, whatever order the towers dictionary lists
-        // them in.
+        // Meta-Transformer: every tower's blocks are the text tower's (with VNNI every projection int8, smoothed but
+        // the down-projection; without it q/k/v in the sensitive precision), in every process, whatever order the
+        // towers dictionary lists them in.
         let vnni = ComputeCapabilities.current.hasVNNI
         let meta = try EncoderModel.load(directory: ModelFixtures.folder("meta"), precision: .int8)
         let order = EncoderModel.conversionOrder(meta.towers).map(\.0)
@@ -133,11 +133,12 @@ struct PrecisionContractTests {
         for modality in meta.modalities {
             let layers = try #require(meta.towers[modality]?.encoder as? TransformerEncoder).layers
             let planned = layers.allSatisfy { layer in
-                let smoothedInt8 = [layer.output, layer.fc1, layer.fc2].allSatisfy {
+                let smoothedInt8 = [layer.output, layer.fc1].allSatisfy {
                     $0.precision == .int8 && $0.reduced?.isSmoothed == vnni
                 }
+                let plainDown = layer.fc2.precision == .int8 && layer.fc2.reduced?.isSmoothed == false
                 let qkv = layer.fusedQKV?.precision == (vnni ? .int8 : PrecisionConverter.sensitiveInt8Precision)
-                return smoothedInt8 && qkv
+                return smoothedInt8 && plainDown && qkv
             }
             #expect(planned, "\(modality)")
         }

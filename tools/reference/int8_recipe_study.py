@@ -83,12 +83,28 @@ class ModelLinear(torch.nn.Module):
             self.w_outliers = w[:, outliers]
             w = w.clone()
             w[:, outliers] = 0
-        if kind in ("int8", "w8"):
+        self.kgroups = mode.get("kgroups")
+        if kind in ("int8", "w8") and self.kgroups is not None:
+            self.wq = w.clone()
+            for group in self.kgroups:
+                self.wq[:, group] = quantize_weight(w[:, group], mode.get("weight_levels", 127.0))
+        elif kind in ("int8", "w8"):
             self.wq = quantize_weight(w, mode.get("weight_levels", 127.0))
         elif kind == "bf16":
             self.wq = bf16(w)
         else:
             self.wq = w
+
+        mean = mode.get("mean")
+        if mean is not None:
+            # Bias correction: the weights' rounding error on the input's mean (in the original input space).
+            shifted = (mean / smooth) if smooth is not None else mean.clone()
+            quantized = shifted.clone()
+            if outliers is not None:
+                quantized[outliers] = 0
+            exact = mean @ self.weight.T
+            rounded = quantized @ self.wq.T + (shifted[outliers] @ self.w_outliers.T if outliers is not None else 0)
+            self.bias = self.bias + (exact - rounded)
 
     def forward(self, x):
         kind = self.mode["kind"]
@@ -98,7 +114,11 @@ class ModelLinear(torch.nn.Module):
             x_out = x[..., self.outliers]
             x = x.clone()
             x[..., self.outliers] = 0
-        if kind in ("int8", "a8"):
+        if kind in ("int8", "a8") and self.kgroups is not None:
+            xq = x.clone()
+            for group in self.kgroups:
+                xq[..., group] = quantize_rows(x[..., group])
+        elif kind in ("int8", "a8"):
             xq = quantize_rows(x, group=self.mode.get("group"))
         elif kind == "bf16":
             xq = bf16(x)
@@ -156,6 +176,28 @@ def score(reference, candidate):
     return cos.mean().item(), cos.min().item(), 100 * agree
 
 
+def channel_means(base, batches):
+    """Each GEMM input's mean per channel over `batches` (real tokens only), keyed (layer, kind)."""
+    sums, counts, hooks = {}, {}, []
+    for index, layer in enumerate(base.encoder.layer):
+        for kind, places in layer_linears(layer).items():
+            owner, name = places[0]
+            def hook(module, inputs, output, key=(index, kind)):
+                x = inputs[0].detach() * hook.mask.unsqueeze(-1)
+                total = x.reshape(-1, x.shape[-1]).sum(0)
+                sums[key] = sums[key] + total if key in sums else total
+                counts[key] = counts.get(key, 0) + hook.mask.sum()
+            hooks.append((getattr(owner, name).register_forward_hook(hook), hook))
+    with torch.no_grad():
+        for batch in batches:
+            for _, hook in hooks:
+                hook.mask = batch["attention_mask"].float()
+            base(**batch)
+    for handle, _ in hooks:
+        handle.remove()
+    return {key: sums[key] / counts[key] for key in sums}
+
+
 def channel_peaks(base, batches):
     """Each GEMM input's largest |x| per channel over `batches` (real tokens only), keyed (layer, kind)."""
     peaks, hooks = {}, []
@@ -195,7 +237,7 @@ def outliers_from(peaks, ratio, cap):
     return chosen
 
 
-def smooth_recipes(base, probe, oracle):
+def smooth_recipes(base, probe, oracle, alphas=(0.5, 0.3, 0.7)):
     """SmoothQuant-style per-input-channel scales s = peak^a / max|W col|^(1-a) from the probe's peaks (x/s is
     quantized, W·s), optionally with the probe's outlier channels (>6x median, at most 4) in fp32."""
     chosen = outliers_from(probe, 6, 4)
@@ -221,7 +263,7 @@ def smooth_recipes(base, probe, oracle):
         return recipe
 
     recipes = {}
-    for alpha in (0.5, 0.3, 0.7):
+    for alpha in alphas:
         for kinds in (KINDS,):
             recipes[f"smooth a={alpha} on all"] = (recipe_for(alpha, kinds, ()), True)
             recipes[f"smooth a={alpha} on all + outliers all"] = (recipe_for(alpha, kinds, KINDS), True)
@@ -251,6 +293,111 @@ def mixed_recipes(probe):
     }
 
 
+def layer_recipes(base, probe):
+    """The landed recipe (OutlierProbe.allInt8Recipe: every GEMM int8 with SmoothQuant factors, a 0.5, and the probe's
+    outlier channels) with one block, or one GEMM kind of one block, in bf16: where is its error made?"""
+    landed = smooth_recipes(base, probe, None)["smooth a=0.5 on all + outliers all"][0]
+
+    def keeping(layers, kinds):
+        def recipe(i, kind, layer, model):
+            return {"kind": "bf16"} if i in layers and kind in kinds else landed(i, kind, layer, model)
+        return recipe
+
+    recipes = {"landed (all int8, smooth a=0.5, outliers)": (landed, True)}
+    for index in range(6):
+        recipes[f"landed, block {index} bf16"] = (keeping({index}, KINDS), True)
+    for kind in KINDS:
+        recipes[f"landed, {kind} bf16 in every block"] = (keeping(set(range(6)), {kind}), True)
+    recipes["landed, fp32 token table"] = (landed, False)
+    return recipes
+
+
+def split_recipes(base, probe):
+    """Kind-level smoothing choices, and K-split GEMMs: input channels partitioned by probe peak rank into groups,
+    each group its own int8 GEMM with per-row input scales and per-output-channel weight scales (same flops)."""
+    found = smooth_recipes(base, probe, None)
+    landed = found["smooth a=0.5 on all + outliers all"][0]
+    plain = found["smooth a=0.5 on all + outliers all"][0]
+    chosen = outliers_from(probe, 6, 4)
+    layers = base.encoder.layer
+
+    def weight_peaks(i, kind):
+        ws = [getattr(o, n).weight.detach().abs() for o, n in layer_linears(layers[i])[kind]]
+        return torch.cat(ws).amax(0)
+
+    def recipe_for(smoothed, groups=1, share=None, alpha=0.5, smooth_then_group=True):
+        def recipe(i, kind, layer, model):
+            mode = {"kind": "int8"}
+            peak = probe[(i, kind)].clamp(min=1e-5)
+            rank_source = peak
+            if kind in smoothed:
+                s = peak.pow(alpha) / weight_peaks(i, kind).clamp(min=1e-5).pow(1 - alpha)
+                mode["smooth"] = s / s.median()
+                if smooth_then_group:
+                    rank_source = peak / mode["smooth"]
+            if chosen[(i, kind)]:
+                mode["outliers"] = torch.tensor(chosen[(i, kind)])
+            if groups > 1:
+                order = torch.argsort(rank_source, descending=True)
+                k = order.numel()
+                if share is not None:
+                    cut = int(k * share)
+                    mode["kgroups"] = [order[:cut], order[cut:]]
+                else:
+                    mode["kgroups"] = list(order.chunk(groups))
+            return mode
+        return recipe
+
+    every = set(KINDS)
+    recipes = {"landed": (landed, True)}
+    recipes["smooth qkv only"] = (recipe_for({"qkv"}), True)
+    recipes["smooth qkv+out"] = (recipe_for({"qkv", "out"}), True)
+    recipes["smooth qkv+out+fc1 (fc2 plain)"] = (recipe_for({"qkv", "out", "fc1"}), True)
+    recipes["smooth none"] = (recipe_for(set()), True)
+    for groups, share in ((2, None), (2, 0.125), (2, 0.25), (4, None)):
+        label = f"{groups} groups" + (f" (top {share})" if share else "")
+        recipes[f"smooth all, K split {label}"] = (recipe_for(every, groups, share), True)
+        recipes[f"smooth none, K split {label}"] = (recipe_for(set(), groups, share), True)
+    return recipes
+
+
+def fc2_recipes(base, probe, probe_means, oracle_means):
+    """The landed recipe with the down-projection (fc2, the largest single error) varied, and bias correction."""
+    landed = smooth_recipes(base, probe, None)["smooth a=0.5 on all + outliers all"][0]
+
+    def varying(kinds, change):
+        def recipe(i, kind, layer, model):
+            mode = dict(landed(i, kind, layer, model))
+            if kind in kinds:
+                change(i, kind, mode)
+            return mode
+        return recipe
+
+    def set_kind(value):
+        return lambda i, kind, mode: mode.update(kind=value)
+
+    def drop(key):
+        return lambda i, kind, mode: mode.pop(key, None)
+
+    def mean_from(means):
+        return lambda i, kind, mode: mode.update(mean=means[(i, kind)])
+
+    recipes = {"landed": (landed, True)}
+    recipes["landed, fc2 weights only int8"] = (varying({"fc2"}, set_kind("w8")), True)
+    recipes["landed, fc2 inputs only u8"] = (varying({"fc2"}, set_kind("a8")), True)
+    recipes["landed, fc2 unsmoothed"] = (varying({"fc2"}, drop("smooth")), True)
+    recipes["landed, every GEMM weights only int8"] = (varying(set(KINDS), set_kind("w8")), True)
+    recipes["landed, every GEMM inputs only u8"] = (varying(set(KINDS), set_kind("a8")), True)
+    recipes["landed + bias correction (probe means)"] = (varying(set(KINDS), mean_from(probe_means)), True)
+    recipes["landed + bias correction (sentence means)"] = (varying(set(KINDS), mean_from(oracle_means)), True)
+    for alpha in (0.3, 0.4, 0.6, 0.7):
+        other = smooth_recipes(base, probe, None, alphas=(alpha,))[f"smooth a={alpha} on all + outliers all"][0]
+        recipes[f"landed, fc2 a={alpha}"] = (
+            lambda i, kind, layer, model, other=other: (other if kind == "fc2" else landed)(i, kind, layer, model),
+            True)
+    return recipes
+
+
 def outlier_recipes(base, tokenizer, batches, smooth=""):
     calibration = [tokenizer(sentences(1200)[1000:], padding=True, return_tensors="pt")]
     oracle = channel_peaks(base, calibration)
@@ -271,6 +418,12 @@ def outlier_recipes(base, tokenizer, batches, smooth=""):
         return smooth_recipes(base, probe, oracle)
     if smooth == "mixed":
         return mixed_recipes(probe)
+    if smooth == "split":
+        return split_recipes(base, probe)
+    if smooth == "layers":
+        return layer_recipes(base, probe)
+    if smooth == "fc2":
+        return fc2_recipes(base, probe, channel_means(base, probe_batches(tokenizer)), channel_means(base, calibration))
     for source, peaks in (("sentences 1000-1199", oracle), ("probe", probe)):
         for ratio, cap in ((6, 4), (4, 8), (3, 16)):
             chosen = outliers_from(peaks, ratio, cap)
@@ -287,7 +440,7 @@ def main():
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--only", default="")
     parser.add_argument("--layers", action="store_true", help="also one layer at a time")
-    parser.add_argument("--set", default="sources", help="sources | outliers | smooth | mixed")
+    parser.add_argument("--set", default="sources", help="sources | outliers | smooth | mixed | layers | fc2 | split")
     args = parser.parse_args()
     torch.set_num_threads(1)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
@@ -317,7 +470,7 @@ def main():
     recipes["weight-only int8 everywhere"] = (fixed(lambda i, k: "w8"), False)
     recipes["activation-only u8 everywhere"] = (fixed(lambda i, k: "a8"), False)
     recipes["int8 table only"] = (fixed(lambda i, k: "fp32"), True)
-    if args.set in ("outliers", "smooth", "mixed"):
+    if args.set in ("outliers", "smooth", "mixed", "layers", "fc2", "split"):
         recipes = outlier_recipes(base, tokenizer, batches, smooth=args.set if args.set != "outliers" else "")
     for name, (recipe, table) in recipes.items():
         if args.only and args.only not in name:

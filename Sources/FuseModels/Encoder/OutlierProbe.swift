@@ -46,20 +46,25 @@ public struct OutlierProbe: Sendable {
     }
 
     /// The recipe `--precision int8` uses for text towers: every projection int8, q/k/v included, each GEMM input
-    /// with outlier channels (> 6× the median peak, at most 4) and SmoothQuant factors (α 0.5) from the probe's
-    /// peaks. Measured on all-MiniLM-L6-v2 (1000 sentences) against the recipe before it (q/k/v in bf16, outliers on
-    /// the other three, no smoothing): cosine to fp32 mean 0.99967 → 0.99955, worst 0.99931 → 0.99919, top-1
-    /// retrieval 98.7 % → 98.6 % (every change at an fp32 gap < 0.01), ≈ 1.12× the sentences/s; without the smoothing
-    /// the same all-int8 recipe moved 4 of the contract test's 60 nearest neighbours (BENCHMARKS.md,
-    /// docs/PRECISION.md). On CPUs without VNNI, whose int8 weights get 7 bits (`ReducedPrecisionWeights`), that
-    /// recipe moved 3 of the 60 neighbours; there the text recipe is `qkvSensitiveRecipe`.
+    /// with outlier channels (> 6× the median peak, at most 4) and all but the down-projection's with SmoothQuant
+    /// factors (α 0.5) from the probe's peaks. Measured on all-MiniLM-L6-v2 (1000 sentences) against the recipe
+    /// before it (q/k/v in bf16, outliers on the other three, no smoothing): ≈ 1.12× the sentences/s, cosine to fp32
+    /// 0.99967 / 0.99931 (mean / worst) → 0.99955 / 0.99919 with factors on every input, 0.99966 / 0.99944 without
+    /// them on the down-projection's; top-1 retrieval 98.6–98.7 % throughout (every change at an fp32 gap < 0.01).
+    /// Without the smoothing the same all-int8 recipe moved 4 of the contract test's 60 nearest neighbours
+    /// (BENCHMARKS.md, docs/PRECISION.md). On CPUs without VNNI, whose int8 weights get 7 bits
+    /// (`ReducedPrecisionWeights`), that recipe moved 3 of the 60 neighbours; there the text recipe is
+    /// `qkvSensitiveRecipe`.
     public static var int8Recipe: OutlierProbe {
         ComputeCapabilities.current.hasVNNI ? allInt8Recipe : qkvSensitiveRecipe
     }
 
-    /// Every projection int8, each GEMM input with outlier channels and SmoothQuant factors (CPUs with VNNI).
+    /// Every projection int8, each GEMM input with outlier channels, SmoothQuant factors on every input but the
+    /// down-projection's (CPUs with VNNI). The GELU output gains nothing from them: its probe peaks are the outlier
+    /// channels already computed in fp32, and the factors only coarsened its weights' rows (the down-projection's
+    /// error fell by about half without them in `tools/reference/int8_recipe_study.py --set fc2`).
     public static let allInt8Recipe = OutlierProbe(
-        ratio: 6, limit: 4, inputs: Set(BlockInput.allCases), smoothed: Set(BlockInput.allCases))
+        ratio: 6, limit: 4, inputs: Set(BlockInput.allCases), smoothed: [.attention, .attentionOutput, .mlp])
 
     /// The stacked q/k/v projection in `PrecisionConverter.sensitiveInt8Precision` (bf16, or fp32 without native
     /// bf16), outlier channels on the other three GEMM inputs, no smoothing (the text recipe before session 11; CPUs
