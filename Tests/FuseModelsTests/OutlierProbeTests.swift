@@ -50,7 +50,8 @@ struct OutlierProbeTests {
         }
         let probe = OutlierProbe(ratio: 6, limit: 4, inputs: Set(BlockInput.allCases))
         let tokens = try Tokens(modality: .text, content: .ids(probe.probeIDs(vocabularySize: vocabulary)))
-        let found = try probe.outliers(of: encoder, hidden: try tower.embedder.embed([tokens]).hidden, causal: false)
+        let peaks = try probe.peaks(of: encoder, hidden: try tower.embedder.embed([tokens]).hidden, causal: false)
+        let found = peaks.map { layer in layer.mapValues { probe.select($0) } }
         #expect(found.count == 6)
         for (index, layer) in found.enumerated() {
             #expect(layer[.mlp]?.contains(99) == true, "block \(index) MLP input: \(layer[.mlp] ?? [])")

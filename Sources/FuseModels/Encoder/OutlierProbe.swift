@@ -86,22 +86,14 @@ public struct OutlierProbe: Sendable {
 
     /// The probe's patches: `length` rows of `width` values, a fixed smooth pattern within ±2 (the range of
     /// normalised pixels and log-mel features), so the probe reads no user data and repeats exactly.
-    public func probePatches(width: Int) throws -> Tensor {
-        try Tensor(shape: [length, width]) { values in
+    public func probePatches(width: Int) -> Tensor {
+        Tensor(shape: [length, width]) { values in
             for row in 0..<length {
                 for column in 0..<width {
                     let phase = 0.37 * Float(row) + 1.3 * Float(column % 48) + 0.05 * Float(column)
                     values[row * width + column] = 1.5 * sin(phase) + 0.5 * cos(0.11 * Float(row * width + column))
                 }
             }
-        }
-    }
-
-    /// Each block's outlier channels per GEMM input, from one fp32 pass of `encoder` over `hidden` (the embedded
-    /// probe, `[1, length, width]`), causal as the tower runs.
-    func outliers(of encoder: TransformerEncoder, hidden: Tensor, causal: Bool) throws -> [[BlockInput: [Int]]] {
-        try peaks(of: encoder, hidden: hidden, causal: causal).map { layer in
-            layer.filter { inputs.contains($0.key) }.mapValues { select($0) }
         }
     }
 
@@ -163,7 +155,7 @@ extension Tower {
         } else if let patches = embedder as? PatchEmbedder, patches.maxPatches > 0 {
             var probe = OutlierProbe.patchInt8Recipe
             probe.length = min(probe.length, patches.maxPatches)
-            let features = try probe.probePatches(width: patches.patchWidth)
+            let features = probe.probePatches(width: patches.patchWidth)
             try declare(
                 probe, tokens: Tokens(modality: modality, content: .features(features)), encoder: encoder,
                 to: converter)

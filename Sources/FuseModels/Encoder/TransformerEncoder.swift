@@ -37,8 +37,7 @@ public struct TransformerEncoder: Sendable {
                 // Items never attend to each other, so the batch splits into independent groups, one per core, each
                 // running single-threaded BLAS: no thread hand-offs inside every GEMM. A single item uses BLAS's
                 // own threads instead.
-                let groups =
-                    ProcessInfo.processInfo.environment["FUSE_NOSPLIT"] != nil ? 1 : min(Kernels.coreCount, batch)
+                let groups = min(Kernels.coreCount, batch)
                 if groups <= 1 {
                     runStack(operands, items: 0..<batch, sequence: sequence, causal: causal)
                 } else {
