@@ -361,10 +361,13 @@ extension BenchEncoder {
                 let worst = line["cosine_worst"] as? Double
             else { continue }
             let rates = String(format: "%.\(digits)f (%.\(digits)f)", median, best)
+            let retrieval = (line["top1_unchanged"] as? Double).map {
+                String(format: "; top-1 retrieval unchanged for %.1f%%", $0)
+            }
             print(
                 String(
-                    format: "  peer %@: %@ %@  Fuse ×%.2f; %@ to torch fp32 mean %.5f, worst %.5f", variant, rates,
-                    unit, fuse / median, cosineOf, mean, worst))
+                    format: "  peer %@: %@ %@  Fuse ×%.2f; %@ to torch fp32 mean %.5f, worst %.5f%@", variant, rates,
+                    unit, fuse / median, cosineOf, mean, worst, retrieval ?? ""))
         }
     }
 }

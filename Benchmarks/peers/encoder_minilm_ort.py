@@ -4,8 +4,9 @@ CPU provider in fp32 and after `quantize_dynamic` int8 — per-tensor weights (O
 per-channel weights (its most accurate) — with HF `tokenizers` for tokenisation, mean pooling and normalisation, at
 batch 32 over the sentences Fuse embeds in the same run (sorted by length as sentence-transformers does).
 
-Prints one JSON line per variant: {"variant", "sentences_per_second", "best", "cosine_mean", "cosine_worst"} where the
-cosines compare each variant's pooled embeddings with torch fp32's (sentence-transformers).
+Prints one JSON line per variant: {"variant", "sentences_per_second", "best", "cosine_mean", "cosine_worst",
+"top1_unchanged"} where the cosines compare each variant's pooled embeddings with torch fp32's (sentence-transformers)
+and top1_unchanged is the percent of sentences whose nearest other sentence is torch fp32's.
 Usage: python encoder_minilm_ort.py --model models/all-MiniLM-L6-v2 --sentences FILE --threads 2 --repeats 3 --work DIR
 """
 import argparse
@@ -46,6 +47,16 @@ def export(model_dir, path):
                       dynamic_axes={n: {0: "batch", 1: "sequence"} for n in
                                     ("input_ids", "attention_mask", "token_type_ids", "hidden")})
     return model
+
+
+def top1_unchanged(reference, candidate):
+    """Percent of the sentences whose nearest other sentence (cosine of the normalised rows) is the same under both,
+    as `fuse-bench` scores Fuse's reduced precisions (PrecisionAccuracy.swift)."""
+    def nearest(vectors):
+        scores = vectors.astype(np.float64) @ vectors.astype(np.float64).T
+        np.fill_diagonal(scores, -np.inf)
+        return scores.argmax(axis=1)
+    return float(100.0 * (nearest(reference) == nearest(candidate)).mean())
 
 
 def main():
@@ -93,7 +104,8 @@ def main():
             embed(session, tokenizer, sentences, args.batch)
             rates.append(len(sentences) / (time.perf_counter() - start))
         print(json.dumps({"variant": name, "sentences_per_second": statistics.median(rates), "best": max(rates),
-                          "cosine_mean": float(cosines.mean()), "cosine_worst": float(cosines.min())}), flush=True)
+                          "cosine_mean": float(cosines.mean()), "cosine_worst": float(cosines.min()),
+                          "top1_unchanged": top1_unchanged(reference, vectors)}), flush=True)
 
 
 if __name__ == "__main__":
