@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Peer for `fuse bench attention`: torch's scaled_dot_product_attention (CPU, fp32) on the same shapes.
+"""Peer for `fuse bench attention`: torch's scaled_dot_product_attention (CPU, fp32 or bf16) on the same shapes.
 
-Usage: python attention_peer.py [--threads N] [--repeats R]
+Usage: python attention_peer.py [--threads N] [--repeats R] [--dtype fp32|bf16]
 Prints one JSON object {"peer", "threads", "results": [{"shape", "best_ms", "median_ms"}]}. Inputs are laid out
 [batch, seq, heads·dim] as Fuse's are, and transposed to torch's [batch, heads, seq, dim] as views (as HF models do);
 the key padding mask is a boolean mask broadcast over heads and queries.
@@ -17,7 +17,9 @@ import torch
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--repeats", type=int, default=10)
+parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
 args = parser.parse_args()
+dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
 torch.set_num_threads(args.threads)
 
 # (label, batch, heads, length, head_dim, padded keys in the second half of the batch, causal)
@@ -29,7 +31,7 @@ results = []
 with torch.inference_mode():
     for label, b, h, s, d, pad, causal in SHAPES:
         g = torch.Generator().manual_seed(0)
-        q, k, v = (torch.randn(b, s, h * d, generator=g) for _ in range(3))
+        q, k, v = (torch.randn(b, s, h * d, generator=g).to(dtype) for _ in range(3))
         keep = torch.ones(b, s, dtype=torch.bool)
         keep[b // 2:, s - pad:] = False
         mask = keep.view(b, 1, 1, s)
@@ -48,5 +50,5 @@ with torch.inference_mode():
             run()
             times.append((time.perf_counter() - start) * 1e3)
         results.append(dict(shape=label, best_ms=min(times), median_ms=statistics.median(times)))
-json.dump(dict(peer=f"torch {torch.__version__} SDPA", threads=args.threads, results=results), sys.stdout)
+json.dump(dict(peer=f"torch {torch.__version__} SDPA {args.dtype}", threads=args.threads, results=results), sys.stdout)
 print()

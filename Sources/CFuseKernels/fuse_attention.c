@@ -35,7 +35,15 @@ int fuse_attention_kernel(const fuse_attention_problem *problem) {
                                                                                           : FUSE_ATTENTION_FLASH;
 }
 
+int fuse_attention_bf16_available(void) { return fuse_attention_rows_bf16_available(); }
+
+int fuse_attention_runs_bf16(const fuse_attention_problem *problem) {
+    return problem->bf16 && fuse_attention_kernel(problem) == FUSE_ATTENTION_ROWS &&
+           fuse_attention_rows_bf16_available();
+}
+
 size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem) {
+    if (fuse_attention_runs_bf16(problem)) return fuse_attention_rows_bf16_scratch_floats(problem);
     return fuse_attention_kernel(problem) == FUSE_ATTENTION_ROWS
                ? fuse_attention_rows_scratch_floats(problem)
                : scratch_floats(problem->key_length, problem->head_dim);
@@ -234,6 +242,10 @@ FUSE_INLINE void attention_body(const fuse_attention_problem *pr, int64_t first_
 FUSE_VARIANTS(attention, ATTENTION_PARAMS, ATTENTION_ARGS)
 
 void fuse_attention_run ATTENTION_PARAMS {
+    if (fuse_attention_runs_bf16(problem)) {
+        fuse_attention_rows_bf16_run(problem, first_pair, pairs, scratch);
+        return;
+    }
     if (fuse_attention_kernel(problem) == FUSE_ATTENTION_ROWS) {
         fuse_attention_rows_run(problem, first_pair, pairs, scratch);
         return;

@@ -92,7 +92,7 @@ struct PrecisionContractTests {
         #expect(try exact.converted(to: .fp32).precision == .fp32)
     }
 
-    @Test("ViT fixture (random weights): pooled CLS int8 ≥ 0.999, bf16 ≥ 0.9995")
+    @Test("ViT fixture (random weights): pooled CLS int8 ≥ 0.999, bf16 (bf16 attention included) ≥ 0.9995")
     func vit() throws {
         let exact = try EncoderModel.load(directory: ModelFixtures.folder("vit"))
         let reference = try ModelFixtures.reference("vit")
@@ -101,6 +101,9 @@ struct PrecisionContractTests {
         for (precision, bound) in [(Precision.int8, Float(0.999)), (.bf16, 0.9995)] {
             let model = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: precision)
             guard model.precision == precision else { continue }  // bf16 unavailable: checked above
+            // bf16 blocks attend with bf16 operands too (head size 16: the rows kernel); int8 blocks in fp32.
+            let layers = try #require(model.towers[.image]?.encoder as? TransformerEncoder).layers
+            #expect(layers.allSatisfy { $0.projectsInBF16 == (precision == .bf16) })
             let c = Self.cosines(try model.run(tokens, modality: .image).embeddings, expected)
             #expect(c.min()! >= bound, "\(precision) worst CLS cosine \(c.min()!)")
         }

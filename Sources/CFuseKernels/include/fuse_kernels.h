@@ -69,7 +69,8 @@ void fuse_gelu_erf(float *x, int64_t count);
 void fuse_residual_layer_norm(float *x, const float *delta, float *normed, int64_t rows, int64_t columns,
                               const float *weight, const float *bias, float epsilon);
 
-/* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32, in one of two kernels; in neither
+/* Fused scaled dot-product attention for `pairs` (batch item, head) pairs, fp32 (bf16 operands on request, see `bf16`
+   below), in one of two kernels; in neither
    does the [queries × keys] score matrix exist. FUSE_ATTENTION_FLASH (fuse_attention.c): blocks of keys with an online
    softmax, skipping blocks that causal or window masks hide. FUSE_ATTENTION_ROWS (fuse_attention_rows.c): for a few
    query rows at a time all their scores, an exact softmax, then P · V; it takes problems without causal or band masks
@@ -90,12 +91,18 @@ typedef struct {
     int64_t band; /* ≥ 0 (without causal): query i sees key j only when |i − j| ≤ band (ModernBERT's local layers) */
     float scale;
     int kernel; /* FUSE_ATTENTION_AUTOMATIC, _FLASH or _ROWS */
+    int bf16;   /* 1: the rows kernel multiplies bf16-rounded Q, K, V and probabilities with fp32 sums (scores, mask,
+                   softmax fp32) where fuse_attention_bf16_available(); elsewhere, and in the flash kernel, fp32 */
 } fuse_attention_problem;
 enum { FUSE_ATTENTION_AUTOMATIC = 0, FUSE_ATTENTION_FLASH = 1, FUSE_ATTENTION_ROWS = 2 };
 /* The kernel fuse_attention_run uses for `problem` (FUSE_ATTENTION_FLASH or FUSE_ATTENTION_ROWS). */
 int fuse_attention_kernel(const fuse_attention_problem *problem);
 size_t fuse_attention_scratch_floats(const fuse_attention_problem *problem);
 void fuse_attention_run(const fuse_attention_problem *problem, int64_t first_pair, int64_t pairs, float *scratch);
+/* Whether a problem's `bf16` takes effect on this CPU: AVX512-BF16 and the AVX-512 build not capped. */
+int fuse_attention_bf16_available(void);
+/* Whether fuse_attention_run computes `problem` with bf16 operands (its `bf16`, the rows kernel, the CPU). */
+int fuse_attention_runs_bf16(const fuse_attention_problem *problem);
 
 #ifdef __cplusplus
 }

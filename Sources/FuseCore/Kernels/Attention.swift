@@ -27,12 +27,17 @@ extension Kernels {
     /// softmax and `P · V` (`fuse_attention_rows.c`); otherwise keys are visited a block at a time with an online
     /// softmax (flash-style, `fuse_attention.c`), skipping key blocks that the causal mask or the window hide. See
     /// ``AttentionKernel``. The (batch, head) pairs are spread over the cores.
+    ///
+    /// `bf16` (models running in bf16): where the rows kernel applies and the CPU has AVX512-BF16
+    /// (``attentionBF16Available``), `Q · Kᵀ` and `P · V` multiply bf16-rounded operands with fp32 sums, as PyTorch's
+    /// bf16 SDPA does, and the scores, mask and softmax stay fp32; elsewhere the fp32 kernels run.
     public static func scaledDotProductAttention(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>,
         batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
         keyPaddingMask: UnsafePointer<Int32>? = nil, causal: Bool = false, scale: Float? = nil,
-        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil, kernel: AttentionKernel = .automatic
+        keyValueHeads: Int? = nil, window: Int? = nil, band: Int? = nil, kernel: AttentionKernel = .automatic,
+        bf16: Bool = false
     ) {
         let kvHeads = keyValueHeads ?? heads
         precondition(
@@ -46,7 +51,7 @@ extension Kernels {
                 kv_heads: Int64(kvHeads), query_length: Int64(queryLength), key_length: Int64(keyLength),
                 head_dim: Int64(headDim), causal: causal ? 1 : 0, window: Int64(window.map { max($0, 1) } ?? 0),
                 band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1),
-                scale: scale ?? 1 / Float(headDim).squareRoot(), kernel: kernel.code))
+                scale: scale ?? 1 / Float(headDim).squareRoot(), kernel: kernel.code, bf16: bf16 ? 1 : 0))
         let workers = min(coreCount, pairs)
         let scratchFloats = withUnsafePointer(to: problem.problem) { fuse_attention_scratch_floats($0) }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -67,10 +72,17 @@ extension Kernels {
         let problem = fuse_attention_problem(
             query: nil, key: nil, value: nil, output: nil, key_mask: nil, heads: 1, kv_heads: 1, query_length: 1,
             key_length: 1, head_dim: Int64(headDim), causal: causal ? 1 : 0, window: 0,
-            band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1), scale: 1, kernel: AttentionKernel.automatic.code)
+            band: Int64(causal ? -1 : band.map { max($0, 0) } ?? -1), scale: 1, kernel: AttentionKernel.automatic.code,
+            bf16: 0)
         return withUnsafePointer(to: problem) { fuse_attention_kernel($0) } == Int32(FUSE_ATTENTION_ROWS)
             ? .rows : .flash
     }
+}
+
+extension Kernels {
+    /// Whether `scaledDotProductAttention(…, bf16: true)` runs bf16 operands on this CPU (AVX512-BF16, and the
+    /// AVX-512 build not capped by ``withVectorLevelCap(_:_:)``); where it does not, bf16 requests run fp32.
+    public static var attentionBF16Available: Bool { fuse_attention_bf16_available() != 0 }
 }
 
 /// Which fused attention kernel `Kernels.scaledDotProductAttention` runs.

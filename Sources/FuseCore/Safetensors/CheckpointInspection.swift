@@ -52,7 +52,7 @@ public struct CheckpointInspection: Codable, Sendable {
     public init(url: URL) throws {
         let checkpoint = try SafetensorsCheckpoint(url: url)
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         path = url.path
         kind = isDirectory.boolValue ? "folder" : "file"
         let configURL = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent(

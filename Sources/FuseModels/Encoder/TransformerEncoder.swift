@@ -153,7 +153,7 @@ public struct TransformerEncoder: Sendable {
         Kernels.scaledDotProductAttention(
             query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
             queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
-            causal: g.causal)
+            causal: g.causal, bf16: layer.projectsInBF16)
         observe?(.attentionOutput, s.context, rows, width)
         layer.output.apply(s.context, rows: rows, output: s.query)
 

@@ -1,0 +1,133 @@
+import Foundation
+import FuseTestSupport
+import Testing
+@testable import FuseCore
+
+/// `Kernels.scaledDotProductAttention(…, bf16: true)` — the rows kernel with bf16 operands — against attention
+/// computed here in Float64 from the same bf16-rounded operands (queries, keys, values, and the unnormalised
+/// probabilities e^(s − max) before they multiply the values; the softmax sum unrounded), on the rows kernel's shapes:
+/// ViT's 197 keys, odd key counts (an odd last key paired with zeros), head sizes 16–128 (48 and 80: value blocks
+/// of 3 and 1 vectors), grouped-query heads, padding, a batch item whose keys are all padding, one query. The kernel
+/// must sit within 2e-4 · max |v| of that model, and at least 4× closer to it than to fp32 attention (so it really
+/// rounds). On a CPU without AVX512-BF16 the request must give the fp32 kernel's outputs exactly.
+@Suite struct AttentionBF16Tests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let label: String
+        let batch, heads, kvHeads, queries, keys, headDim: Int
+        var padded = 0  // padding keys at the end of the last batch item
+        var testDescription: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "ViT 197 keys, d 64", batch: 2, heads: 2, kvHeads: 2, queries: 197, keys: 197, headDim: 64),
+        Case(
+            label: "257 keys, d 128, padding", batch: 2, heads: 1, kvHeads: 1, queries: 257, keys: 257, headDim: 128,
+            padded: 100),
+        Case(label: "5 keys, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 7, keys: 5, headDim: 80),
+        Case(label: "1 key, d 16", batch: 2, heads: 3, kvHeads: 3, queries: 3, keys: 1, headDim: 16),
+        Case(
+            label: "13 queries over 33 keys, d 48, padding", batch: 2, heads: 2, kvHeads: 1, queries: 13, keys: 33,
+            headDim: 48, padded: 17),
+        Case(label: "one query, 200 keys, d 32", batch: 1, heads: 2, kvHeads: 2, queries: 1, keys: 200, headDim: 32),
+        Case(label: "17 sentence tokens, d 32", batch: 3, heads: 12, kvHeads: 12, queries: 17, keys: 17, headDim: 32),
+        Case(label: "every key padded", batch: 2, heads: 1, kvHeads: 1, queries: 5, keys: 66, headDim: 16, padded: 66),
+    ]
+
+    /// bfloat16 rounding to nearest, ties to even (as the conversion instructions round).
+    static func bf16(_ value: Double) -> Double {
+        let raw = Float(value).bitPattern
+        return Double(Float(bitPattern: ((raw &+ 0x7fff &+ ((raw >> 16) & 1)) >> 16) << 16))
+    }
+
+    /// Attention in Float64; `rounded` rounds the operands and the unnormalised probabilities to bf16.
+    static func reference(
+        _ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], rounded: Bool
+    ) -> [Double] {
+        let round: (Double) -> Double = rounded ? { bf16($0) } : { $0 }
+        let scale = 1 / Double(c.headDim).squareRoot(), group = c.heads / c.kvHeads
+        var out = [Double](repeating: 0, count: c.batch * c.queries * c.heads * c.headDim)
+        for b in 0..<c.batch {
+            for h in 0..<c.heads {
+                for i in 0..<c.queries {
+                    var scores = [Double](repeating: -.infinity, count: c.keys)
+                    for j in 0..<c.keys where mask[b * c.keys + j] != 0 {
+                        var dot = 0.0
+                        for d in 0..<c.headDim {
+                            dot +=
+                                round(Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d]))
+                                * round(Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d]))
+                        }
+                        scores[j] = dot * scale
+                    }
+                    let top = scores.max()!
+                    guard top > -.infinity else { continue }
+                    let weights = scores.map { exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for d in 0..<c.headDim {
+                        var sum = 0.0
+                        for j in 0..<c.keys where weights[j] > 0 {
+                            let value = Double(v[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                            sum += round(weights[j]) * round(value)
+                        }
+                        out[((b * c.queries + i) * c.heads + h) * c.headDim + d] = sum / total
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], bf16: Bool) -> [Float] {
+        var output = [Float](repeating: .nan, count: c.batch * c.queries * c.heads * c.headDim)
+        output.withUnsafeMutableBufferPointer { o in
+            Kernels.scaledDotProductAttention(
+                query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
+                queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask,
+                keyValueHeads: c.kvHeads, bf16: bf16)
+        }
+        return output
+    }
+
+    @Test(arguments: cases)
+    func bf16MatchesRoundedReference(_ c: Case) {
+        var generator = SplitMix64(seed: UInt64(c.keys * 17 + c.headDim * 3 + c.heads))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
+        let q = random(c.batch * c.queries * c.heads * c.headDim)
+        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        var mask = [Int32](repeating: 1, count: c.batch * c.keys)
+        for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
+        let got = Self.run(c, q: q, k: k, v: v, mask: mask, bf16: true)
+        guard Kernels.attentionBF16Available else {
+            #expect(got == Self.run(c, q: q, k: k, v: v, mask: mask, bf16: false), "\(c.label): fp32 fallback")
+            return
+        }
+        let largest = Double(v.map { abs($0) }.max()!)
+        let rounded = Self.reference(c, q: q, k: k, v: v, mask: mask, rounded: true)
+        let exact = Self.reference(c, q: q, k: k, v: v, mask: mask, rounded: false)
+        let fromRounded = zip(got, rounded).map { abs(Double($0) - $1) }.max()!
+        let fromExact = zip(got, exact).map { abs(Double($0) - $1) }.max()!
+        #expect(fromRounded <= 2e-4 * largest, "\(c.label): \(fromRounded) from the bf16 model")
+        #expect(got.allSatisfy { $0.isFinite })
+        #expect(fromRounded * 4 <= fromExact, "\(c.label): \(fromRounded) from bf16, \(fromExact) from fp32")
+    }
+
+    /// Capping the vector level below AVX-512 turns the bf16 path off: the request then runs the fp32 kernel.
+    @Test func narrowerBuildsRunFP32() {
+        let c = Self.cases[0]
+        var generator = SplitMix64(seed: 5)
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() } }
+        let q = random(c.batch * c.queries * c.heads * c.headDim)
+        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        let mask = [Int32](repeating: 1, count: c.batch * c.keys)
+        for level in 0..<Kernels.vectorLevel {
+            Kernels.withVectorLevelCap(level) {
+                #expect(!Kernels.attentionBF16Available)
+                #expect(
+                    Self.run(c, q: q, k: k, v: v, mask: mask, bf16: true)
+                        == Self.run(c, q: q, k: k, v: v, mask: mask, bf16: false))
+            }
+        }
+    }
+}
