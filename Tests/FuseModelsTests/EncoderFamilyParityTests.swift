@@ -111,3 +111,10 @@ func maskRows(_ t: Tensor, mask: [Int32]) throws -> Tensor {
     }
     return try Tensor(shape: t.shape, values: values)
 }
+
+/// The largest difference between `out.lastHidden` and transformers' `reference` over real tokens only: encoders run
+/// batches unpadded and return zeros at padding, where transformers leaves values that no real token reads.
+func realTokensDifference(_ out: TowerOutput, _ reference: Tensor) throws -> Float {
+    maxAbsDifference(
+        try maskRows(out.lastHidden, mask: out.batch.mask), try maskRows(reference, mask: out.batch.mask))
+}

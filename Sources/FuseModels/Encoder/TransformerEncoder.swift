@@ -5,9 +5,9 @@ import FuseCore
 /// The one transformer encoder every family configures: a stack of `EncoderLayer`s, pre- or post-LayerNorm,
 /// with padding and causal masks, over a padded batch `[batch, sequence, hidden]`.
 ///
-/// Each block is a handful of large GEMMs over all `batch · sequence` rows at once (projections, MLP), plus the fused
-/// attention kernel, whose (batch item, head) pairs `Kernels.scaledDotProductAttention` spreads over the cores.
-/// Scratch memory is allocated once per call, never per token.
+/// Each block is a handful of large GEMMs over the batch's real rows at once (projections, MLP; items cut after their
+/// last real token and packed back to back), plus the fused attention kernel per item. Scratch memory is allocated
+/// once per call, never per token.
 public struct TransformerEncoder: Sendable {
     public let config: EncoderConfig
     public let layers: [EncoderLayer]
@@ -21,6 +21,13 @@ public struct TransformerEncoder: Sendable {
     }
 
     /// Runs the stack.
+    ///
+    /// The batch runs without its trailing padding (`PackedBatch`): each item is cut after its last real token, the
+    /// projections and MLPs run on real tokens only and attention runs per item over its own length, so a batch of
+    /// mixed lengths costs its tokens, not `batch × longest`. Padding positions of the result are zeros. Items never
+    /// attend to each other, so the items split into contiguous groups of about equal work, one per core, each
+    /// running single-threaded BLAS and oneDNN (no thread hand-offs inside every GEMM); a single item uses the
+    /// libraries' own threads instead.
     /// - Parameters:
     ///   - hidden: `[batch, sequence, hidden]` embedded tokens.
     ///   - mask: `batch · sequence` entries, 1 for real tokens and 0 for padding (nil: all real).
@@ -28,32 +35,61 @@ public struct TransformerEncoder: Sendable {
     /// - Returns: the last hidden states, `[batch, sequence, hidden]`.
     public func callAsFunction(_ hidden: Tensor, mask: [Int32]?, causal: Bool) throws -> Tensor {
         let (batch, sequence) = try checkedInput(hidden, mask: mask)
-        var state = hidden
-        guard batch * sequence > 0 else { return state }
+        guard batch * sequence > 0 else { return hidden }
+        let plan = PackedBatch(batch: batch, sequence: sequence, mask: mask, unpadded: true)
+        let packed = plan.rows < batch * sequence
+        var state = packed ? plan.pack(hidden) : hidden
+        guard plan.rows > 0 else { return plan.unpack(state) }
         let maskValues = mask ?? []
         state.withUnsafeMutableBufferPointer { x in
             maskValues.withUnsafeBufferPointer { m in
                 let operands = Operands(x: x.baseAddress!, mask: mask == nil ? nil : m.baseAddress)
-                // Items never attend to each other, so the batch splits into independent groups, one per core, each
-                // running single-threaded BLAS: no thread hand-offs inside every GEMM. A single item uses BLAS's
-                // own threads instead.
-                let groups = min(Kernels.coreCount, batch)
-                if groups <= 1 {
-                    runStack(operands, items: 0..<batch, sequence: sequence, causal: causal)
+                let groups = Self.balancedGroups(
+                    lengths: plan.segments.map(\.length), count: Kernels.coreCount, width: config.hiddenSize)
+                if groups.count <= 1 {
+                    runStack(operands, plan: plan, items: 0..<batch, causal: causal)
                 } else {
                     let blasThreads = Kernels.blasThreads
                     Kernels.setBLASThreads(1)
-                    // One contiguous group of items per core (grain 1: `groups` chunks), each with oneDNN on one thread.
-                    Kernels.parallelChunks(count: batch, grain: 1) { items in
+                    DispatchQueue.concurrentPerform(iterations: groups.count) { group in
                         Kernels.setReducedPrecisionThreadsForCallingThread(1)
                         defer { Kernels.setReducedPrecisionThreadsForCallingThread(Kernels.coreCount) }
-                        runStack(operands, items: items, sequence: sequence, causal: causal)
+                        runStack(operands, plan: plan, items: groups[group], causal: causal)
                     }
                     Kernels.setBLASThreads(blasThreads)
                 }
             }
         }
-        return state
+        return packed ? plan.unpack(state) : state
+    }
+
+    /// At most `count` contiguous, non-empty groups of items of these lengths whose work is as even as a contiguous
+    /// split allows: an item costs its rows, plus attention's share, which grows with its length (2 · length · width
+    /// multiply-adds per row against the projections' 12 · width², so length / (6 · width) of a row).
+    static func balancedGroups(lengths: [Int], count: Int, width: Int) -> [Range<Int>] {
+        let items = lengths.count
+        let groups = min(count, items)
+        guard groups > 1 else { return items > 0 ? [0..<items] : [] }
+        let costs = lengths.map { Double($0) * (1 + Double($0) / Double(6 * max(width, 1))) }
+        let total = costs.reduce(0, +)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var done = 0.0
+        for group in 1..<groups {
+            let target = total * Double(group) / Double(groups)
+            // At least one item; then the next while its midpoint stays below the target and every later group
+            // keeps an item.
+            var end = start + 1
+            done += costs[start]
+            while end < items - (groups - group), done + costs[end] / 2 < target {
+                done += costs[end]
+                end += 1
+            }
+            ranges.append(start..<end)
+            start = end
+        }
+        ranges.append(start..<items)
+        return ranges
     }
 
     /// The batch's buffers, shared by the groups; each group touches only its own items' rows.
@@ -72,29 +108,32 @@ public struct TransformerEncoder: Sendable {
         let (batch, sequence) = try checkedInput(hidden, mask: nil)
         var state = hidden
         guard batch * sequence > 0 else { return }
+        let plan = PackedBatch(batch: batch, sequence: sequence, mask: nil, unpadded: true)
         state.withUnsafeMutableBufferPointer { x in
             let operands = Operands(x: x.baseAddress!, mask: nil)
-            runStack(operands, items: 0..<batch, sequence: sequence, causal: causal, observe: observe)
+            runStack(operands, plan: plan, items: 0..<batch, causal: causal, observe: observe)
         }
     }
 
-    /// Runs every layer (and the final norm) over `items` of the batch, with scratch memory of its own.
+    /// Runs every layer (and the final norm) over `items` of the packed batch, with scratch memory of its own.
     private func runStack(
-        _ operands: Operands, items: Range<Int>, sequence: Int, causal: Bool,
+        _ operands: Operands, plan: PackedBatch, items: Range<Int>, causal: Bool,
         observe: ((Int, BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
     ) {
         let width = config.hiddenSize
-        let rows = items.count * sequence
-        let x = operands.x + items.lowerBound * sequence * width
-        let mask = operands.mask.map { $0 + items.lowerBound * sequence }
+        let segments = plan.segments[items]
+        let firstRow = segments.first!.start
+        let rows = segments.last!.start + segments.last!.length - firstRow
+        guard rows > 0 else { return }
+        let x = operands.x + firstRow * width
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows * (5 * width + config.intermediateSize))
         defer { scratch.deallocate() }
         let buffers = Scratch(base: scratch, rows: rows, width: width)
-        let geometry = Geometry(batch: items.count, sequence: sequence, causal: causal)
+        let geometry = Geometry(
+            rows: rows, sequence: plan.sequence, causal: causal, segments: segments, firstRow: firstRow,
+            paddedMask: operands.mask.map { $0 + items.lowerBound * plan.sequence })
         for (index, layer) in layers.enumerated() {
-            run(
-                layer, x: x, geometry, mask: mask, buffers,
-                observe: observe.map { see in { see(index, $0, $1, $2, $3) } })
+            run(layer, x: x, geometry, buffers, observe: observe.map { see in { see(index, $0, $1, $2, $3) } })
         }
         finalNorm?.apply(x, rows: rows)
     }
@@ -103,10 +142,19 @@ public struct TransformerEncoder: Sendable {
     /// 0.8 MB at MiniLM's) instead of the group's; the C matmul path cuts its calls into chunks of this size too.
     static let mlpSliceRows = 128
 
+    /// A group's items in the packed layout: `rows` rows from the batch's packed row `firstRow`, one segment per item.
     private struct Geometry {
-        let batch: Int
+        let rows: Int
+        /// The batch's padded length.
         let sequence: Int
         let causal: Bool
+        let segments: ArraySlice<PackedBatch.Segment>
+        let firstRow: Int
+        /// The group's rows of the padded mask (nil: all real), for the one attention call over uncut items.
+        let paddedMask: UnsafePointer<Int32>?
+
+        /// Whether no item of the group was cut (each keeps the padded length): then one attention call covers them.
+        var uncut: Bool { segments.allSatisfy { $0.length == sequence } }
     }
 
     /// Views into one scratch allocation: normalised input, q, k, v, attention context, MLP activations.
@@ -125,11 +173,10 @@ public struct TransformerEncoder: Sendable {
     }
 
     private func run(
-        _ layer: EncoderLayer, x: UnsafeMutablePointer<Float>, _ g: Geometry,
-        mask: UnsafePointer<Int32>?, _ s: Scratch,
+        _ layer: EncoderLayer, x: UnsafeMutablePointer<Float>, _ g: Geometry, _ s: Scratch,
         observe: ((BlockInput, UnsafePointer<Float>, Int, Int) -> Void)? = nil
     ) {
-        let rows = g.batch * g.sequence
+        let rows = g.rows
         let width = config.hiddenSize
         let count = rows * width
         let pre = config.normPlacement == .pre
@@ -150,10 +197,7 @@ public struct TransformerEncoder: Sendable {
         }
         observe?(.attention, attentionInput, rows, width)
         layer.projectQKV(attentionInput, rows: rows, query: s.query, key: s.key, value: s.value)
-        Kernels.scaledDotProductAttention(
-            query: s.query, key: s.key, value: s.value, output: s.context, batch: g.batch, heads: config.heads,
-            queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim, keyPaddingMask: mask,
-            causal: g.causal, bf16: layer.projectsInBF16)
+        attend(layer, g, s)
         observe?(.attentionOutput, s.context, rows, width)
         layer.output.apply(s.context, rows: rows, output: s.query)
 
@@ -196,4 +240,28 @@ public struct TransformerEncoder: Sendable {
             if !pre { layer.norm2.apply(x, rows: rows) }
         }
     }
+
+    /// Attention over the group: one call when no item was cut, else one per item over its own rows.
+    private func attend(_ layer: EncoderLayer, _ g: Geometry, _ s: Scratch) {
+        let bf16 = layer.projectsInBF16
+        if g.uncut {
+            Kernels.scaledDotProductAttention(
+                query: s.query, key: s.key, value: s.value, output: s.context, batch: g.segments.count,
+                heads: config.heads, queryLength: g.sequence, keyLength: g.sequence, headDim: config.headDim,
+                keyPaddingMask: g.paddedMask, causal: g.causal, bf16: bf16)
+            return
+        }
+        let width = config.hiddenSize
+        for segment in g.segments where segment.length > 0 {
+            let offset = (segment.start - g.firstRow) * width
+            segment.mask.withOptionalBuffer { mask in
+                Kernels.scaledDotProductAttention(
+                    query: s.query + offset, key: s.key + offset, value: s.value + offset,
+                    output: s.context + offset, batch: 1, heads: config.heads, queryLength: segment.length,
+                    keyLength: segment.length, headDim: config.headDim, keyPaddingMask: mask, causal: g.causal,
+                    bf16: bf16)
+            }
+        }
+    }
+
 }
