@@ -8,7 +8,10 @@ against all the others). The int8 model is Fuse's arithmetic exactly: weights s8
 s32 accumulation (dequantized operands, float32 sums: 1e-7 against the 1e-2 quantization steps), the token table int8 per row. bf16 rounds both operands to bfloat16.
 
 Usage: python tools/reference/int8_recipe_study.py --model models/all-MiniLM-L6-v2 [--sentences 1000] [--only NAME]
-Prints one line per recipe: name, cosine mean, worst, top-1 agreement (%).
+       [--set sources|outliers|smooth|mixed|layers|fc2|split|floor]
+Prints one line per recipe: name, cosine mean, worst, top-1 agreement (%). `--set floor` prints how near-tied the
+corpus is instead (queries whose two nearest sentences are within 0.0005 … 0.01) and the top-1 agreement of fp32
+reorderings (batch 1, float64) and torch's bf16 autocast: the metric's floor.
 """
 import argparse
 import os
@@ -317,7 +320,6 @@ def split_recipes(base, probe):
     each group its own int8 GEMM with per-row input scales and per-output-channel weight scales (same flops)."""
     found = smooth_recipes(base, probe, None)
     landed = found["smooth a=0.5 on all + outliers all"][0]
-    plain = found["smooth a=0.5 on all + outliers all"][0]
     chosen = outliers_from(probe, 6, 4)
     layers = base.encoder.layer
 
@@ -434,13 +436,31 @@ def outlier_recipes(base, tokenizer, batches, smooth=""):
     return recipes
 
 
+def floor_report(base, tokenizer, texts, batches, reference):
+    """How near-tied the corpus is, and what top-1 agreement float reorderings and bf16 give (the metric's floor).
+    `texts` in the order of `batches` and `reference` (sorted by length)."""
+    n = torch.nn.functional.normalize(reference, dim=-1)
+    scores = n @ n.T
+    scores.fill_diagonal_(-float("inf"))
+    top = scores.topk(2, dim=1).values
+    gaps = top[:, 0] - top[:, 1]
+    for limit in (0.0005, 0.001, 0.002, 0.003, 0.005, 0.01):
+        print(f"queries whose two nearest are within {limit}: {int((gaps < limit).sum())}")
+    alone = embed(base, [tokenizer([text], return_tensors="pt") for text in texts])
+    print("fp32 batch 1 vs batch 32: cosine mean %.7f worst %.7f top-1 %.1f%%" % score(reference, alone))
+    wide = BertModel.from_pretrained(base.name_or_path).double().eval()
+    print("float64 vs float32: cosine mean %.7f worst %.7f top-1 %.1f%%" % score(reference, embed(wide, batches)))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        print("torch bf16 autocast: cosine mean %.7f worst %.7f top-1 %.1f%%" % score(reference, embed(base, batches)))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--only", default="")
     parser.add_argument("--layers", action="store_true", help="also one layer at a time")
-    parser.add_argument("--set", default="sources", help="sources | outliers | smooth | mixed | layers | fc2 | split")
+    parser.add_argument("--set", default="sources", help="sources | outliers | smooth | mixed | layers | fc2 | split | floor")
     args = parser.parse_args()
     torch.set_num_threads(1)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
@@ -450,6 +470,9 @@ def main():
     batches = [tokenizer([texts[i] for i in order[s:s + 32]], padding=True, return_tensors="pt")
                for s in range(0, len(order), 32)]
     reference = embed(base, batches)
+    if args.set == "floor":
+        floor_report(base, tokenizer, [texts[i] for i in order], batches, reference)
+        return
 
     def fixed(assign):
         return lambda i, kind, layer, model: {"kind": assign(i, kind)}
