@@ -101,9 +101,10 @@ struct PrecisionContractTests {
         for (precision, bound) in [(Precision.int8, Float(0.999)), (.bf16, 0.9995)] {
             let model = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: precision)
             guard model.precision == precision else { continue }  // bf16 unavailable: checked above
-            // bf16 blocks attend with bf16 operands too (head size 16: the rows kernel); int8 blocks in fp32.
+            // bf16 blocks attend with bf16 operands (head size 16: the rows kernel), and so do int8 towers over
+            // patches; the contract holds with it.
             let layers = try #require(model.towers[.image]?.encoder as? TransformerEncoder).layers
-            #expect(layers.allSatisfy { $0.projectsInBF16 == (precision == .bf16) })
+            #expect(layers.allSatisfy { $0.projectsInBF16 == (precision == .bf16) && $0.attentionInBF16 })
             let c = Self.cosines(try model.run(tokens, modality: .image).embeddings, expected)
             #expect(c.min()! >= bound, "\(precision) worst CLS cosine \(c.min()!)")
         }
@@ -120,12 +121,14 @@ struct PrecisionContractTests {
         #expect(layers.allSatisfy { $0 === layers[0] })
     }
 
-    @Test("int8 plans: a patch tower's down-projection runs int8; a shared encoder takes the text tower's plan")
+    @Test(
+        "int8 plans: a patch tower's down-projection runs int8, its attention bf16; a shared encoder takes the text tower's plan"
+    )
     func int8PlansPerTower() throws {
         let vit = try EncoderModel.load(directory: ModelFixtures.folder("vit"), precision: .int8)
         let vitLayers = try #require(vit.towers[.image]?.encoder as? TransformerEncoder).layers
         #expect(vitLayers.allSatisfy { $0.fc2.precision == .int8 && $0.fusedQKV?.precision == .int8 })
-        #expect(vitLayers.allSatisfy { $0.fc2.reduced?.isSmoothed == false })
+        #expect(vitLayers.allSatisfy { $0.fc2.reduced?.isSmoothed == false && $0.attentionInBF16 })
         // Meta-Transformer: every tower's blocks are the text tower's (with VNNI every projection int8, smoothed but
         // the down-projection; without it q/k/v in the sensitive precision), in every process, whatever order the
         // towers dictionary lists them in.
@@ -141,7 +144,7 @@ struct PrecisionContractTests {
                 }
                 let plainDown = layer.fc2.precision == .int8 && layer.fc2.reduced?.isSmoothed == false
                 let qkv = layer.fusedQKV?.precision == (vnni ? .int8 : PrecisionConverter.sensitiveInt8Precision)
-                return smoothedInt8 && plainDown && qkv
+                return smoothedInt8 && plainDown && qkv && !layer.attentionInBF16
             }
             #expect(planned, "\(modality)")
         }

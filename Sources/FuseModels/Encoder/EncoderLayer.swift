@@ -16,12 +16,17 @@ public struct EncoderLayer: Sendable {
     /// one quantization of the input rows) instead of three, its columns written straight into q, k and v. nil in
     /// fp32, which keeps the three separate GEMMs of the exact path.
     public let fusedQKV: Linear?
+    /// Whether attention multiplies bf16-rounded operands (`Kernels.scaledDotProductAttention(…, bf16: true)`;
+    /// scores, mask and softmax stay fp32): set when the block converts to bf16, and for int8 towers over patches
+    /// (`OutlierProbe.patchInt8Recipe`). Where the CPU lacks AVX512-BF16 the kernel runs fp32 instead.
+    public let attentionInBF16: Bool
 
     public init(
         query: Linear, key: Linear, value: Linear, output: Linear, norm1: LayerNormWeights,
-        fc1: Linear, fc2: Linear, norm2: LayerNormWeights, fusedQKV: Linear? = nil
+        fc1: Linear, fc2: Linear, norm2: LayerNormWeights, fusedQKV: Linear? = nil, attentionInBF16: Bool = false
     ) {
         self.fusedQKV = fusedQKV
+        self.attentionInBF16 = attentionInBF16
         self.query = query
         self.key = key
         self.value = value
@@ -32,9 +37,7 @@ public struct EncoderLayer: Sendable {
         self.norm2 = norm2
     }
 
-    /// Whether every projection of the block runs bf16 (the model runs `--precision bf16`): its attention then
-    /// multiplies bf16 operands too (`Kernels.scaledDotProductAttention(…, bf16: true)`). Blocks that mix int8 with
-    /// bf16 keep fp32 attention.
+    /// Whether every projection of the block runs bf16 (the model runs `--precision bf16`).
     public var projectsInBF16: Bool {
         [fusedQKV ?? query, output, fc1, fc2].allSatisfy { $0.precision == .bf16 }
     }

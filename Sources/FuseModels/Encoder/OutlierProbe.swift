@@ -31,11 +31,14 @@ public struct OutlierProbe: Sendable {
     public var alpha: Float
     /// Probe length in tokens.
     public var length: Int
+    /// Whether the blocks attend with bf16 operands (`EncoderLayer.attentionInBF16`; scores and softmax stay fp32).
+    public var attentionInBF16: Bool
 
     public init(
         ratio: Float, limit: Int, inputs: Set<BlockInput>, sensitive: Set<BlockInput> = [],
-        smoothed: Set<BlockInput> = [], alpha: Float = 0.5, length: Int = 64
+        smoothed: Set<BlockInput> = [], alpha: Float = 0.5, length: Int = 64, attentionInBF16: Bool = false
     ) {
+        self.attentionInBF16 = attentionInBF16
         self.ratio = ratio
         self.limit = limit
         self.inputs = inputs
@@ -73,11 +76,13 @@ public struct OutlierProbe: Sendable {
         ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput], sensitive: [.attention])
 
     /// The recipe `--precision int8` uses for towers over patches (images, spectrograms): the same outlier channels,
-    /// every projection int8 — the down-projection too, which towers without a probe keep in bf16. Measured on the
-    /// random-weight ViT-B/16 of `fuse bench encoder` (no channel passes the ratio there): CLS cosine to fp32 0.99990
-    /// → 0.99983 (the contract asks ≥ 0.999), batch 8 ≈ 1.2× the img/s (BENCHMARKS.md, docs/PRECISION.md).
+    /// every projection int8 — the down-projection too, which towers without a probe keep in bf16 — and attention
+    /// with bf16 operands. Measured on the random-weight ViT-B/16 of `fuse bench encoder` (no channel passes the
+    /// ratio there): CLS cosine to fp32 0.99990 → 0.99983 with `fc2` int8 (the contract asks ≥ 0.999), batch 8 ≈ 1.2×
+    /// the img/s; bf16 attention then 0.99983 → 0.99982 and +2.6 % img/s (BENCHMARKS.md, docs/PRECISION.md). Text
+    /// towers keep fp32 attention: their retrieval agreement is the tighter clause.
     public static let patchInt8Recipe = OutlierProbe(
-        ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput])
+        ratio: 6, limit: 4, inputs: [.attentionOutput, .mlp, .mlpOutput], attentionInBF16: true)
 
     /// The probe's token ids: `length` ids spread evenly over a vocabulary of `vocabularySize`.
     public func probeIDs(vocabularySize: Int) -> [Int32] {
@@ -173,6 +178,7 @@ extension Tower {
             return try probe.peaks(of: encoder, hidden: hidden, causal: causal)
         }
         for (layer, layerPeaks) in zip(encoder.layers, peaks) {
+            if probe.attentionInBF16 { converter.planBF16Attention(forBlockWithQuery: layer.query) }
             for input in BlockInput.allCases {
                 // The layers reading this input; a stacked q/k/v layer is declared on its first part.
                 let parts: [Linear]

@@ -243,7 +243,7 @@ public struct TransformerEncoder: Sendable {
 
     /// Attention over the group: one call when no item was cut, else one per item over its own rows.
     private func attend(_ layer: EncoderLayer, _ g: Geometry, _ s: Scratch) {
-        let bf16 = layer.projectsInBF16
+        let bf16 = layer.attentionInBF16
         if g.uncut {
             Kernels.scaledDotProductAttention(
                 query: s.query, key: s.key, value: s.value, output: s.context, batch: g.segments.count,

@@ -12,6 +12,8 @@ public final class PrecisionConverter {
     private var tables: [Key: QuantizedRows] = [:]
     /// int8: how declared layers (keyed by their weights) compute (`plan(_:for:)`).
     private var plans: [Key: Int8Plan] = [:]
+    /// int8: the blocks (keyed by their query weights) whose attention takes bf16 operands (`planBF16Attention`).
+    private var bf16Attention: Set<Key> = []
 
     /// How one layer computes when the model runs int8, declared before it converts (`plan(_:for:)`).
     public enum Int8Plan: Sendable, Equatable {
@@ -40,6 +42,21 @@ public final class PrecisionConverter {
     /// stacked layer, declare it on the first part. Call before converting the layer.
     public func plan(_ plan: Int8Plan, for linear: Linear) {
         plans[Self.key(linear)] = plan
+    }
+
+    /// Declares that the block whose query projection is `query` attends with bf16 operands when the model runs
+    /// int8 (towers over patches: `OutlierProbe.patchInt8Recipe`). Under bf16 every block does.
+    public func planBF16Attention(forBlockWithQuery query: Linear) {
+        bf16Attention.insert(Self.key(query))
+    }
+
+    /// Whether the block whose query projection is `query` attends with bf16 operands in the converter's precision.
+    public func attendsInBF16(blockWithQuery query: Linear) -> Bool {
+        switch precision {
+        case .bf16: true
+        case .int8: bf16Attention.contains(Self.key(query))
+        default: false
+        }
     }
 
     /// Whether `linear` has already converted (through `convert`).
@@ -116,7 +133,8 @@ extension EncoderLayer {
         EncoderLayer(
             query: query, key: key, value: value, output: try converter.convert(output), norm1: norm1,
             fc1: try converter.convert(fc1), fc2: try converter.convert(fc2, sensitive: true), norm2: norm2,
-            fusedQKV: try converter.convertStacked([query, key, value]))
+            fusedQKV: try converter.convertStacked([query, key, value]),
+            attentionInBF16: converter.attendsInBF16(blockWithQuery: query))
     }
 }
 
