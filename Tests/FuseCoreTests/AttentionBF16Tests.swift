@@ -11,12 +11,7 @@ import Testing
 /// must sit within 2e-4 · max |v| of that model, and at least 4× closer to it than to fp32 attention (so it really
 /// rounds). On a CPU without AVX512-BF16 the request must give the fp32 kernel's outputs exactly.
 @Suite struct AttentionBF16Tests {
-    struct Case: Sendable, CustomTestStringConvertible {
-        let label: String
-        let batch, heads, kvHeads, queries, keys, headDim: Int
-        var padded = 0  // padding keys at the end of the last batch item
-        var testDescription: String { label }
-    }
+    typealias Case = FusedAttentionTilingTests.Case
 
     static let cases: [Case] = [
         Case(label: "ViT 197 keys, d 64", batch: 2, heads: 2, kvHeads: 2, queries: 197, keys: 197, headDim: 64),
@@ -39,72 +34,30 @@ import Testing
         return Double(Float(bitPattern: ((raw &+ 0x7fff &+ ((raw >> 16) & 1)) >> 16) << 16))
     }
 
-    /// Attention in Float64; `rounded` rounds the operands and the unnormalised probabilities to bf16.
-    static func reference(
-        _ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], rounded: Bool
-    ) -> [Double] {
-        let round: (Double) -> Double = rounded ? { bf16($0) } : { $0 }
-        let scale = 1 / Double(c.headDim).squareRoot(), group = c.heads / c.kvHeads
-        var out = [Double](repeating: 0, count: c.batch * c.queries * c.heads * c.headDim)
-        for b in 0..<c.batch {
-            for h in 0..<c.heads {
-                for i in 0..<c.queries {
-                    var scores = [Double](repeating: -.infinity, count: c.keys)
-                    for j in 0..<c.keys where mask[b * c.keys + j] != 0 {
-                        var dot = 0.0
-                        for d in 0..<c.headDim {
-                            dot +=
-                                round(Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d]))
-                                * round(Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d]))
-                        }
-                        scores[j] = dot * scale
-                    }
-                    let top = scores.max()!
-                    guard top > -.infinity else { continue }
-                    let weights = scores.map { exp($0 - top) }
-                    let total = weights.reduce(0, +)
-                    for d in 0..<c.headDim {
-                        var sum = 0.0
-                        for j in 0..<c.keys where weights[j] > 0 {
-                            let value = Double(v[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
-                            sum += round(weights[j]) * round(value)
-                        }
-                        out[((b * c.queries + i) * c.heads + h) * c.headDim + d] = sum / total
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], bf16: Bool) -> [Float] {
-        var output = [Float](repeating: .nan, count: c.batch * c.queries * c.heads * c.headDim)
-        output.withUnsafeMutableBufferPointer { o in
-            Kernels.scaledDotProductAttention(
-                query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
-                queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask,
-                keyValueHeads: c.kvHeads, bf16: bf16)
-        }
-        return output
-    }
-
-    @Test(arguments: cases)
-    func bf16MatchesRoundedReference(_ c: Case) {
-        var generator = SplitMix64(seed: UInt64(c.keys * 17 + c.headDim * 3 + c.heads))
+    /// Random operands in ±2 and a mask with the last batch item's last `padded` keys padding.
+    static func operands(_ c: Case, seed: UInt64) -> (q: [Float], k: [Float], v: [Float], mask: [Int32]) {
+        var generator = SplitMix64(seed: seed)
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
         let q = random(c.batch * c.queries * c.heads * c.headDim)
         let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
         let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
         var mask = [Int32](repeating: 1, count: c.batch * c.keys)
         for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
-        let got = Self.run(c, q: q, k: k, v: v, mask: mask, bf16: true)
+        return (q, k, v, mask)
+    }
+
+    @Test(arguments: cases)
+    func bf16MatchesRoundedReference(_ c: Case) {
+        let (q, k, v, mask) = Self.operands(c, seed: UInt64(c.keys * 17 + c.headDim * 3 + c.heads))
+        let run = { (bf16: Bool) in FusedAttentionTilingTests.run(c, q: q, k: k, v: v, mask: mask, bf16: bf16) }
+        let got = run(true)
         guard Kernels.attentionBF16Available else {
-            #expect(got == Self.run(c, q: q, k: k, v: v, mask: mask, bf16: false), "\(c.label): fp32 fallback")
+            #expect(got == run(false), "\(c.label): fp32 fallback")
             return
         }
         let largest = Double(v.map { abs($0) }.max()!)
-        let rounded = Self.reference(c, q: q, k: k, v: v, mask: mask, rounded: true)
-        let exact = Self.reference(c, q: q, k: k, v: v, mask: mask, rounded: false)
+        let rounded = FusedAttentionTilingTests.reference(c, q: q, k: k, v: v, mask: mask, round: Self.bf16)
+        let exact = FusedAttentionTilingTests.reference(c, q: q, k: k, v: v, mask: mask)
         let fromRounded = zip(got, rounded).map { abs(Double($0) - $1) }.max()!
         let fromExact = zip(got, exact).map { abs(Double($0) - $1) }.max()!
         #expect(fromRounded <= 2e-4 * largest, "\(c.label): \(fromRounded) from the bf16 model")
@@ -115,18 +68,13 @@ import Testing
     /// Capping the vector level below AVX-512 turns the bf16 path off: the request then runs the fp32 kernel.
     @Test func narrowerBuildsRunFP32() {
         let c = Self.cases[0]
-        var generator = SplitMix64(seed: 5)
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() } }
-        let q = random(c.batch * c.queries * c.heads * c.headDim)
-        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        let mask = [Int32](repeating: 1, count: c.batch * c.keys)
+        let (q, k, v, mask) = Self.operands(c, seed: 5)
         for level in 0..<Kernels.vectorLevel {
             Kernels.withVectorLevelCap(level) {
                 #expect(!Kernels.attentionBF16Available)
                 #expect(
-                    Self.run(c, q: q, k: k, v: v, mask: mask, bf16: true)
-                        == Self.run(c, q: q, k: k, v: v, mask: mask, bf16: false))
+                    FusedAttentionTilingTests.run(c, q: q, k: k, v: v, mask: mask, bf16: true)
+                        == FusedAttentionTilingTests.run(c, q: q, k: k, v: v, mask: mask, bf16: false))
             }
         }
     }

@@ -101,7 +101,12 @@ import Testing
         Case(label: "one query, 200 keys, d 32", batch: 1, heads: 2, kvHeads: 2, queries: 1, keys: 200, headDim: 32),
     ]
 
-    static func reference(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32]) -> [Double] {
+    /// Attention in Float64. `round` is applied to the queries, keys, values and the unnormalised probabilities
+    /// e^(s − max) before they multiply the values (the softmax sum stays unrounded): identity for fp32, bf16 rounding
+    /// to model the bf16 kernel (`AttentionBF16Tests`).
+    static func reference(
+        _ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], round: (Double) -> Double = { $0 }
+    ) -> [Double] {
         let scale = 1 / Double(c.headDim).squareRoot(), group = c.heads / c.kvHeads, offset = c.keys - c.queries
         var out = [Double](repeating: 0, count: c.batch * c.queries * c.heads * c.headDim)
         for b in 0..<c.batch {
@@ -115,8 +120,8 @@ import Testing
                         var dot = 0.0
                         for d in 0..<c.headDim {
                             dot +=
-                                Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d])
-                                * Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                                round(Double(q[((b * c.queries + i) * c.heads + h) * c.headDim + d]))
+                                * round(Double(k[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d]))
                         }
                         scores[j] = dot * scale
                     }
@@ -127,7 +132,8 @@ import Testing
                     for d in 0..<c.headDim {
                         var sum = 0.0
                         for j in 0..<c.keys where weights[j] > 0 {
-                            sum += weights[j] * Double(v[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                            let value = Double(v[((b * c.keys + j) * c.kvHeads + h / group) * c.headDim + d])
+                            sum += round(weights[j]) * round(value)
                         }
                         out[((b * c.queries + i) * c.heads + h) * c.headDim + d] = sum / total
                     }
@@ -137,13 +143,16 @@ import Testing
         return out
     }
 
-    static func run(_ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], kernel: AttentionKernel) -> [Float] {
+    static func run(
+        _ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], kernel: AttentionKernel = .automatic,
+        bf16: Bool = false
+    ) -> [Float] {
         var output = [Float](repeating: .nan, count: c.batch * c.queries * c.heads * c.headDim)
         output.withUnsafeMutableBufferPointer { o in
             Kernels.scaledDotProductAttention(
                 query: q, key: k, value: v, output: o.baseAddress!, batch: c.batch, heads: c.heads,
                 queryLength: c.queries, keyLength: c.keys, headDim: c.headDim, keyPaddingMask: mask, causal: c.causal,
-                keyValueHeads: c.kvHeads, window: c.window, band: c.band, kernel: kernel)
+                keyValueHeads: c.kvHeads, window: c.window, band: c.band, kernel: kernel, bf16: bf16)
         }
         return output
     }

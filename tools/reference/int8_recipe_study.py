@@ -179,17 +179,17 @@ def score(reference, candidate):
     return cos.mean().item(), cos.min().item(), 100 * agree
 
 
-def channel_means(base, batches):
-    """Each GEMM input's mean per channel over `batches` (real tokens only), keyed (layer, kind)."""
-    sums, counts, hooks = {}, {}, []
+def observe_inputs(base, batches, see):
+    """Runs `batches` through `base`, calling see(key, rows, real) for every GEMM input: key (layer, kind), its rows
+    `[tokens, channels]` with padding rows zeroed, and how many rows are real tokens."""
+    hooks = []
     for index, layer in enumerate(base.encoder.layer):
         for kind, places in layer_linears(layer).items():
             owner, name = places[0]
+
             def hook(module, inputs, output, key=(index, kind)):
                 x = inputs[0].detach() * hook.mask.unsqueeze(-1)
-                total = x.reshape(-1, x.shape[-1]).sum(0)
-                sums[key] = sums[key] + total if key in sums else total
-                counts[key] = counts.get(key, 0) + hook.mask.sum()
+                see(key, x.reshape(-1, x.shape[-1]), hook.mask.sum())
             hooks.append((getattr(owner, name).register_forward_hook(hook), hook))
     with torch.no_grad():
         for batch in batches:
@@ -198,28 +198,27 @@ def channel_means(base, batches):
             base(**batch)
     for handle, _ in hooks:
         handle.remove()
+
+
+def channel_means(base, batches):
+    """Each GEMM input's mean per channel over `batches` (real tokens only), keyed (layer, kind)."""
+    sums, counts = {}, {}
+
+    def see(key, rows, real):
+        sums[key] = sums[key] + rows.sum(0) if key in sums else rows.sum(0)
+        counts[key] = counts.get(key, 0) + real
+    observe_inputs(base, batches, see)
     return {key: sums[key] / counts[key] for key in sums}
 
 
 def channel_peaks(base, batches):
     """Each GEMM input's largest |x| per channel over `batches` (real tokens only), keyed (layer, kind)."""
-    peaks, hooks = {}, []
-    for index, layer in enumerate(base.encoder.layer):
-        for kind, places in layer_linears(layer).items():
-            owner, name = places[0]
-            def hook(module, inputs, output, key=(index, kind)):
-                x = inputs[0].detach().abs()
-                x = x * hook.mask.unsqueeze(-1)
-                peak = x.reshape(-1, x.shape[-1]).amax(0)
-                peaks[key] = torch.maximum(peaks[key], peak) if key in peaks else peak
-            hooks.append((getattr(owner, name).register_forward_hook(hook), hook))
-    with torch.no_grad():
-        for batch in batches:
-            for _, hook in hooks:
-                hook.mask = batch["attention_mask"].float()
-            base(**batch)
-    for handle, _ in hooks:
-        handle.remove()
+    peaks = {}
+
+    def see(key, rows, real):
+        peak = rows.abs().amax(0)
+        peaks[key] = torch.maximum(peaks[key], peak) if key in peaks else peak
+    observe_inputs(base, batches, see)
     return peaks
 
 
