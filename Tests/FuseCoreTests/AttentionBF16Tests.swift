@@ -5,28 +5,21 @@ import Testing
 
 /// `Kernels.scaledDotProductAttention(…, bf16: true)` — the rows kernel with bf16 operands — against attention
 /// computed here in Float64 from the same bf16-rounded operands (queries, keys, values, and the unnormalised
-/// probabilities e^(s − max) before they multiply the values; the softmax sum unrounded), on the rows kernel's shapes:
-/// ViT's 197 keys, odd key counts (an odd last key paired with zeros), head sizes 16–128 (48 and 80: value blocks
-/// of 3 and 1 vectors), grouped-query heads, padding, a batch item whose keys are all padding, one query. The kernel
-/// must sit within 2e-4 · max |v| of that model, and at least 4× closer to it than to fp32 attention (so it really
-/// rounds). On a CPU without AVX512-BF16 the request must give the fp32 kernel's outputs exactly.
+/// probabilities e^(s − max) before they multiply the values; the softmax sum unrounded), on the rows kernel's shapes
+/// of the tiling suite: ViT's 197 keys, odd key counts (an odd last key paired with zeros), head sizes 16–128 (48 and
+/// 80: value blocks of 3 and 1 vectors), grouped-query heads, padding, an item whose keys are all padding, one query.
+/// The kernel must sit within 2e-4 · max |v| of that model, and at least 4× closer to it than to fp32 attention (so
+/// it really rounds). On a CPU without AVX512-BF16 the request must give the fp32 kernel's outputs exactly.
 @Suite struct AttentionBF16Tests {
     typealias Case = FusedAttentionTilingTests.Case
 
-    static let cases: [Case] = [
-        Case(label: "ViT 197 keys, d 64", batch: 2, heads: 2, kvHeads: 2, queries: 197, keys: 197, headDim: 64),
-        Case(
-            label: "257 keys, d 128, padding", batch: 2, heads: 1, kvHeads: 1, queries: 257, keys: 257, headDim: 128,
-            padded: 100),
-        Case(label: "5 keys, d 80, GQA", batch: 1, heads: 4, kvHeads: 2, queries: 7, keys: 5, headDim: 80),
-        Case(label: "1 key, d 16", batch: 2, heads: 3, kvHeads: 3, queries: 3, keys: 1, headDim: 16),
-        Case(
-            label: "13 queries over 33 keys, d 48, padding", batch: 2, heads: 2, kvHeads: 1, queries: 13, keys: 33,
-            headDim: 48, padded: 17),
-        Case(label: "one query, 200 keys, d 32", batch: 1, heads: 2, kvHeads: 2, queries: 1, keys: 200, headDim: 32),
-        Case(label: "17 sentence tokens, d 32", batch: 3, heads: 12, kvHeads: 12, queries: 17, keys: 17, headDim: 32),
-        Case(label: "every key padded", batch: 2, heads: 1, kvHeads: 1, queries: 5, keys: 66, headDim: 16, padded: 66),
-    ]
+    /// The tiling suite's shapes that the rows kernel takes (no causal or band mask, head size a multiple of 16),
+    /// and a batch of sentence-length items.
+    static let cases: [Case] =
+        FusedAttentionTilingTests.cases.filter { !$0.causal && $0.band == nil && $0.headDim % 16 == 0 } + [
+            Case(
+                label: "17 sentence tokens, d 32", batch: 3, heads: 12, kvHeads: 12, queries: 17, keys: 17, headDim: 32)
+        ]
 
     /// bfloat16 rounding to nearest, ties to even (as the conversion instructions round).
     static func bf16(_ value: Double) -> Double {
