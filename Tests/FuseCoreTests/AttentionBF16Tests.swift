@@ -27,21 +27,9 @@ import Testing
         return Double(Float(bitPattern: ((raw &+ 0x7fff &+ ((raw >> 16) & 1)) >> 16) << 16))
     }
 
-    /// Random operands in ±2 and a mask with the last batch item's last `padded` keys padding.
-    static func operands(_ c: Case, seed: UInt64) -> (q: [Float], k: [Float], v: [Float], mask: [Int32]) {
-        var generator = SplitMix64(seed: seed)
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
-        let q = random(c.batch * c.queries * c.heads * c.headDim)
-        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        var mask = [Int32](repeating: 1, count: c.batch * c.keys)
-        for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
-        return (q, k, v, mask)
-    }
-
     @Test(arguments: cases)
     func bf16MatchesRoundedReference(_ c: Case) {
-        let (q, k, v, mask) = Self.operands(c, seed: UInt64(c.keys * 17 + c.headDim * 3 + c.heads))
+        let (q, k, v, mask) = FusedAttentionTilingTests.operands(c, seed: UInt64(c.keys * 17 + c.headDim * 3 + c.heads))
         let run = { (bf16: Bool) in FusedAttentionTilingTests.run(c, q: q, k: k, v: v, mask: mask, bf16: bf16) }
         let got = run(true)
         guard Kernels.attentionBF16Available else {
@@ -61,7 +49,7 @@ import Testing
     /// Capping the vector level below AVX-512 turns the bf16 path off: the request then runs the fp32 kernel.
     @Test func narrowerBuildsRunFP32() {
         let c = Self.cases[0]
-        let (q, k, v, mask) = Self.operands(c, seed: 5)
+        let (q, k, v, mask) = FusedAttentionTilingTests.operands(c, seed: 5)
         for level in 0..<Kernels.vectorLevel {
             Kernels.withVectorLevelCap(level) {
                 #expect(!Kernels.attentionBF16Available)

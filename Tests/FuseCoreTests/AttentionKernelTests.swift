@@ -143,6 +143,18 @@ import Testing
         return out
     }
 
+    /// Random operands in ±2 and a mask with the last batch item's last `padded` keys padding.
+    static func operands(_ c: Case, seed: UInt64) -> (q: [Float], k: [Float], v: [Float], mask: [Int32]) {
+        var generator = SplitMix64(seed: seed)
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
+        let q = random(c.batch * c.queries * c.heads * c.headDim)
+        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
+        var mask = [Int32](repeating: 1, count: c.batch * c.keys)
+        for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
+        return (q, k, v, mask)
+    }
+
     static func run(
         _ c: Case, q: [Float], k: [Float], v: [Float], mask: [Int32], kernel: AttentionKernel = .automatic,
         bf16: Bool = false
@@ -159,13 +171,7 @@ import Testing
 
     @Test(arguments: cases, [AttentionKernel.flash, .rows])
     func fusedKernelMatchesTextbookAttention(_ c: Case, kernel: AttentionKernel) {
-        var generator = SplitMix64(seed: UInt64(c.keys * 31 + c.headDim))
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
-        let q = random(c.batch * c.queries * c.heads * c.headDim)
-        let k = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        let v = random(c.batch * c.keys * c.kvHeads * c.headDim)
-        var mask = [Int32](repeating: 1, count: c.batch * c.keys)
-        for j in (c.keys - c.padded)..<c.keys { mask[(c.batch - 1) * c.keys + j] = 0 }
+        let (q, k, v, mask) = Self.operands(c, seed: UInt64(c.keys * 31 + c.headDim))
         let expected = Self.reference(c, q: q, k: k, v: v, mask: mask)
         let widest = Kernels.vectorLevel
         let got = Self.run(c, q: q, k: k, v: v, mask: mask, kernel: kernel)
