@@ -22,29 +22,13 @@
    accumulators of 16 floats plus the 4 loaded vectors and a broadcast fill AVX-512's 32 registers. */
 enum { MAX_ROWS = 6, MAX_KEY_VECTORS = 4, MAX_VALUE_VECTORS = 4, LANES = 16 };
 
-static int64_t padded_keys(int64_t key_length) { return (key_length + LANES - 1) / LANES * LANES; }
-
 int fuse_attention_rows_applies(const fuse_attention_problem *problem) {
     return !problem->causal && problem->band < 0 && problem->head_dim % LANES == 0 && problem->key_length >= 1;
 }
 
 size_t fuse_attention_rows_scratch_floats(const fuse_attention_problem *problem) {
-    const size_t ldk = (size_t)padded_keys(problem->key_length);
+    const size_t ldk = (size_t)fuse_attention_rows_padded_keys(problem->key_length);
     return ldk * (size_t)problem->head_dim + ldk + MAX_ROWS * ldk + LANES;
-}
-
-/* 16 × 16 floats transposed in registers: four rounds of interleaving row i with row i + 8. Each round rotates the
-   8-bit index (row, column) of every element left by one bit, so four rounds swap row and column. */
-FUSE_INLINE void transpose16(lanes16 r[16]) {
-    for (int round = 0; round < 4; round++) {
-        lanes16 t[16];
-        for (int i = 0; i < 8; i++) {
-            t[2 * i] = __builtin_shufflevector(r[i], r[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            t[2 * i + 1] =
-                __builtin_shufflevector(r[i], r[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        }
-        for (int i = 0; i < 16; i++) r[i] = t[i];
-    }
 }
 
 /* kt[d][j] = key row j, dimension d, for j < key_length; zeros in the padded tail up to ldk. */
@@ -111,21 +95,7 @@ FUSE_INLINE void value_block(const float *tile, int64_t ldk, const float *v_base
 /* Each row of the tile becomes its unnormalised probabilities e^(s − max); inverse[r] = 1 / Σ (0 when the row sees
    no key at all, whose output is then zeros). */
 FUSE_INLINE void softmax_rows(float *tile, int64_t ldk, float inverse[MAX_ROWS], const int rows) {
-    for (int r = 0; r < rows; r++) {
-        float *line = tile + r * ldk;
-        lanes16 lane_max = load16(line);
-        for (int64_t j = LANES; j < ldk; j += LANES) lane_max = __builtin_elementwise_max(lane_max, load16(line + j));
-        const float row_max = tree_max16(lane_max);
-        if (row_max == -INFINITY) {
-            for (int64_t j = 0; j < ldk; j++) line[j] = 0;
-            inverse[r] = 0;
-            continue;
-        }
-        for (int64_t j = 0; j < ldk; j++) line[j] = fuse_exp(line[j] - row_max);
-        lanes16 lane_sum = load16(line);
-        for (int64_t j = LANES; j < ldk; j += LANES) lane_sum += load16(line + j);
-        inverse[r] = 1.0f / tree_sum16(lane_sum);
-    }
+    for (int r = 0; r < rows; r++) inverse[r] = fuse_attention_exponentiate_row(tile + r * ldk, ldk);
 }
 
 /* Score blocks of up to `kv` key vectors, the last block narrower, each width a constant for score_block. */
@@ -162,7 +132,7 @@ FUSE_INLINE void attention_rows_body(const fuse_attention_problem *pr, int64_t f
                                      float *scratch, const int rows, const int kv, const int vv) {
     const int64_t d_head = pr->head_dim, lq = pr->query_length, lk = pr->key_length;
     const int64_t q_stride = pr->heads * d_head, kv_stride = pr->kv_heads * d_head;
-    const int64_t group = pr->heads / pr->kv_heads, ldk = padded_keys(lk);
+    const int64_t group = pr->heads / pr->kv_heads, ldk = fuse_attention_rows_padded_keys(lk);
     float *kt = scratch;                 /* [d_head][ldk]: the head's keys, transposed */
     float *key_bias = kt + d_head * ldk; /* [ldk]: 0 to attend, −∞ for padding and the padded tail */
     float *tile = key_bias + ldk;        /* [rows][ldk]: scores, then unnormalised probabilities */

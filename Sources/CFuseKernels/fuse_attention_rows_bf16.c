@@ -24,12 +24,8 @@
 
 enum { BF16_ROWS = 6, BF16_KEY_VECTORS = 4, BF16_VALUE_VECTORS = 4, BF16_LANES = 16 };
 
-static int64_t bf16_padded_keys(int64_t key_length) {
-    return (key_length + BF16_LANES - 1) / BF16_LANES * BF16_LANES;
-}
-
 size_t fuse_attention_rows_bf16_scratch_floats(const fuse_attention_problem *problem) {
-    const size_t ldk = (size_t)bf16_padded_keys(problem->key_length), d = (size_t)problem->head_dim;
+    const size_t ldk = (size_t)fuse_attention_rows_padded_keys(problem->key_length), d = (size_t)problem->head_dim;
     /* keys (d/2 × ldk words) + values (ldk/2 × d words) + key bias + score tile + probability words + query words,
        and 16 floats to align the start to 64 bytes */
     return d * ldk + ldk + BF16_ROWS * ldk + BF16_ROWS * ldk / 2 + BF16_ROWS * d / 2 + 16;
@@ -75,21 +71,15 @@ FUSE_AVX512_BF16 static void pack_keys(const float *k_base, int64_t kv_stride, i
     for (int64_t j0 = 0; j0 < ldk; j0 += BF16_LANES) {
         for (int64_t d0 = 0; d0 < d_head; d0 += BF16_LANES) {
             /* 16 keys × 16 dimensions, transposed: column c = the 16 keys' dimension d0 + c. */
-            __m512 r[16];
-            for (int i = 0; i < 16; i++)
-                r[i] = j0 + i < key_length ? _mm512_loadu_ps(k_base + (j0 + i) * kv_stride + d0) : _mm512_setzero_ps();
-            for (int round = 0; round < 4; round++) {
-                __m512 t[16];
-                const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-                const __m512i high = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-                for (int i = 0; i < 8; i++) {
-                    t[2 * i] = _mm512_permutex2var_ps(r[i], low, r[i + 8]);
-                    t[2 * i + 1] = _mm512_permutex2var_ps(r[i], high, r[i + 8]);
-                }
-                for (int i = 0; i < 16; i++) r[i] = t[i];
+            lanes16 r[16];
+            for (int i = 0; i < 16; i++) {
+                /* memcpy, not load16: a function with this target may not take a lanes16 by value from one without */
+                if (j0 + i < key_length) memcpy(&r[i], k_base + (j0 + i) * kv_stride + d0, sizeof r[i]);
+                else r[i] = (lanes16)0;
             }
+            transpose16(r);
             for (int c = 0; c < 16; c += 2)
-                _mm512_storeu_si512(keys + (d0 + c) / 2 * ldk + j0, pair_words(r[c], r[c + 1]));
+                _mm512_storeu_si512(keys + (d0 + c) / 2 * ldk + j0, pair_words((__m512)r[c], (__m512)r[c + 1]));
         }
     }
 }
@@ -159,32 +149,12 @@ FUSE_INLINE FUSE_AVX512_BF16 void bf16_value_block(const uint32_t *probabilities
     }
 }
 
-/* One tile row becomes e^(s − max) in place; returns 1 / Σ, or 0 (and a zero row) when the row sees no key. Plain
-   16-lane vectors without a target of their own, always inlined into the AVX512-BF16 kernel (exp16 takes its
-   vectors by value, which a function compiled for another target may not call). */
-FUSE_INLINE float exponentiate_row(float *line, int64_t ldk) {
-    lanes16 lane_max = load16(line);
-    for (int64_t j = BF16_LANES; j < ldk; j += BF16_LANES) lane_max = __builtin_elementwise_max(lane_max, load16(line + j));
-    const float row_max = tree_max16(lane_max);
-    if (row_max == -INFINITY) {
-        memset(line, 0, (size_t)ldk * sizeof(float));
-        return 0;
-    }
-    lanes16 lane_sum = 0;
-    for (int64_t j = 0; j < ldk; j += BF16_LANES) {
-        const lanes16 e = exp16(load16(line + j) - row_max);
-        store16(line + j, e);
-        lane_sum += e;
-    }
-    return 1.0f / tree_sum16(lane_sum);
-}
-
 /* Each tile row becomes e^(s − max) (fp32, its sum's inverse in `inverse`) and, rounded to bf16, `probabilities`
    row r (ldk / 2 words). */
 FUSE_AVX512_BF16 static void bf16_softmax_rows(float *tile, int64_t ldk, float inverse[BF16_ROWS],
                                                uint32_t *probabilities, int rows) {
     for (int r = 0; r < rows; r++) {
-        inverse[r] = exponentiate_row(tile + r * ldk, ldk);
+        inverse[r] = fuse_attention_exponentiate_row(tile + r * ldk, ldk);
         to_words(tile + r * ldk, ldk, probabilities + r * (ldk / 2));
     }
 }
@@ -223,7 +193,7 @@ FUSE_AVX512_BF16 static void attention_rows_bf16(const fuse_attention_problem *p
                                                  float *scratch) {
     const int64_t d_head = pr->head_dim, lq = pr->query_length, lk = pr->key_length;
     const int64_t q_stride = pr->heads * d_head, kv_stride = pr->kv_heads * d_head;
-    const int64_t group = pr->heads / pr->kv_heads, ldk = bf16_padded_keys(lk), key_pairs = (lk + 1) / 2;
+    const int64_t group = pr->heads / pr->kv_heads, ldk = fuse_attention_rows_padded_keys(lk), key_pairs = (lk + 1) / 2;
     float *aligned = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint32_t *keys = (uint32_t *)aligned;                    /* [d/2][ldk] pair words */
     uint32_t *values = keys + d_head / 2 * ldk;              /* [ldk/2][d] pair words */
