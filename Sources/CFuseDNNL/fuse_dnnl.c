@@ -44,8 +44,6 @@ static void say(char *error, size_t size, const char *what, dnnl_status_t status
 
 #define TRY(call, what) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) { say(error, error_size, what, s_); goto fail; } } while (0)
 
-static int calling_thread_count(void);
-
 static dnnl_data_type_t source_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_u8 : dnnl_bf16; }
 static dnnl_data_type_t weight_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_s8 : dnnl_bf16; }
 static dnnl_data_type_t result_type(fuse_dnnl_kind kind) { return kind == FUSE_DNNL_U8S8S32 ? dnnl_s32 : dnnl_f32; }
@@ -123,7 +121,7 @@ fail:
    fixes a primitive's thread count when the primitive is described, so the whole creation runs with one. */
 fuse_dnnl_matmul *fuse_dnnl_matmul_create(fuse_dnnl_kind kind, int64_t n, int64_t k, const void *weights,
                                           char *error, size_t error_size) {
-    const int threads = calling_thread_count();
+    const int threads = fuse_dnnl_calling_thread_count();
     fuse_dnnl_set_calling_thread_count(1);
     fuse_dnnl_matmul *mm = create_matmul(kind, n, k, weights, error, error_size);
     if (threads > 0) fuse_dnnl_set_calling_thread_count(threads);
@@ -362,7 +360,6 @@ int fuse_dnnl_calling_thread_count(void) {
     pthread_once(&omp_lookup_once, look_up_omp);
     return omp_max_threads ? omp_max_threads() : -1;
 }
-static int calling_thread_count(void) { return fuse_dnnl_calling_thread_count(); }
 
 int fuse_dnnl_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
 
