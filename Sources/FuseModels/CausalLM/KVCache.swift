@@ -4,10 +4,10 @@ public final class KVCache: @unchecked Sendable {
     public let capacity: Int
     let width: Int
     let layers: Int
-    let keys: [UnsafeMutablePointer<Float>]
-    let values: [UnsafeMutablePointer<Float>]
-    /// Owns (and frees) the buffers `keys` and `values` point into.
+    /// Owns (and frees) each layer's key and value buffer.
     private let buffers: LayerKeyValueBuffers
+    var keys: [UnsafeMutablePointer<Float>] { buffers.keys }
+    var values: [UnsafeMutablePointer<Float>] { buffers.values }
     /// Positions filled so far.
     public private(set) var length = 0
 
@@ -17,7 +17,6 @@ public final class KVCache: @unchecked Sendable {
         self.width = width
         self.layers = layers
         buffers = LayerKeyValueBuffers(layers: layers, floatsPerLayer: capacity * width)
-        (keys, values) = (buffers.keys, buffers.values)
     }
 
     /// Forgets every position (the buffers are reused).
