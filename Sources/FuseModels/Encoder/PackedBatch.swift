@@ -69,3 +69,33 @@ struct PackedBatch {
         }
     }
 }
+
+extension PackedBatch {
+    /// Self-attention per item over its own rows, one `Kernels.scaledDotProductAttention` call each (batch 1, the
+    /// item's interior mask): `segments` are packed rows from `firstRow` of `[rows, heads · headDim]` query, key,
+    /// value and output buffers that start at that row. Items of length 0 are skipped.
+    static func attendPerItem(
+        _ segments: ArraySlice<Segment>, firstRow: Int, query: UnsafePointer<Float>, key: UnsafePointer<Float>,
+        value: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, heads: Int, headDim: Int,
+        causal: Bool = false, band: Int? = nil, bf16: Bool = false
+    ) {
+        let width = heads * headDim
+        for segment in segments where segment.length > 0 {
+            let offset = (segment.start - firstRow) * width
+            segment.mask.withOptionalBuffer { mask in
+                Kernels.scaledDotProductAttention(
+                    query: query + offset, key: key + offset, value: value + offset, output: output + offset,
+                    batch: 1, heads: heads, queryLength: segment.length, keyLength: segment.length, headDim: headDim,
+                    keyPaddingMask: mask, causal: causal, band: band, bf16: bf16)
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Int32] {
+    /// Calls `body` with the array's storage, or with nil.
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

@@ -131,7 +131,8 @@ public struct TransformerEncoder: Sendable {
         let buffers = Scratch(base: scratch, rows: rows, width: width)
         let geometry = Geometry(
             rows: rows, sequence: plan.sequence, causal: causal, segments: segments, firstRow: firstRow,
-            paddedMask: operands.mask.map { $0 + items.lowerBound * plan.sequence })
+            paddedMask: operands.mask.map { $0 + items.lowerBound * plan.sequence },
+            uncut: segments.allSatisfy { $0.length == plan.sequence })
         for (index, layer) in layers.enumerated() {
             run(layer, x: x, geometry, buffers, observe: observe.map { see in { see(index, $0, $1, $2, $3) } })
         }
@@ -152,9 +153,8 @@ public struct TransformerEncoder: Sendable {
         let firstRow: Int
         /// The group's rows of the padded mask (nil: all real), for the one attention call over uncut items.
         let paddedMask: UnsafePointer<Int32>?
-
         /// Whether no item of the group was cut (each keeps the padded length): then one attention call covers them.
-        var uncut: Bool { segments.allSatisfy { $0.length == sequence } }
+        let uncut: Bool
     }
 
     /// Views into one scratch allocation: normalised input, q, k, v, attention context, MLP activations.
@@ -251,17 +251,8 @@ public struct TransformerEncoder: Sendable {
                 keyPaddingMask: g.paddedMask, causal: g.causal, bf16: bf16)
             return
         }
-        let width = config.hiddenSize
-        for segment in g.segments where segment.length > 0 {
-            let offset = (segment.start - g.firstRow) * width
-            segment.mask.withOptionalBuffer { mask in
-                Kernels.scaledDotProductAttention(
-                    query: s.query + offset, key: s.key + offset, value: s.value + offset,
-                    output: s.context + offset, batch: 1, heads: config.heads, queryLength: segment.length,
-                    keyLength: segment.length, headDim: config.headDim, keyPaddingMask: mask, causal: g.causal,
-                    bf16: bf16)
-            }
-        }
+        PackedBatch.attendPerItem(
+            g.segments, firstRow: g.firstRow, query: s.query, key: s.key, value: s.value, output: s.context,
+            heads: config.heads, headDim: config.headDim, causal: g.causal, bf16: bf16)
     }
-
 }

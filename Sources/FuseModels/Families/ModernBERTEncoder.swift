@@ -104,15 +104,9 @@ public struct ModernBERTEncoder: EncoderStack {
         }
         // Global layers see the whole segment; local layers the band |i − j| ≤ window (key blocks outside it are
         // skipped by the fused kernel).
-        for segment in plan.segments where segment.length > 0 {
-            let offset = segment.start * width
-            segment.mask.withOptionalBuffer { mask in
-                Kernels.scaledDotProductAttention(
-                    query: query + offset, key: key + offset, value: value + offset, output: context + offset,
-                    batch: 1, heads: config.heads, queryLength: segment.length, keyLength: segment.length,
-                    headDim: config.headDim, keyPaddingMask: mask, band: layer.window)
-            }
-        }
+        PackedBatch.attendPerItem(
+            plan.segments[...], firstRow: 0, query: query, key: key, value: value, output: context,
+            heads: config.heads, headDim: config.headDim, band: layer.window)
         layer.attentionOutput.apply(context, rows: rows, output: query)
         Kernels.add(x, query, count: count)
 
@@ -124,13 +118,5 @@ public struct ModernBERTEncoder: EncoderStack {
         for index in 0..<(rows * inner) { input[index] *= gate[index] }
         layer.mlpOutput.apply(input, rows: rows, output: query)
         Kernels.add(x, query, count: count)
-    }
-}
-
-extension Optional where Wrapped == [Int32] {
-    /// Calls `body` with the array's storage, or with nil.
-    func withOptionalBuffer<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
-        guard let self else { return body(nil) }
-        return self.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
