@@ -104,7 +104,10 @@ struct PrecisionContractTests {
             // bf16 blocks attend with bf16 operands (head size 16: the rows kernel), and so do int8 towers over
             // patches; the contract holds with it.
             let layers = try #require(model.towers[.image]?.encoder as? TransformerEncoder).layers
-            #expect(layers.allSatisfy { $0.projectsInBF16 == (precision == .bf16) && $0.attentionInBF16 })
+            let projectsInBF16 = { (layer: EncoderLayer) in
+                [layer.fusedQKV ?? layer.query, layer.output, layer.fc1, layer.fc2].allSatisfy { $0.precision == .bf16 }
+            }
+            #expect(layers.allSatisfy { projectsInBF16($0) == (precision == .bf16) && $0.attentionInBF16 })
             let c = Self.cosines(try model.run(tokens, modality: .image).embeddings, expected)
             #expect(c.min()! >= bound, "\(precision) worst CLS cosine \(c.min()!)")
         }

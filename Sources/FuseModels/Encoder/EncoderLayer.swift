@@ -37,11 +37,6 @@ public struct EncoderLayer: Sendable {
         self.norm2 = norm2
     }
 
-    /// Whether every projection of the block runs bf16 (the model runs `--precision bf16`).
-    public var projectsInBF16: Bool {
-        [fusedQKV ?? query, output, fc1, fc2].allSatisfy { $0.precision == .bf16 }
-    }
-
     /// Query, key and value of `rows` input rows into three `rows × D` buffers: one stacked GEMM when the layer
     /// computes in reduced precision (`fusedQKV`), else the three exact projections.
     public func projectQKV(
